@@ -1,0 +1,123 @@
+# libsiren - build, test, install.
+#
+#   make              lib/libsiren.a and lib/libsiren.so.MAJOR.MINOR.PATCH
+#   make demo         fit data/camera.pgm with examples/fit_image (the main job)
+#   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
+#   make examples     the example programs, in bin/
+#   make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured
+#   make uninstall
+#   make clean
+
+# The version lives in include/siren.h only.
+version_part = $(shell sed -n 's/^\#define SIREN_VERSION_$(1) *\([0-9][0-9]*\).*/\1/p' include/siren.h)
+MAJOR := $(call version_part,MAJOR)
+MINOR := $(call version_part,MINOR)
+PATCH := $(call version_part,PATCH)
+VERSION := $(MAJOR).$(MINOR).$(PATCH)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC ?= cc
+PYTHON ?= /usr/bin/python3
+OPT ?= -O2
+WARN := -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Werror
+BASE_CFLAGS := -std=c11 $(OPT) -g -Iinclude -Isrc
+LIB_CFLAGS := $(BASE_CFLAGS) $(WARN) -fPIC -fvisibility=hidden $(CFLAGS)
+# Tests and examples: the same warnings, but not -Wconversion (float-heavy
+# test arithmetic would drown in casts) and not -Werror-free: still errors.
+APP_CFLAGS := $(BASE_CFLAGS) -Wall -Wextra -Wpedantic -Wshadow -Werror $(CFLAGS)
+LDLIBS := -lm -lpthread
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC := $(wildcard src/*.c)
+LIB_HDR := include/siren.h $(wildcard src/*.h)
+LIB_OBJ := $(LIB_SRC:src/%.c=build/obj/%.o)
+SAN_OBJ := $(LIB_SRC:src/%.c=build/san/obj/%.o)
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
+SAN_TEST_BIN := $(TEST_SRC:tests/%.c=build/san/tests/%)
+PY_TESTS := $(wildcard tests/test_*.py)
+
+EXAMPLE_COMMON_SRC := $(wildcard examples/common/*.c)
+EXAMPLE_COMMON_OBJ := $(EXAMPLE_COMMON_SRC:examples/common/%.c=build/examples/%.o)
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=bin/%)
+
+STATIC := lib/libsiren.a
+SHARED := lib/libsiren.so.$(VERSION)
+SONAME := libsiren.so.$(MAJOR)
+
+.PHONY: all examples tests check check-plain demo install uninstall clean
+all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
+
+build/obj/%.o: src/%.c $(LIB_HDR) | build/obj
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+build/san/obj/%.o: src/%.c $(LIB_HDR) | build/san/obj
+	$(CC) $(LIB_CFLAGS) $(SAN) -c $< -o $@
+
+$(STATIC): $(LIB_OBJ) | lib
+	rm -f $@ && $(AR) rcs $@ $^
+build/san/libsiren.a: $(SAN_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+$(SHARED): $(LIB_OBJ) src/libsiren.map | lib
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libsiren.map \
+	    -Wl,--no-undefined $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
+lib/$(SONAME): $(SHARED)
+	ln -sf $(notdir $<) $@
+lib/libsiren.so: lib/$(SONAME)
+	ln -sf $(notdir $<) $@
+
+build/obj build/san/obj build/tests build/san/tests build/examples lib bin:
+	mkdir -p $@
+
+# ---------------------------------------------------------------- tests
+build/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC) | build/tests
+	$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+build/san/tests/%: tests/%.c $(wildcard tests/*.h) build/san/libsiren.a | build/san/tests
+	$(CC) $(APP_CFLAGS) $(SAN) $< -o $@ build/san/libsiren.a $(LDLIBS)
+
+tests: $(TEST_BIN) $(SAN_TEST_BIN)
+
+# The tests find the shared library and the example programs through these.
+TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTHON) \
+            UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
+
+check: all tests examples
+	@$(TEST_ENV) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
+	    tests/cxx_header.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
+
+# ------------------------------------------------------------- examples
+build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
+	$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
+bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(wildcard examples/common/*.h) $(STATIC) | bin
+	$(CC) $(APP_CFLAGS) -Iexamples/common $< -o $@ $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
+
+examples: $(EXAMPLE_BIN)
+
+demo: all examples
+	./bin/eval_demo
+
+# -------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 include/siren.h $(DESTDIR)$(INCLUDEDIR)/siren.h
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libsiren.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED))
+	ln -sf $(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsiren.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    pkgconfig/siren.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/siren.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/siren.h $(DESTDIR)$(LIBDIR)/libsiren.a \
+	      $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libsiren.so $(DESTDIR)$(PKGCONFIGDIR)/siren.pc
+
+clean:
+	rm -rf build lib bin

@@ -1,0 +1,296 @@
+/*
+ * siren.h - libsiren, sinusoidal representation networks (SIREN) on the CPU.
+ *
+ * This header is the whole public interface and its manual. libsiren fits
+ * and evaluates SIRENs (Sitzmann et al., 2020) together with their input
+ * derivatives: the gradient, the (optionally weighted) Laplacian and the
+ * Hessian diagonal, computed with forward-mode jets (docs/DESIGN.md).
+ *
+ * Conventions that hold for every function below:
+ *  - Functions that can fail return int: SIREN_OK (0) or a negative
+ *    siren_status. On failure no output argument is written and no object
+ *    passed in is changed, unless the function says otherwise.
+ *  - The library never prints, never aborts and never exits.
+ *  - *_free functions accept NULL.
+ *  - Objects are opaque and owned by the caller, who frees them with the
+ *    matching *_free function. Pointers returned by accessors (parameters,
+ *    gradients, strings) are owned by the library and stay valid until the
+ *    owning object is freed.
+ *  - Threads: different objects may be used from different threads at once.
+ *    A siren_net that no thread modifies may be evaluated from many threads
+ *    at once, each with its own siren_workspace. Calls that modify an object
+ *    (the net's parameters or gradients, a workspace, an optimiser) must not
+ *    run concurrently with any other call on the same object.
+ *
+ * Copyright (c) 2026 the libsiren authors. MIT licence, see LICENSE.
+ */
+#ifndef SIREN_H
+#define SIREN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef SIREN_API
+#  if defined(__GNUC__) && __GNUC__ >= 4
+#    define SIREN_API __attribute__((visibility("default")))
+#  else
+#    define SIREN_API
+#  endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- version */
+
+/* The version of this header. The Makefile reads these three lines: they
+   are the single source of truth for the library's version and soname. */
+#define SIREN_VERSION_MAJOR 1
+#define SIREN_VERSION_MINOR 0
+#define SIREN_VERSION_PATCH 0
+
+#define SIREN_VERSION_NUMBER \
+    (SIREN_VERSION_MAJOR * 10000 + SIREN_VERSION_MINOR * 100 + SIREN_VERSION_PATCH)
+#define SIREN_VERSION_STRINGIFY_(x) #x
+#define SIREN_VERSION_STRINGIFY(x) SIREN_VERSION_STRINGIFY_(x)
+#define SIREN_VERSION_STRING                        \
+    SIREN_VERSION_STRINGIFY(SIREN_VERSION_MAJOR) "." \
+    SIREN_VERSION_STRINGIFY(SIREN_VERSION_MINOR) "." \
+    SIREN_VERSION_STRINGIFY(SIREN_VERSION_PATCH)
+
+/* The version of the library actually linked, which may be newer than the
+   header a program was compiled with (same major version: same ABI). */
+SIREN_API unsigned siren_version_number(void);
+SIREN_API const char *siren_version_string(void);
+
+/* ----------------------------------------------------------------- status */
+
+typedef enum siren_status {
+    SIREN_OK = 0,
+    SIREN_ERR_INVALID_ARGUMENT = -1,  /* NULL, zero or inconsistent size */
+    SIREN_ERR_OUT_OF_MEMORY    = -2,
+    SIREN_ERR_TOO_LARGE        = -3,  /* size arithmetic would overflow, or n > max_points */
+    SIREN_ERR_IO               = -4,  /* file could not be opened/read/written */
+    SIREN_ERR_FORMAT           = -5,  /* not a model file, truncated, corrupt */
+    SIREN_ERR_VERSION          = -6,  /* model file from a newer format version */
+    SIREN_ERR_STATE            = -7   /* e.g. backward with no forward, wrong net */
+} siren_status;                       /* more codes may be appended */
+
+/* A short English description of a status code, e.g. "invalid argument".
+   Never NULL: unknown codes give "unknown status". Thread-safe. */
+SIREN_API const char *siren_status_string(int status);
+
+/* ---------------------------------------------------------------- handles */
+
+typedef struct siren_net siren_net;             /* opaque: architecture, parameters, gradients */
+typedef struct siren_workspace siren_workspace; /* opaque: all scratch memory of evaluation */
+typedef struct siren_adam siren_adam;           /* opaque: Adam optimiser state */
+
+/* ------------------------------------------------------------ the network */
+
+/* The architecture of a SIREN:
+ *   layer 0:        h = sin(first_omega  * (W0 x + b0))    in_features -> hidden
+ *   hidden layers:  h = sin(hidden_omega * (W h + b))      hidden -> hidden, hidden_layers times
+ *   last layer:     y = W h + b                             hidden -> out_features
+ *                   (or sin(hidden_omega * (W h + b)) when outermost_linear is 0)
+ * Always start from siren_config_default(), then change members: `size`
+ * lets later versions grow the struct without breaking old callers. */
+typedef struct siren_config {
+    uint32_t size;             /* sizeof(siren_config): set by _default */
+    uint32_t in_features;      /* default 2   */
+    uint32_t out_features;     /* default 1   */
+    uint32_t hidden_features;  /* default 256 */
+    uint32_t hidden_layers;    /* default 3: layers of width hidden_features
+                                  after the first; 5 linear layers in all */
+    float    first_omega;      /* default 30  */
+    float    hidden_omega;     /* default 30  */
+    int32_t  outermost_linear; /* default 1   */
+} siren_config;
+
+/* Fills *cfg with the defaults above (the reference image-fitting SIREN).
+   NULL is ignored. */
+SIREN_API void siren_config_default(siren_config *cfg);
+
+/* Creates a network with the architecture *cfg and all parameters and
+   gradients zero (call siren_net_init for the SIREN initialisation).
+   Returns INVALID_ARGUMENT for NULL arguments, a wrong cfg->size, a zero
+   feature count, an omega that is not finite and positive; TOO_LARGE when
+   the parameter count or its byte size would overflow (or exceeds
+   SIREN_MAX_PARAMS); OUT_OF_MEMORY. *out is set only on success. */
+SIREN_API int    siren_net_create(const siren_config *cfg, siren_net **out); /* zeros */
+SIREN_API void   siren_net_free(siren_net *net);
+
+/* The sine-aware initialiser of the reference implementation, n = fan-in:
+ *   first layer weights   U(-1/n, 1/n)
+ *   other weights         U(-sqrt(6/n)/hidden_omega, +sqrt(6/n)/hidden_omega)
+ *   every bias            U(-1/sqrt(n), 1/sqrt(n))
+ * drawn from the library's own generator (SplitMix64 seeding xoshiro256**),
+ * in parameter order, so a seed gives bit-identical parameters on every
+ * platform. Gradients are set to zero. INVALID_ARGUMENT for NULL. */
+SIREN_API int    siren_net_init(siren_net *net, uint64_t seed);  /* sine-aware init */
+
+/* Number of float parameters (0 for NULL). The layout of the flat array:
+   for each layer in order, W[out][in] row-major, then b[out] (the PyTorch
+   state_dict order: a torch SIREN's parameters can be memcpy'd in). */
+SIREN_API size_t siren_net_param_count(const siren_net *net);
+SIREN_API float *siren_net_params(siren_net *net);     /* layout above */
+SIREN_API float *siren_net_grads(siren_net *net);      /* same layout  */
+/* Sets every gradient to zero; siren_backward adds into the gradients. */
+SIREN_API void   siren_net_zero_grad(siren_net *net);
+
+/* Copies the architecture of net into *cfg (cfg->size is set).
+   INVALID_ARGUMENT for NULL. */
+SIREN_API int    siren_net_config(const siren_net *net, siren_config *cfg);
+/* Largest parameter count siren_net_create accepts (2^31 - 1: offsets fit
+   in a signed 32-bit integer, and model files stay below 8 GiB). */
+#define SIREN_MAX_PARAMS ((size_t)0x7fffffff)
+
+/* --------------------------------------------------------- the workspace */
+
+/* What a workspace can compute: an OR of these flags. */
+enum { SIREN_VALUE = 1, SIREN_GRADIENT = 2, SIREN_LAPLACIAN = 4,
+       SIREN_HESSIAN_DIAG = 8 };
+/* Added to `what`: the workspace is for siren_eval only and keeps no tape
+   for siren_backward, which roughly halves its memory for deep networks.
+   siren_forward on such a workspace returns SIREN_ERR_STATE. */
+enum { SIREN_EVAL_ONLY = 256 };
+
+/* Creates a workspace that evaluates `net` (or any network with the same
+   architecture) on up to max_points points per call, for the quantities in
+   `what`. The workspace owns all scratch memory: siren_eval, siren_forward
+   and siren_backward never allocate. Memory grows linearly with max_points
+   and with the number of jet channels (1 for the value, 1+D with the
+   gradient, D+2 with the Laplacian, 2D+1 with the Hessian diagonal, where
+   D = in_features); see siren_workspace_bytes.
+   INVALID_ARGUMENT: NULL, max_points 0, `what` 0 or with unknown bits.
+   TOO_LARGE: the byte size would overflow. OUT_OF_MEMORY. */
+SIREN_API int  siren_workspace_create(const siren_net *net, size_t max_points,
+                                      unsigned what, siren_workspace **out);
+SIREN_API void siren_workspace_free(siren_workspace *ws);
+
+/* The number of bytes siren_workspace_create would allocate for these
+   arguments, in *bytes. Same errors as siren_workspace_create. */
+SIREN_API int  siren_workspace_bytes(const siren_net *net, size_t max_points,
+                                     unsigned what, size_t *bytes);
+
+/* Sets the Laplacian weights c_k, k < in_features: the laplacian output
+   becomes sum_k c_k d2y/dx_k^2 (weights 1, -c^2, -c^2 give the wave
+   operator u_tt - c^2 (u_xx + u_yy) in one channel). `weights` holds `count`
+   floats, count == in_features; NULL restores the default (all ones).
+   Applies to later siren_eval/siren_forward calls on this workspace.
+   INVALID_ARGUMENT: ws NULL, count wrong, a weight not finite. */
+SIREN_API int  siren_workspace_set_laplacian_weights(siren_workspace *ws,
+                                                     const float *weights,
+                                                     size_t count);
+
+/* ------------------------------------------------------------- evaluation */
+
+/* Outputs of an evaluation, and adjoints of a backward pass. */
+typedef struct siren_jet {
+    float *value;          /* [n][out]      */
+    float *gradient;       /* [n][out][in]  d out_j / d x_k  */
+    float *laplacian;      /* [n][out]      sum_k d2 out_j / d x_k^2 */
+    float *hessian_diag;   /* [n][out][in]  d2 out_j / d x_k^2 */
+} siren_jet;   /* NULL member: not computed; as an adjoint: zero */
+
+/* Evaluates net at the n points x ([n][in], row-major) and writes each
+   non-NULL member of *out. Only the jet channels the requested quantities
+   need are computed (a value-only call costs one channel).
+   The laplacian is weighted by siren_workspace_set_laplacian_weights.
+   Returns INVALID_ARGUMENT for NULL net/ws/x/out or n == 0, STATE when the
+   workspace was made for a different architecture or a requested quantity
+   is not in the workspace's `what`, TOO_LARGE when n > max_points.
+   Concurrency: many threads may evaluate one const net at once, each with
+   its own workspace. */
+/* x is [n][in]. Quantities asked for must be in the workspace's `what`. */
+SIREN_API int siren_eval(const siren_net *net, siren_workspace *ws, size_t n,
+                         const float *x, const siren_jet *out);
+/* Like eval, and keeps what backward needs in ws. */
+SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
+                            const float *x, const siren_jet *out);
+/* Adds d(loss)/d(params) into siren_net_grads(net); adjoint members are
+   d(loss)/d(the matching output of the last forward), same layouts.
+   Each non-NULL adjoint member must name a quantity that the last
+   siren_forward on ws computed (was non-NULL in its `out`), and net must be
+   the network of that forward, with the parameters it had then: otherwise
+   STATE (also when ws holds no forward, or was made SIREN_EVAL_ONLY).
+   Backward may be called more than once after one forward (the gradients
+   add up). Losses over large batches: forward/backward chunk by chunk,
+   the gradients accumulate. */
+SIREN_API int siren_backward(siren_net *net, siren_workspace *ws,
+                             const siren_jet *adjoint);
+
+/* -------------------------------------------------------------- optimiser */
+
+/* Adam, exactly as torch.optim.Adam (amsgrad off): with g the gradient
+   (plus weight_decay * p when weight decay is on), t the step count,
+       m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2,
+       p -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps).
+   When clip_grad_norm > 0 the gradients are first scaled in place by
+   min(1, clip / (norm + 1e-6)), norm the L2 norm of all of them, as
+   torch.nn.utils.clip_grad_norm_ does. The step reads siren_net_grads(net)
+   and does not zero them. */
+typedef struct siren_adam_config {
+    uint32_t size;          /* sizeof(siren_adam_config) */
+    float lr;               /* default 1e-4 */
+    float beta1, beta2;     /* default 0.9, 0.999 */
+    float eps;              /* default 1e-8 */
+    float weight_decay;     /* default 0 (L2, as torch.optim.Adam) */
+    float clip_grad_norm;   /* default 0 = off; else max global L2 norm */
+} siren_adam_config;
+/* Fills *cfg with the defaults above; NULL is ignored. */
+SIREN_API void siren_adam_config_default(siren_adam_config *cfg);
+/* Creates an optimiser for networks with net's architecture, moments zero,
+   step count 0. INVALID_ARGUMENT: NULL, wrong cfg->size, lr, eps, decay or
+   clip negative or not finite, betas outside [0, 1). OUT_OF_MEMORY. */
+SIREN_API int  siren_adam_create(const siren_net *net, const siren_adam_config *cfg,
+                                 siren_adam **out);
+/* One update of net's parameters from its gradients. INVALID_ARGUMENT for
+   NULL; STATE when net's architecture is not the optimiser's. */
+SIREN_API int  siren_adam_step(siren_adam *opt, siren_net *net); /* one update */
+SIREN_API void siren_adam_free(siren_adam *opt);
+/* Steps taken so far (0 for NULL); restored by siren_checkpoint_load. */
+SIREN_API uint64_t siren_adam_step_count(const siren_adam *opt);
+/* Changes the learning rate for later steps (schedules); INVALID_ARGUMENT
+   for NULL or a negative or non-finite lr. */
+SIREN_API int  siren_adam_set_lr(siren_adam *opt, float lr);
+
+/* ------------------------------------------------------------ model files */
+
+/* Model files hold the architecture and the parameters (not the gradients),
+   little-endian with a magic, a format version and a CRC-32: see
+   docs/FORMAT.md. Saving to a path writes "path.tmp-XXXXXX" beside it and
+   renames it over path, so a crash never leaves a half-written model.
+   Loading checks every field before it allocates: a file that is not a
+   libsiren model, truncated or corrupt gives FORMAT, one from a newer
+   format version VERSION, an unreadable or unwritable path IO. */
+SIREN_API int siren_net_save(const siren_net *net, const char *path);
+SIREN_API int siren_net_load(const char *path, siren_net **out);
+/* buf NULL or too small: *len gets the size needed, returns TOO_LARGE */
+SIREN_API int siren_net_save_buffer(const siren_net *net, void *buf, size_t cap,
+                                    size_t *len);
+SIREN_API int siren_net_load_buffer(const void *buf, size_t len, siren_net **out);
+
+/* ------------------------------------------------------------ checkpoints */
+
+/* A training checkpoint: the network's parameters, the optimiser's
+   configuration, moments and step count, in one file (docs/FORMAT.md),
+   written atomically like siren_net_save. Resuming from it is exact: the
+   next steps give bit-identical parameters to an uninterrupted run.
+   siren_checkpoint_load creates both objects (*net and *opt are set only
+   on success; free them with their _free functions). Errors as for model
+   files; STATE when opt does not belong to net's architecture. */
+SIREN_API int siren_checkpoint_save(const siren_net *net, const siren_adam *opt,
+                                    const char *path);
+SIREN_API int siren_checkpoint_load(const char *path, siren_net **net, siren_adam **opt);
+SIREN_API int siren_checkpoint_save_buffer(const siren_net *net, const siren_adam *opt,
+                                           void *buf, size_t cap, size_t *len);
+SIREN_API int siren_checkpoint_load_buffer(const void *buf, size_t len, siren_net **net,
+                                           siren_adam **opt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SIREN_H */

@@ -1,0 +1,172 @@
+/*
+ * internal.h - definitions shared by the library's source files; not
+ * installed. One section per concern, in the order data flows:
+ * network, jets, workspace, kernels (matrix product, sine), utilities.
+ */
+#ifndef SIREN_INTERNAL_H
+#define SIREN_INTERNAL_H
+
+#include "siren.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- network */
+
+/* One linear layer y = omega * (W x + b), followed by a sine when is_sine. */
+typedef struct siren_layer {
+    size_t in, out;         /* W is [out][in] */
+    size_t weight_offset;   /* into the flat parameter array */
+    size_t bias_offset;
+    float omega;            /* 1 for the linear last layer */
+    bool is_sine;
+} siren_layer;
+
+struct siren_net {
+    siren_config cfg;       /* normalised: size set, outermost_linear 0/1 */
+    size_t layer_count;     /* hidden_layers + 2 */
+    size_t param_count;
+    size_t max_width;       /* max over layers of in and out */
+    siren_layer *layers;
+    float *params;
+    float *grads;
+};
+
+/* Checks a config and computes the layer table size; shared by create and
+   the model-file reader. Returns a siren_status. */
+int siren__config_check(const siren_config *cfg, size_t *param_count);
+/* True when two (checked) configs describe the same architecture. */
+bool siren__same_architecture(const siren_config *a, const siren_config *b);
+
+/* ------------------------------------------------------------------- jets */
+
+/* Which derivative channels a pass carries. With D = in_features, the
+   channels of a layer's jet are stored channel after channel:
+     channel 0            the value
+     channels 1..D        d/dx_k                   (GRADIENT and above)
+     channel D+1          weighted Laplacian       (JET_LAPLACIAN)
+     channels D+1..2D     d2/dx_k^2                (JET_HESSIAN)
+   JET_HESSIAN also yields the Laplacian, as sum_k c_k d2/dx_k^2. */
+typedef enum siren_jet_kind {
+    JET_VALUE = 0,
+    JET_GRADIENT = 1,
+    JET_LAPLACIAN = 2,
+    JET_HESSIAN = 3
+} siren_jet_kind;
+
+size_t siren__jet_channels(siren_jet_kind kind, size_t dims);
+/* The smallest kind that serves the quantities in `what`. */
+siren_jet_kind siren__jet_kind_for(unsigned what);
+
+/* The quantities (SIREN_VALUE | ...) whose members are non-NULL. */
+unsigned siren__jet_quantities(const siren_jet *jet);
+
+/* Shape of a layer's jets in the workspace: row r, channel c, point p is at
+   [r * row_stride + c * ld + p], for p < n. */
+typedef struct siren_jet_shape {
+    siren_jet_kind kind;
+    size_t dims;            /* D, input coordinates */
+    size_t rows;            /* features of the layer */
+    size_t n;               /* points */
+    size_t ld;              /* stride between channels (>= n) */
+    size_t row_stride;      /* stride between rows (>= channels * ld) */
+    const float *weights;   /* Laplacian weights c_k, [dims] */
+} siren_jet_shape;
+
+/* Writes the requested members of *out from the output jets y. */
+void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const siren_jet *out);
+
+/* ---------------------------------------------------------------- workspace */
+
+struct siren_workspace {
+    siren_config cfg;           /* architecture it was made for */
+    size_t max_points;
+    unsigned what;              /* quantities it may compute */
+    bool has_tape;
+    siren_jet_kind max_kind;
+    size_t max_channels;
+    float *laplacian_weights;   /* [in_features], default ones */
+
+    /* Buffers of max_width * max_channels * max_points floats. */
+    float *ping, *pong;         /* eval: layer jets; backward: adjoints */
+    float *activation;          /* forward/backward: a layer's sine jet */
+    float **tape;               /* [layer_count]: pre-activation jets Z */
+    float *tape_x;              /* [max_points][in_features]: the inputs */
+    size_t layer_count;
+
+    /* What the last siren_forward recorded, for siren_backward. */
+    const siren_net *taped_net; /* NULL: no forward yet */
+    size_t taped_points;
+    siren_jet_kind taped_kind;
+    unsigned taped_quantities;  /* outputs the forward wrote */
+};
+
+/* -------------------------------------------------------------- optimiser */
+
+struct siren_adam {
+    siren_adam_config cfg;
+    siren_config arch;          /* the networks it may step */
+    size_t param_count;
+    uint64_t step;              /* steps taken */
+    float *m, *v;               /* first and second moments, [param_count] */
+};
+
+/* -------------------------------------------------------- kernel interfaces */
+
+/* C = alpha * op(A) op(B) + beta * C, row-major, op(X) = X or X^T.
+   op(A) is m x k, op(B) is k x n, C is m x n; ld* are row strides.
+   beta == 0 means C is not read (it may hold garbage or NaN). */
+void siren__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
+                 float alpha, const float *a, size_t lda,
+                 const float *b, size_t ldb,
+                 float beta, float *c, size_t ldc);
+
+/* The elementwise part of a sine layer, s = sin z on jets (DESIGN.md):
+     s0 = sin z0, sk = cos z0 zk, skk = cos z0 zkk - sin z0 zk^2,
+     sL = cos z0 zL - sin z0 sum_k c_k zk^2.
+   z and s have the given shape; s may equal z (in place). */
+void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s);
+
+/* The reverse of siren__sine_jet: overwrites the adjoints of s in adj
+   with the adjoints of z (DESIGN.md, "Training: reverse mode"). */
+void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, float *adj);
+
+/* sin and cos of n floats; the scalar kernel under siren__sine_jet. */
+void siren__sincos(size_t n, const float *x, float *sin_x, float *cos_x);
+
+/* ---------------------------------------------------------------- utilities */
+
+/* a * b into *out, false on size_t overflow. */
+static inline bool siren__mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return false;
+    *out = a * b;
+    return true;
+}
+
+static inline bool siren__add_size(size_t a, size_t b, size_t *out)
+{
+    if (b > SIZE_MAX - a)
+        return false;
+    *out = a + b;
+    return true;
+}
+
+/* The library's random generator: xoshiro256** seeded by SplitMix64. */
+typedef struct siren_rng {
+    uint64_t s[4];
+} siren_rng;
+
+void siren__rng_seed(siren_rng *rng, uint64_t seed);
+uint64_t siren__rng_next(siren_rng *rng);
+/* Uniform in [lo, hi), computed in double from 53 random bits and rounded
+   once to float, so it is the same on every IEEE-754 platform. */
+float siren__rng_uniform(siren_rng *rng, double lo, double hi);
+
+/* CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) of n bytes,
+   continuing from crc (start with 0). */
+uint32_t siren__crc32(uint32_t crc, const void *data, size_t n);
+
+#endif /* SIREN_INTERNAL_H */

@@ -1,0 +1,164 @@
+/* jet_forward.c - evaluation with forward-mode jets (DESIGN.md, "Input
+   derivatives"): siren_eval, and siren_forward, which also keeps the
+   pre-activation jets Z of every layer on the tape for siren_backward.
+   Each layer after the first is one matrix product over all channels and
+   points, followed by the elementwise sine jet update. */
+#include "internal.h"
+
+#include <string.h>
+
+/* Where a pass keeps each layer's pre-activation jets Z and its sine jets S:
+   on the tape, one buffer per layer, with S apart (forward); or in two
+   buffers that alternate, with S over Z in place (eval). */
+typedef struct pass_buffers {
+    float **tape;           /* NULL: alternate ping and pong */
+    float *ping, *pong;
+    float *s;               /* NULL: S overwrites Z in place */
+} pass_buffers;
+
+static float *z_buffer(const pass_buffers *buf, size_t l)
+{
+    if (buf->tape)
+        return buf->tape[l];
+    return l % 2 == 0 ? buf->ping : buf->pong;
+}
+
+static siren_jet_shape layer_shape(const siren_workspace *ws, siren_jet_kind kind,
+                                   size_t rows, size_t n)
+{
+    siren_jet_shape shape;
+    shape.kind = kind;
+    shape.dims = ws->cfg.in_features;
+    shape.rows = rows;
+    shape.n = n;
+    shape.ld = n;
+    shape.row_stride = siren__jet_channels(kind, shape.dims) * n;
+    shape.weights = ws->laplacian_weights;
+    return shape;
+}
+
+/* Layer 0 needs no matrix product: x has jet (x, e_k, 0), so
+   z0 = w (W x + b), zk = w W[:, k], and every second-order channel is 0. */
+static void first_layer_jets(const siren_net *net, const float *x,
+                             const siren_jet_shape *shape, float *z)
+{
+    const siren_layer *layer = &net->layers[0];
+    const float *weights = net->params + layer->weight_offset;
+    const float *bias = net->params + layer->bias_offset;
+    size_t dims = shape->dims, channels = shape->row_stride / shape->ld;
+    float omega = layer->omega;
+    for (size_t f = 0; f < shape->rows; f++) {
+        const float *w_row = weights + f * dims;
+        float *row = z + f * shape->row_stride;
+        for (size_t p = 0; p < shape->n; p++) {
+            float sum = 0.0f;
+            for (size_t k = 0; k < dims; k++)
+                sum += w_row[k] * x[p * dims + k];
+            row[p] = (sum + bias[f]) * omega;
+        }
+        for (size_t c = 1; c < channels; c++) {
+            float constant = c <= dims ? omega * w_row[c - 1] : 0.0f;
+            for (size_t p = 0; p < shape->n; p++)
+                row[c * shape->ld + p] = constant;
+        }
+    }
+}
+
+/* Z = w (W S + b) for layer l > 0: one product over all channels and
+   points; the bias enters the value channel only. */
+static void linear_layer_jets(const siren_net *net, size_t l, const float *s,
+                              const siren_jet_shape *shape, float *z)
+{
+    const siren_layer *layer = &net->layers[l];
+    const float *weights = net->params + layer->weight_offset;
+    const float *bias = net->params + layer->bias_offset;
+    size_t columns = shape->row_stride;
+    siren__gemm(false, false, layer->out, columns, layer->in, layer->omega,
+                weights, layer->in, s, columns, 0.0f, z, columns);
+    for (size_t f = 0; f < layer->out; f++) {
+        float shift = layer->omega * bias[f];
+        float *row = z + f * shape->row_stride;
+        for (size_t p = 0; p < shape->n; p++)
+            row[p] += shift;
+    }
+}
+
+/* Runs every layer; returns the buffer that holds the output jets. */
+static const float *run_layers(const siren_net *net, const siren_workspace *ws, size_t n,
+                               const float *x, siren_jet_kind kind, const pass_buffers *buf)
+{
+    const float *input = NULL;
+    const float *output = NULL;
+    for (size_t l = 0; l < net->layer_count; l++) {
+        const siren_layer *layer = &net->layers[l];
+        siren_jet_shape shape = layer_shape(ws, kind, layer->out, n);
+        float *z = z_buffer(buf, l);
+        if (l == 0)
+            first_layer_jets(net, x, &shape, z);
+        else
+            linear_layer_jets(net, l, input, &shape, z);
+        output = z;
+        if (layer->is_sine) {
+            float *s = buf->s ? buf->s : z;
+            siren__sine_jet(&shape, z, s);
+            output = s;
+        }
+        input = output;
+    }
+    return output;
+}
+
+/* The checks shared by eval and forward; *kind gets the jets to carry. */
+static int check_eval_call(const siren_net *net, const siren_workspace *ws, size_t n,
+                           const float *x, const siren_jet *out, siren_jet_kind *kind)
+{
+    if (!net || !ws || !x || !out || n == 0)
+        return SIREN_ERR_INVALID_ARGUMENT;
+    if (n > ws->max_points)
+        return SIREN_ERR_TOO_LARGE;
+    if (!siren__same_architecture(&net->cfg, &ws->cfg))
+        return SIREN_ERR_STATE;
+    unsigned asked = siren__jet_quantities(out);
+    if ((asked & ~ws->what) != 0)
+        return SIREN_ERR_STATE;
+    *kind = siren__jet_kind_for(asked);
+    return SIREN_OK;
+}
+
+static void write_outputs(const siren_net *net, const siren_workspace *ws, size_t n,
+                          siren_jet_kind kind, const float *y, const siren_jet *out)
+{
+    siren_jet_shape shape = layer_shape(ws, kind, net->cfg.out_features, n);
+    siren__jet_scatter(y, &shape, out);
+}
+
+int siren_eval(const siren_net *net, siren_workspace *ws, size_t n, const float *x,
+               const siren_jet *out)
+{
+    siren_jet_kind kind;
+    int status = check_eval_call(net, ws, n, x, out, &kind);
+    if (status != SIREN_OK)
+        return status;
+    pass_buffers buf = {NULL, ws->ping, ws->pong, NULL};
+    write_outputs(net, ws, n, kind, run_layers(net, ws, n, x, kind, &buf), out);
+    return SIREN_OK;
+}
+
+int siren_forward(const siren_net *net, siren_workspace *ws, size_t n, const float *x,
+                  const siren_jet *out)
+{
+    siren_jet_kind kind;
+    int status = check_eval_call(net, ws, n, x, out, &kind);
+    if (status != SIREN_OK)
+        return status;
+    if (!ws->has_tape)
+        return SIREN_ERR_STATE;
+    pass_buffers buf = {ws->tape, NULL, NULL, ws->activation};
+    memcpy(ws->tape_x, x, n * ws->cfg.in_features * sizeof(float));
+    write_outputs(net, ws, n, kind, run_layers(net, ws, n, x, kind, &buf), out);
+    ws->taped_net = net;
+    ws->taped_points = n;
+    ws->taped_kind = kind;
+    ws->taped_quantities = siren__jet_quantities(out);
+    return SIREN_OK;
+}

@@ -1,0 +1,81 @@
+/* jet_layout.c - how jets are laid out in the workspace, and the moves
+   between that layout ([rows][channels][points]) and the public one
+   ([points][out][...], siren_jet). */
+#include "internal.h"
+
+size_t siren__jet_channels(siren_jet_kind kind, size_t dims)
+{
+    switch (kind) {
+    case JET_VALUE: return 1;
+    case JET_GRADIENT: return 1 + dims;
+    case JET_LAPLACIAN: return 2 + dims;
+    case JET_HESSIAN: return 1 + 2 * dims;
+    }
+    return 1;
+}
+
+siren_jet_kind siren__jet_kind_for(unsigned what)
+{
+    if (what & SIREN_HESSIAN_DIAG)
+        return JET_HESSIAN;
+    if (what & SIREN_LAPLACIAN)
+        return JET_LAPLACIAN;
+    if (what & SIREN_GRADIENT)
+        return JET_GRADIENT;
+    return JET_VALUE;
+}
+
+unsigned siren__jet_quantities(const siren_jet *jet)
+{
+    return (jet->value ? (unsigned)SIREN_VALUE : 0u) |
+           (jet->gradient ? (unsigned)SIREN_GRADIENT : 0u) |
+           (jet->laplacian ? (unsigned)SIREN_LAPLACIAN : 0u) |
+           (jet->hessian_diag ? (unsigned)SIREN_HESSIAN_DIAG : 0u);
+}
+
+/* Copies channel `first + k` of every row, k < count, to
+   out[p][row][k] (the public [n][out][count] layout). */
+static void scatter_channels(const float *y, const siren_jet_shape *shape,
+                             size_t first, size_t count, float *out)
+{
+    size_t rows = shape->rows;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t k = 0; k < count; k++) {
+            const float *channel = y + r * shape->row_stride + (first + k) * shape->ld;
+            for (size_t p = 0; p < shape->n; p++)
+                out[(p * rows + r) * count + k] = channel[p];
+        }
+}
+
+/* The Laplacian from the Hessian diagonal: sum_k c_k y_kk. */
+static void scatter_weighted_laplacian(const float *y, const siren_jet_shape *shape,
+                                       float *out)
+{
+    size_t dims = shape->dims;
+    for (size_t r = 0; r < shape->rows; r++) {
+        const float *row = y + r * shape->row_stride;
+        for (size_t p = 0; p < shape->n; p++) {
+            float sum = 0.0f;
+            for (size_t k = 0; k < dims; k++)
+                sum += shape->weights[k] * row[(1 + dims + k) * shape->ld + p];
+            out[p * shape->rows + r] = sum;
+        }
+    }
+}
+
+void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const siren_jet *out)
+{
+    size_t dims = shape->dims;
+    if (out->value)
+        scatter_channels(y, shape, 0, 1, out->value);
+    if (out->gradient)
+        scatter_channels(y, shape, 1, dims, out->gradient);
+    if (out->hessian_diag)
+        scatter_channels(y, shape, 1 + dims, dims, out->hessian_diag);
+    if (out->laplacian) {
+        if (shape->kind == JET_HESSIAN)
+            scatter_weighted_laplacian(y, shape, out->laplacian);
+        else
+            scatter_channels(y, shape, 1 + dims, 1, out->laplacian);
+    }
+}

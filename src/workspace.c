@@ -1,0 +1,134 @@
+/* workspace.c - the scratch memory of evaluation and training. Everything
+   siren_eval, siren_forward and siren_backward touch is allocated here,
+   once, sized for max_points and the largest jet the workspace serves. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KNOWN_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
+
+/* Floats of each buffer a workspace needs, in the order it allocates them. */
+typedef struct workspace_plan {
+    size_t layer_floats;        /* ping, pong, activation: widest layer */
+    size_t total_bytes;         /* everything, tape included */
+} workspace_plan;
+
+static int plan_workspace(const siren_net *net, size_t max_points, unsigned what,
+                          workspace_plan *plan)
+{
+    if (!net || max_points == 0 || (what & KNOWN_QUANTITIES) == 0 ||
+        (what & ~(unsigned)(KNOWN_QUANTITIES | SIREN_EVAL_ONLY)) != 0)
+        return SIREN_ERR_INVALID_ARGUMENT;
+    size_t channels = siren__jet_channels(siren__jet_kind_for(what), net->cfg.in_features);
+    size_t per_row, floats, total;
+    if (!siren__mul_size(channels, max_points, &per_row) ||
+        !siren__mul_size(per_row, net->max_width, &plan->layer_floats))
+        return SIREN_ERR_TOO_LARGE;
+    bool tape = !(what & SIREN_EVAL_ONLY);
+    size_t buffers = tape ? 3 : 2;
+    if (!siren__mul_size(plan->layer_floats, buffers, &total))
+        return SIREN_ERR_TOO_LARGE;
+    for (size_t l = 0; tape && l < net->layer_count; l++) {
+        if (!siren__mul_size(per_row, net->layers[l].out, &floats) ||
+            !siren__add_size(total, floats, &total))
+            return SIREN_ERR_TOO_LARGE;
+    }
+    if (tape && (!siren__mul_size(max_points, net->cfg.in_features, &floats) ||
+                 !siren__add_size(total, floats, &total)))
+        return SIREN_ERR_TOO_LARGE;
+    if (!siren__add_size(total, net->cfg.in_features, &total) ||
+        !siren__mul_size(total, sizeof(float), &plan->total_bytes))
+        return SIREN_ERR_TOO_LARGE;
+    return SIREN_OK;
+}
+
+int siren_workspace_bytes(const siren_net *net, size_t max_points, unsigned what,
+                          size_t *bytes)
+{
+    workspace_plan plan;
+    if (!bytes)
+        return SIREN_ERR_INVALID_ARGUMENT;
+    int status = plan_workspace(net, max_points, what, &plan);
+    if (status == SIREN_OK)
+        *bytes = plan.total_bytes;
+    return status;
+}
+
+static bool allocate_tape(siren_workspace *ws, const siren_net *net, size_t per_row)
+{
+    ws->tape_x = malloc(ws->max_points * net->cfg.in_features * sizeof(float));
+    ws->tape = calloc(net->layer_count, sizeof *ws->tape);
+    if (!ws->tape_x || !ws->tape)
+        return false;
+    for (size_t l = 0; l < net->layer_count; l++) {
+        ws->tape[l] = malloc(per_row * net->layers[l].out * sizeof(float));
+        if (!ws->tape[l])
+            return false;
+    }
+    return true;
+}
+
+int siren_workspace_create(const siren_net *net, size_t max_points, unsigned what,
+                           siren_workspace **out)
+{
+    workspace_plan plan;
+    if (!out)
+        return SIREN_ERR_INVALID_ARGUMENT;
+    int status = plan_workspace(net, max_points, what, &plan);
+    if (status != SIREN_OK)
+        return status;
+    siren_workspace *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return SIREN_ERR_OUT_OF_MEMORY;
+    ws->cfg = net->cfg;
+    ws->max_points = max_points;
+    ws->what = what & KNOWN_QUANTITIES;
+    ws->has_tape = !(what & SIREN_EVAL_ONLY);
+    ws->max_kind = siren__jet_kind_for(what);
+    ws->max_channels = siren__jet_channels(ws->max_kind, net->cfg.in_features);
+    ws->layer_count = net->layer_count;
+    size_t layer_bytes = plan.layer_floats * sizeof(float);
+    bool ok = (ws->laplacian_weights = malloc(net->cfg.in_features * sizeof(float))) &&
+              (ws->ping = malloc(layer_bytes)) && (ws->pong = malloc(layer_bytes));
+    if (ok && ws->has_tape)
+        ok = (ws->activation = malloc(layer_bytes)) &&
+             allocate_tape(ws, net, ws->max_channels * max_points);
+    if (!ok) {
+        siren_workspace_free(ws);
+        return SIREN_ERR_OUT_OF_MEMORY;
+    }
+    siren_workspace_set_laplacian_weights(ws, NULL, net->cfg.in_features);
+    *out = ws;
+    return SIREN_OK;
+}
+
+void siren_workspace_free(siren_workspace *ws)
+{
+    if (!ws)
+        return;
+    if (ws->tape)
+        for (size_t l = 0; l < ws->layer_count; l++)
+            free(ws->tape[l]);
+    free(ws->tape);
+    free(ws->tape_x);
+    free(ws->activation);
+    free(ws->ping);
+    free(ws->pong);
+    free(ws->laplacian_weights);
+    free(ws);
+}
+
+int siren_workspace_set_laplacian_weights(siren_workspace *ws, const float *weights,
+                                          size_t count)
+{
+    if (!ws || count != ws->cfg.in_features)
+        return SIREN_ERR_INVALID_ARGUMENT;
+    for (size_t k = 0; weights && k < count; k++)
+        if (!isfinite(weights[k]))
+            return SIREN_ERR_INVALID_ARGUMENT;
+    for (size_t k = 0; k < count; k++)
+        ws->laplacian_weights[k] = weights ? weights[k] : 1.0f;
+    return SIREN_OK;
+}
