@@ -21,6 +21,15 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 CC ?= cc
+# make V=1 shows the commands.
+V ?= 0
+ifeq ($(V),0)
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q :=
+say :=
+endif
 PYTHON ?= /usr/bin/python3
 OPT ?= -O2
 WARN := -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wstrict-prototypes \
@@ -56,16 +65,16 @@ SONAME := libsiren.so.$(MAJOR)
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 build/obj/%.o: src/%.c $(LIB_HDR) | build/obj
-	$(CC) $(LIB_CFLAGS) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(LIB_CFLAGS) -c $< -o $@
 build/san/obj/%.o: src/%.c $(LIB_HDR) | build/san/obj
-	$(CC) $(LIB_CFLAGS) $(SAN) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(LIB_CFLAGS) $(SAN) -c $< -o $@
 
 $(STATIC): $(LIB_OBJ) | lib
-	rm -f $@ && $(AR) rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 build/san/libsiren.a: $(SAN_OBJ)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 $(SHARED): $(LIB_OBJ) src/libsiren.map | lib
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libsiren.map \
+	$(call say,LD,$@)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libsiren.map \
 	    -Wl,--no-undefined $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
 lib/$(SONAME): $(SHARED)
 	ln -sf $(notdir $<) $@
@@ -77,9 +86,9 @@ build/obj build/san/obj build/tests build/san/tests build/examples lib bin:
 
 # ---------------------------------------------------------------- tests
 build/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC) | build/tests
-	$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 build/san/tests/%: tests/%.c $(wildcard tests/*.h) build/san/libsiren.a | build/san/tests
-	$(CC) $(APP_CFLAGS) $(SAN) $< -o $@ build/san/libsiren.a $(LDLIBS)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) $< -o $@ build/san/libsiren.a $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
 
@@ -93,9 +102,9 @@ check: all tests examples
 
 # ------------------------------------------------------------- examples
 build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
-	$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
 bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(wildcard examples/common/*.h) $(STATIC) | bin
-	$(CC) $(APP_CFLAGS) -Iexamples/common $< -o $@ $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common $< -o $@ $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
 
 examples: $(EXAMPLE_BIN)
 

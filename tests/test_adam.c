@@ -1,0 +1,158 @@
+/* test_adam.c - siren_adam_step against a double-precision transcription
+   of torch.optim.Adam and torch.nn.utils.clip_grad_norm_ written here. */
+#include "check.h"
+#include "siren.h"
+
+/* The reference update for one parameter vector, in double. */
+typedef struct ref_adam {
+    double lr, beta1, beta2, eps, decay, clip;
+    double *m, *v;
+    int step;
+} ref_adam;
+
+static void ref_adam_step(ref_adam *a, double *p, double *g, size_t n)
+{
+    if (a->clip > 0) {
+        double sq = 0;
+        for (size_t i = 0; i < n; i++)
+            sq += g[i] * g[i];
+        double coef = a->clip / (sqrt(sq) + 1e-6);
+        if (coef < 1)
+            for (size_t i = 0; i < n; i++)
+                g[i] *= coef;
+    }
+    a->step++;
+    double bc1 = 1 - pow(a->beta1, a->step), bc2 = 1 - pow(a->beta2, a->step);
+    for (size_t i = 0; i < n; i++) {
+        double grad = g[i] + a->decay * p[i];
+        a->m[i] = a->beta1 * a->m[i] + (1 - a->beta1) * grad;
+        a->v[i] = a->beta2 * a->v[i] + (1 - a->beta2) * grad * grad;
+        p[i] -= a->lr / bc1 * a->m[i] / (sqrt(a->v[i]) / sqrt(bc2) + a->eps);
+    }
+}
+
+static siren_net *small_net(void)
+{
+    siren_config cfg;
+    siren_config_default(&cfg);
+    cfg.hidden_features = 6;
+    cfg.hidden_layers = 1;
+    siren_net *net = NULL;
+    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
+    CHECK_STATUS(siren_net_init(net, 3), SIREN_OK);
+    return net;
+}
+
+/* Steps with made-up gradients (some large, some tiny) on both sides. */
+static void run_against_reference(float lr, float decay, float clip, double tol)
+{
+    siren_net *net = small_net();
+    size_t n = siren_net_param_count(net);
+    siren_adam_config cfg;
+    siren_adam_config_default(&cfg);
+    cfg.lr = lr;
+    cfg.weight_decay = decay;
+    cfg.clip_grad_norm = clip;
+    siren_adam *opt = NULL;
+    CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_OK);
+    double *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g);
+    ref_adam ref = {cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay, cfg.clip_grad_norm,
+                    calloc(n, sizeof(double)), calloc(n, sizeof(double)), 0};
+    for (size_t i = 0; i < n; i++)
+        p[i] = siren_net_params(net)[i];
+    for (int step = 0; step < 20; step++) {
+        for (size_t i = 0; i < n; i++) {
+            float grad = (float)(sin(0.7 * (double)i + step) * pow(10.0, (double)(i % 5) - 3.0));
+            siren_net_grads(net)[i] = grad;
+            g[i] = grad;
+        }
+        CHECK_STATUS(siren_adam_step(opt, net), SIREN_OK);
+        ref_adam_step(&ref, p, g, n);
+    }
+    CHECK(siren_adam_step_count(opt) == 20);
+    double worst = 0;
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs(siren_net_params(net)[i] - p[i]));
+    if (!(worst <= tol))
+        printf("  max |param - reference| = %.3g\n", worst);
+    CHECK(worst <= tol);
+    free(p); free(g); free(ref.m); free(ref.v);
+    siren_adam_free(opt);
+    siren_net_free(net);
+}
+
+static void test_plain_adam(void)
+{
+    run_against_reference(1e-3f, 0.0f, 0.0f, 1e-6);
+}
+
+static void test_weight_decay(void)
+{
+    run_against_reference(1e-3f, 0.1f, 0.0f, 1e-6);
+}
+
+static void test_gradient_clipping(void)
+{
+    run_against_reference(1e-3f, 0.0f, 0.01f, 1e-6);
+    run_against_reference(1e-2f, 0.01f, 1.0f, 1e-5);
+}
+
+/* Clipping scales the gradients in place, like clip_grad_norm_. */
+static void test_clipping_scales_gradients(void)
+{
+    siren_net *net = small_net();
+    size_t n = siren_net_param_count(net);
+    siren_adam_config cfg;
+    siren_adam_config_default(&cfg);
+    cfg.clip_grad_norm = 1.0f;
+    siren_adam *opt = NULL;
+    CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_OK);
+    for (size_t i = 0; i < n; i++)
+        siren_net_grads(net)[i] = 3.0f;
+    CHECK_STATUS(siren_adam_step(opt, net), SIREN_OK);
+    double sq = 0;
+    for (size_t i = 0; i < n; i++)
+        sq += (double)siren_net_grads(net)[i] * siren_net_grads(net)[i];
+    CHECK_NEAR(sqrt(sq), 1.0, 1e-5);
+    siren_adam_free(opt);
+    siren_net_free(net);
+}
+
+/* The first step moves every parameter with a nonzero gradient by lr
+   (the bias-corrected ratio m/sqrt(v) is +-1), the sign opposite. */
+static void test_first_step_size(void)
+{
+    siren_net *net = small_net();
+    size_t n = siren_net_param_count(net);
+    siren_adam_config cfg;
+    siren_adam_config_default(&cfg);
+    siren_adam *opt = NULL;
+    CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_OK);
+    float *before = malloc(n * sizeof *before);
+    memcpy(before, siren_net_params(net), n * sizeof *before);
+    for (size_t i = 0; i < n; i++)
+        siren_net_grads(net)[i] = i % 2 ? 0.5f : -2.0f;
+    CHECK_STATUS(siren_adam_step(opt, net), SIREN_OK);
+    for (size_t i = 0; i < n; i++) {
+        double moved = siren_net_params(net)[i] - before[i];
+        /* up to one rounding of the parameter */
+        CHECK_NEAR(moved, i % 2 ? -1e-4 : 1e-4, 1.2e-7 * fabs(before[i]) + 1e-9);
+    }
+    CHECK_STATUS(siren_adam_set_lr(opt, 0.0f), SIREN_OK);
+    memcpy(before, siren_net_params(net), n * sizeof *before);
+    CHECK_STATUS(siren_adam_step(opt, net), SIREN_OK);
+    CHECK(memcmp(before, siren_net_params(net), n * sizeof *before) == 0);
+    free(before);
+    siren_adam_free(opt);
+    siren_net_free(net);
+}
+
+int main(void)
+{
+    RUN(test_plain_adam);
+    RUN(test_weight_decay);
+    RUN(test_gradient_clipping);
+    RUN(test_clipping_scales_gradients);
+    RUN(test_first_step_size);
+    return check_summary();
+}
