@@ -184,6 +184,17 @@ SIREN_API int  siren_workspace_set_laplacian_weights(siren_workspace *ws,
                                                      const float *weights,
                                                      size_t count);
 
+/* Sets how many threads the workspace's calls use, the calling thread
+   included (1: no other thread). The default is SIREN_NUM_THREADS from the
+   environment when it is a positive integer, else the number of online
+   CPUs. The threads are created here, once, and live as long as the
+   workspace. Results are bit-identical for every thread count.
+   INVALID_ARGUMENT: ws NULL, threads 0 or more than 256. OUT_OF_MEMORY
+   (or threads could not be created): the previous setting stays. */
+SIREN_API int    siren_workspace_set_threads(siren_workspace *ws, size_t threads);
+/* The workspace's thread count (0 for NULL). */
+SIREN_API size_t siren_workspace_threads(const siren_workspace *ws);
+
 /* ------------------------------------------------------------- evaluation */
 
 /* Outputs of an evaluation, and adjoints of a backward pass. */

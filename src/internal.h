@@ -79,7 +79,14 @@ void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const sire
 
 /* ---------------------------------------------------------------- workspace */
 
+/* Rows of a layer are shared between threads in multiples of this. */
+#define SIREN__ROW_GRAIN 8
+
+struct siren_pool;
+
 struct siren_workspace {
+    struct siren_pool *pool;    /* NULL: single-threaded */
+    size_t threads;
     siren_config cfg;           /* architecture it was made for */
     size_t max_points;
     unsigned what;              /* quantities it may compute */

@@ -6,6 +6,7 @@
    two matrix products, like the forward pass. The layer inputs S are
    recomputed from the taped pre-activations Z. */
 #include "internal.h"
+#include "thread_pool.h"
 
 #include <string.h>
 
@@ -82,12 +83,12 @@ static void gather_output_adjoints(const siren_jet *adjoint, const siren_jet_sha
     }
 }
 
-/* b' += w sum over points of z0' (the value channel only). */
+/* b' += w sum over points of z0' (the value channel), rows [begin, end). */
 static void accumulate_bias(const siren_layer *layer, const float *z_adj,
-                            const siren_jet_shape *shape, float *grads)
+                            const siren_jet_shape *shape, float *grads, size_t begin, size_t end)
 {
     float *bias_grad = grads + layer->bias_offset;
-    for (size_t f = 0; f < layer->out; f++) {
+    for (size_t f = begin; f < end; f++) {
         const float *row = z_adj + f * shape->row_stride;
         float sum = 0.0f;
         for (size_t p = 0; p < shape->n; p++)
@@ -96,21 +97,80 @@ static void accumulate_bias(const siren_layer *layer, const float *z_adj,
     }
 }
 
-/* Layer 0, whose jets are z0 = w (W x + b), zk = w W[:, k]:
-   W'[f][k] += w (sum_p z0'[f][p] x[p][k] + sum_p zk'[f][p]). */
-static void accumulate_first_layer(const siren_net *net, const float *x, const float *z_adj,
-                                   const siren_jet_shape *shape, float *grads)
+/* One step of the backward pass over a range of rows, shared by the
+   threads of the pool. Each row's sums run over points in order, so the
+   split between threads never changes a result. */
+typedef struct backward_job {
+    siren_net *net;
+    size_t l;               /* the layer */
+    siren_jet_shape out;    /* jets of the layer's output, on the tape */
+    siren_jet_shape in;     /* jets of its input (layer l - 1's output) */
+    const float *x;         /* the taped points, for layer 0 */
+    const float *z_in;      /* layer l - 1's pre-activation jets */
+    float *s;               /* layer l's input jets S, recomputed */
+    float *z_adj;           /* Z' of layer l */
+    float *s_adj;           /* S' of layer l - 1, then its Z' */
+} backward_job;
+
+static float *row_ptr(float *base, const siren_jet_shape *shape, size_t row)
 {
-    const siren_layer *layer = &net->layers[0];
+    return base + row * shape->row_stride;
+}
+
+/* S = sin(Z) of layer l - 1, rows of the input. */
+static void recompute_input_rows(void *ctx, size_t begin, size_t end)
+{
+    const backward_job *job = ctx;
+    siren_jet_shape rows = job->in;
+    rows.rows = end - begin;
+    siren__sine_jet(&rows, job->z_in + begin * rows.row_stride, row_ptr(job->s, &rows, begin));
+}
+
+/* W' += w Z' S^T and b' += w sum z0', rows of the layer's output. */
+static void weight_gradient_rows(void *ctx, size_t begin, size_t end)
+{
+    const backward_job *job = ctx;
+    const siren_layer *layer = &job->net->layers[job->l];
+    size_t ld = job->out.row_stride;
+    size_t columns = siren__jet_channels(job->out.kind, job->out.dims) * job->out.n;
+    siren__gemm(false, true, end - begin, layer->in, columns, layer->omega,
+                row_ptr(job->z_adj, &job->out, begin), ld, job->s, ld, 1.0f,
+                job->net->grads + layer->weight_offset + begin * layer->in, layer->in);
+    accumulate_bias(layer, job->z_adj, &job->out, job->net->grads, begin, end);
+}
+
+/* S' = w W^T Z', then through the sine of layer l - 1: rows of the input. */
+static void input_adjoint_rows(void *ctx, size_t begin, size_t end)
+{
+    const backward_job *job = ctx;
+    const siren_layer *layer = &job->net->layers[job->l];
+    const float *weights = job->net->params + layer->weight_offset;
+    size_t ld = job->out.row_stride;
+    size_t columns = siren__jet_channels(job->out.kind, job->out.dims) * job->out.n;
+    siren__gemm(true, false, end - begin, columns, layer->out, layer->omega, weights + begin,
+                layer->in, job->z_adj, ld, 0.0f, row_ptr(job->s_adj, &job->in, begin), ld);
+    siren_jet_shape rows = job->in;
+    rows.rows = end - begin;
+    siren__sine_jet_backward(&rows, job->z_in + begin * rows.row_stride,
+                             row_ptr(job->s_adj, &rows, begin));
+}
+
+/* Layer 0, whose jets are z0 = w (W x + b), zk = w W[:, k]:
+   W'[f][k] += w (sum_p z0'[f][p] x[p][k] + sum_p zk'[f][p]), rows f. */
+static void first_layer_rows(void *ctx, size_t begin, size_t end)
+{
+    const backward_job *job = ctx;
+    const siren_jet_shape *shape = &job->out;
+    const siren_layer *layer = &job->net->layers[0];
     size_t dims = shape->dims;
     bool has_gradient = shape->kind != JET_VALUE;
-    for (size_t f = 0; f < layer->out; f++) {
-        const float *row = z_adj + f * shape->row_stride;
-        float *w_grad = grads + layer->weight_offset + f * dims;
+    for (size_t f = begin; f < end; f++) {
+        const float *row = job->z_adj + f * shape->row_stride;
+        float *w_grad = job->net->grads + layer->weight_offset + f * dims;
         for (size_t k = 0; k < dims; k++) {
             float sum = 0.0f;
             for (size_t p = 0; p < shape->n; p++)
-                sum += row[p] * x[p * dims + k];
+                sum += row[p] * job->x[p * dims + k];
             if (has_gradient) {
                 const float *zk_adj = row + (1 + k) * shape->ld;
                 for (size_t p = 0; p < shape->n; p++)
@@ -119,23 +179,7 @@ static void accumulate_first_layer(const siren_net *net, const float *x, const f
             w_grad[k] += layer->omega * sum;
         }
     }
-    accumulate_bias(layer, z_adj, shape, grads);
-}
-
-/* Layer l > 0: W' += w Z' S^T, b' += w sum z0', and S'_prev = w W^T Z'
-   into s_adj. s is the layer's input jets (recomputed by the caller). */
-static void backward_linear_layer(siren_net *net, size_t l, const float *s, const float *z_adj,
-                                  const siren_jet_shape *shape, float *s_adj)
-{
-    const siren_layer *layer = &net->layers[l];
-    size_t columns = siren__jet_channels(shape->kind, shape->dims) * shape->n;
-    size_t ld = shape->row_stride;
-    const float *weights = net->params + layer->weight_offset;
-    siren__gemm(false, true, layer->out, layer->in, columns, layer->omega, z_adj, ld, s, ld,
-                1.0f, net->grads + layer->weight_offset, layer->in);
-    accumulate_bias(layer, z_adj, shape, net->grads);
-    siren__gemm(true, false, layer->in, columns, layer->out, layer->omega, weights, layer->in,
-                z_adj, ld, 0.0f, s_adj, ld);
+    accumulate_bias(layer, job->z_adj, shape, job->net->grads, begin, end);
 }
 
 static int check_backward_call(const siren_net *net, const siren_workspace *ws,
@@ -158,21 +202,30 @@ int siren_backward(siren_net *net, siren_workspace *ws, const siren_jet *adjoint
         return status;
     siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);
     size_t last = net->layer_count - 1;
-    float *z_adj = ws->ping, *s_adj = ws->pong;
-    siren_jet_shape shape = tape_shape(ws, kind, net->layers[last].out);
-    gather_output_adjoints(adjoint, &shape, z_adj);
+    backward_job job;
+    job.net = net;
+    job.x = ws->tape_x;
+    job.s = ws->activation;
+    job.z_adj = ws->ping;
+    job.s_adj = ws->pong;
+    job.out = tape_shape(ws, kind, net->layers[last].out);
+    gather_output_adjoints(adjoint, &job.out, job.z_adj);
     if (net->layers[last].is_sine)
-        siren__sine_jet_backward(&shape, ws->tape[last], z_adj);
+        siren__sine_jet_backward(&job.out, ws->tape[last], job.z_adj);
     for (size_t l = last; l > 0; l--) {
-        siren_jet_shape input = tape_shape(ws, kind, net->layers[l].in);
-        siren__sine_jet(&input, ws->tape[l - 1], ws->activation);
-        backward_linear_layer(net, l, ws->activation, z_adj, &shape, s_adj);
-        siren__sine_jet_backward(&input, ws->tape[l - 1], s_adj);
-        float *swap = z_adj;
-        z_adj = s_adj;
-        s_adj = swap;
-        shape = input;
+        size_t in_rows = net->layers[l].in, out_rows = net->layers[l].out;
+        job.l = l;
+        job.in = tape_shape(ws, kind, in_rows);
+        job.z_in = ws->tape[l - 1];
+        siren__pool_for(ws->pool, in_rows, SIREN__ROW_GRAIN, recompute_input_rows, &job);
+        siren__pool_for(ws->pool, out_rows, SIREN__ROW_GRAIN, weight_gradient_rows, &job);
+        siren__pool_for(ws->pool, in_rows, SIREN__ROW_GRAIN, input_adjoint_rows, &job);
+        float *swap = job.z_adj;
+        job.z_adj = job.s_adj;
+        job.s_adj = swap;
+        job.out = job.in;
     }
-    accumulate_first_layer(net, ws->tape_x, z_adj, &shape, net->grads);
+    job.l = 0;
+    siren__pool_for(ws->pool, net->layers[0].out, SIREN__ROW_GRAIN, first_layer_rows, &job);
     return SIREN_OK;
 }

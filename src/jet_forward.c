@@ -4,22 +4,22 @@
    Each layer after the first is one matrix product over all channels and
    points, followed by the elementwise sine jet update. */
 #include "internal.h"
+#include "thread_pool.h"
 
 #include <string.h>
 
-/* Where a pass keeps each layer's pre-activation jets Z and its sine jets S:
-   on the tape, one buffer per layer, with S apart (forward); or in two
-   buffers that alternate, with S over Z in place (eval). */
+/* Where a pass keeps each layer's pre-activation jets Z and its sine jets
+   S. Eval: Z in two buffers that alternate, S over Z in place. Forward: Z on
+   the tape, one buffer per layer, S in two buffers that alternate. A layer
+   never writes the buffer it reads: its rows are shared between threads,
+   and every thread reads all of the previous layer. */
 typedef struct pass_buffers {
-    float **tape;           /* NULL: alternate ping and pong */
+    float **tape;           /* NULL: Z alternates between ping and pong */
     float *ping, *pong;
-    float *s;               /* NULL: S overwrites Z in place */
 } pass_buffers;
 
-static float *z_buffer(const pass_buffers *buf, size_t l)
+static float *alternate(const pass_buffers *buf, size_t l)
 {
-    if (buf->tape)
-        return buf->tape[l];
     return l % 2 == 0 ? buf->ping : buf->pong;
 }
 
@@ -38,16 +38,17 @@ static siren_jet_shape layer_shape(const siren_workspace *ws, siren_jet_kind kin
 }
 
 /* Layer 0 needs no matrix product: x has jet (x, e_k, 0), so
-   z0 = w (W x + b), zk = w W[:, k], and every second-order channel is 0. */
-static void first_layer_jets(const siren_net *net, const float *x,
-                             const siren_jet_shape *shape, float *z)
+   z0 = w (W x + b), zk = w W[:, k], and every second-order channel is 0.
+   Rows [begin, end) of the layer. */
+static void first_layer_jets(const siren_net *net, const float *x, const siren_jet_shape *shape,
+                             float *z, size_t begin, size_t end)
 {
     const siren_layer *layer = &net->layers[0];
     const float *weights = net->params + layer->weight_offset;
     const float *bias = net->params + layer->bias_offset;
     size_t dims = shape->dims, channels = shape->row_stride / shape->ld;
     float omega = layer->omega;
-    for (size_t f = 0; f < shape->rows; f++) {
+    for (size_t f = begin; f < end; f++) {
         const float *w_row = weights + f * dims;
         float *row = z + f * shape->row_stride;
         for (size_t p = 0; p < shape->n; p++) {
@@ -64,18 +65,19 @@ static void first_layer_jets(const siren_net *net, const float *x,
     }
 }
 
-/* Z = w (W S + b) for layer l > 0: one product over all channels and
-   points; the bias enters the value channel only. */
+/* Z = w (W S + b) for rows [begin, end) of layer l > 0: one product over
+   all channels and points; the bias enters the value channel only. */
 static void linear_layer_jets(const siren_net *net, size_t l, const float *s,
-                              const siren_jet_shape *shape, float *z)
+                              const siren_jet_shape *shape, float *z, size_t begin, size_t end)
 {
     const siren_layer *layer = &net->layers[l];
     const float *weights = net->params + layer->weight_offset;
     const float *bias = net->params + layer->bias_offset;
     size_t columns = shape->row_stride;
-    siren__gemm(false, false, layer->out, columns, layer->in, layer->omega,
-                weights, layer->in, s, columns, 0.0f, z, columns);
-    for (size_t f = 0; f < layer->out; f++) {
+    siren__gemm(false, false, end - begin, columns, layer->in, layer->omega,
+                weights + begin * layer->in, layer->in, s, columns, 0.0f,
+                z + begin * columns, columns);
+    for (size_t f = begin; f < end; f++) {
         float shift = layer->omega * bias[f];
         float *row = z + f * shape->row_stride;
         for (size_t p = 0; p < shape->n; p++)
@@ -83,29 +85,45 @@ static void linear_layer_jets(const siren_net *net, size_t l, const float *s,
     }
 }
 
+/* One layer of a pass, shared by the threads of the pool. */
+typedef struct layer_job {
+    const siren_net *net;
+    size_t l;
+    const float *x;         /* layer 0: the points */
+    const float *input;     /* layer > 0: the previous layer's sine jets */
+    float *z, *s;           /* s == z: in place */
+    siren_jet_shape shape;
+} layer_job;
+
+static void layer_rows(void *ctx, size_t begin, size_t end)
+{
+    const layer_job *job = ctx;
+    if (job->l == 0)
+        first_layer_jets(job->net, job->x, &job->shape, job->z, begin, end);
+    else
+        linear_layer_jets(job->net, job->l, job->input, &job->shape, job->z, begin, end);
+    if (job->net->layers[job->l].is_sine) {
+        siren_jet_shape rows = job->shape;
+        rows.rows = end - begin;
+        size_t offset = begin * rows.row_stride;
+        siren__sine_jet(&rows, job->z + offset, job->s + offset);
+    }
+}
+
 /* Runs every layer; returns the buffer that holds the output jets. */
-static const float *run_layers(const siren_net *net, const siren_workspace *ws, size_t n,
+static const float *run_layers(const siren_net *net, siren_workspace *ws, size_t n,
                                const float *x, siren_jet_kind kind, const pass_buffers *buf)
 {
     const float *input = NULL;
-    const float *output = NULL;
     for (size_t l = 0; l < net->layer_count; l++) {
         const siren_layer *layer = &net->layers[l];
-        siren_jet_shape shape = layer_shape(ws, kind, layer->out, n);
-        float *z = z_buffer(buf, l);
-        if (l == 0)
-            first_layer_jets(net, x, &shape, z);
-        else
-            linear_layer_jets(net, l, input, &shape, z);
-        output = z;
-        if (layer->is_sine) {
-            float *s = buf->s ? buf->s : z;
-            siren__sine_jet(&shape, z, s);
-            output = s;
-        }
-        input = output;
+        float *z = buf->tape ? buf->tape[l] : alternate(buf, l);
+        float *s = layer->is_sine && buf->tape ? alternate(buf, l) : z;
+        layer_job job = {net, l, x, input, z, s, layer_shape(ws, kind, layer->out, n)};
+        siren__pool_for(ws->pool, layer->out, SIREN__ROW_GRAIN, layer_rows, &job);
+        input = s;
     }
-    return output;
+    return input;
 }
 
 /* The checks shared by eval and forward; *kind gets the jets to carry. */
@@ -139,7 +157,7 @@ int siren_eval(const siren_net *net, siren_workspace *ws, size_t n, const float 
     int status = check_eval_call(net, ws, n, x, out, &kind);
     if (status != SIREN_OK)
         return status;
-    pass_buffers buf = {NULL, ws->ping, ws->pong, NULL};
+    pass_buffers buf = {NULL, ws->ping, ws->pong};
     write_outputs(net, ws, n, kind, run_layers(net, ws, n, x, kind, &buf), out);
     return SIREN_OK;
 }
@@ -153,7 +171,7 @@ int siren_forward(const siren_net *net, siren_workspace *ws, size_t n, const flo
         return status;
     if (!ws->has_tape)
         return SIREN_ERR_STATE;
-    pass_buffers buf = {ws->tape, NULL, NULL, ws->activation};
+    pass_buffers buf = {ws->tape, ws->ping, ws->pong};
     memcpy(ws->tape_x, x, n * ws->cfg.in_features * sizeof(float));
     write_outputs(net, ws, n, kind, run_layers(net, ws, n, x, kind, &buf), out);
     ws->taped_net = net;

@@ -2,6 +2,7 @@
    siren_eval, siren_forward and siren_backward touch is allocated here,
    once, sized for max_points and the largest jet the workspace serves. */
 #include "internal.h"
+#include "thread_pool.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -100,6 +101,11 @@ int siren_workspace_create(const siren_net *net, size_t max_points, unsigned wha
         return SIREN_ERR_OUT_OF_MEMORY;
     }
     siren_workspace_set_laplacian_weights(ws, NULL, net->cfg.in_features);
+    status = siren_workspace_set_threads(ws, siren__default_threads());
+    if (status != SIREN_OK) {
+        siren_workspace_free(ws);
+        return status;
+    }
     *out = ws;
     return SIREN_OK;
 }
@@ -108,6 +114,7 @@ void siren_workspace_free(siren_workspace *ws)
 {
     if (!ws)
         return;
+    siren__pool_free(ws->pool);
     if (ws->tape)
         for (size_t l = 0; l < ws->layer_count; l++)
             free(ws->tape[l]);
@@ -131,4 +138,27 @@ int siren_workspace_set_laplacian_weights(siren_workspace *ws, const float *weig
     for (size_t k = 0; k < count; k++)
         ws->laplacian_weights[k] = weights ? weights[k] : 1.0f;
     return SIREN_OK;
+}
+
+int siren_workspace_set_threads(siren_workspace *ws, size_t threads)
+{
+    if (!ws || threads == 0 || threads > SIREN__MAX_THREADS)
+        return SIREN_ERR_INVALID_ARGUMENT;
+    if (threads == ws->threads)
+        return SIREN_OK;
+    siren_pool *pool = NULL;
+    if (threads > 1) {
+        int status = siren__pool_create(threads, &pool);
+        if (status != SIREN_OK)
+            return status;
+    }
+    siren__pool_free(ws->pool);
+    ws->pool = pool;
+    ws->threads = threads;
+    return SIREN_OK;
+}
+
+size_t siren_workspace_threads(const siren_workspace *ws)
+{
+    return ws ? ws->threads : 0;
 }

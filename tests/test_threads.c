@@ -1,0 +1,156 @@
+/* test_threads.c - results are bit-identical for every thread count, and
+   one const network can be evaluated from many threads at once. */
+#include "check.h"
+#include "reference.h"
+
+#include <threads.h>
+
+#define ALL_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
+
+static siren_net *make_net(uint32_t width, uint32_t out)
+{
+    siren_config cfg;
+    siren_config_default(&cfg);
+    cfg.hidden_features = width;
+    cfg.out_features = out;
+    siren_net *net = NULL;
+    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
+    CHECK_STATUS(siren_net_init(net, 17), SIREN_OK);
+    return net;
+}
+
+static float *random_floats(size_t count, unsigned long long seed)
+{
+    float *v = malloc(count * sizeof *v);
+    for (size_t i = 0; i < count; i++)
+        v[i] = (float)ref_uniform(&seed, -1, 1);
+    return v;
+}
+
+/* Every output and, after a backward with every adjoint, every gradient,
+   as one buffer for a given thread count. */
+static float *run_with_threads(siren_net *net, size_t threads, size_t n, const float *x,
+                               const float *adj, size_t *length)
+{
+    size_t out = 2, dims = 2, params = siren_net_param_count(net);
+    size_t per_point = out * (2 + 2 * dims);
+    float *result = malloc((n * per_point * 2 + params) * sizeof *result);
+    siren_workspace *ws = NULL;
+    CHECK_STATUS(siren_workspace_create(net, n, ALL_QUANTITIES, &ws), SIREN_OK);
+    CHECK_STATUS(siren_workspace_set_threads(ws, threads), SIREN_OK);
+    CHECK(siren_workspace_threads(ws) == threads);
+    float *r = result;
+    siren_jet jet = {r, r + n * out, r + n * out * (1 + dims), r + n * out * (2 + dims)};
+    CHECK_STATUS(siren_eval(net, ws, n, x, &jet), SIREN_OK);
+    r += n * per_point;
+    siren_jet taped = {r, r + n * out, r + n * out * (1 + dims), r + n * out * (2 + dims)};
+    CHECK_STATUS(siren_forward(net, ws, n, x, &taped), SIREN_OK);
+    siren_jet adjoint = {(float *)adj, (float *)adj + n * out, (float *)adj + n * out * (1 + dims),
+                         (float *)adj + n * out * (2 + dims)};
+    siren_net_zero_grad(net);
+    CHECK_STATUS(siren_backward(net, ws, &adjoint), SIREN_OK);
+    memcpy(r + n * per_point, siren_net_grads(net), params * sizeof(float));
+    *length = n * per_point * 2 + params;
+    siren_workspace_free(ws);
+    return result;
+}
+
+static void test_bit_identical_for_any_thread_count(void)
+{
+    siren_net *net = make_net(64, 2);
+    const size_t n = 300;
+    float *x = random_floats(n * 2, 1), *adj = random_floats(n * 2 * 6, 2);
+    size_t length = 0, other_length = 0;
+    float *one = run_with_threads(net, 1, n, x, adj, &length);
+    size_t counts[4] = {2, 3, 4, 7};
+    for (int i = 0; i < 4; i++) {
+        float *many = run_with_threads(net, counts[i], n, x, adj, &other_length);
+        CHECK(other_length == length);
+        if (memcmp(one, many, length * sizeof(float)) != 0)
+            printf("  %zu threads differ from 1 thread\n", counts[i]);
+        CHECK(memcmp(one, many, length * sizeof(float)) == 0);
+        free(many);
+    }
+    free(one);
+    free(x);
+    free(adj);
+    siren_net_free(net);
+}
+
+static void test_set_threads_rejects_bad_counts(void)
+{
+    siren_net *net = make_net(8, 1);
+    siren_workspace *ws = NULL;
+    CHECK_STATUS(siren_workspace_create(net, 4, SIREN_VALUE, &ws), SIREN_OK);
+    CHECK(siren_workspace_threads(ws) >= 1);
+    CHECK_STATUS(siren_workspace_set_threads(ws, 0), SIREN_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(siren_workspace_set_threads(ws, 100000), SIREN_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(siren_workspace_set_threads(NULL, 2), SIREN_ERR_INVALID_ARGUMENT);
+    CHECK(siren_workspace_threads(NULL) == 0);
+    CHECK_STATUS(siren_workspace_set_threads(ws, 3), SIREN_OK);
+    CHECK_STATUS(siren_workspace_set_threads(ws, 1), SIREN_OK);
+    CHECK(siren_workspace_threads(ws) == 1);
+    siren_workspace_free(ws);
+    siren_net_free(net);
+}
+
+/* Several threads evaluate one const net, each with its own workspace
+   (itself using 2 threads), and must all match a single-threaded run. */
+typedef struct eval_thread {
+    const siren_net *net;
+    const float *x;
+    size_t n;
+    float *value;
+    int status;
+} eval_thread;
+
+static int eval_in_thread(void *arg)
+{
+    eval_thread *t = arg;
+    siren_workspace *ws = NULL;
+    t->status = siren_workspace_create(t->net, t->n, SIREN_VALUE | SIREN_LAPLACIAN, &ws);
+    for (int round = 0; t->status == SIREN_OK && round < 5; round++) {
+        siren_workspace_set_threads(ws, 2);
+        siren_jet jet = {t->value, NULL, t->value + t->n, NULL};
+        t->status = siren_eval(t->net, ws, t->n, t->x, &jet);
+    }
+    siren_workspace_free(ws);
+    return 0;
+}
+
+static void test_concurrent_evaluation_of_one_net(void)
+{
+    siren_net *net = make_net(32, 1);
+    const size_t n = 200;
+    float *x = random_floats(n * 2, 3);
+    float want[400];
+    siren_workspace *ws = NULL;
+    CHECK_STATUS(siren_workspace_create(net, n, SIREN_VALUE | SIREN_LAPLACIAN, &ws), SIREN_OK);
+    CHECK_STATUS(siren_workspace_set_threads(ws, 1), SIREN_OK);
+    siren_jet jet = {want, NULL, want + n, NULL};
+    CHECK_STATUS(siren_eval(net, ws, n, x, &jet), SIREN_OK);
+    enum { THREADS = 4 };
+    thrd_t threads[THREADS];
+    eval_thread jobs[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (eval_thread){net, x, n, malloc(2 * n * sizeof(float)), -100};
+        CHECK(thrd_create(&threads[i], eval_in_thread, &jobs[i]) == thrd_success);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        thrd_join(threads[i], NULL);
+        CHECK_STATUS(jobs[i].status, SIREN_OK);
+        CHECK(memcmp(jobs[i].value, want, sizeof want) == 0);
+        free(jobs[i].value);
+    }
+    siren_workspace_free(ws);
+    free(x);
+    siren_net_free(net);
+}
+
+int main(void)
+{
+    RUN(test_bit_identical_for_any_thread_count);
+    RUN(test_set_threads_rejects_bad_counts);
+    RUN(test_concurrent_evaluation_of_one_net);
+    return check_summary();
+}
