@@ -4,6 +4,7 @@
 #   make demo         fit data/camera.pgm with examples/fit_image (the main job)
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
+#   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
 #   make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured
 #   make uninstall
 #   make clean
@@ -61,7 +62,7 @@ STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check check-plain demo install uninstall clean
+.PHONY: all examples tests check demo bench install uninstall clean
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 build/obj/%.o: src/%.c $(LIB_HDR) | build/obj
@@ -110,6 +111,14 @@ examples: $(EXAMPLE_BIN)
 
 demo: all examples
 	./bin/eval_demo
+
+# ------------------------------------------------------------ benchmarks
+# Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.
+bin/bench_steps: bench/bench_steps.c $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench: all bin/bench_steps
+	$(PYTHON) bench/run.py
 
 # -------------------------------------------------------------- install
 install: all
