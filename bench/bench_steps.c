@@ -12,6 +12,7 @@
  *   make bench            (builds bin/bench_steps and runs bench/run.py)
  *   bin/bench_steps --step lap --threads 2 --repeat 5
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, getrusage */
 #include "siren.h"
 
 #include <math.h>
