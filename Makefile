@@ -98,8 +98,8 @@ TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTH
             UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
 
 check: all tests examples
-	@$(TEST_ENV) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
-	    tests/cxx_header.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
+	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
+	    tests/cxx_header.sh tests/install.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
 build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
