@@ -99,7 +99,7 @@ TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTH
 
 check: all tests examples
 	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
-	    tests/cxx_header.sh tests/install.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
+	    tests/cxx_header.sh tests/readme_example.sh tests/install.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
 build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
