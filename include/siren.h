@@ -177,7 +177,8 @@ SIREN_API int  siren_workspace_bytes(const siren_net *net, size_t max_points,
 /* Sets the Laplacian weights c_k, k < in_features: the laplacian output
    becomes sum_k c_k d2y/dx_k^2 (weights 1, -c^2, -c^2 give the wave
    operator u_tt - c^2 (u_xx + u_yy) in one channel). `weights` holds `count`
-   floats, count == in_features; NULL restores the default (all ones).
+   floats, count == in_features; NULL (with count 0 or in_features)
+   restores the default (all ones).
    Applies to later siren_eval/siren_forward calls on this workspace.
    INVALID_ARGUMENT: ws NULL, count wrong, a weight not finite. */
 SIREN_API int  siren_workspace_set_laplacian_weights(siren_workspace *ws,

@@ -130,12 +130,13 @@ void siren_workspace_free(siren_workspace *ws)
 int siren_workspace_set_laplacian_weights(siren_workspace *ws, const float *weights,
                                           size_t count)
 {
-    if (!ws || count != ws->cfg.in_features)
+    if (!ws || (weights && count != ws->cfg.in_features) ||
+        (!weights && count != 0 && count != ws->cfg.in_features))
         return SIREN_ERR_INVALID_ARGUMENT;
     for (size_t k = 0; weights && k < count; k++)
         if (!isfinite(weights[k]))
             return SIREN_ERR_INVALID_ARGUMENT;
-    for (size_t k = 0; k < count; k++)
+    for (size_t k = 0; k < ws->cfg.in_features; k++)
         ws->laplacian_weights[k] = weights ? weights[k] : 1.0f;
     return SIREN_OK;
 }
