@@ -233,6 +233,32 @@ SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
 SIREN_API int siren_backward(siren_net *net, siren_workspace *ws,
                              const siren_jet *adjoint);
 
+/* ------------------------------------------- many networks, one architecture */
+
+/* Evaluates `instances` SIRENs that share net's architecture but not its
+   parameters: instance i uses the parameter vector params + i * P
+   (P = siren_net_param_count(net), the documented flat layout; net's own
+   parameters are not used and nothing is copied) on its own n points
+   x + i * n * in. The outputs are [instances][n][...]: instance i's block of
+   each member of *out starts at i * n points. This is how a hypernetwork
+   evaluates the SIRENs it generates. instances * n must not exceed the
+   workspace's max_points (TOO_LARGE). Other errors as siren_eval. */
+SIREN_API int siren_eval_instances(const siren_net *net, siren_workspace *ws,
+                                   size_t instances, const float *params, size_t n,
+                                   const float *x, const siren_jet *out);
+/* Like siren_eval_instances, and keeps what siren_backward_instances needs.
+   params must stay alive and unchanged until the backward pass. */
+SIREN_API int siren_forward_instances(const siren_net *net, siren_workspace *ws,
+                                      size_t instances, const float *params, size_t n,
+                                      const float *x, const siren_jet *out);
+/* Adds d(loss)/d(params of instance i) into grads + i * P, for every
+   instance of the last siren_forward_instances on ws (adjoints laid out as
+   its outputs). STATE when ws's last forward was not a
+   siren_forward_instances with this net (or siren_forward, whose params
+   are net's own). */
+SIREN_API int siren_backward_instances(const siren_net *net, siren_workspace *ws,
+                                       const siren_jet *adjoint, float *grads);
+
 /* -------------------------------------------------------------- optimiser */
 
 /* Adam, exactly as torch.optim.Adam (amsgrad off): with g the gradient

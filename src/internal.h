@@ -74,6 +74,9 @@ typedef struct siren_jet_shape {
     const float *weights;   /* Laplacian weights c_k, [dims] */
 } siren_jet_shape;
 
+/* The members of jet moved on to instance i of instances of n points. */
+siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, size_t n, size_t i);
+
 /* Writes the requested members of *out from the output jets y. */
 void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const siren_jet *out);
 
@@ -104,7 +107,9 @@ struct siren_workspace {
 
     /* What the last siren_forward recorded, for siren_backward. */
     const siren_net *taped_net; /* NULL: no forward yet */
-    size_t taped_points;
+    const float *taped_params;  /* [taped_instances][param_count] */
+    size_t taped_instances;
+    size_t taped_points;        /* per instance */
     siren_jet_kind taped_kind;
     unsigned taped_quantities;  /* outputs the forward wrote */
 };

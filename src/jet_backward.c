@@ -101,7 +101,9 @@ static void accumulate_bias(const siren_layer *layer, const float *z_adj,
    threads of the pool. Each row's sums run over points in order, so the
    split between threads never changes a result. */
 typedef struct backward_job {
-    siren_net *net;
+    const siren_net *net;
+    const float *params;    /* the instance's parameters */
+    float *grads;           /* and its gradients */
     size_t l;               /* the layer */
     siren_jet_shape out;    /* jets of the layer's output, on the tape */
     siren_jet_shape in;     /* jets of its input (layer l - 1's output) */
@@ -135,8 +137,8 @@ static void weight_gradient_rows(void *ctx, size_t begin, size_t end)
     size_t columns = siren__jet_channels(job->out.kind, job->out.dims) * job->out.n;
     siren__gemm(false, true, end - begin, layer->in, columns, layer->omega,
                 row_ptr(job->z_adj, &job->out, begin), ld, job->s, ld, 1.0f,
-                job->net->grads + layer->weight_offset + begin * layer->in, layer->in);
-    accumulate_bias(layer, job->z_adj, &job->out, job->net->grads, begin, end);
+                job->grads + layer->weight_offset + begin * layer->in, layer->in);
+    accumulate_bias(layer, job->z_adj, &job->out, job->grads, begin, end);
 }
 
 /* S' = w W^T Z', then through the sine of layer l - 1: rows of the input. */
@@ -144,7 +146,7 @@ static void input_adjoint_rows(void *ctx, size_t begin, size_t end)
 {
     const backward_job *job = ctx;
     const siren_layer *layer = &job->net->layers[job->l];
-    const float *weights = job->net->params + layer->weight_offset;
+    const float *weights = job->params + layer->weight_offset;
     size_t ld = job->out.row_stride;
     size_t columns = siren__jet_channels(job->out.kind, job->out.dims) * job->out.n;
     siren__gemm(true, false, end - begin, columns, layer->out, layer->omega, weights + begin,
@@ -166,7 +168,7 @@ static void first_layer_rows(void *ctx, size_t begin, size_t end)
     bool has_gradient = shape->kind != JET_VALUE;
     for (size_t f = begin; f < end; f++) {
         const float *row = job->z_adj + f * shape->row_stride;
-        float *w_grad = job->net->grads + layer->weight_offset + f * dims;
+        float *w_grad = job->grads + layer->weight_offset + f * dims;
         for (size_t k = 0; k < dims; k++) {
             float sum = 0.0f;
             for (size_t p = 0; p < shape->n; p++)
@@ -179,15 +181,15 @@ static void first_layer_rows(void *ctx, size_t begin, size_t end)
             w_grad[k] += layer->omega * sum;
         }
     }
-    accumulate_bias(layer, job->z_adj, shape, job->net->grads, begin, end);
+    accumulate_bias(layer, job->z_adj, shape, job->grads, begin, end);
 }
 
 static int check_backward_call(const siren_net *net, const siren_workspace *ws,
-                               const siren_jet *adjoint)
+                               const siren_jet *adjoint, const float *params)
 {
     if (!net || !ws || !adjoint)
         return SIREN_ERR_INVALID_ARGUMENT;
-    if (!ws->has_tape || ws->taped_net != net ||
+    if (!ws->has_tape || ws->taped_net != net || ws->taped_params != params ||
         !siren__same_architecture(&net->cfg, &ws->cfg))
         return SIREN_ERR_STATE;
     if ((siren__jet_quantities(adjoint) & ~ws->taped_quantities) != 0)
@@ -195,28 +197,30 @@ static int check_backward_call(const siren_net *net, const siren_workspace *ws,
     return SIREN_OK;
 }
 
-int siren_backward(siren_net *net, siren_workspace *ws, const siren_jet *adjoint)
+/* The reverse pass of instance i: its tape segments, its adjoints. */
+static void backward_instance(const siren_net *net, siren_workspace *ws, siren_jet_kind kind,
+                              const siren_jet *adjoint, float *grads, size_t i)
 {
-    int status = check_backward_call(net, ws, adjoint);
-    if (status != SIREN_OK)
-        return status;
-    siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);
     size_t last = net->layer_count - 1;
     backward_job job;
     job.net = net;
-    job.x = ws->tape_x;
+    job.params = ws->taped_params + i * net->param_count;
+    job.grads = grads + i * net->param_count;
+    job.x = ws->tape_x + i * ws->taped_points * net->cfg.in_features;
     job.s = ws->activation;
     job.z_adj = ws->ping;
     job.s_adj = ws->pong;
     job.out = tape_shape(ws, kind, net->layers[last].out);
-    gather_output_adjoints(adjoint, &job.out, job.z_adj);
+    siren_jet part = siren__jet_instance(adjoint, &net->cfg, ws->taped_points, i);
+    gather_output_adjoints(&part, &job.out, job.z_adj);
+    const float *z_last = ws->tape[last] + i * job.out.rows * job.out.row_stride;
     if (net->layers[last].is_sine)
-        siren__sine_jet_backward(&job.out, ws->tape[last], job.z_adj);
+        siren__sine_jet_backward(&job.out, z_last, job.z_adj);
     for (size_t l = last; l > 0; l--) {
         size_t in_rows = net->layers[l].in, out_rows = net->layers[l].out;
         job.l = l;
         job.in = tape_shape(ws, kind, in_rows);
-        job.z_in = ws->tape[l - 1];
+        job.z_in = ws->tape[l - 1] + i * in_rows * job.in.row_stride;
         siren__pool_for(ws->pool, in_rows, SIREN__ROW_GRAIN, recompute_input_rows, &job);
         siren__pool_for(ws->pool, out_rows, SIREN__ROW_GRAIN, weight_gradient_rows, &job);
         siren__pool_for(ws->pool, in_rows, SIREN__ROW_GRAIN, input_adjoint_rows, &job);
@@ -227,5 +231,30 @@ int siren_backward(siren_net *net, siren_workspace *ws, const siren_jet *adjoint
     }
     job.l = 0;
     siren__pool_for(ws->pool, net->layers[0].out, SIREN__ROW_GRAIN, first_layer_rows, &job);
+}
+
+static int backward_instances(const siren_net *net, siren_workspace *ws,
+                              const siren_jet *adjoint, const float *params, float *grads)
+{
+    int status = check_backward_call(net, ws, adjoint, params);
+    if (status != SIREN_OK)
+        return status;
+    siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);
+    for (size_t i = 0; i < ws->taped_instances; i++)
+        backward_instance(net, ws, kind, adjoint, grads, i);
     return SIREN_OK;
+}
+
+int siren_backward(siren_net *net, siren_workspace *ws, const siren_jet *adjoint)
+{
+    return backward_instances(net, ws, adjoint, net ? net->params : NULL,
+                              net ? net->grads : NULL);
+}
+
+int siren_backward_instances(const siren_net *net, siren_workspace *ws,
+                             const siren_jet *adjoint, float *grads)
+{
+    if (!grads)
+        return SIREN_ERR_INVALID_ARGUMENT;
+    return backward_instances(net, ws, adjoint, ws ? ws->taped_params : NULL, grads);
 }

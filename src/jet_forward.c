@@ -40,12 +40,12 @@ static siren_jet_shape layer_shape(const siren_workspace *ws, siren_jet_kind kin
 /* Layer 0 needs no matrix product: x has jet (x, e_k, 0), so
    z0 = w (W x + b), zk = w W[:, k], and every second-order channel is 0.
    Rows [begin, end) of the layer. */
-static void first_layer_jets(const siren_net *net, const float *x, const siren_jet_shape *shape,
-                             float *z, size_t begin, size_t end)
+static void first_layer_jets(const siren_net *net, const float *params, const float *x,
+                             const siren_jet_shape *shape, float *z, size_t begin, size_t end)
 {
     const siren_layer *layer = &net->layers[0];
-    const float *weights = net->params + layer->weight_offset;
-    const float *bias = net->params + layer->bias_offset;
+    const float *weights = params + layer->weight_offset;
+    const float *bias = params + layer->bias_offset;
     size_t dims = shape->dims, channels = shape->row_stride / shape->ld;
     float omega = layer->omega;
     for (size_t f = begin; f < end; f++) {
@@ -67,12 +67,13 @@ static void first_layer_jets(const siren_net *net, const float *x, const siren_j
 
 /* Z = w (W S + b) for rows [begin, end) of layer l > 0: one product over
    all channels and points; the bias enters the value channel only. */
-static void linear_layer_jets(const siren_net *net, size_t l, const float *s,
-                              const siren_jet_shape *shape, float *z, size_t begin, size_t end)
+static void linear_layer_jets(const siren_net *net, const float *params, size_t l,
+                              const float *s, const siren_jet_shape *shape, float *z,
+                              size_t begin, size_t end)
 {
     const siren_layer *layer = &net->layers[l];
-    const float *weights = net->params + layer->weight_offset;
-    const float *bias = net->params + layer->bias_offset;
+    const float *weights = params + layer->weight_offset;
+    const float *bias = params + layer->bias_offset;
     size_t columns = shape->row_stride;
     siren__gemm(false, false, end - begin, columns, layer->in, layer->omega,
                 weights + begin * layer->in, layer->in, s, columns, 0.0f,
@@ -88,6 +89,7 @@ static void linear_layer_jets(const siren_net *net, size_t l, const float *s,
 /* One layer of a pass, shared by the threads of the pool. */
 typedef struct layer_job {
     const siren_net *net;
+    const float *params;
     size_t l;
     const float *x;         /* layer 0: the points */
     const float *input;     /* layer > 0: the previous layer's sine jets */
@@ -99,9 +101,10 @@ static void layer_rows(void *ctx, size_t begin, size_t end)
 {
     const layer_job *job = ctx;
     if (job->l == 0)
-        first_layer_jets(job->net, job->x, &job->shape, job->z, begin, end);
+        first_layer_jets(job->net, job->params, job->x, &job->shape, job->z, begin, end);
     else
-        linear_layer_jets(job->net, job->l, job->input, &job->shape, job->z, begin, end);
+        linear_layer_jets(job->net, job->params, job->l, job->input, &job->shape, job->z,
+                          begin, end);
     if (job->net->layers[job->l].is_sine) {
         siren_jet_shape rows = job->shape;
         rows.rows = end - begin;
@@ -110,29 +113,36 @@ static void layer_rows(void *ctx, size_t begin, size_t end)
     }
 }
 
-/* Runs every layer; returns the buffer that holds the output jets. */
-static const float *run_layers(const siren_net *net, siren_workspace *ws, size_t n,
-                               const float *x, siren_jet_kind kind, const pass_buffers *buf)
+/* Runs every layer for one instance (its parameters, its n points x);
+   returns the buffer that holds the output jets. On the tape, instance i
+   has its own segment of every layer. */
+static const float *run_layers(const siren_net *net, const float *params, siren_workspace *ws,
+                               size_t n, const float *x, siren_jet_kind kind,
+                               const pass_buffers *buf, size_t instance)
 {
     const float *input = NULL;
     for (size_t l = 0; l < net->layer_count; l++) {
         const siren_layer *layer = &net->layers[l];
-        float *z = buf->tape ? buf->tape[l] : alternate(buf, l);
+        siren_jet_shape shape = layer_shape(ws, kind, layer->out, n);
+        float *z = buf->tape ? buf->tape[l] + instance * layer->out * shape.row_stride
+                             : alternate(buf, l);
         float *s = layer->is_sine && buf->tape ? alternate(buf, l) : z;
-        layer_job job = {net, l, x, input, z, s, layer_shape(ws, kind, layer->out, n)};
+        layer_job job = {net, params, l, x, input, z, s, shape};
         siren__pool_for(ws->pool, layer->out, SIREN__ROW_GRAIN, layer_rows, &job);
         input = s;
     }
     return input;
 }
 
-/* The checks shared by eval and forward; *kind gets the jets to carry. */
-static int check_eval_call(const siren_net *net, const siren_workspace *ws, size_t n,
-                           const float *x, const siren_jet *out, siren_jet_kind *kind)
+/* The checks shared by every evaluation; *kind gets the jets to carry. */
+static int check_eval_call(const siren_net *net, const siren_workspace *ws, size_t instances,
+                           const float *params, size_t n, const float *x, const siren_jet *out,
+                           siren_jet_kind *kind)
 {
-    if (!net || !ws || !x || !out || n == 0)
+    size_t total;
+    if (!net || !ws || !params || !x || !out || n == 0 || instances == 0)
         return SIREN_ERR_INVALID_ARGUMENT;
-    if (n > ws->max_points)
+    if (!siren__mul_size(instances, n, &total) || total > ws->max_points)
         return SIREN_ERR_TOO_LARGE;
     if (!siren__same_architecture(&net->cfg, &ws->cfg))
         return SIREN_ERR_STATE;
@@ -143,40 +153,77 @@ static int check_eval_call(const siren_net *net, const siren_workspace *ws, size
     return SIREN_OK;
 }
 
-static void write_outputs(const siren_net *net, const siren_workspace *ws, size_t n,
-                          siren_jet_kind kind, const float *y, const siren_jet *out)
+/* Evaluates `instances` networks of net's architecture, instance i with
+   the parameters params + i * param_count on points x + i * n * in. */
+static void run_instances(const siren_net *net, siren_workspace *ws, size_t instances,
+                          const float *params, size_t n, const float *x, siren_jet_kind kind,
+                          const pass_buffers *buf, const siren_jet *out)
 {
     siren_jet_shape shape = layer_shape(ws, kind, net->cfg.out_features, n);
-    siren__jet_scatter(y, &shape, out);
+    size_t dims = net->cfg.in_features;
+    for (size_t i = 0; i < instances; i++) {
+        const float *y = run_layers(net, params + i * net->param_count, ws, n, x + i * n * dims,
+                                    kind, buf, i);
+        siren_jet part = siren__jet_instance(out, &net->cfg, n, i);
+        siren__jet_scatter(y, &shape, &part);
+    }
 }
 
-int siren_eval(const siren_net *net, siren_workspace *ws, size_t n, const float *x,
-               const siren_jet *out)
+static int eval_instances(const siren_net *net, siren_workspace *ws, size_t instances,
+                          const float *params, size_t n, const float *x, const siren_jet *out)
 {
     siren_jet_kind kind;
-    int status = check_eval_call(net, ws, n, x, out, &kind);
+    int status = check_eval_call(net, ws, instances, params, n, x, out, &kind);
     if (status != SIREN_OK)
         return status;
     pass_buffers buf = {NULL, ws->ping, ws->pong};
-    write_outputs(net, ws, n, kind, run_layers(net, ws, n, x, kind, &buf), out);
+    run_instances(net, ws, instances, params, n, x, kind, &buf, out);
     return SIREN_OK;
 }
 
-int siren_forward(const siren_net *net, siren_workspace *ws, size_t n, const float *x,
-                  const siren_jet *out)
+static int forward_instances(const siren_net *net, siren_workspace *ws, size_t instances,
+                             const float *params, size_t n, const float *x,
+                             const siren_jet *out)
 {
     siren_jet_kind kind;
-    int status = check_eval_call(net, ws, n, x, out, &kind);
+    int status = check_eval_call(net, ws, instances, params, n, x, out, &kind);
     if (status != SIREN_OK)
         return status;
     if (!ws->has_tape)
         return SIREN_ERR_STATE;
     pass_buffers buf = {ws->tape, ws->ping, ws->pong};
-    memcpy(ws->tape_x, x, n * ws->cfg.in_features * sizeof(float));
-    write_outputs(net, ws, n, kind, run_layers(net, ws, n, x, kind, &buf), out);
+    memcpy(ws->tape_x, x, instances * n * ws->cfg.in_features * sizeof(float));
+    run_instances(net, ws, instances, params, n, x, kind, &buf, out);
     ws->taped_net = net;
+    ws->taped_params = params;
+    ws->taped_instances = instances;
     ws->taped_points = n;
     ws->taped_kind = kind;
     ws->taped_quantities = siren__jet_quantities(out);
     return SIREN_OK;
+}
+
+int siren_eval(const siren_net *net, siren_workspace *ws, size_t n, const float *x,
+               const siren_jet *out)
+{
+    return eval_instances(net, ws, 1, net ? net->params : NULL, n, x, out);
+}
+
+int siren_forward(const siren_net *net, siren_workspace *ws, size_t n, const float *x,
+                  const siren_jet *out)
+{
+    return forward_instances(net, ws, 1, net ? net->params : NULL, n, x, out);
+}
+
+int siren_eval_instances(const siren_net *net, siren_workspace *ws, size_t instances,
+                         const float *params, size_t n, const float *x, const siren_jet *out)
+{
+    return eval_instances(net, ws, instances, params, n, x, out);
+}
+
+int siren_forward_instances(const siren_net *net, siren_workspace *ws, size_t instances,
+                            const float *params, size_t n, const float *x,
+                            const siren_jet *out)
+{
+    return forward_instances(net, ws, instances, params, n, x, out);
 }

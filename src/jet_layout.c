@@ -79,3 +79,15 @@ void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const sire
             scatter_channels(y, shape, 1 + dims, 1, out->laplacian);
     }
 }
+
+/* The outputs of instance i: each member moved on by i * n points. */
+siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, size_t n, size_t i)
+{
+    size_t per_point = cfg->out_features, per_dims = per_point * cfg->in_features;
+    siren_jet part = *jet;
+    if (part.value) part.value += i * n * per_point;
+    if (part.gradient) part.gradient += i * n * per_dims;
+    if (part.laplacian) part.laplacian += i * n * per_point;
+    if (part.hessian_diag) part.hessian_diag += i * n * per_dims;
+    return part;
+}
