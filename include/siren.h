@@ -74,7 +74,8 @@ typedef enum siren_status {
     SIREN_ERR_IO               = -4,  /* file could not be opened/read/written */
     SIREN_ERR_FORMAT           = -5,  /* not a model file, truncated, corrupt */
     SIREN_ERR_VERSION          = -6,  /* model file from a newer format version */
-    SIREN_ERR_STATE            = -7   /* e.g. backward with no forward, wrong net */
+    SIREN_ERR_STATE            = -7,  /* e.g. backward with no forward, wrong net */
+    SIREN_ERR_NONFINITE        = -8   /* NaN or infinite gradients: nothing was changed */
 } siren_status;                       /* more codes may be appended */
 
 /* A short English description of a status code, e.g. "invalid argument".
@@ -213,6 +214,8 @@ typedef struct siren_jet {
    Returns INVALID_ARGUMENT for NULL net/ws/x/out or n == 0, STATE when the
    workspace was made for a different architecture or a requested quantity
    is not in the workspace's `what`, TOO_LARGE when n > max_points.
+   Points never mix: a NaN or infinite coordinate makes only its own point's
+   outputs NaN.
    Concurrency: many threads may evaluate one const net at once, each with
    its own workspace. */
 /* x is [n][in]. Quantities asked for must be in the workspace's `what`. */
@@ -285,7 +288,10 @@ SIREN_API void siren_adam_config_default(siren_adam_config *cfg);
 SIREN_API int  siren_adam_create(const siren_net *net, const siren_adam_config *cfg,
                                  siren_adam **out);
 /* One update of net's parameters from its gradients. INVALID_ARGUMENT for
-   NULL; STATE when net's architecture is not the optimiser's. */
+   NULL; STATE when net's architecture is not the optimiser's; NONFINITE
+   when a gradient is NaN or infinite (or their norm overflows): then the
+   parameters, the moments, the step count and the gradients are all left
+   as they were, so a training loop can skip the batch or stop cleanly. */
 SIREN_API int  siren_adam_step(siren_adam *opt, siren_net *net); /* one update */
 SIREN_API void siren_adam_free(siren_adam *opt);
 /* Steps taken so far (0 for NULL); restored by siren_checkpoint_load. */

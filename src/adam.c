@@ -3,6 +3,7 @@
    clipping as torch.nn.utils.clip_grad_norm_. */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,14 +82,20 @@ int siren_adam_set_lr(siren_adam *opt, float lr)
     return SIREN_OK;
 }
 
-/* clip_grad_norm_: the L2 norm of all gradients (summed in double, in
-   parameter order), and the scale min(1, clip / (norm + 1e-6)). */
-static void clip_gradients(float *grads, size_t count, float clip)
+/* The squared L2 norm of all gradients, summed in double in parameter
+   order: not finite when any gradient is NaN or infinite. */
+static double squared_norm(const float *grads, size_t count)
 {
     double sum = 0.0;
     for (size_t i = 0; i < count; i++)
         sum += (double)grads[i] * (double)grads[i];
-    float norm = (float)sqrt(sum);
+    return sum;
+}
+
+/* clip_grad_norm_: the scale min(1, clip / (norm + 1e-6)). */
+static void clip_gradients(float *grads, size_t count, float clip, double squared)
+{
+    float norm = (float)sqrt(squared);
     float scale = clip / (norm + 1e-6f);
     if (scale >= 1.0f)
         return;
@@ -103,8 +110,12 @@ int siren_adam_step(siren_adam *opt, siren_net *net)
     if (!siren__same_architecture(&opt->arch, &net->cfg))
         return SIREN_ERR_STATE;
     const siren_adam_config *cfg = &opt->cfg;
+    double squared = squared_norm(net->grads, net->param_count);
+    /* Below FLT_MAX, every g^2 in the float moment update is finite too. */
+    if (!(squared <= (double)FLT_MAX))
+        return SIREN_ERR_NONFINITE;
     if (cfg->clip_grad_norm > 0.0f)
-        clip_gradients(net->grads, net->param_count, cfg->clip_grad_norm);
+        clip_gradients(net->grads, net->param_count, cfg->clip_grad_norm, squared);
     opt->step++;
     /* As torch: the bias corrections in double, step_size = lr / bc1 and
        denom = sqrt(v) / sqrt(bc2) + eps, then the update in float. */

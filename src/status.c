@@ -22,6 +22,7 @@ const char *siren_status_string(int status)
     case SIREN_ERR_FORMAT: return "not a valid libsiren file (wrong magic, truncated or corrupt)";
     case SIREN_ERR_VERSION: return "file from a newer format version";
     case SIREN_ERR_STATE: return "wrong state (no forward pass, or another network)";
+    case SIREN_ERR_NONFINITE: return "NaN or infinite values";
     default: return "unknown status";
     }
 }

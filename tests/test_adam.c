@@ -147,6 +147,43 @@ static void test_first_step_size(void)
     siren_net_free(net);
 }
 
+/* Non-finite gradients change nothing and return NONFINITE; the next
+   finite step proceeds as if the bad one never happened. */
+static void test_nonfinite_gradients_change_nothing(void)
+{
+    float bad[3] = {NAN, INFINITY, 1e30f};
+    for (int b = 0; b < 3; b++) {
+        siren_net *net = small_net(), *twin = small_net();
+        size_t n = siren_net_param_count(net);
+        siren_adam_config cfg;
+        siren_adam_config_default(&cfg);
+        cfg.clip_grad_norm = 1.0f;
+        siren_adam *opt = NULL, *twin_opt = NULL;
+        CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_OK);
+        CHECK_STATUS(siren_adam_create(twin, &cfg, &twin_opt), SIREN_OK);
+        for (size_t i = 0; i < n; i++)
+            siren_net_grads(net)[i] = siren_net_grads(twin)[i] = 0.01f * (float)(i % 7);
+        CHECK_STATUS(siren_adam_step(opt, net), SIREN_OK);
+        CHECK_STATUS(siren_adam_step(twin_opt, twin), SIREN_OK);
+        siren_net_grads(net)[n / 2] = bad[b];
+        float *grads_before = malloc(n * sizeof(float));
+        memcpy(grads_before, siren_net_grads(net), n * sizeof(float));
+        CHECK_STATUS(siren_adam_step(opt, net), SIREN_ERR_NONFINITE);
+        CHECK(siren_adam_step_count(opt) == 1);
+        CHECK(memcmp(siren_net_params(net), siren_net_params(twin), n * sizeof(float)) == 0);
+        CHECK(memcmp(siren_net_grads(net), grads_before, n * sizeof(float)) == 0);
+        memcpy(siren_net_grads(net), siren_net_grads(twin), n * sizeof(float));
+        CHECK_STATUS(siren_adam_step(opt, net), SIREN_OK);
+        CHECK_STATUS(siren_adam_step(twin_opt, twin), SIREN_OK);
+        CHECK(memcmp(siren_net_params(net), siren_net_params(twin), n * sizeof(float)) == 0);
+        free(grads_before);
+        siren_adam_free(opt);
+        siren_adam_free(twin_opt);
+        siren_net_free(net);
+        siren_net_free(twin);
+    }
+}
+
 int main(void)
 {
     RUN(test_plain_adam);
@@ -154,5 +191,6 @@ int main(void)
     RUN(test_gradient_clipping);
     RUN(test_clipping_scales_gradients);
     RUN(test_first_step_size);
+    RUN(test_nonfinite_gradients_change_nothing);
     return check_summary();
 }

@@ -35,7 +35,7 @@ static void expect_create_fails(const siren_config *cfg, int status)
 
 static void test_status_strings(void)
 {
-    for (int s = 0; s >= -7; s--) {
+    for (int s = 0; s >= -8; s--) {
         CHECK(siren_status_string(s) != NULL);
         for (int t = 0; t > s; t--)
             CHECK(strcmp(siren_status_string(s), siren_status_string(t)) != 0);
@@ -269,6 +269,32 @@ static void test_adam_rejects_bad_input(void)
     siren_net_free(net);
 }
 
+/* A NaN or infinite coordinate spoils only its own point's outputs. */
+static void test_nonfinite_input_stays_in_its_point(void)
+{
+    siren_net *net = small_net();
+    siren_workspace *ws = NULL;
+    enum { N = 40 };
+    CHECK_STATUS(siren_workspace_create(net, N, SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN, &ws),
+                 SIREN_OK);
+    siren_workspace_set_threads(ws, 2);
+    float x[2 * N], v[N], g[2 * N], l[N];
+    for (int i = 0; i < 2 * N; i++)
+        x[i] = (float)(i % 9) / 9.0f - 0.5f;
+    x[2 * 7] = NAN;
+    x[2 * 20 + 1] = INFINITY;
+    siren_jet out = {v, g, l, NULL};
+    CHECK_STATUS(siren_eval(net, ws, N, x, &out), SIREN_OK);
+    for (int p = 0; p < N; p++) {
+        int bad = p == 7 || p == 20;
+        CHECK(bad == !isfinite(v[p]));
+        CHECK(bad == !isfinite(l[p]));
+        CHECK(bad == !isfinite(g[2 * p]));
+    }
+    siren_workspace_free(ws);
+    siren_net_free(net);
+}
+
 int main(void)
 {
     RUN(test_status_strings);
@@ -281,5 +307,6 @@ int main(void)
     RUN(test_workspace_of_another_architecture);
     RUN(test_backward_in_wrong_state);
     RUN(test_adam_rejects_bad_input);
+    RUN(test_nonfinite_input_stays_in_its_point);
     return check_summary();
 }
