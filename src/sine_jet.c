@@ -1,51 +1,113 @@
 /* sine_jet.c - the elementwise part of a sine layer on jets (DESIGN.md,
    "Input derivatives"). Points are taken in blocks so that sin z0 and
-   cos z0 are computed once per point and the update can run in place. */
+   cos z0 are computed once per point and the update can run in place.
+
+   Speed: each channel is read and written once per block (the Laplacian
+   sum and the Hessian channels are fused with the gradient channels), and
+   full blocks run with the constant trip count BLOCK, which with the
+   INDEPENDENT_POINTS hint lets GCC vectorise them at -O2 (clang does
+   either way). The roundings are those of the straightforward loops. */
 #include "internal.h"
 
 #define BLOCK 64
 
-/* The jet update for points [0, m) of one row, channel stride ld. */
-static void sine_jet_block(const siren_jet_shape *shape, size_t m, const float *z, float *s)
+/* The loops over points below read point p of each channel before they
+   write point p, and touch no other point, so iterations are independent
+   even when s is z (in place). GCC cannot prove it and, at -O2, does not
+   vectorise a loop that would need a run-time overlap check; this tells it. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define INDEPENDENT_POINTS _Pragma("GCC ivdep")
+#else
+#define INDEPENDENT_POINTS
+#endif
+
+/* The block functions are inlined where m = BLOCK is a constant. */
+#if defined(__GNUC__)
+#define BLOCK_INLINE inline __attribute__((always_inline))
+#else
+#define BLOCK_INLINE inline
+#endif
+
+/* sL = cos z0 zL - sin z0 sum_k c_k zk^2, and sk = cos z0 zk, for m points;
+   zk is read once, for the sum and for sk. */
+static inline void laplacian_and_gradient(const siren_jet_shape *shape, size_t m,
+                                          const float *sn, const float *cs,
+                                          const float *z, float *s)
 {
-    float sn[BLOCK], cs[BLOCK], acc[BLOCK];
+    float acc[BLOCK];
     size_t dims = shape->dims, ld = shape->ld;
-    siren__sincos(m, z, sn, cs);
-    if (shape->kind == JET_LAPLACIAN) {
-        /* sL = cos z0 zL - sin z0 sum_k c_k zk^2, read before zk is overwritten */
-        for (size_t p = 0; p < m; p++)
-            acc[p] = 0.0f;
-        for (size_t k = 0; k < dims; k++) {
-            const float *zk = z + (1 + k) * ld;
-            float c = shape->weights[k];
-            for (size_t p = 0; p < m; p++)
-                acc[p] += c * zk[p] * zk[p];
-        }
-        const float *zl = z + (1 + dims) * ld;
-        float *sl = s + (1 + dims) * ld;
-        for (size_t p = 0; p < m; p++)
-            sl[p] = cs[p] * zl[p] - sn[p] * acc[p];
-    }
-    if (shape->kind == JET_HESSIAN) {
-        /* skk = cos z0 zkk - sin z0 zk^2 */
-        for (size_t k = 0; k < dims; k++) {
-            const float *zk = z + (1 + k) * ld, *zkk = z + (1 + dims + k) * ld;
-            float *skk = s + (1 + dims + k) * ld;
-            for (size_t p = 0; p < m; p++)
-                skk[p] = cs[p] * zkk[p] - sn[p] * zk[p] * zk[p];
-        }
-    }
-    if (shape->kind != JET_VALUE) {
-        /* sk = cos z0 zk */
-        for (size_t k = 0; k < dims; k++) {
-            const float *zk = z + (1 + k) * ld;
-            float *sk = s + (1 + k) * ld;
-            for (size_t p = 0; p < m; p++)
-                sk[p] = cs[p] * zk[p];
-        }
-    }
     for (size_t p = 0; p < m; p++)
-        s[p] = sn[p];
+        acc[p] = 0.0f;
+    for (size_t k = 0; k < dims; k++) {
+        const float *zk = z + (1 + k) * ld;
+        float *sk = s + (1 + k) * ld;
+        float c = shape->weights[k];
+        INDEPENDENT_POINTS
+        for (size_t p = 0; p < m; p++) {
+            float v = zk[p];
+            acc[p] += c * v * v;
+            sk[p] = cs[p] * v;
+        }
+    }
+    const float *zl = z + (1 + dims) * ld;
+    float *sl = s + (1 + dims) * ld;
+    INDEPENDENT_POINTS
+    for (size_t p = 0; p < m; p++)
+        sl[p] = cs[p] * zl[p] - sn[p] * acc[p];
+}
+
+/* skk = cos z0 zkk - sin z0 zk^2 and sk = cos z0 zk, channel pair by pair. */
+static inline void hessian_and_gradient(const siren_jet_shape *shape, size_t m,
+                                        const float *sn, const float *cs,
+                                        const float *z, float *s)
+{
+    size_t dims = shape->dims, ld = shape->ld;
+    for (size_t k = 0; k < dims; k++) {
+        const float *zk = z + (1 + k) * ld, *zkk = z + (1 + dims + k) * ld;
+        float *sk = s + (1 + k) * ld, *skk = s + (1 + dims + k) * ld;
+        INDEPENDENT_POINTS
+        for (size_t p = 0; p < m; p++) {
+            float v = zk[p];
+            skk[p] = cs[p] * zkk[p] - sn[p] * v * v;
+            sk[p] = cs[p] * v;
+        }
+    }
+}
+
+/* sk = cos z0 zk. */
+static inline void gradient_only(const siren_jet_shape *shape, size_t m, const float *cs,
+                                 const float *z, float *s)
+{
+    for (size_t k = 0; k < shape->dims; k++) {
+        const float *zk = z + (1 + k) * shape->ld;
+        float *sk = s + (1 + k) * shape->ld;
+        INDEPENDENT_POINTS
+        for (size_t p = 0; p < m; p++)
+            sk[p] = cs[p] * zk[p];
+    }
+}
+
+/* The jet update for points [0, m) of one row, channel stride ld. Inlined
+   with m = BLOCK for full blocks. sin z0 goes straight to its place, s0,
+   from where the other channels read it (z0 is not needed after sincos). */
+static BLOCK_INLINE void sine_jet_block(const siren_jet_shape *shape, size_t m, const float *z, float *s)
+{
+    float cs[BLOCK];
+    const float *sn = s;
+    siren__sincos(m, z, s, cs);
+    switch (shape->kind) {
+    case JET_LAPLACIAN:
+        laplacian_and_gradient(shape, m, sn, cs, z, s);
+        break;
+    case JET_HESSIAN:
+        hessian_and_gradient(shape, m, sn, cs, z, s);
+        break;
+    case JET_GRADIENT:
+        gradient_only(shape, m, cs, z, s);
+        break;
+    case JET_VALUE:
+        break;
+    }
 }
 
 void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s)
@@ -53,10 +115,11 @@ void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s)
     for (size_t r = 0; r < shape->rows; r++) {
         const float *zr = z + r * shape->row_stride;
         float *sr = s + r * shape->row_stride;
-        for (size_t p = 0; p < shape->n; p += BLOCK) {
-            size_t m = shape->n - p < BLOCK ? shape->n - p : BLOCK;
-            sine_jet_block(shape, m, zr + p, sr + p);
-        }
+        size_t p = 0;
+        for (; p + BLOCK <= shape->n; p += BLOCK)
+            sine_jet_block(shape, BLOCK, zr + p, sr + p);
+        if (p < shape->n)
+            sine_jet_block(shape, shape->n - p, zr + p, sr + p);
     }
 }
 
@@ -69,41 +132,73 @@ void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s)
    and for the weighted Laplacian channel, with sL' in place of skk':
      zL'  = cos z0 sL'
      zk'  = cos z0 sk' - 2 sin z0 c_k zk sL'
-     z0'  = cos z0 s0' - sin z0 (sum_k zk sk' + zL sL') - cos z0 sum_k c_k zk^2 sL'
+     z0'  = cos z0 s0' - sin z0 (sum_k zk sL' + zL sL') - cos z0 sum_k c_k zk^2 sL'
    Reads z, reads adj (s') and overwrites it with z'. */
-static void sine_jet_backward_block(const siren_jet_shape *shape, size_t m, const float *z,
-                                    float *adj)
+
+/* Gradient channels only: zk' = cos z0 sk', and sum_k zk sk' into from_sin. */
+static inline void gradient_backward(const siren_jet_shape *shape, size_t m, const float *cs,
+                                     const float *z, float *adj, float *from_sin)
 {
-    float sn[BLOCK], cs[BLOCK], from_sin[BLOCK], from_cos[BLOCK];
-    size_t dims = shape->dims, ld = shape->ld;
-    siren__sincos(m, z, sn, cs);
-    for (size_t p = 0; p < m; p++) {
-        from_sin[p] = 0.0f;  /* the sum multiplied by -sin z0 */
-        from_cos[p] = 0.0f;  /* the sum multiplied by -cos z0 */
+    for (size_t k = 0; k < shape->dims; k++) {
+        const float *zk = z + (1 + k) * shape->ld;
+        float *ak = adj + (1 + k) * shape->ld;
+        INDEPENDENT_POINTS
+        for (size_t p = 0; p < m; p++) {
+            float sk_adj = ak[p];
+            from_sin[p] += zk[p] * sk_adj;
+            ak[p] = cs[p] * sk_adj;
+        }
     }
-    const float *second = shape->kind >= JET_LAPLACIAN ? adj + (1 + dims) * ld : NULL;
-    for (size_t k = 0; shape->kind != JET_VALUE && k < dims; k++) {
+}
+
+/* Gradient channels with a second-order channel: zk' from sk' and the
+   adjoint s2' of skk (Hessian) or of sL times c_k (Laplacian), and the sums
+   sum_k zk sk' into from_sin, sum_k zk^2 s2' into from_cos. */
+static inline void gradient_second_backward(const siren_jet_shape *shape, size_t m,
+                                            const float *sn, const float *cs, const float *z,
+                                            float *adj, float *from_sin, float *from_cos)
+{
+    size_t dims = shape->dims, ld = shape->ld;
+    const float *second = adj + (1 + dims) * ld;
+    for (size_t k = 0; k < dims; k++) {
         const float *zk = z + (1 + k) * ld;
         float *ak = adj + (1 + k) * ld;
         const float *a2 = shape->kind == JET_HESSIAN ? second + k * ld : second;
         float c = shape->kind == JET_LAPLACIAN ? shape->weights[k] : 1.0f;
+        INDEPENDENT_POINTS
         for (size_t p = 0; p < m; p++) {
-            float sk_adj = ak[p], s2_adj = a2 ? c * a2[p] : 0.0f;
+            float sk_adj = ak[p], s2_adj = c * a2[p];
             from_sin[p] += zk[p] * sk_adj;
             from_cos[p] += zk[p] * zk[p] * s2_adj;
             ak[p] = cs[p] * sk_adj - 2.0f * sn[p] * zk[p] * s2_adj;
         }
     }
-    size_t second_channels = shape->kind == JET_HESSIAN ? dims
-                           : shape->kind == JET_LAPLACIAN ? 1 : 0;
+    size_t second_channels = shape->kind == JET_HESSIAN ? dims : 1;
     for (size_t k = 0; k < second_channels; k++) {
         const float *z2 = z + (1 + dims + k) * ld;
         float *a2 = adj + (1 + dims + k) * ld;
+        INDEPENDENT_POINTS
         for (size_t p = 0; p < m; p++) {
             from_sin[p] += z2[p] * a2[p];
             a2[p] = cs[p] * a2[p];
         }
     }
+}
+
+static BLOCK_INLINE void sine_jet_backward_block(const siren_jet_shape *shape, size_t m,
+                                           const float *z, float *adj)
+{
+    float sn[BLOCK], cs[BLOCK], from_sin[BLOCK], from_cos[BLOCK];
+    siren__sincos(m, z, sn, cs);
+    for (size_t p = 0; p < m; p++) {
+        from_sin[p] = 0.0f;  /* the sum multiplied by -sin z0 */
+        from_cos[p] = 0.0f;  /* the sum multiplied by -cos z0 */
+    }
+    if (shape->kind == JET_GRADIENT)
+        gradient_backward(shape, m, cs, z, adj, from_sin);
+    else if (shape->kind != JET_VALUE)
+        gradient_second_backward(shape, m, sn, cs, z, adj, from_sin, from_cos);
+    INDEPENDENT_POINTS
     for (size_t p = 0; p < m; p++)
         adj[p] = cs[p] * adj[p] - sn[p] * from_sin[p] - cs[p] * from_cos[p];
 }
@@ -113,9 +208,10 @@ void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, floa
     for (size_t r = 0; r < shape->rows; r++) {
         const float *zr = z + r * shape->row_stride;
         float *ar = adj + r * shape->row_stride;
-        for (size_t p = 0; p < shape->n; p += BLOCK) {
-            size_t m = shape->n - p < BLOCK ? shape->n - p : BLOCK;
-            sine_jet_backward_block(shape, m, zr + p, ar + p);
-        }
+        size_t p = 0;
+        for (; p + BLOCK <= shape->n; p += BLOCK)
+            sine_jet_backward_block(shape, BLOCK, zr + p, ar + p);
+        if (p < shape->n)
+            sine_jet_backward_block(shape, shape->n - p, zr + p, ar + p);
     }
 }
