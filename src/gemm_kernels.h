@@ -1,0 +1,112 @@
+/*
+ * gemm_kernels.h - private to the matrix product (src/gemm*.c): the
+ * blocking constants, the interface of a micro-kernel set, the sets and
+ * the switches tests use to compare them.
+ *
+ * How siren__gemm computes (BLIS / GotoBLAS style): op(A) and op(B) are
+ * cut into blocks that are copied ("packed") into contiguous micro-panels,
+ * and a micro-kernel computes an MR x NR tile of C from an MR-row panel of
+ * A and an NR-column panel of B.
+ *
+ * Determinism. Whatever the shape, the position of an element in C, the
+ * blocking or the loop order, every element of C gets the same sequence
+ * of floating-point operations:
+ *   for each block [p0, p0 + kc) of K, p0 = 0, KC, 2 KC, ...:
+ *       acc = 0; for p in the block, in order: acc = acc + a(i,p) b(p,j)
+ *       c = alpha acc + beta c  (first block; c not read when beta == 0)
+ *       c = alpha acc + c       (later blocks)
+ * (fused in the SIMD kernels, as written in the portable one). So C may be
+ * computed in any sub-blocks of rows or columns, by any number of threads,
+ * with bit-identical results; only KC, fixed here, must never depend on
+ * the shape. Edge tiles run the same micro-kernel on zero-padded panels
+ * through a small tile buffer, so they follow the same sequence.
+ */
+#ifndef SIREN_GEMM_KERNELS_H
+#define SIREN_GEMM_KERNELS_H
+
+#include "internal.h"
+
+/* Depth of a K block: fixed, see "Determinism" above. 256 steps keep an
+   NR-column panel of B (16 KiB for NR = 16) in the L1 cache. */
+#define SIREN__GEMM_KC 256
+
+/* Columns of op(B) packed at a time (the block that stays in L2) and rows
+   of op(A) packed at a time (swept past it); multiples of every MR and NR.
+   Both packing buffers are on the stack of siren__gemm: NC KC + MC KC
+   floats and a little slack: 240.5 KiB; SIREN__GEMM_STACK_BYTES (245 KiB)
+   with the rest of the frames is what a thread calling siren__gemm must
+   have to spare. Measured on Zen 3: NC = 256 would make the weight
+   gradient (n = 256) about 5% faster by packing Z' once instead of
+   twice, for 64 KiB more stack. */
+#define SIREN__GEMM_NC 192
+#define SIREN__GEMM_MC 48
+#define SIREN__GEMM_SLACK 64 /* floats a packer may write past its panels */
+#define SIREN__GEMM_B_FLOATS (SIREN__GEMM_NC * SIREN__GEMM_KC + SIREN__GEMM_SLACK)
+#define SIREN__GEMM_A_FLOATS (SIREN__GEMM_MC * SIREN__GEMM_KC + SIREN__GEMM_SLACK)
+#define SIREN__GEMM_STACK_BYTES                                               \
+    ((SIREN__GEMM_B_FLOATS + SIREN__GEMM_A_FLOATS) * sizeof(float) + 4096)
+
+/* The largest tile of any kernel set. */
+#define SIREN__GEMM_MR_MAX 8
+#define SIREN__GEMM_NR_MAX 32
+
+/* Packs `count` columns (j) of a kc-deep slab into panels of `width`
+   columns, p-major and zero-padded: dst[panel][p][jj] = x(p, j0 + jj).
+   Without transpose x(p, j) = src[p * ld + j] (columns contiguous), with
+   it x(p, j) = src[j * ld + p] (depth contiguous). Packing op(B) is
+   packing its columns; packing op(A) is packing the columns of op(A)^T.
+   May write up to SIREN__GEMM_SLACK floats past the last panel. */
+typedef void siren_gemm_pack_fn(size_t width, bool transpose, size_t count, size_t kc,
+                                const float *src, size_t ld, float *dst);
+
+/* The MR x NR tile at c (row stride ldc) from an MR x kc panel of A and a
+   kc x NR panel of B, both packed, updated as in "Determinism" above with
+   the given beta (the caller passes 1 for every block but the first). */
+typedef void siren_gemm_micro_fn(size_t kc, const float *a, const float *b, float *c,
+                                 size_t ldc, float alpha, float beta);
+
+typedef struct siren_gemm_kernel {
+    const char *name;
+    size_t mr, nr;
+    siren_gemm_pack_fn *pack;
+    siren_gemm_micro_fn *micro;
+} siren_gemm_kernel;
+
+/* The kernel sets. The portable one exists everywhere; the others only on
+   x86-64 with GCC or clang (SIREN__GEMM_X86), unless the build defines
+   SIREN_GEMM_PORTABLE_ONLY (to test the build other platforms get). */
+extern const siren_gemm_kernel siren__gemm_portable;
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&                       \
+    !defined(SIREN_GEMM_PORTABLE_ONLY)
+#define SIREN__GEMM_X86 1
+extern const siren_gemm_kernel siren__gemm_avx2;   /* AVX2 + FMA, 6 x 16 */
+extern const siren_gemm_kernel siren__gemm_avx512; /* AVX-512F, 6 x 32 */
+/* The AVX2 packer (gemm_avx2.c), shared with the AVX-512 set: fast for
+   widths 6 and multiples of 8. Needs AVX2. */
+void siren__gemm_pack_avx2(size_t width, bool transpose, size_t count, size_t kc,
+                           const float *src, size_t ld, float *dst);
+#endif
+
+/* The portable packer, also used by the other sets for odd widths. */
+void siren__gemm_pack_generic(size_t width, bool transpose, size_t count, size_t kc,
+                              const float *src, size_t ld, float *dst);
+
+/* Which kernel set siren__gemm uses. */
+typedef enum siren_gemm_path {
+    SIREN__GEMM_AUTO = 0,   /* the best the CPU supports (the default) */
+    SIREN__GEMM_PORTABLE,
+    SIREN__GEMM_AVX2,
+    SIREN__GEMM_AVX512
+} siren_gemm_path;
+
+/* For tests and benchmarks: chooses the kernel set of later calls, for all
+   threads. Returns false (and changes nothing) when this CPU or build
+   cannot run it. Not to be called while another thread is in siren__gemm. */
+bool siren__gemm_use_path(siren_gemm_path path);
+/* Shorthand: the portable set (true) or back to AUTO (false). */
+void siren__gemm_use_portable(bool portable);
+/* The set later calls will use. */
+const siren_gemm_kernel *siren__gemm_kernel(void);
+
+#endif /* SIREN_GEMM_KERNELS_H */
