@@ -46,7 +46,7 @@ typedef struct options {
     long checkpoint_every;
     double lr, first_omega, hidden_omega;
     uint64_t seed;
-    const char *out, *save, *checkpoint, *resume, *resample;
+    const char *out, *save, *checkpoint, *resume, *resample, *log;
     image_filter filter; /* from resample */
 } options;
 
@@ -73,7 +73,7 @@ static const char DESCRIPTION[] =
     "--size, --seed and --batch for an exact continuation). Ctrl-C stops after the\n"
     "current step and still writes every output.";
 
-enum { OPTION_COUNT = 19 };
+enum { OPTION_COUNT = 20 };
 
 typedef struct command_line {
     options o;
@@ -114,6 +114,8 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_LONG("checkpoint-every", &o->checkpoint_every, 0, 1000000000, "N",
                  "also checkpoint every N steps; 0: at the end only"),
         ARG_STRING("resume", &o->resume, "FILE", "continue from this checkpoint"),
+        ARG_STRING("log", &o->log, "FILE",
+                   "write step,loss,psnr_db,seconds of every step as CSV"),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -406,6 +408,13 @@ static int train(const options *o, const dataset *d, model *m, run_stats *stats)
     if (step > total)
         fprintf(stderr, "%s: note: the checkpoint is at step %llu, beyond --steps %llu\n",
                 PROGRAM, (unsigned long long)step, (unsigned long long)total);
+    FILE *log = NULL;
+    if (o->log && !(log = fopen(o->log, "w"))) {
+        trainer_free(&t);
+        return args_error(PROGRAM, "%s: cannot write the log: %s", o->log, strerror(errno));
+    }
+    if (log)
+        fprintf(log, "step,loss,psnr_db,seconds\n");
     progress bar;
     progress_start(&bar, step, total, "PSNR", "dB");
     signal(SIGINT, on_interrupt);
@@ -415,12 +424,17 @@ static int train(const options *o, const dataset *d, model *m, run_stats *stats)
             break;
         step++;
         progress_update(&bar, step, loss, psnr_from_mse(loss));
+        if (log)
+            fprintf(log, "%llu,%.9g,%.6f,%.6f\n", (unsigned long long)step, loss,
+                    psnr_from_mse(loss), progress_clock() - bar.start);
         if (o->checkpoint && o->checkpoint_every > 0 &&
             step % (uint64_t)o->checkpoint_every == 0 && step < total)
             status = save_checkpoint(o, m);
     }
     signal(SIGINT, SIG_DFL);
     progress_finish(&bar);
+    if (log && fclose(log) != 0 && status == 0)
+        status = args_error(PROGRAM, "%s: cannot write the log", o->log);
     stats->last_step = step;
     stats->seconds = progress_clock() - bar.start;
     if (interrupted)
