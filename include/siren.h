@@ -333,6 +333,57 @@ SIREN_API int siren_checkpoint_save_buffer(const siren_net *net, const siren_ada
 SIREN_API int siren_checkpoint_load_buffer(const void *buf, size_t len, siren_net **net,
                                            siren_adam **opt);
 
+/* ------------------------------------------------------------- allocators */
+
+/* Where an object's memory comes from. alloc(user, size) returns size bytes
+ * aligned for any object type, as malloc does, or NULL when it cannot;
+ * free(user, ptr) releases a block that alloc returned (never NULL).
+ *
+ * An allocator belongs to objects, not to the library: there is no global
+ * hook. A network created or loaded with an allocator keeps a copy of the
+ * struct, and everything made from it allocates through it too: the
+ * workspaces and optimisers created from the network (each keeps its own
+ * copy, so it may outlive the network), the buffers of siren_net_save and
+ * siren_checkpoint_save, and a workspace's thread pool. Every *_free
+ * function returns the memory to the allocator that gave it. `user` must
+ * stay valid as long as any such object lives.
+ *
+ * The library calls the allocator only from the thread that called it,
+ * never from its worker threads. It needs to be thread-safe only if
+ * objects that share it are created or freed from several threads at once
+ * (for example workspaces made from one net in several threads).
+ *
+ * When alloc returns NULL, the call fails with SIREN_ERR_OUT_OF_MEMORY,
+ * frees whatever it had allocated and changes no object passed in; the
+ * library never retries. Memory the C library allocates on its own (fopen,
+ * thread stacks) does not go through the allocator.
+ *
+ * The *_with_allocator functions below are the functions without the
+ * suffix, plus the allocator: NULL means malloc and free (what the
+ * functions without the suffix use). INVALID_ARGUMENT when alloc is not
+ * NULL but one of its two functions is. */
+typedef struct siren_allocator {
+    void *(*alloc)(void *user, size_t size);
+    void (*free)(void *user, void *ptr);
+    void *user;
+} siren_allocator;
+
+SIREN_API int siren_net_create_with_allocator(const siren_config *cfg,
+                                              const siren_allocator *alloc,
+                                              siren_net **out);
+SIREN_API int siren_net_load_with_allocator(const char *path, const siren_allocator *alloc,
+                                            siren_net **out);
+SIREN_API int siren_net_load_buffer_with_allocator(const void *buf, size_t len,
+                                                   const siren_allocator *alloc,
+                                                   siren_net **out);
+SIREN_API int siren_checkpoint_load_with_allocator(const char *path,
+                                                   const siren_allocator *alloc,
+                                                   siren_net **net, siren_adam **opt);
+SIREN_API int siren_checkpoint_load_buffer_with_allocator(const void *buf, size_t len,
+                                                          const siren_allocator *alloc,
+                                                          siren_net **net,
+                                                          siren_adam **opt);
+
 #ifdef __cplusplus
 }
 #endif

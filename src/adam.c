@@ -5,7 +5,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 void siren_adam_config_default(siren_adam_config *cfg)
@@ -44,14 +43,15 @@ int siren_adam_create(const siren_net *net, const siren_adam_config *cfg, siren_
 {
     if (!net || !cfg || !out || !adam_config_is_valid(cfg))
         return SIREN_ERR_INVALID_ARGUMENT;
-    siren_adam *opt = calloc(1, sizeof *opt);
+    siren_adam *opt = siren__calloc(&net->allocator, 1, sizeof *opt);
     if (!opt)
         return SIREN_ERR_OUT_OF_MEMORY;
+    opt->allocator = net->allocator;
     opt->cfg = *cfg;
     opt->arch = net->cfg;
     opt->param_count = net->param_count;
-    opt->m = calloc(net->param_count, sizeof(float));
-    opt->v = calloc(net->param_count, sizeof(float));
+    opt->m = siren__calloc(&opt->allocator, net->param_count, sizeof(float));
+    opt->v = siren__calloc(&opt->allocator, net->param_count, sizeof(float));
     if (!opt->m || !opt->v) {
         siren_adam_free(opt);
         return SIREN_ERR_OUT_OF_MEMORY;
@@ -64,9 +64,11 @@ void siren_adam_free(siren_adam *opt)
 {
     if (!opt)
         return;
-    free(opt->m);
-    free(opt->v);
-    free(opt);
+    /* A copy: the struct that holds the allocator is freed last. */
+    siren_allocator alloc = opt->allocator;
+    siren__free(&alloc, opt->m);
+    siren__free(&alloc, opt->v);
+    siren__free(&alloc, opt);
 }
 
 uint64_t siren_adam_step_count(const siren_adam *opt)

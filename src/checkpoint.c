@@ -4,7 +4,6 @@
    (model_format.h), its own magic. */
 #include "model_format.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static const char checkpoint_magic[SIREN_MAGIC_BYTES] = {'S', 'I', 'R', 'E', 'N', 'c', 'k', 'p'};
@@ -80,11 +79,12 @@ static bool read_adam_state(siren_reader *r, siren_adam_config *cfg, uint64_t *s
    the file, so INVALID_ARGUMENT is reported as FORMAT. */
 static int create_objects(siren_reader *r, const siren_config *arch,
                           const siren_adam_config *adam_cfg, uint64_t step,
-                          siren_net **net_out, siren_adam **opt_out)
+                          const siren_allocator *alloc, siren_net **net_out,
+                          siren_adam **opt_out)
 {
     siren_net *net = NULL;
     siren_adam *opt = NULL;
-    int status = siren_net_create(arch, &net);
+    int status = siren_net_create_with_allocator(arch, alloc, &net);
     if (status != SIREN_OK)
         return status;
     status = siren_adam_create(net, adam_cfg, &opt);
@@ -103,9 +103,12 @@ static int create_objects(siren_reader *r, const siren_config *arch,
     return SIREN_OK;
 }
 
-int siren_checkpoint_load_buffer(const void *buf, size_t len, siren_net **net, siren_adam **opt)
+int siren_checkpoint_load_buffer_with_allocator(const void *buf, size_t len,
+                                                const siren_allocator *alloc, siren_net **net,
+                                                siren_adam **opt)
 {
-    if (!buf || !net || !opt)
+    siren_allocator checked; /* an incomplete allocator is refused before any work */
+    if (!buf || !net || !opt || !siren__allocator_copy(alloc, &checked))
         return SIREN_ERR_INVALID_ARGUMENT;
     siren_reader r;
     siren_config arch;
@@ -121,7 +124,12 @@ int siren_checkpoint_load_buffer(const void *buf, size_t len, siren_net **net, s
     status = siren__check_body(&r, CHECKPOINT_ARRAYS, param_count);
     if (status != SIREN_OK)
         return status;
-    return create_objects(&r, &arch, &adam_cfg, step, net, opt);
+    return create_objects(&r, &arch, &adam_cfg, step, alloc, net, opt);
+}
+
+int siren_checkpoint_load_buffer(const void *buf, size_t len, siren_net **net, siren_adam **opt)
+{
+    return siren_checkpoint_load_buffer_with_allocator(buf, len, NULL, net, opt);
 }
 
 int siren_checkpoint_save(const siren_net *net, const siren_adam *opt, const char *path)
@@ -133,27 +141,34 @@ int siren_checkpoint_save(const siren_net *net, const siren_adam *opt, const cha
         return SIREN_ERR_STATE;
     if (!checkpoint_size(net, &len))
         return SIREN_ERR_TOO_LARGE;
-    uint8_t *buf = malloc(len);
+    uint8_t *buf = siren__alloc(&net->allocator, len);
     if (!buf)
         return SIREN_ERR_OUT_OF_MEMORY;
     int status = siren_checkpoint_save_buffer(net, opt, buf, len, &len);
     if (status == SIREN_OK)
-        status = siren__write_file_atomic(path, buf, len);
-    free(buf);
+        status = siren__write_file_atomic(path, buf, len, &net->allocator);
+    siren__free(&net->allocator, buf);
+    return status;
+}
+
+int siren_checkpoint_load_with_allocator(const char *path, const siren_allocator *alloc,
+                                         siren_net **net, siren_adam **opt)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    siren_allocator checked; /* an incomplete allocator is refused before any work */
+    if (!path || !net || !opt || !siren__allocator_copy(alloc, &checked))
+        return SIREN_ERR_INVALID_ARGUMENT;
+    size_t max_len = siren__format_max_size(CHECKPOINT_HEADER_BYTES, CHECKPOINT_ARRAYS);
+    int status = siren__read_file(path, max_len, alloc, &data, &len);
+    if (status != SIREN_OK)
+        return status;
+    status = siren_checkpoint_load_buffer_with_allocator(data, len, alloc, net, opt);
+    siren__free(alloc, data);
     return status;
 }
 
 int siren_checkpoint_load(const char *path, siren_net **net, siren_adam **opt)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    if (!path || !net || !opt)
-        return SIREN_ERR_INVALID_ARGUMENT;
-    size_t max_len = siren__format_max_size(CHECKPOINT_HEADER_BYTES, CHECKPOINT_ARRAYS);
-    int status = siren__read_file(path, max_len, &data, &len);
-    if (status != SIREN_OK)
-        return status;
-    status = siren_checkpoint_load_buffer(data, len, net, opt);
-    free(data);
-    return status;
+    return siren_checkpoint_load_with_allocator(path, NULL, net, opt);
 }

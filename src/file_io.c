@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,41 +96,57 @@ static int first_capacity(FILE *f, size_t max_len, size_t *cap)
     return SIREN_OK;
 }
 
+/* A block of `bigger` bytes holding the first `used` bytes of *buf, which
+   is freed. The allocator has no realloc: allocate, copy, free. */
+static bool grow(const siren_allocator *alloc, uint8_t **buf, size_t used, size_t bigger)
+{
+    uint8_t *grown = siren__alloc(alloc, bigger);
+    if (!grown)
+        return false;
+    memcpy(grown, *buf, used);
+    siren__free(alloc, *buf);
+    *buf = grown;
+    return true;
+}
+
 /* Reads f to its end into a buffer of cap bytes that doubles while it
    fills up, never beyond max_len + 1 bytes. */
-static int read_to_end(FILE *f, size_t max_len, size_t cap, uint8_t **data, size_t *len)
+static int read_to_end(FILE *f, size_t max_len, size_t cap, const siren_allocator *alloc,
+                       uint8_t **data, size_t *len)
 {
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = siren__alloc(alloc, cap);
     if (!buf)
         return SIREN_ERR_OUT_OF_MEMORY;
     size_t used = 0;
+    int status = SIREN_OK;
     for (;;) {
         used += fread(buf + used, 1, cap - used, f);
         if (used < cap)
             break; /* end of file or an error */
         if (used > max_len) {
-            free(buf);
-            return SIREN_ERR_FORMAT;
+            status = SIREN_ERR_FORMAT;
+            break;
         }
         size_t bigger = cap <= (max_len + 1) / 2 ? 2 * cap : max_len + 1;
-        uint8_t *grown = realloc(buf, bigger);
-        if (!grown) {
-            free(buf);
-            return SIREN_ERR_OUT_OF_MEMORY;
+        if (!grow(alloc, &buf, used, bigger)) {
+            status = SIREN_ERR_OUT_OF_MEMORY;
+            break;
         }
-        buf = grown;
         cap = bigger;
     }
-    if (ferror(f)) {
-        free(buf);
-        return SIREN_ERR_IO;
+    if (status == SIREN_OK && ferror(f))
+        status = SIREN_ERR_IO;
+    if (status != SIREN_OK) {
+        siren__free(alloc, buf);
+        return status;
     }
     *data = buf;
     *len = used;
     return SIREN_OK;
 }
 
-int siren__read_file(const char *path, size_t max_len, uint8_t **data, size_t *len)
+int siren__read_file(const char *path, size_t max_len, const siren_allocator *alloc,
+                     uint8_t **data, size_t *len)
 {
     if (max_len == SIZE_MAX)
         max_len--; /* room for the byte that proves the end was reached */
@@ -141,7 +156,7 @@ int siren__read_file(const char *path, size_t max_len, uint8_t **data, size_t *l
     size_t cap = 0;
     int status = first_capacity(f, max_len, &cap);
     if (status == SIREN_OK)
-        status = read_to_end(f, max_len, cap, data, len);
+        status = read_to_end(f, max_len, cap, alloc, data, len);
     fclose(f); /* nothing was written: a close error cannot lose data */
     return status;
 }
@@ -222,12 +237,13 @@ static bool write_sync_close(int fd, const void *data, size_t len)
     return close(fd) == 0 && ok;
 }
 
-int siren__write_file_atomic(const char *path, const void *data, size_t len)
+int siren__write_file_atomic(const char *path, const void *data, size_t len,
+                             const siren_allocator *alloc)
 {
     size_t temp_size;
     if (!siren__add_size(strlen(path), sizeof temp_infix + TEMP_RANDOM_CHARS, &temp_size))
         return SIREN_ERR_IO;
-    char *temp_path = malloc(temp_size);
+    char *temp_path = siren__alloc(alloc, temp_size);
     if (!temp_path)
         return SIREN_ERR_OUT_OF_MEMORY;
     int status = SIREN_ERR_IO;
@@ -238,6 +254,6 @@ int siren__write_file_atomic(const char *path, const void *data, size_t len)
         else
             unlink(temp_path);
     }
-    free(temp_path);
+    siren__free(alloc, temp_path);
     return status;
 }

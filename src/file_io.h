@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "siren.h"
+
 /* ------------------------------------------------- little-endian encoding */
 
 /* Each put writes its value at p and returns p advanced past it. The
@@ -93,18 +95,21 @@ bool siren__read_f32_array(siren_reader *r, float *dst, size_t n);
 
 /* ------------------------------------------------------------ whole files */
 
-/* Reads the file at path into a new malloc'd buffer (*data, *len; free it
-   with free). Returns SIREN_OK; SIREN_ERR_IO when the file cannot be
+/* Reads the file at path into a new buffer from alloc (*data, *len; free it
+   with siren__free(alloc, ...)). Returns SIREN_OK; SIREN_ERR_IO when the file cannot be
    opened or read; SIREN_ERR_FORMAT when it holds more than max_len bytes
    (no valid file is that long); SIREN_ERR_OUT_OF_MEMORY. */
-int siren__read_file(const char *path, size_t max_len, uint8_t **data, size_t *len);
+int siren__read_file(const char *path, size_t max_len, const siren_allocator *alloc,
+                     uint8_t **data, size_t *len);
 
 /* Replaces the file at path by the len bytes at data, atomically: the bytes
    go to a new file "path.tmp-XXXXXX" in the same directory, which is
    flushed to disk and renamed over path. The new file gets the permissions
    a plain fopen would give (0666 less the umask). On any failure the
    temporary file is removed and path is left as it was. Returns SIREN_OK,
-   SIREN_ERR_IO or SIREN_ERR_OUT_OF_MEMORY. */
-int siren__write_file_atomic(const char *path, const void *data, size_t len);
+   SIREN_ERR_IO or SIREN_ERR_OUT_OF_MEMORY (the temporary file's name is
+   allocated from alloc). */
+int siren__write_file_atomic(const char *path, const void *data, size_t len,
+                             const siren_allocator *alloc);
 
 #endif /* SIREN_FILE_IO_H */

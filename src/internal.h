@@ -31,6 +31,7 @@ struct siren_net {
     siren_layer *layers;
     float *params;
     float *grads;
+    siren_allocator allocator; /* of everything made from the net */
 };
 
 /* Checks a config and computes the layer table size; shared by create and
@@ -82,13 +83,16 @@ void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const sire
 
 /* ---------------------------------------------------------------- workspace */
 
-/* Rows of a layer are shared between threads in multiples of this. */
+/* Rows of a layer, and points, are shared between threads in multiples of
+   these (points: the sine kernels' block). */
 #define SIREN__ROW_GRAIN 8
+#define SIREN__POINT_GRAIN 64
 
 struct siren_pool;
 
 struct siren_workspace {
     struct siren_pool *pool;    /* NULL: single-threaded */
+    siren_allocator allocator;  /* copied from the net */
     size_t threads;
     siren_config cfg;           /* architecture it was made for */
     size_t max_points;
@@ -101,7 +105,8 @@ struct siren_workspace {
     /* Buffers of max_width * max_channels * max_points floats. */
     float *ping, *pong;         /* eval: layer jets; backward: adjoints */
     float *activation;          /* forward/backward: a layer's sine jet */
-    float **tape;               /* [layer_count]: pre-activation jets Z */
+    float **tape;               /* [layer_count]: pre-activation jets Z, then
+                                   sin z0 and cos z0 (siren__trig_tape) */
     float *tape_x;              /* [max_points][in_features]: the inputs */
     size_t layer_count;
 
@@ -114,6 +119,9 @@ struct siren_workspace {
     unsigned taped_quantities;  /* outputs the forward wrote */
 };
 
+/* Layer l's sin z0 and cos z0 on the tape, instance i of n points. */
+float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t n, size_t i);
+
 /* -------------------------------------------------------------- optimiser */
 
 struct siren_adam {
@@ -122,7 +130,22 @@ struct siren_adam {
     size_t param_count;
     uint64_t step;              /* steps taken */
     float *m, *v;               /* first and second moments, [param_count] */
+    siren_allocator allocator;  /* copied from the net */
 };
+
+/* ----------------------------------------------------------------- memory */
+
+/* Every allocation of the library goes through these (src/alloc.c), with
+   the allocator of the object it is for. An allocator whose members are
+   NULL means malloc and free. */
+void *siren__alloc(const siren_allocator *alloc, size_t size);
+/* count * size zeroed bytes; NULL when the product overflows. */
+void *siren__calloc(const siren_allocator *alloc, size_t count, size_t size);
+/* Accepts NULL. */
+void siren__free(const siren_allocator *alloc, void *ptr);
+/* Copies a caller's allocator into *out (NULL: malloc and free); false
+   when exactly one of its two functions is NULL. */
+bool siren__allocator_copy(const siren_allocator *alloc, siren_allocator *out);
 
 /* -------------------------------------------------------- kernel interfaces */
 
@@ -137,12 +160,17 @@ void siren__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
 /* The elementwise part of a sine layer, s = sin z on jets (DESIGN.md):
      s0 = sin z0, sk = cos z0 zk, skk = cos z0 zkk - sin z0 zk^2,
      sL = cos z0 zL - sin z0 sum_k c_k zk^2.
-   z and s have the given shape; s may equal z (in place). */
-void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s);
+   z and s have the given shape; s may equal z (in place).
+   The trigonometric tape of a layer holds sin z0 and cos z0 as two
+   channels, [row][2][ld]: with trig_in (not NULL) they are read from it
+   instead of computed, with trig_out they are written to it. */
+void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s,
+                     const float *trig_in, float *trig_out);
 
 /* The reverse of siren__sine_jet: overwrites the adjoints of s in adj
    with the adjoints of z (DESIGN.md, "Training: reverse mode"). */
-void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, float *adj);
+void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, float *adj,
+                              const float *trig_in);
 
 /* sin and cos of n floats; the scalar kernel under siren__sine_jet. */
 void siren__sincos(size_t n, const float *x, float *sin_x, float *cos_x);

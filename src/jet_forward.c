@@ -6,7 +6,6 @@
 #include "internal.h"
 #include "thread_pool.h"
 
-#include <string.h>
 
 /* Where a pass keeps each layer's pre-activation jets Z and its sine jets
    S. Eval: Z in two buffers that alternate, S over Z in place. Forward: Z on
@@ -39,19 +38,19 @@ static siren_jet_shape layer_shape(const siren_workspace *ws, siren_jet_kind kin
 
 /* Layer 0 needs no matrix product: x has jet (x, e_k, 0), so
    z0 = w (W x + b), zk = w W[:, k], and every second-order channel is 0.
-   Rows [begin, end) of the layer. */
+   Points [begin, end). */
 static void first_layer_jets(const siren_net *net, const float *params, const float *x,
                              const siren_jet_shape *shape, float *z, size_t begin, size_t end)
 {
     const siren_layer *layer = &net->layers[0];
     const float *weights = params + layer->weight_offset;
     const float *bias = params + layer->bias_offset;
-    size_t dims = shape->dims, channels = shape->row_stride / shape->ld;
+    size_t dims = shape->dims, channels = siren__jet_channels(shape->kind, dims);
     float omega = layer->omega;
-    for (size_t f = begin; f < end; f++) {
+    for (size_t f = 0; f < shape->rows; f++) {
         const float *w_row = weights + f * dims;
         float *row = z + f * shape->row_stride;
-        for (size_t p = 0; p < shape->n; p++) {
+        for (size_t p = begin; p < end; p++) {
             float sum = 0.0f;
             for (size_t k = 0; k < dims; k++)
                 sum += w_row[k] * x[p * dims + k];
@@ -59,14 +58,14 @@ static void first_layer_jets(const siren_net *net, const float *params, const fl
         }
         for (size_t c = 1; c < channels; c++) {
             float constant = c <= dims ? omega * w_row[c - 1] : 0.0f;
-            for (size_t p = 0; p < shape->n; p++)
+            for (size_t p = begin; p < end; p++)
                 row[c * shape->ld + p] = constant;
         }
     }
 }
 
-/* Z = w (W S + b) for rows [begin, end) of layer l > 0: one product over
-   all channels and points; the bias enters the value channel only. */
+/* Z = w (W S + b) for points [begin, end) of layer l > 0: a product per
+   channel over those points; the bias enters the value channel only. */
 static void linear_layer_jets(const siren_net *net, const float *params, size_t l,
                               const float *s, const siren_jet_shape *shape, float *z,
                               size_t begin, size_t end)
@@ -74,42 +73,65 @@ static void linear_layer_jets(const siren_net *net, const float *params, size_t 
     const siren_layer *layer = &net->layers[l];
     const float *weights = params + layer->weight_offset;
     const float *bias = params + layer->bias_offset;
-    size_t columns = shape->row_stride;
-    siren__gemm(false, false, end - begin, columns, layer->in, layer->omega,
-                weights + begin * layer->in, layer->in, s, columns, 0.0f,
-                z + begin * columns, columns);
-    for (size_t f = begin; f < end; f++) {
+    size_t channels = siren__jet_channels(shape->kind, shape->dims), ld = shape->row_stride;
+    for (size_t c = 0; c < channels; c++) {
+        size_t column = c * shape->ld + begin;
+        siren__gemm(false, false, layer->out, end - begin, layer->in, layer->omega, weights,
+                    layer->in, s + column, ld, 0.0f, z + column, ld);
+    }
+    for (size_t f = 0; f < layer->out; f++) {
         float shift = layer->omega * bias[f];
         float *row = z + f * shape->row_stride;
-        for (size_t p = 0; p < shape->n; p++)
+        for (size_t p = begin; p < end; p++)
             row[p] += shift;
     }
 }
 
-/* One layer of a pass, shared by the threads of the pool. */
-typedef struct layer_job {
+/* A whole pass over one instance, shared by the threads of the pool: each
+   thread runs every layer on its own range of points. Points never mix, so
+   no thread waits for another, and the split never changes a result. */
+typedef struct pass_job {
     const siren_net *net;
     const float *params;
-    size_t l;
-    const float *x;         /* layer 0: the points */
-    const float *input;     /* layer > 0: the previous layer's sine jets */
-    float *z, *s;           /* s == z: in place */
-    siren_jet_shape shape;
-} layer_job;
+    const float *x;
+    siren_workspace *ws;
+    siren_jet_kind kind;
+    size_t n, instance;
+    const pass_buffers *buf;
+} pass_job;
 
-static void layer_rows(void *ctx, size_t begin, size_t end)
+/* Where layer l keeps its pre-activation jets Z and its output jets S. */
+static void layer_buffers(const pass_job *job, size_t l, size_t row_stride, float **z, float **s)
 {
-    const layer_job *job = ctx;
-    if (job->l == 0)
-        first_layer_jets(job->net, job->params, job->x, &job->shape, job->z, begin, end);
-    else
-        linear_layer_jets(job->net, job->params, job->l, job->input, &job->shape, job->z,
-                          begin, end);
-    if (job->net->layers[job->l].is_sine) {
-        siren_jet_shape rows = job->shape;
-        rows.rows = end - begin;
-        size_t offset = begin * rows.row_stride;
-        siren__sine_jet(&rows, job->z + offset, job->s + offset);
+    const siren_layer *layer = &job->net->layers[l];
+    const pass_buffers *buf = job->buf;
+    *z = buf->tape ? buf->tape[l] + job->instance * layer->out * row_stride : alternate(buf, l);
+    *s = layer->is_sine && buf->tape ? alternate(buf, l) : *z;
+}
+
+static void run_points(void *ctx, size_t begin, size_t end)
+{
+    const pass_job *job = ctx;
+    const siren_net *net = job->net;
+    const float *input = NULL;
+    for (size_t l = 0; l < net->layer_count; l++) {
+        const siren_layer *layer = &net->layers[l];
+        siren_jet_shape shape = layer_shape(job->ws, job->kind, layer->out, job->n);
+        float *z, *s;
+        layer_buffers(job, l, shape.row_stride, &z, &s);
+        if (l == 0)
+            first_layer_jets(net, job->params, job->x, &shape, z, begin, end);
+        else
+            linear_layer_jets(net, job->params, l, input, &shape, z, begin, end);
+        if (layer->is_sine) {
+            siren_jet_shape part = shape;
+            part.n = end - begin;
+            float *trig = job->buf->tape ? siren__trig_tape(job->ws, l, layer->out, job->n,
+                                                            job->instance) + begin
+                                         : NULL;
+            siren__sine_jet(&part, z + begin, s + begin, NULL, trig);
+        }
+        input = s;
     }
 }
 
@@ -120,18 +142,12 @@ static const float *run_layers(const siren_net *net, const float *params, siren_
                                size_t n, const float *x, siren_jet_kind kind,
                                const pass_buffers *buf, size_t instance)
 {
-    const float *input = NULL;
-    for (size_t l = 0; l < net->layer_count; l++) {
-        const siren_layer *layer = &net->layers[l];
-        siren_jet_shape shape = layer_shape(ws, kind, layer->out, n);
-        float *z = buf->tape ? buf->tape[l] + instance * layer->out * shape.row_stride
-                             : alternate(buf, l);
-        float *s = layer->is_sine && buf->tape ? alternate(buf, l) : z;
-        layer_job job = {net, params, l, x, input, z, s, shape};
-        siren__pool_for(ws->pool, layer->out, SIREN__ROW_GRAIN, layer_rows, &job);
-        input = s;
-    }
-    return input;
+    pass_job job = {net, params, x, ws, kind, n, instance, buf};
+    siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, run_points, &job);
+    float *z, *s;
+    size_t last = net->layer_count - 1;
+    layer_buffers(&job, last, layer_shape(ws, kind, 1, n).row_stride, &z, &s);
+    return s;
 }
 
 /* The checks shared by every evaluation; *kind gets the jets to carry. */
@@ -181,6 +197,18 @@ static int eval_instances(const siren_net *net, siren_workspace *ws, size_t inst
     return SIREN_OK;
 }
 
+/* The points on the tape coordinate by coordinate, per instance of n
+   points: [instance][in][n], so the backward pass reads each coordinate
+   contiguously. */
+static void tape_points(float *tape, const float *x, size_t total, size_t dims, size_t n)
+{
+    for (size_t p = 0; p < total; p++) {
+        size_t instance = p / n, point = p % n;
+        for (size_t k = 0; k < dims; k++)
+            tape[(instance * dims + k) * n + point] = x[p * dims + k];
+    }
+}
+
 static int forward_instances(const siren_net *net, siren_workspace *ws, size_t instances,
                              const float *params, size_t n, const float *x,
                              const siren_jet *out)
@@ -192,7 +220,7 @@ static int forward_instances(const siren_net *net, siren_workspace *ws, size_t i
     if (!ws->has_tape)
         return SIREN_ERR_STATE;
     pass_buffers buf = {ws->tape, ws->ping, ws->pong};
-    memcpy(ws->tape_x, x, instances * n * ws->cfg.in_features * sizeof(float));
+    tape_points(ws->tape_x, x, instances * n, ws->cfg.in_features, n);
     run_instances(net, ws, instances, params, n, x, kind, &buf, out);
     ws->taped_net = net;
     ws->taped_params = params;

@@ -5,7 +5,6 @@
 #include "model_format.h"
 
 #include <float.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Floats are stored as their bits: the host must use IEEE-754 binary32. */
@@ -159,9 +158,11 @@ int siren_net_save_buffer(const siren_net *net, void *buf, size_t cap, size_t *l
     return SIREN_OK;
 }
 
-int siren_net_load_buffer(const void *buf, size_t len, siren_net **out)
+int siren_net_load_buffer_with_allocator(const void *buf, size_t len,
+                                         const siren_allocator *alloc, siren_net **out)
 {
-    if (!buf || !out)
+    siren_allocator checked; /* an incomplete allocator is refused before any work */
+    if (!buf || !out || !siren__allocator_copy(alloc, &checked))
         return SIREN_ERR_INVALID_ARGUMENT;
     siren_reader r;
     siren_config cfg;
@@ -172,12 +173,17 @@ int siren_net_load_buffer(const void *buf, size_t len, siren_net **out)
         status = siren__check_body(&r, 1, param_count);
     siren_net *net = NULL;
     if (status == SIREN_OK)
-        status = siren_net_create(&cfg, &net);
+        status = siren_net_create_with_allocator(&cfg, alloc, &net);
     if (status != SIREN_OK)
         return status;
     (void)siren__read_f32_array(&r, net->params, param_count); /* fits: checked above */
     *out = net;
     return SIREN_OK;
+}
+
+int siren_net_load_buffer(const void *buf, size_t len, siren_net **out)
+{
+    return siren_net_load_buffer_with_allocator(buf, len, NULL, out);
 }
 
 int siren_net_save(const siren_net *net, const char *path)
@@ -187,27 +193,34 @@ int siren_net_save(const siren_net *net, const char *path)
         return SIREN_ERR_INVALID_ARGUMENT;
     if (!model_file_size(net, &len))
         return SIREN_ERR_TOO_LARGE;
-    uint8_t *buf = malloc(len);
+    uint8_t *buf = siren__alloc(&net->allocator, len);
     if (!buf)
         return SIREN_ERR_OUT_OF_MEMORY;
     int status = siren_net_save_buffer(net, buf, len, &len);
     if (status == SIREN_OK)
-        status = siren__write_file_atomic(path, buf, len);
-    free(buf);
+        status = siren__write_file_atomic(path, buf, len, &net->allocator);
+    siren__free(&net->allocator, buf);
+    return status;
+}
+
+int siren_net_load_with_allocator(const char *path, const siren_allocator *alloc,
+                                  siren_net **out)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    siren_allocator checked; /* an incomplete allocator is refused before any work */
+    if (!path || !out || !siren__allocator_copy(alloc, &checked))
+        return SIREN_ERR_INVALID_ARGUMENT;
+    size_t max_len = siren__format_max_size(MODEL_HEADER_BYTES, 1);
+    int status = siren__read_file(path, max_len, alloc, &data, &len);
+    if (status != SIREN_OK)
+        return status;
+    status = siren_net_load_buffer_with_allocator(data, len, alloc, out);
+    siren__free(alloc, data);
     return status;
 }
 
 int siren_net_load(const char *path, siren_net **out)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    if (!path || !out)
-        return SIREN_ERR_INVALID_ARGUMENT;
-    size_t max_len = siren__format_max_size(MODEL_HEADER_BYTES, 1);
-    int status = siren__read_file(path, max_len, &data, &len);
-    if (status != SIREN_OK)
-        return status;
-    status = siren_net_load_buffer(data, len, out);
-    free(data);
-    return status;
+    return siren_net_load_with_allocator(path, NULL, out);
 }

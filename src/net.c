@@ -2,8 +2,8 @@
    sine-aware initialiser (DESIGN.md, "The network" and "Initialisation"). */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 void siren_config_default(siren_config *cfg)
@@ -75,24 +75,27 @@ static void fill_layer_table(siren_net *net)
     }
 }
 
-int siren_net_create(const siren_config *cfg, siren_net **out)
+int siren_net_create_with_allocator(const siren_config *cfg, const siren_allocator *alloc,
+                                    siren_net **out)
 {
     size_t param_count;
-    if (!out)
+    siren_allocator allocator;
+    if (!out || !siren__allocator_copy(alloc, &allocator))
         return SIREN_ERR_INVALID_ARGUMENT;
     int status = siren__config_check(cfg, &param_count);
     if (status != SIREN_OK)
         return status;
-    siren_net *net = calloc(1, sizeof *net);
+    siren_net *net = siren__calloc(&allocator, 1, sizeof *net);
     if (!net)
         return SIREN_ERR_OUT_OF_MEMORY;
+    net->allocator = allocator;
     net->cfg = *cfg;
     net->cfg.outermost_linear = cfg->outermost_linear != 0;
     net->layer_count = (size_t)cfg->hidden_layers + 2;
     net->param_count = param_count;
-    net->layers = calloc(net->layer_count, sizeof *net->layers);
-    net->params = calloc(param_count, sizeof(float));
-    net->grads = calloc(param_count, sizeof(float));
+    net->layers = siren__calloc(&allocator, net->layer_count, sizeof *net->layers);
+    net->params = siren__calloc(&allocator, param_count, sizeof(float));
+    net->grads = siren__calloc(&allocator, param_count, sizeof(float));
     if (!net->layers || !net->params || !net->grads) {
         siren_net_free(net);
         return SIREN_ERR_OUT_OF_MEMORY;
@@ -102,14 +105,21 @@ int siren_net_create(const siren_config *cfg, siren_net **out)
     return SIREN_OK;
 }
 
+int siren_net_create(const siren_config *cfg, siren_net **out)
+{
+    return siren_net_create_with_allocator(cfg, NULL, out);
+}
+
 void siren_net_free(siren_net *net)
 {
     if (!net)
         return;
-    free(net->layers);
-    free(net->params);
-    free(net->grads);
-    free(net);
+    /* A copy: the struct that holds the allocator is freed last. */
+    siren_allocator allocator = net->allocator;
+    siren__free(&allocator, net->layers);
+    siren__free(&allocator, net->params);
+    siren__free(&allocator, net->grads);
+    siren__free(&allocator, net);
 }
 
 /* Weight bound of the sine-aware initialiser for layer l (DESIGN.md). */
@@ -121,9 +131,20 @@ static double weight_bound(const siren_net *net, size_t l)
     return sqrt(6.0 / fan_in) / (double)net->cfg.hidden_omega;
 }
 
+/* A hidden_omega so small that sqrt(6/n)/hidden_omega exceeds FLT_MAX (a
+   valid, finite, positive omega below about 1e-38) would draw infinite
+   weights: refused before anything is written (found by fuzz/fuzz_api.c). */
+static bool bounds_are_floats(const siren_net *net)
+{
+    for (size_t l = 0; l < net->layer_count; l++)
+        if (!(weight_bound(net, l) <= (double)FLT_MAX))
+            return false;
+    return true;
+}
+
 int siren_net_init(siren_net *net, uint64_t seed)
 {
-    if (!net)
+    if (!net || !bounds_are_floats(net))
         return SIREN_ERR_INVALID_ARGUMENT;
     siren_rng rng;
     siren__rng_seed(&rng, seed);

@@ -89,12 +89,28 @@ static inline void gradient_only(const siren_jet_shape *shape, size_t m, const f
 
 /* The jet update for points [0, m) of one row, channel stride ld. Inlined
    with m = BLOCK for full blocks. sin z0 goes straight to its place, s0,
-   from where the other channels read it (z0 is not needed after sincos). */
-static BLOCK_INLINE void sine_jet_block(const siren_jet_shape *shape, size_t m, const float *z, float *s)
+   from where the other channels read it (z0 is not needed after sincos).
+   With trig_in, sin z0 and cos z0 are read from it (channels 0 and 1, the
+   row's trigonometric tape) instead of computed; with trig_out they are
+   also written there. */
+static BLOCK_INLINE void sine_jet_block(const siren_jet_shape *shape, size_t m, const float *z,
+                                        float *s, const float *trig_in, float *trig_out)
 {
-    float cs[BLOCK];
-    const float *sn = s;
-    siren__sincos(m, z, s, cs);
+    float cs_local[BLOCK];
+    const float *sn = s, *cs = cs_local;
+    if (trig_in) {
+        cs = trig_in + shape->ld;
+        for (size_t p = 0; p < m; p++)
+            s[p] = trig_in[p];
+    } else {
+        siren__sincos(m, z, s, cs_local);
+    }
+    if (trig_out) {
+        for (size_t p = 0; p < m; p++) {
+            trig_out[p] = sn[p];
+            trig_out[shape->ld + p] = cs[p];
+        }
+    }
     switch (shape->kind) {
     case JET_LAPLACIAN:
         laplacian_and_gradient(shape, m, sn, cs, z, s);
@@ -110,16 +126,25 @@ static BLOCK_INLINE void sine_jet_block(const siren_jet_shape *shape, size_t m, 
     }
 }
 
-void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s)
+/* The row's pointer into an optional trigonometric tape. */
+static const float *trig_row(const siren_jet_shape *shape, const float *trig, size_t r)
+{
+    return trig ? trig + r * 2 * shape->ld : NULL;
+}
+
+void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s,
+                     const float *trig_in, float *trig_out)
 {
     for (size_t r = 0; r < shape->rows; r++) {
-        const float *zr = z + r * shape->row_stride;
-        float *sr = s + r * shape->row_stride;
+        const float *zr = z + r * shape->row_stride, *tin = trig_row(shape, trig_in, r);
+        float *sr = s + r * shape->row_stride, *tout = (float *)trig_row(shape, trig_out, r);
         size_t p = 0;
         for (; p + BLOCK <= shape->n; p += BLOCK)
-            sine_jet_block(shape, BLOCK, zr + p, sr + p);
+            sine_jet_block(shape, BLOCK, zr + p, sr + p, tin ? tin + p : NULL,
+                           tout ? tout + p : NULL);
         if (p < shape->n)
-            sine_jet_block(shape, shape->n - p, zr + p, sr + p);
+            sine_jet_block(shape, shape->n - p, zr + p, sr + p, tin ? tin + p : NULL,
+                           tout ? tout + p : NULL);
     }
 }
 
@@ -186,10 +211,17 @@ static inline void gradient_second_backward(const siren_jet_shape *shape, size_t
 }
 
 static BLOCK_INLINE void sine_jet_backward_block(const siren_jet_shape *shape, size_t m,
-                                           const float *z, float *adj)
+                                                 const float *z, float *adj,
+                                                 const float *trig_in)
 {
-    float sn[BLOCK], cs[BLOCK], from_sin[BLOCK], from_cos[BLOCK];
-    siren__sincos(m, z, sn, cs);
+    float sn_local[BLOCK], cs_local[BLOCK], from_sin[BLOCK], from_cos[BLOCK];
+    const float *sn = sn_local, *cs = cs_local;
+    if (trig_in) {
+        sn = trig_in;
+        cs = trig_in + shape->ld;
+    } else {
+        siren__sincos(m, z, sn_local, cs_local);
+    }
     for (size_t p = 0; p < m; p++) {
         from_sin[p] = 0.0f;  /* the sum multiplied by -sin z0 */
         from_cos[p] = 0.0f;  /* the sum multiplied by -cos z0 */
@@ -203,15 +235,17 @@ static BLOCK_INLINE void sine_jet_backward_block(const siren_jet_shape *shape, s
         adj[p] = cs[p] * adj[p] - sn[p] * from_sin[p] - cs[p] * from_cos[p];
 }
 
-void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, float *adj)
+void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, float *adj,
+                              const float *trig_in)
 {
     for (size_t r = 0; r < shape->rows; r++) {
-        const float *zr = z + r * shape->row_stride;
+        const float *zr = z + r * shape->row_stride, *tin = trig_row(shape, trig_in, r);
         float *ar = adj + r * shape->row_stride;
         size_t p = 0;
         for (; p + BLOCK <= shape->n; p += BLOCK)
-            sine_jet_backward_block(shape, BLOCK, zr + p, ar + p);
+            sine_jet_backward_block(shape, BLOCK, zr + p, ar + p, tin ? tin + p : NULL);
         if (p < shape->n)
-            sine_jet_backward_block(shape, shape->n - p, zr + p, ar + p);
+            sine_jet_backward_block(shape, shape->n - p, zr + p, ar + p,
+                                    tin ? tin + p : NULL);
     }
 }

@@ -1,21 +1,31 @@
-/* thread_pool.c - a pool of C11 threads owned by a workspace. Threads are
-   created once, with the pool, and wait on a condition variable between
-   calls. A parallel loop hands each thread one contiguous range of rows;
-   how the rows are split never changes what is computed for a row, so the
-   results are bit-identical for any thread count. */
+/* thread_pool.c - a pool of threads owned by a workspace (C11 threads,
+   through threads_shim.h). Threads are created once, with the pool, and
+   wait on a condition variable between calls. A parallel loop hands each
+   thread one contiguous range of rows; how the rows are split never changes
+   what is computed for a row, so the results are bit-identical for any
+   thread count. All of the pool's memory is allocated by the creating
+   thread with the workspace's allocator: workers never allocate. */
 #define _POSIX_C_SOURCE 200809L /* sysconf */
 #include "thread_pool.h"
+#include "threads_shim.h"
 
 #include <stdlib.h>
-#include <threads.h>
 #include <unistd.h>
 
+/* What a worker needs to start: its pool and which part it computes. */
+typedef struct worker_start {
+    siren_pool *pool;
+    size_t part;
+} worker_start;
+
 struct siren_pool {
+    siren_allocator allocator;  /* the workspace's */
     size_t threads;             /* workers + the calling thread */
-    thrd_t *workers;
+    siren_thread *workers;      /* [threads - 1] */
+    worker_start *starts;       /* [threads - 1] */
     size_t started;             /* workers actually running */
-    mtx_t lock;
-    cnd_t wake, done;
+    siren_mutex lock;
+    siren_cond wake, done;
     /* The current job, read by workers under the lock. */
     uint64_t generation;        /* bumped for every job */
     siren_range_fn fn;
@@ -43,78 +53,76 @@ static void run_part(siren_pool *pool, size_t part)
         pool->fn(pool->ctx, begin, end);
 }
 
-typedef struct worker_start {
-    siren_pool *pool;
-    size_t part;
-} worker_start;
-
-static int worker_main(void *arg)
+static SIREN_THREAD_RESULT worker_main(void *arg)
 {
-    worker_start *start = arg;
+    const worker_start *start = arg;
     siren_pool *pool = start->pool;
     size_t part = start->part;
-    free(start);
     uint64_t seen = 0;
-    mtx_lock(&pool->lock);
+    siren__mutex_lock(&pool->lock);
     for (;;) {
         while (!pool->stopping && pool->generation == seen)
-            cnd_wait(&pool->wake, &pool->lock);
+            siren__cond_wait(&pool->wake, &pool->lock);
         if (pool->stopping)
             break;
         seen = pool->generation;
-        mtx_unlock(&pool->lock);
+        siren__mutex_unlock(&pool->lock);
         run_part(pool, part);
-        mtx_lock(&pool->lock);
+        siren__mutex_lock(&pool->lock);
         if (--pool->pending == 0)
-            cnd_signal(&pool->done);
+            siren__cond_signal(&pool->done);
     }
-    mtx_unlock(&pool->lock);
-    return 0;
+    siren__mutex_unlock(&pool->lock);
+    return SIREN_THREAD_DONE;
 }
 
 static bool start_worker(siren_pool *pool, size_t part)
 {
-    worker_start *start = malloc(sizeof *start);
-    if (!start)
-        return false;
+    worker_start *start = &pool->starts[part - 1];
     start->pool = pool;
     start->part = part;
-    if (thrd_create(&pool->workers[part - 1], worker_main, start) != thrd_success) {
-        free(start);
-        return false;
-    }
-    return true;
+    return siren__thread_start(&pool->workers[part - 1], worker_main, start);
 }
 
 static bool init_sync(siren_pool *pool)
 {
-    if (mtx_init(&pool->lock, mtx_plain) != thrd_success)
+    if (!siren__mutex_init(&pool->lock))
         return false;
-    if (cnd_init(&pool->wake) != thrd_success) {
-        mtx_destroy(&pool->lock);
+    if (!siren__cond_init(&pool->wake)) {
+        siren__mutex_destroy(&pool->lock);
         return false;
     }
-    if (cnd_init(&pool->done) != thrd_success) {
-        cnd_destroy(&pool->wake);
-        mtx_destroy(&pool->lock);
+    if (!siren__cond_init(&pool->done)) {
+        siren__cond_destroy(&pool->wake);
+        siren__mutex_destroy(&pool->lock);
         return false;
     }
     return true;
 }
 
-int siren__pool_create(size_t threads, siren_pool **out)
+static void free_memory(siren_pool *pool)
+{
+    siren_allocator alloc = pool->allocator;
+    siren__free(&alloc, pool->workers);
+    siren__free(&alloc, pool->starts);
+    siren__free(&alloc, pool);
+}
+
+int siren__pool_create(size_t threads, const siren_allocator *alloc, siren_pool **out)
 {
     if (threads == 0 || threads > SIREN__MAX_THREADS)
         return SIREN_ERR_INVALID_ARGUMENT;
-    siren_pool *pool = calloc(1, sizeof *pool);
+    siren_pool *pool = siren__calloc(alloc, 1, sizeof *pool);
     if (!pool)
         return SIREN_ERR_OUT_OF_MEMORY;
+    if (alloc)
+        pool->allocator = *alloc;
     pool->threads = threads;
     if (threads > 1) {
-        pool->workers = calloc(threads - 1, sizeof *pool->workers);
-        if (!pool->workers || !init_sync(pool)) {
-            free(pool->workers);
-            free(pool);
+        pool->workers = siren__calloc(alloc, threads - 1, sizeof *pool->workers);
+        pool->starts = siren__calloc(alloc, threads - 1, sizeof *pool->starts);
+        if (!pool->workers || !pool->starts || !init_sync(pool)) {
+            free_memory(pool);
             return SIREN_ERR_OUT_OF_MEMORY;
         }
         while (pool->started + 1 < threads && start_worker(pool, pool->started + 1))
@@ -133,18 +141,17 @@ void siren__pool_free(siren_pool *pool)
     if (!pool)
         return;
     if (pool->threads > 1) {
-        mtx_lock(&pool->lock);
+        siren__mutex_lock(&pool->lock);
         pool->stopping = true;
-        cnd_broadcast(&pool->wake);
-        mtx_unlock(&pool->lock);
+        siren__cond_broadcast(&pool->wake);
+        siren__mutex_unlock(&pool->lock);
         for (size_t i = 0; i < pool->started; i++)
-            thrd_join(pool->workers[i], NULL);
-        cnd_destroy(&pool->wake);
-        cnd_destroy(&pool->done);
-        mtx_destroy(&pool->lock);
+            siren__thread_join(pool->workers[i]);
+        siren__cond_destroy(&pool->wake);
+        siren__cond_destroy(&pool->done);
+        siren__mutex_destroy(&pool->lock);
     }
-    free(pool->workers);
-    free(pool);
+    free_memory(pool);
 }
 
 size_t siren__pool_threads(const siren_pool *pool)
@@ -163,20 +170,20 @@ void siren__pool_for(siren_pool *pool, size_t count, size_t grain, siren_range_f
         fn(ctx, 0, count);
         return;
     }
-    mtx_lock(&pool->lock);
+    siren__mutex_lock(&pool->lock);
     pool->fn = fn;
     pool->ctx = ctx;
     pool->count = count;
     pool->grain = grain;
     pool->pending = pool->threads - 1;
     pool->generation++;
-    cnd_broadcast(&pool->wake);
-    mtx_unlock(&pool->lock);
+    siren__cond_broadcast(&pool->wake);
+    siren__mutex_unlock(&pool->lock);
     run_part(pool, 0);
-    mtx_lock(&pool->lock);
+    siren__mutex_lock(&pool->lock);
     while (pool->pending > 0)
-        cnd_wait(&pool->done, &pool->lock);
-    mtx_unlock(&pool->lock);
+        siren__cond_wait(&pool->done, &pool->lock);
+    siren__mutex_unlock(&pool->lock);
 }
 
 size_t siren__default_threads(void)

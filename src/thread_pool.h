@@ -13,8 +13,9 @@ typedef struct siren_pool siren_pool;
 typedef void (*siren_range_fn)(void *ctx, size_t begin, size_t end);
 
 /* A pool of `threads` threads, the caller of siren__pool_for included
-   (threads - 1 are created). INVALID_ARGUMENT, OUT_OF_MEMORY. */
-int siren__pool_create(size_t threads, siren_pool **out);
+   (threads - 1 are created), its memory from alloc (NULL: malloc).
+   INVALID_ARGUMENT, OUT_OF_MEMORY (also when a thread cannot be created). */
+int siren__pool_create(size_t threads, const siren_allocator *alloc, siren_pool **out);
 void siren__pool_free(siren_pool *pool);
 size_t siren__pool_threads(const siren_pool *pool);
 

@@ -5,7 +5,6 @@
 #include "thread_pool.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define KNOWN_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
@@ -32,7 +31,10 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
     if (!siren__mul_size(plan->layer_floats, buffers, &total))
         return SIREN_ERR_TOO_LARGE;
     for (size_t l = 0; tape && l < net->layer_count; l++) {
-        if (!siren__mul_size(per_row, net->layers[l].out, &floats) ||
+        /* the jets and, as two more channels, the trigonometric tape */
+        size_t tape_row;
+        if (!siren__mul_size(channels + 2, max_points, &tape_row) ||
+            !siren__mul_size(tape_row, net->layers[l].out, &floats) ||
             !siren__add_size(total, floats, &total))
             return SIREN_ERR_TOO_LARGE;
     }
@@ -59,12 +61,13 @@ int siren_workspace_bytes(const siren_net *net, size_t max_points, unsigned what
 
 static bool allocate_tape(siren_workspace *ws, const siren_net *net, size_t per_row)
 {
-    ws->tape_x = malloc(ws->max_points * net->cfg.in_features * sizeof(float));
-    ws->tape = calloc(net->layer_count, sizeof *ws->tape);
+    const siren_allocator *alloc = &ws->allocator;
+    ws->tape_x = siren__alloc(alloc, ws->max_points * net->cfg.in_features * sizeof(float));
+    ws->tape = siren__calloc(alloc, net->layer_count, sizeof *ws->tape);
     if (!ws->tape_x || !ws->tape)
         return false;
     for (size_t l = 0; l < net->layer_count; l++) {
-        ws->tape[l] = malloc(per_row * net->layers[l].out * sizeof(float));
+        ws->tape[l] = siren__alloc(alloc, per_row * net->layers[l].out * sizeof(float));
         if (!ws->tape[l])
             return false;
     }
@@ -80,9 +83,11 @@ int siren_workspace_create(const siren_net *net, size_t max_points, unsigned wha
     int status = plan_workspace(net, max_points, what, &plan);
     if (status != SIREN_OK)
         return status;
-    siren_workspace *ws = calloc(1, sizeof *ws);
+    siren_workspace *ws = siren__calloc(&net->allocator, 1, sizeof *ws);
     if (!ws)
         return SIREN_ERR_OUT_OF_MEMORY;
+    ws->allocator = net->allocator;
+    const siren_allocator *alloc = &ws->allocator;
     ws->cfg = net->cfg;
     ws->max_points = max_points;
     ws->what = what & KNOWN_QUANTITIES;
@@ -91,11 +96,13 @@ int siren_workspace_create(const siren_net *net, size_t max_points, unsigned wha
     ws->max_channels = siren__jet_channels(ws->max_kind, net->cfg.in_features);
     ws->layer_count = net->layer_count;
     size_t layer_bytes = plan.layer_floats * sizeof(float);
-    bool ok = (ws->laplacian_weights = malloc(net->cfg.in_features * sizeof(float))) &&
-              (ws->ping = malloc(layer_bytes)) && (ws->pong = malloc(layer_bytes));
+    bool ok = (ws->laplacian_weights =
+                   siren__alloc(alloc, net->cfg.in_features * sizeof(float))) &&
+              (ws->ping = siren__alloc(alloc, layer_bytes)) &&
+              (ws->pong = siren__alloc(alloc, layer_bytes));
     if (ok && ws->has_tape)
-        ok = (ws->activation = malloc(layer_bytes)) &&
-             allocate_tape(ws, net, ws->max_channels * max_points);
+        ok = (ws->activation = siren__alloc(alloc, layer_bytes)) &&
+             allocate_tape(ws, net, (ws->max_channels + 2) * max_points);
     if (!ok) {
         siren_workspace_free(ws);
         return SIREN_ERR_OUT_OF_MEMORY;
@@ -114,17 +121,19 @@ void siren_workspace_free(siren_workspace *ws)
 {
     if (!ws)
         return;
+    /* A copy: the struct that holds the allocator is freed last. */
+    siren_allocator alloc = ws->allocator;
     siren__pool_free(ws->pool);
     if (ws->tape)
         for (size_t l = 0; l < ws->layer_count; l++)
-            free(ws->tape[l]);
-    free(ws->tape);
-    free(ws->tape_x);
-    free(ws->activation);
-    free(ws->ping);
-    free(ws->pong);
-    free(ws->laplacian_weights);
-    free(ws);
+            siren__free(&alloc, ws->tape[l]);
+    siren__free(&alloc, ws->tape);
+    siren__free(&alloc, ws->tape_x);
+    siren__free(&alloc, ws->activation);
+    siren__free(&alloc, ws->ping);
+    siren__free(&alloc, ws->pong);
+    siren__free(&alloc, ws->laplacian_weights);
+    siren__free(&alloc, ws);
 }
 
 int siren_workspace_set_laplacian_weights(siren_workspace *ws, const float *weights,
@@ -149,7 +158,7 @@ int siren_workspace_set_threads(siren_workspace *ws, size_t threads)
         return SIREN_OK;
     siren_pool *pool = NULL;
     if (threads > 1) {
-        int status = siren__pool_create(threads, &pool);
+        int status = siren__pool_create(threads, &ws->allocator, &pool);
         if (status != SIREN_OK)
             return status;
     }

@@ -1,9 +1,11 @@
 /* test_threads.c - results are bit-identical for every thread count, and
-   one const network can be evaluated from many threads at once. */
+   one const network can be evaluated from many threads at once, while
+   other threads train networks of their own. tests/tsan.sh runs this file
+   under ThreadSanitizer; its threads come from src/threads_shim.h so that
+   the TSan build can use POSIX threads (see that header for why). */
 #include "check.h"
 #include "reference.h"
-
-#include <threads.h>
+#include "threads_shim.h"
 
 #define ALL_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
 
@@ -104,18 +106,21 @@ typedef struct eval_thread {
     int status;
 } eval_thread;
 
-static int eval_in_thread(void *arg)
+/* Each round changes the workspace's thread count (1, 2, 3), so pools are
+   made and torn down while other threads read the same net. */
+static SIREN_THREAD_RESULT eval_in_thread(void *arg)
 {
     eval_thread *t = arg;
     siren_workspace *ws = NULL;
     t->status = siren_workspace_create(t->net, t->n, SIREN_VALUE | SIREN_LAPLACIAN, &ws);
-    for (int round = 0; t->status == SIREN_OK && round < 5; round++) {
-        siren_workspace_set_threads(ws, 2);
+    for (int round = 0; t->status == SIREN_OK && round < 6; round++) {
+        t->status = siren_workspace_set_threads(ws, 1 + (size_t)round % 3);
         siren_jet jet = {t->value, NULL, t->value + t->n, NULL};
-        t->status = siren_eval(t->net, ws, t->n, t->x, &jet);
+        if (t->status == SIREN_OK)
+            t->status = siren_eval(t->net, ws, t->n, t->x, &jet);
     }
     siren_workspace_free(ws);
-    return 0;
+    return SIREN_THREAD_DONE;
 }
 
 static void test_concurrent_evaluation_of_one_net(void)
@@ -130,14 +135,14 @@ static void test_concurrent_evaluation_of_one_net(void)
     siren_jet jet = {want, NULL, want + n, NULL};
     CHECK_STATUS(siren_eval(net, ws, n, x, &jet), SIREN_OK);
     enum { THREADS = 4 };
-    thrd_t threads[THREADS];
+    siren_thread threads[THREADS];
     eval_thread jobs[THREADS];
     for (int i = 0; i < THREADS; i++) {
         jobs[i] = (eval_thread){net, x, n, malloc(2 * n * sizeof(float)), -100};
-        CHECK(thrd_create(&threads[i], eval_in_thread, &jobs[i]) == thrd_success);
+        CHECK(siren__thread_start(&threads[i], eval_in_thread, &jobs[i]));
     }
     for (int i = 0; i < THREADS; i++) {
-        thrd_join(threads[i], NULL);
+        siren__thread_join(threads[i]);
         CHECK_STATUS(jobs[i].status, SIREN_OK);
         CHECK(memcmp(jobs[i].value, want, sizeof want) == 0);
         free(jobs[i].value);
@@ -147,10 +152,83 @@ static void test_concurrent_evaluation_of_one_net(void)
     siren_net_free(net);
 }
 
+/* Training in several threads at once, each thread with its own net,
+   workspace (of 2 threads) and optimiser, gives what training the same
+   nets one after the other gives, bit for bit. */
+typedef struct train_thread {
+    siren_net *net;
+    const float *x, *target;
+    size_t n;
+    int status;
+} train_thread;
+
+static SIREN_THREAD_RESULT train_in_thread(void *arg)
+{
+    train_thread *t = arg;
+    siren_workspace *ws = NULL;
+    siren_adam *opt = NULL;
+    siren_adam_config cfg;
+    siren_adam_config_default(&cfg);
+    cfg.lr = 1e-3f;
+    float *value = malloc(t->n * sizeof(float));
+    t->status = siren_workspace_create(t->net, t->n, SIREN_VALUE | SIREN_GRADIENT, &ws);
+    if (t->status == SIREN_OK)
+        t->status = siren_workspace_set_threads(ws, 2);
+    if (t->status == SIREN_OK)
+        t->status = siren_adam_create(t->net, &cfg, &opt);
+    for (int step = 0; t->status == SIREN_OK && step < 4; step++) {
+        siren_jet out = {value, NULL, NULL, NULL};
+        siren_net_zero_grad(t->net);
+        t->status = siren_forward(t->net, ws, t->n, t->x, &out);
+        for (size_t i = 0; i < t->n; i++)
+            value[i] = 2.0f * (value[i] - t->target[i]) / (float)t->n;
+        siren_jet adjoint = {value, NULL, NULL, NULL};
+        if (t->status == SIREN_OK)
+            t->status = siren_backward(t->net, ws, &adjoint);
+        if (t->status == SIREN_OK)
+            t->status = siren_adam_step(opt, t->net);
+    }
+    siren_adam_free(opt);
+    siren_workspace_free(ws);
+    free(value);
+    return SIREN_THREAD_DONE;
+}
+
+static void test_concurrent_training_of_separate_nets(void)
+{
+    enum { NETS = 3 };
+    const size_t n = 100;
+    float *x = random_floats(n * 2, 4), *target = random_floats(n, 5);
+    siren_net *parallel[NETS], *serial[NETS];
+    train_thread jobs[NETS];
+    siren_thread threads[NETS];
+    for (int i = 0; i < NETS; i++) {
+        parallel[i] = make_net(24, 1);
+        serial[i] = make_net(24, 1);
+        jobs[i] = (train_thread){serial[i], x, target, n, -100};
+        train_in_thread(&jobs[i]);
+        CHECK_STATUS(jobs[i].status, SIREN_OK);
+        jobs[i] = (train_thread){parallel[i], x, target, n, -100};
+        CHECK(siren__thread_start(&threads[i], train_in_thread, &jobs[i]));
+    }
+    for (int i = 0; i < NETS; i++) {
+        siren__thread_join(threads[i]);
+        CHECK_STATUS(jobs[i].status, SIREN_OK);
+        size_t count = siren_net_param_count(serial[i]);
+        CHECK(memcmp(siren_net_params(parallel[i]), siren_net_params(serial[i]),
+                     count * sizeof(float)) == 0);
+        siren_net_free(parallel[i]);
+        siren_net_free(serial[i]);
+    }
+    free(x);
+    free(target);
+}
+
 int main(void)
 {
     RUN(test_bit_identical_for_any_thread_count);
     RUN(test_set_threads_rejects_bad_counts);
     RUN(test_concurrent_evaluation_of_one_net);
+    RUN(test_concurrent_training_of_separate_nets);
     return check_summary();
 }
