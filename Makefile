@@ -99,7 +99,8 @@ TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTH
 
 check: all tests examples
 	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
-	    tests/cxx_header.sh tests/readme_example.sh tests/install.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
+	    tests/cxx_header.sh tests/readme_example.sh tests/install.sh \
+	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/abi.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
 build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
@@ -140,11 +141,21 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    pkgconfig/siren.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/siren.pc
+	install -d $(DESTDIR)$(LIBDIR)/cmake/siren
+	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' \
+	    -e 's|@SHARED@|$(notdir $(SHARED))|g' -e 's|@SONAME@|$(SONAME)|g' \
+	    cmake/sirenConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfig.cmake
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' \
+	    cmake/sirenConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfigVersion.cmake
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/siren.h $(DESTDIR)$(LIBDIR)/libsiren.a \
 	      $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
-	      $(DESTDIR)$(LIBDIR)/libsiren.so $(DESTDIR)$(PKGCONFIGDIR)/siren.pc
+	      $(DESTDIR)$(LIBDIR)/libsiren.so $(DESTDIR)$(PKGCONFIGDIR)/siren.pc \
+	      $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfig.cmake \
+	      $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfigVersion.cmake
+	rmdir $(DESTDIR)$(LIBDIR)/cmake/siren 2>/dev/null || true
 
 clean:
 	rm -rf build lib bin
