@@ -62,7 +62,7 @@ STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench install uninstall clean
+.PHONY: all examples tests check demo bench hypernet install uninstall clean
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 build/obj/%.o: src/%.c $(LIB_HDR) | build/obj
@@ -86,9 +86,9 @@ build/obj build/san/obj build/tests build/san/tests build/examples lib bin:
 	mkdir -p $@
 
 # ---------------------------------------------------------------- tests
-build/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC) | build/tests
+build/tests/%: tests/%.c $(wildcard tests/*.h) $(wildcard examples/*.h) $(STATIC) | build/tests
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
-build/san/tests/%: tests/%.c $(wildcard tests/*.h) build/san/libsiren.a | build/san/tests
+build/san/tests/%: tests/%.c $(wildcard tests/*.h) $(wildcard examples/*.h) build/san/libsiren.a | build/san/tests
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) $< -o $@ build/san/libsiren.a $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
@@ -105,7 +105,7 @@ check: all tests examples
 # ------------------------------------------------------------- examples
 build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
-bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(wildcard examples/common/*.h) $(STATIC) | bin
+bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(wildcard examples/common/*.h) $(wildcard examples/*.h) $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common $< -o $@ $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
 
 examples: $(EXAMPLE_BIN)
@@ -121,6 +121,13 @@ build/tests/test_pnm build/san/tests/test_pnm: examples/common/pnm.c examples/co
 
 # keep the example objects (make would delete them as intermediates)
 .SECONDARY: $(EXAMPLE_COMMON_OBJ)
+
+# The hypernetwork example on the LFW faces of Debian's python3-skimage
+# (converted at run time, not committed). About 11 minutes on 2 cores.
+build/hypernet/lfw_faces.pgm: examples/hypernet_data/convert_lfw.py
+	mkdir -p $(dir $@) && $(PYTHON) $< $@
+hypernet: bin/hypernet build/hypernet/lfw_faces.pgm
+	./bin/hypernet build/hypernet/lfw_faces.pgm --out out/hypernet
 
 # ------------------------------------------------------------ benchmarks
 # Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.
