@@ -1,0 +1,116 @@
+/* fitting.c - networks and optimisers for the field-solving examples
+   (see fitting.h). */
+#include "fitting.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int fit_library_error(const char *program, const char *what, int status)
+{
+    return args_error(program, "%s: %s", what, siren_status_string(status));
+}
+
+void fit_model_free(fit_model *m)
+{
+    siren_adam_free(m->opt);
+    siren_net_free(m->net);
+    m->opt = NULL;
+    m->net = NULL;
+}
+
+int fit_model_create(const char *program, const fit_arch *a, fit_model *m)
+{
+    siren_config cfg;
+    siren_config_default(&cfg);
+    cfg.in_features = (uint32_t)a->in_features;
+    cfg.out_features = (uint32_t)a->out_features;
+    cfg.hidden_features = (uint32_t)a->width;
+    cfg.hidden_layers = (uint32_t)a->depth;
+    cfg.first_omega = (float)a->first_omega;
+    cfg.hidden_omega = (float)a->hidden_omega;
+    siren_adam_config adam;
+    siren_adam_config_default(&adam);
+    adam.lr = (float)a->lr;
+    adam.clip_grad_norm = (float)a->clip;
+    int status = siren_net_create(&cfg, &m->net);
+    if (status == SIREN_OK)
+        status = siren_net_init(m->net, a->seed);
+    if (status == SIREN_OK)
+        status = siren_adam_create(m->net, &adam, &m->opt);
+    if (status != SIREN_OK) {
+        fit_model_free(m);
+        return fit_library_error(program, "cannot create the network", status);
+    }
+    return 0;
+}
+
+/* The library's IO status does not say why a file cannot be read; the C
+   library does. */
+static const char *why_unreadable(const char *path, int status)
+{
+    if (status != SIREN_ERR_IO)
+        return siren_status_string(status);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strerror(errno);
+    fclose(f);
+    return siren_status_string(status);
+}
+
+static int check_shape(const char *program, const char *path, const fit_arch *a,
+                       fit_model *m)
+{
+    siren_config cfg;
+    siren_net_config(m->net, &cfg);
+    if ((long)cfg.in_features == a->in_features && (long)cfg.out_features == a->out_features)
+        return 0;
+    int rc = args_error(program, "%s: the network maps %u inputs to %u outputs, this program "
+                        "needs %ld to %ld", path, cfg.in_features, cfg.out_features,
+                        a->in_features, a->out_features);
+    fit_model_free(m);
+    return rc;
+}
+
+int fit_model_resume(const char *program, const char *path, const fit_arch *a,
+                     const arg_spec *spec, fit_model *m)
+{
+    int status = siren_checkpoint_load(path, &m->net, &m->opt);
+    if (status != SIREN_OK)
+        return args_error(program, "%s: cannot resume: %s", path, why_unreadable(path, status));
+    if (check_shape(program, path, a, m))
+        return 1;
+    const char *fixed[] = {"width", "depth", "first-omega", "hidden-omega", "clip"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        if (args_given(spec, fixed[i]))
+            fprintf(stderr, "%s: note: --%s is ignored with --resume (the checkpoint has it)\n",
+                    program, fixed[i]);
+    if (args_given(spec, "lr") && (status = siren_adam_set_lr(m->opt, (float)a->lr))) {
+        fit_model_free(m);
+        return fit_library_error(program, "--lr", status);
+    }
+    return 0;
+}
+
+int fit_model_load(const char *program, const char *path, const fit_arch *a, fit_model *m)
+{
+    int status = siren_net_load(path, &m->net);
+    if (status != SIREN_OK)
+        return args_error(program, "%s: cannot load the model: %s", path,
+                          why_unreadable(path, status));
+    return check_shape(program, path, a, m);
+}
+
+int fit_model_checkpoint(const char *program, const fit_model *m, const char *path)
+{
+    int status = siren_checkpoint_save(m->net, m->opt, path);
+    return status == SIREN_OK ? 0 : args_error(program, "%s: cannot write the checkpoint: %s",
+                                               path, siren_status_string(status));
+}
+
+int fit_model_save(const char *program, const fit_model *m, const char *path)
+{
+    int status = siren_net_save(m->net, path);
+    return status == SIREN_OK ? 0 : args_error(program, "%s: cannot save the model: %s", path,
+                                               siren_status_string(status));
+}

@@ -1,0 +1,424 @@
+/* wav.c - RIFF WAVE reading and writing (see wav.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "wav.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+void wav_free(wav_audio *audio)
+{
+    if (audio) {
+        free(audio->samples);
+        audio->samples = NULL;
+        audio->frames = 0;
+    }
+}
+
+/* ------------------------------------------------------------- reading */
+
+static uint32_t le16(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A chunk id for messages: printable characters as they are, others as
+   '?', so a message stays one line. */
+static void chunk_name(const unsigned char *id, char out[5])
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = id[i] >= 0x20 && id[i] < 0x7f ? (char)id[i] : '?';
+    out[4] = '\0';
+}
+
+/* The tail every standard KSDATAFORMAT_SUBTYPE GUID shares after its
+   first two bytes (the format tag). */
+static const unsigned char GUID_TAIL[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
+                                            0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
+
+/* The format tag, resolving WAVE_FORMAT_EXTENSIBLE to its sub-format. */
+static int format_tag(const unsigned char *fmt, uint32_t size, unsigned bits, uint32_t *tag,
+                      char *err, size_t errlen)
+{
+    *tag = le16(fmt);
+    if (*tag != 0xFFFE)
+        return 0;
+    if (size < 40 || le16(fmt + 16) < 22)
+        return fail(err, errlen, "WAVE_FORMAT_EXTENSIBLE \"fmt \" chunk of %u bytes, "
+                    "expected 40", (unsigned)size);
+    unsigned valid = (unsigned)le16(fmt + 18);
+    if (valid == 0 || valid > bits)
+        return fail(err, errlen, "%u valid bits in %u-bit samples", valid, bits);
+    if (memcmp(fmt + 26, GUID_TAIL, sizeof GUID_TAIL) != 0)
+        return fail(err, errlen, "unknown WAVE_FORMAT_EXTENSIBLE sub-format");
+    *tag = le16(fmt + 24);
+    return 0;
+}
+
+/* Parses and checks the "fmt " chunk into audio. */
+static int parse_format(const unsigned char *fmt, uint32_t size, wav_audio *audio, char *err,
+                        size_t errlen)
+{
+    if (size < 16)
+        return fail(err, errlen, "\"fmt \" chunk of %u bytes, expected 16 at least",
+                    (unsigned)size);
+    uint32_t channels = le16(fmt + 2), rate = le32(fmt + 4), byte_rate = le32(fmt + 8);
+    uint32_t block_align = le16(fmt + 12), bits = le16(fmt + 14), tag;
+    if (format_tag(fmt, size, bits, &tag, err, errlen))
+        return -1;
+    if (tag == WAV_PCM) {
+        if (bits != 8 && bits != 16 && bits != 24 && bits != 32)
+            return fail(err, errlen, "%u-bit PCM is not supported (8, 16, 24 or 32)",
+                        (unsigned)bits);
+    } else if (tag == WAV_FLOAT) {
+        if (bits != 32)
+            return fail(err, errlen, "%u-bit float is not supported (32 only)",
+                        (unsigned)bits);
+    } else {
+        return fail(err, errlen, "format tag 0x%04x is not supported (PCM or float only)",
+                    (unsigned)tag);
+    }
+    if (channels != 1 && channels != 2)
+        return fail(err, errlen, "%u channels: only mono and stereo are supported",
+                    (unsigned)channels);
+    if (rate == 0 || rate > WAV_MAX_RATE)
+        return fail(err, errlen, "sample rate %u Hz out of range (1 to %u)", (unsigned)rate,
+                    WAV_MAX_RATE);
+    if (block_align != channels * bits / 8)
+        return fail(err, errlen, "block align %u, expected %u for %u x %u bits",
+                    (unsigned)block_align, (unsigned)(channels * bits / 8),
+                    (unsigned)channels, (unsigned)bits);
+    if (byte_rate != (uint64_t)rate * block_align)
+        return fail(err, errlen, "byte rate %u, expected %llu", (unsigned)byte_rate,
+                    (unsigned long long)rate * block_align);
+    audio->encoding = tag == WAV_PCM ? WAV_PCM : WAV_FLOAT;
+    audio->bits = bits;
+    audio->channels = channels;
+    audio->rate = rate;
+    return 0;
+}
+
+/* One sample at p, scaled as wav.h says. */
+static float decode_sample(const unsigned char *p, const wav_audio *audio)
+{
+    switch (audio->encoding == WAV_FLOAT ? 0 : audio->bits) {
+    case 0: {
+        uint32_t u = le32(p);
+        float f;
+        memcpy(&f, &u, sizeof f);
+        return f;
+    }
+    case 8: return (float)((int)p[0] - 128) / 128.0f;
+    case 16: return (float)(int16_t)le16(p) / 32768.0f;
+    case 24: {
+        int32_t v = (int32_t)(le32((const unsigned char[4]){0, p[0], p[1], p[2]}));
+        return (float)((double)(v / 256) / 8388608.0);
+    }
+    default: return (float)((double)(int32_t)le32(p) / 2147483648.0);
+    }
+}
+
+static int decode_data(const unsigned char *data, uint32_t size, wav_audio *audio, char *err,
+                       size_t errlen)
+{
+    size_t frame_bytes = audio->channels * audio->bits / 8;
+    if (size == 0)
+        return fail(err, errlen, "no samples: the \"data\" chunk is empty");
+    if (size % frame_bytes != 0)
+        return fail(err, errlen, "\"data\" chunk of %u bytes is not a whole number of "
+                    "%zu-byte frames", (unsigned)size, frame_bytes);
+    size_t frames = size / frame_bytes, count = frames * audio->channels;
+    if (count > WAV_MAX_SAMPLES)
+        return fail(err, errlen, "%zu samples, more than the %zu accepted", count,
+                    WAV_MAX_SAMPLES);
+    float *samples = malloc(count * sizeof *samples);
+    if (!samples)
+        return fail(err, errlen, "out of memory for %zu samples", count);
+    size_t bytes = audio->bits / 8;
+    for (size_t i = 0; i < count; i++) {
+        samples[i] = decode_sample(data + i * bytes, audio);
+        if (!isfinite(samples[i])) {
+            free(samples);
+            return fail(err, errlen, "sample %zu is not a finite number", i);
+        }
+    }
+    audio->samples = samples;
+    audio->frames = frames;
+    return 0;
+}
+
+/* Walks the chunks of the RIFF body [12, end) for "fmt " and "data". */
+static int parse_chunks(const unsigned char *buf, size_t end, wav_audio *audio, char *err,
+                        size_t errlen)
+{
+    bool have_format = false;
+    size_t pos = 12;
+    while (pos < end) {
+        if (end - pos < 8)
+            return fail(err, errlen, "truncated chunk header at byte %zu", pos);
+        const unsigned char *id = buf + pos;
+        uint32_t size = le32(buf + pos + 4);
+        char name[5];
+        chunk_name(id, name);
+        if (size > end - pos - 8)
+            return fail(err, errlen, "truncated: chunk \"%s\" at byte %zu says %u bytes, "
+                        "%zu remain", name, pos, (unsigned)size, end - pos - 8);
+        const unsigned char *body = buf + pos + 8;
+        if (memcmp(id, "fmt ", 4) == 0) {
+            if (have_format)
+                return fail(err, errlen, "a second \"fmt \" chunk at byte %zu", pos);
+            if (parse_format(body, size, audio, err, errlen))
+                return -1;
+            have_format = true;
+        } else if (memcmp(id, "data", 4) == 0) {
+            if (!have_format)
+                return fail(err, errlen, "\"data\" chunk before the \"fmt \" chunk");
+            return decode_data(body, size, audio, err, errlen);
+        }
+        /* Next chunk: the body, and the pad byte after an odd size. */
+        pos += 8 + (size_t)size + (size & 1u);
+    }
+    return fail(err, errlen, have_format ? "no \"data\" chunk" : "no \"fmt \" chunk");
+}
+
+int wav_read_buffer(const unsigned char *buf, size_t len, wav_audio *audio, char *err,
+                    size_t errlen)
+{
+    memset(audio, 0, sizeof *audio);
+    if (len < 12 || memcmp(buf, "RIFF", 4) != 0 || memcmp(buf + 8, "WAVE", 4) != 0)
+        return fail(err, errlen, len < 12 && len > 0 && memcmp(buf, "RIFF", len < 4 ? len : 4) == 0
+                                     ? "truncated RIFF header"
+                                     : "not a WAV file (no RIFF/WAVE header)");
+    uint32_t riff_size = le32(buf + 4);
+    if (riff_size < 4 || riff_size > len - 8)
+        return fail(err, errlen, "truncated: the RIFF header says %llu bytes, the file has %zu",
+                    (unsigned long long)riff_size + 8, len);
+    if (parse_chunks(buf, (size_t)riff_size + 8, audio, err, errlen)) {
+        wav_free(audio);
+        memset(audio, 0, sizeof *audio);
+        return -1;
+    }
+    return 0;
+}
+
+/* The whole file, at most WAV_MAX_FILE_BYTES, into a malloc'd buffer. */
+static int read_file(const char *path, unsigned char **data, size_t *len, char *err,
+                     size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(err, errlen, "cannot open: %s", strerror(errno));
+    size_t cap = 1 << 16, used = 0;
+    unsigned char *buf = malloc(cap);
+    int status = buf ? 0 : fail(err, errlen, "out of memory");
+    while (status == 0) {
+        if (used == cap) {
+            unsigned char *bigger = cap > WAV_MAX_FILE_BYTES / 2 ? NULL : realloc(buf, cap * 2);
+            if (!bigger) {
+                status = cap > WAV_MAX_FILE_BYTES / 2
+                             ? fail(err, errlen, "file larger than %zu bytes", WAV_MAX_FILE_BYTES)
+                             : fail(err, errlen, "out of memory");
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(buf + used, 1, cap - used, f);
+        used += got;
+        if (got == 0) {
+            if (ferror(f))
+                status = fail(err, errlen, "read error: %s", strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (status) {
+        free(buf);
+        return -1;
+    }
+    *data = buf;
+    *len = used;
+    return 0;
+}
+
+int wav_read(const char *path, wav_audio *audio, char *err, size_t errlen)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    memset(audio, 0, sizeof *audio);
+    if (read_file(path, &data, &len, err, errlen))
+        return -1;
+    int status = wav_read_buffer(data, len, audio, err, errlen);
+    free(data);
+    return status;
+}
+
+/* ------------------------------------------------------------- writing */
+
+static void put16(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)(v >> 8 & 0xff);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    put16(p, v & 0xffff);
+    put16(p + 2, v >> 16);
+}
+
+/* v in [-1, 1] (clamped; NaN is 0) as a bits-bit integer sample. */
+static void encode_sample(float v, const wav_audio *audio, unsigned char *p)
+{
+    if (!(v >= -1.0f))
+        v = v != v ? 0.0f : -1.0f;
+    if (v > 1.0f)
+        v = 1.0f;
+    if (audio->encoding == WAV_FLOAT) {
+        uint32_t u;
+        memcpy(&u, &v, sizeof u);
+        put32(p, u);
+        return;
+    }
+    double full = ldexp(1.0, (int)audio->bits - 1);
+    double q = floor((double)v * full + 0.5);
+    if (q > full - 1)
+        q = full - 1;
+    if (q < -full)
+        q = -full;
+    int64_t i = (int64_t)q;
+    if (audio->bits == 8) {
+        p[0] = (unsigned char)(i + 128);
+        return;
+    }
+    uint32_t u = (uint32_t)(int32_t)i;
+    for (unsigned b = 0; b < audio->bits / 8; b++)
+        p[b] = (unsigned char)(u >> (8 * b) & 0xff);
+}
+
+/* The header: RIFF, "fmt " (18 bytes with cbSize 0 for float), a "fact"
+   chunk for float, and the "data" chunk header. Returns its length. */
+static size_t make_header(const wav_audio *audio, uint32_t data_bytes, unsigned char *h)
+{
+    bool is_float = audio->encoding == WAV_FLOAT;
+    uint32_t fmt_size = is_float ? 18 : 16, block = audio->channels * audio->bits / 8;
+    size_t len = 12 + 8 + fmt_size + (is_float ? 12 : 0) + 8;
+    memcpy(h, "RIFF", 4);
+    put32(h + 4, (uint32_t)(len - 8) + data_bytes + (data_bytes & 1u));
+    memcpy(h + 8, "WAVEfmt ", 8);
+    put32(h + 16, fmt_size);
+    put16(h + 20, (uint32_t)audio->encoding);
+    put16(h + 22, audio->channels);
+    put32(h + 24, audio->rate);
+    put32(h + 28, audio->rate * block);
+    put16(h + 32, block);
+    put16(h + 34, audio->bits);
+    unsigned char *p = h + 36;
+    if (is_float) {
+        put16(p, 0);
+        memcpy(p + 2, "fact", 4);
+        put32(p + 6, 4);
+        put32(p + 10, (uint32_t)audio->frames);
+        p += 14;
+    }
+    memcpy(p, "data", 4);
+    put32(p + 4, data_bytes);
+    return len;
+}
+
+static bool writable_format(const wav_audio *audio)
+{
+    bool bits_ok = audio->encoding == WAV_FLOAT
+                       ? audio->bits == 32
+                       : audio->encoding == WAV_PCM &&
+                             (audio->bits == 8 || audio->bits == 16 || audio->bits == 24 ||
+                              audio->bits == 32);
+    return bits_ok && (audio->channels == 1 || audio->channels == 2) && audio->rate > 0 &&
+           audio->rate <= WAV_MAX_RATE && audio->samples && audio->frames > 0 &&
+           audio->frames * audio->channels <= WAV_MAX_SAMPLES;
+}
+
+static int write_body(FILE *f, const wav_audio *audio)
+{
+    size_t count = audio->frames * audio->channels, bytes = audio->bits / 8;
+    unsigned char header[64], block[4096];
+    uint32_t data_bytes = (uint32_t)(count * bytes);
+    size_t header_len = make_header(audio, data_bytes, header);
+    if (fwrite(header, 1, header_len, f) != header_len)
+        return -1;
+    size_t per_block = sizeof block / bytes;
+    for (size_t first = 0; first < count; first += per_block) {
+        size_t n = count - first < per_block ? count - first : per_block;
+        for (size_t i = 0; i < n; i++)
+            encode_sample(audio->samples[first + i], audio, block + i * bytes);
+        if (fwrite(block, bytes, n, f) != n)
+            return -1;
+    }
+    if ((data_bytes & 1u) && fputc(0, f) == EOF)
+        return -1;
+    return fflush(f) == 0 ? 0 : -1;
+}
+
+int wav_write(const char *path, const wav_audio *audio, char *err, size_t errlen)
+{
+    if (!audio || !writable_format(audio))
+        return fail(err, errlen, "no audio to write, or a format that cannot be written");
+    size_t len = strlen(path) + 48;
+    char *tmp = malloc(len);
+    if (!tmp)
+        return fail(err, errlen, "out of memory");
+    snprintf(tmp, len, "%s.tmp-%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!f) {
+        int saved = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
+        return fail(err, errlen, "cannot create: %s", strerror(saved));
+    }
+    int ok = write_body(f, audio) == 0;
+    int saved = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = 0;
+        saved = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = 0;
+        saved = errno;
+    }
+    if (!ok)
+        unlink(tmp);
+    free(tmp);
+    return ok ? 0 : fail(err, errlen, "cannot write: %s", strerror(saved));
+}

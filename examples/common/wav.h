@@ -1,0 +1,64 @@
+/* wav.h - reading and writing RIFF WAVE audio files, for the example
+   programs.
+
+   Read: PCM with 8 (unsigned), 16, 24 or 32 (signed, little-endian) bits
+   per sample, and IEEE float with 32 bits, under the plain format tags
+   (1, 3) or WAVE_FORMAT_EXTENSIBLE (0xFFFE, whose sub-format must be PCM
+   or float); mono or stereo; any sample rate from 1 Hz to WAV_MAX_RATE.
+   Parsing is strict, and every failure is a one-line message: the RIFF
+   size must fit the file, chunks must fit the RIFF size, "fmt " must come
+   before "data" and appear once, block align and byte rate must agree
+   with the format, the data must be a whole number of frames and not
+   empty, float samples must be finite. Other chunks (LIST, fact, ...) are
+   skipped; a chunk of odd size is followed by a pad byte (which may be
+   missing at the very end of the file).
+
+   Samples come back as floats, interleaved [frames][channels]: integers
+   divided by 2^(bits-1) (8-bit: (v - 128) / 128), so in [-1, 1); floats
+   as stored.
+
+   Write: the same formats (plain tags; float gets the fmt extension size
+   and a fact chunk), to a temporary file beside the target that is
+   renamed over it. Samples are clamped to [-1, 1] and rounded. */
+#ifndef EXAMPLES_WAV_H
+#define EXAMPLES_WAV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum wav_encoding {
+    WAV_PCM = 1,   /* integer samples */
+    WAV_FLOAT = 3  /* IEEE float */
+} wav_encoding;
+
+typedef struct wav_audio {
+    wav_encoding encoding;
+    unsigned bits;          /* per sample: 8, 16, 24, 32 (PCM) or 32 (float) */
+    unsigned channels;      /* 1 or 2 */
+    uint32_t rate;          /* frames per second */
+    size_t frames;
+    float *samples;         /* [frames][channels] */
+} wav_audio;
+
+/* The most samples (frames * channels) accepted: 2^28 (1 GiB of floats). */
+#define WAV_MAX_SAMPLES ((size_t)1 << 28)
+/* The highest sample rate accepted. */
+#define WAV_MAX_RATE 10000000u
+/* Files larger than this are refused unread. */
+#define WAV_MAX_FILE_BYTES ((size_t)1 << 30)
+
+/* Error messages go to err (at most errlen bytes, always terminated)
+   without the file name or a newline. Functions return 0, or -1 (then
+   *audio is empty: samples NULL). */
+int wav_read(const char *path, wav_audio *audio, char *err, size_t errlen);
+/* Parses a whole file held in memory (the entry point of the fuzz
+   harness: never reads outside buf[0 .. len-1]). */
+int wav_read_buffer(const unsigned char *buf, size_t len, wav_audio *audio, char *err,
+                    size_t errlen);
+void wav_free(wav_audio *audio);
+
+/* Writes audio->frames frames of audio->samples with its encoding, bits,
+   channels and rate. */
+int wav_write(const char *path, const wav_audio *audio, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,383 @@
+/* fit_audio.c - fits a SIREN f(t) to a sound: the audio experiment of the
+   SIREN paper (Sitzmann et al. 2020, section 4.1 and supplement; the
+   reference's explore_siren.ipynb "Fitting an audio signal").
+
+   The reference's setup is the default: time t = linspace(-1, 1, frames),
+   amplitudes divided by their largest magnitude, 5 linear layers of 256
+   with the first omega raised to 3000 (a second of audio holds thousands
+   of oscillations, where an image holds tens), the others 30, Adam 1e-4,
+   every sample in every step, mean squared error. (The reference's script
+   train_audio.py gets the same first-layer frequencies from omega 30 on
+   t in [-100, 100].) One step (DESIGN.md, "Training"):
+
+       zero the gradients
+       for each chunk of samples:
+           y = siren_forward(chunk)              value only
+           adjoint = 2 (y - a) / (N C)           N frames, C channels
+           siren_backward(adjoint)
+       siren_adam_step
+
+   Stereo is fitted as two outputs of one network (--mono averages the
+   channels first, as the reference's script does). */
+#define _POSIX_C_SOURCE 200809L
+#include "args.h"
+#include "files.h"
+#include "image.h"
+#include "progress.h"
+#include "siren.h"
+#include "training.h"
+#include "wav.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROGRAM "fit_audio"
+
+/* ------------------------------------------------------------- options */
+
+typedef struct options {
+    const char *wav, *out, *save;
+    long steps, width, depth, chunk, threads;
+    double lr, first_omega, hidden_omega;
+    uint64_t seed;
+    bool mono;
+} options;
+
+static const char DESCRIPTION[] =
+    "Fits a SIREN f(t) -> amplitude to a WAV file (PCM 8, 16, 24 or 32 bit, or 32-bit\n"
+    "float; mono or stereo; any rate) with the reference's setup: t runs over\n"
+    "linspace(-1, 1, frames), amplitudes are divided by their largest magnitude,\n"
+    "5 layers of 256, first omega 3000, Adam 1e-4, every sample in every step (the\n"
+    "reference trains 1000 steps). Writes the reconstruction PREFIX.wav (the input's\n"
+    "rate, channels and sample format, at the input's loudness) and the model\n"
+    "PREFIX.siren.\n"
+    "\n"
+    "snr_db is 10 log10(sum a^2 / sum (f - a)^2) over every sample and channel.";
+
+enum { OPTION_COUNT = 12 };
+
+typedef struct command_line {
+    options o;
+    arg_option table[OPTION_COUNT];
+    const char *positional[1];
+    arg_spec spec;
+} command_line;
+
+static void default_options(options *o)
+{
+    siren_config cfg;
+    siren_adam_config adam;
+    siren_config_default(&cfg);
+    siren_adam_config_default(&adam);
+    *o = (options){.out = "out/fit_audio", .steps = 1000, .width = cfg.hidden_features,
+                   .depth = cfg.hidden_layers, .chunk = 16384, .lr = adam.lr,
+                   .first_omega = 3000.0, .hidden_omega = cfg.hidden_omega};
+}
+
+static int parse_command_line(command_line *cl, int argc, char **argv)
+{
+    options *o = &cl->o;
+    arg_option table[] = {
+        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps"),
+        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
+        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
+        ARG_LONG("depth", &o->depth, 0, 1000, "N",
+                 "hidden layers after the first (N+2 layers in all)"),
+        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
+        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
+                            "omega of the other sine layers"),
+        ARG_U64("seed", &o->seed, "S", "seed of the initialisation"),
+        ARG_FLAG("mono", &o->mono, "average the channels into one (the reference's script)"),
+        ARG_LONG("chunk", &o->chunk, 1, 1000000000, "N",
+                 "samples per forward/backward call (memory)"),
+        ARG_LONG("threads", &o->threads, 0, 256, "N",
+                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
+        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
+        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
+    };
+    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
+    memcpy(cl->table, table, sizeof table);
+    cl->spec = (arg_spec){PROGRAM, "[options] SOUND.wav", DESCRIPTION, cl->table,
+                          OPTION_COUNT, cl->positional, 1, 1, 0};
+    int status = args_parse(&cl->spec, argc, argv);
+    if (status != ARGS_OK)
+        return status == ARGS_HELP ? 0 : 1;
+    o->wav = cl->positional[0];
+    return -1;
+}
+
+static int library_error(const char *what, int status)
+{
+    return args_error(PROGRAM, "%s: %s", what, siren_status_string(status));
+}
+
+/* ---------------------------------------------------------------- data */
+
+typedef struct clip {
+    wav_audio audio;   /* as read (samples freed after loading) */
+    size_t frames, channels;
+    double scale;      /* largest magnitude: amplitudes are samples / scale */
+    float *times;      /* [frames] */
+    float *targets;    /* [frames][channels] */
+} clip;
+
+static void clip_free(clip *c)
+{
+    wav_free(&c->audio);
+    free(c->times);
+    free(c->targets);
+}
+
+static int load_clip(const options *o, clip *c)
+{
+    char err[256];
+    memset(c, 0, sizeof *c);
+    if (wav_read(o->wav, &c->audio, err, sizeof err))
+        return args_error(PROGRAM, "%s: %s", o->wav, err);
+    wav_audio *a = &c->audio;
+    c->frames = a->frames;
+    c->channels = o->mono ? 1 : a->channels;
+    c->times = malloc(c->frames * sizeof *c->times);
+    c->targets = malloc(c->frames * c->channels * sizeof *c->targets);
+    if (!c->times || !c->targets) {
+        clip_free(c);
+        return args_error(PROGRAM, "out of memory for %zu frames", c->frames);
+    }
+    image_linspace(c->frames, c->times);
+    double peak = 0;
+    for (size_t f = 0; f < c->frames; f++)
+        for (size_t ch = 0; ch < c->channels; ch++) {
+            double v = o->mono && a->channels == 2
+                           ? 0.5 * ((double)a->samples[2 * f] + a->samples[2 * f + 1])
+                           : a->samples[f * a->channels + ch];
+            c->targets[f * c->channels + ch] = (float)v;
+            peak = fabs(v) > peak ? fabs(v) : peak;
+        }
+    if (!(peak > 0)) {
+        clip_free(c);
+        return args_error(PROGRAM, "%s: the sound is silent (every sample is 0)", o->wav);
+    }
+    c->scale = peak;
+    for (size_t i = 0; i < c->frames * c->channels; i++)
+        c->targets[i] = (float)(c->targets[i] / peak);
+    wav_free(a); /* the format fields stay: the output is written like it */
+    return 0;
+}
+
+/* ------------------------------------------------------------ training */
+
+typedef struct trainer {
+    const clip *c;
+    size_t chunk;
+    siren_workspace *ws;
+    float *values;  /* [frames][C]: the whole clip's outputs of the step */
+    float *adjoint; /* [chunk][C] */
+} trainer;
+
+static void trainer_free(trainer *t)
+{
+    siren_workspace_free(t->ws);
+    free(t->values);
+    free(t->adjoint);
+}
+
+static int trainer_init(trainer *t, const options *o, const clip *c, const siren_net *net)
+{
+    memset(t, 0, sizeof *t);
+    t->c = c;
+    t->chunk = (size_t)o->chunk < c->frames ? (size_t)o->chunk : c->frames;
+    int status = siren_workspace_create(net, t->chunk, SIREN_VALUE, &t->ws);
+    if (status == SIREN_OK && o->threads > 0)
+        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
+    if (status != SIREN_OK)
+        return library_error("cannot create the training workspace", status);
+    t->values = malloc(c->frames * c->channels * sizeof *t->values);
+    t->adjoint = malloc(t->chunk * c->channels * sizeof *t->adjoint);
+    if (!t->values || !t->adjoint)
+        return args_error(PROGRAM, "out of memory for the training buffers");
+    return 0;
+}
+
+/* 10 log10(signal energy / error energy) of values against the clip. */
+static double snr_db(const clip *c, const float *values)
+{
+    double signal = 0, noise = 0;
+    for (size_t i = 0; i < c->frames * c->channels; i++) {
+        double d = (double)values[i] - c->targets[i];
+        signal += (double)c->targets[i] * c->targets[i];
+        noise += d * d;
+    }
+    return 10.0 * log10(signal / noise);
+}
+
+/* One Adam step on every sample; *loss is the mean squared error before
+   it, t->values the outputs. */
+static int train_step(trainer *t, siren_net *net, siren_adam *opt, double *loss)
+{
+    const clip *c = t->c;
+    size_t ch = c->channels;
+    float scale = (float)(2.0 / ((double)c->frames * (double)ch));
+    double sum = 0;
+    siren_net_zero_grad(net);
+    for (size_t first = 0; first < c->frames; first += t->chunk) {
+        size_t n = c->frames - first < t->chunk ? c->frames - first : t->chunk;
+        float *values = t->values + first * ch;
+        siren_jet out = {.value = values}, adj = {.value = t->adjoint};
+        int status = siren_forward(net, t->ws, n, c->times + first, &out);
+        for (size_t i = 0; status == SIREN_OK && i < n * ch; i++) {
+            float diff = values[i] - c->targets[first * ch + i];
+            sum += (double)diff * diff;
+            t->adjoint[i] = scale * diff;
+        }
+        if (status == SIREN_OK)
+            status = siren_backward(net, t->ws, &adj);
+        if (status != SIREN_OK)
+            return library_error("training step", status);
+    }
+    int status = siren_adam_step(opt, net);
+    if (status != SIREN_OK)
+        return library_error("Adam step", status);
+    *loss = sum / ((double)c->frames * (double)ch);
+    return 0;
+}
+
+typedef struct run_stats {
+    uint64_t steps;
+    double seconds;
+} run_stats;
+
+static int train(const options *o, const clip *c, siren_net *net, siren_adam *opt,
+                 run_stats *stats)
+{
+    trainer t;
+    int status = trainer_init(&t, o, c, net);
+    progress bar;
+    progress_start(&bar, 0, (uint64_t)o->steps, "SNR", "dB");
+    uint64_t step = 0;
+    while (status == 0 && step < (uint64_t)o->steps) {
+        double loss = 0;
+        status = train_step(&t, net, opt, &loss);
+        if (status == 0)
+            progress_update(&bar, ++step, loss, snr_db(c, t.values));
+    }
+    progress_finish(&bar);
+    stats->steps = step;
+    stats->seconds = progress_clock() - bar.start;
+    trainer_free(&t);
+    return status;
+}
+
+/* ------------------------------------------------------------- outputs */
+
+/* The network on every frame, after training. */
+static int evaluate(const options *o, const clip *c, const siren_net *net, float *values)
+{
+    siren_workspace *ws = NULL;
+    size_t chunk = (size_t)o->chunk < c->frames ? (size_t)o->chunk : c->frames;
+    int status = siren_workspace_create(net, chunk, SIREN_VALUE | SIREN_EVAL_ONLY, &ws);
+    if (status == SIREN_OK && o->threads > 0)
+        status = siren_workspace_set_threads(ws, (size_t)o->threads);
+    for (size_t first = 0; status == SIREN_OK && first < c->frames; first += chunk) {
+        siren_jet out = {.value = values + first * c->channels};
+        status = siren_eval(net, ws, c->frames - first < chunk ? c->frames - first : chunk,
+                            c->times + first, &out);
+    }
+    siren_workspace_free(ws);
+    return status == SIREN_OK ? 0 : library_error("evaluating the fit", status);
+}
+
+static int write_outputs(const clip *c, const char *wav_path, const char *model_path,
+                         const siren_net *net, const float *values)
+{
+    size_t n = c->frames * c->channels;
+    wav_audio out = c->audio;
+    out.channels = (unsigned)c->channels;
+    out.frames = c->frames;
+    out.samples = malloc(n * sizeof *out.samples);
+    if (!out.samples)
+        return args_error(PROGRAM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        out.samples[i] = (float)(values[i] * c->scale); /* back to the input's loudness */
+    char err[256];
+    int status = wav_write(wav_path, &out, err, sizeof err);
+    free(out.samples);
+    if (status)
+        return args_error(PROGRAM, "%s: %s", wav_path, err);
+    status = siren_net_save(net, model_path);
+    if (status != SIREN_OK)
+        return args_error(PROGRAM, "%s: cannot save the model: %s", model_path,
+                          siren_status_string(status));
+    printf("wrote %s and %s\n", wav_path, model_path);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int check_outputs(const char *wav_path, const char *model_path)
+{
+    char err[512];
+    if (!wav_path || !model_path)
+        return args_error(PROGRAM, "out of memory");
+    if (files_check_writable(wav_path, err, sizeof err) ||
+        files_check_writable(model_path, err, sizeof err))
+        return args_error(PROGRAM, "%s", err);
+    return 0;
+}
+
+static int run(const options *o)
+{
+    clip c;
+    if (load_clip(o, &c))
+        return 1;
+    siren_net *net = NULL;
+    siren_adam *opt = NULL;
+    run_stats stats = {0};
+    float *values = NULL;
+    char *wav_path = files_join(o->out, ".wav");
+    char *model_path = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
+    training_setup setup = {1, (long)c.channels, o->width, o->depth, o->first_omega,
+                            o->hidden_omega, o->lr, o->seed};
+    int status = check_outputs(wav_path, model_path); /* before any training */
+    int lib = status ? SIREN_OK : training_create(&setup, &net, &opt);
+    if (lib != SIREN_OK)
+        status = library_error("cannot create the network", lib);
+    if (status == 0) {
+        fprintf(stderr, "%s: %s, %zu frames at %u Hz (%.2f s), %zu channel%s; %zu parameters\n",
+                PROGRAM, o->wav, c.frames, (unsigned)c.audio.rate,
+                (double)c.frames / c.audio.rate, c.channels, c.channels > 1 ? "s" : "",
+                siren_net_param_count(net));
+        status = train(o, &c, net, opt, &stats);
+    }
+    if (status == 0 && !(values = malloc(c.frames * c.channels * sizeof *values)))
+        status = args_error(PROGRAM, "out of memory");
+    if (status == 0)
+        status = evaluate(o, &c, net, values);
+    if (status == 0)
+        status = write_outputs(&c, wav_path, model_path, net, values);
+    if (status == 0)
+        printf("result: snr_db=%.2f steps=%llu seconds=%.1f seconds_per_step=%.3f frames=%zu "
+               "rate=%u channels=%zu\n",
+               snr_db(&c, values), (unsigned long long)stats.steps, stats.seconds,
+               stats.steps ? stats.seconds / (double)stats.steps : 0.0, c.frames,
+               (unsigned)c.audio.rate, c.channels);
+    free(values);
+    free(wav_path);
+    free(model_path);
+    siren_adam_free(opt);
+    siren_net_free(net);
+    clip_free(&c);
+    return status ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    command_line cl;
+    default_options(&cl.o);
+    int status = parse_command_line(&cl, argc, argv);
+    if (status >= 0)
+        return status;
+    return run(&cl.o);
+}

@@ -1,0 +1,487 @@
+/* fit_video.c - fits a SIREN f(t, row, column) to a sequence of frames:
+   the video experiment of the SIREN paper (Sitzmann et al. 2020,
+   supplement section 7; the reference's train_video.py).
+
+   The reference's setup is the default: every coordinate linspace(-1, 1)
+   over its axis (frames, rows, columns), pixel values scaled to [-1, 1],
+   5 linear layers of 1024 (3 hidden), omega 30, Adam 1e-4, and each step
+   a random sample of 0.38% of all the video's pixels, drawn with
+   replacement (torch.randint), mean squared error. One step:
+
+       draw the batch (seeded by --seed and the step number)
+       zero the gradients
+       for each chunk of the batch:
+           y = siren_forward(chunk)             value only
+           adjoint = 2 (y - v) / (B C)
+           siren_backward(adjoint)
+       siren_adam_step
+
+   The quality reported is the mean over frames of each frame's PSNR
+   (10 log10(4 / mse) on [-1, 1], i.e. on [0, 1] as fit_image), with the
+   network evaluated at every pixel. */
+#define _POSIX_C_SOURCE 200809L
+#include "args.h"
+#include "files.h"
+#include "frames.h"
+#include "image.h"
+#include "pnm.h"
+#include "progress.h"
+#include "siren.h"
+#include "training.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROGRAM "fit_video"
+
+/* ------------------------------------------------------------- options */
+
+typedef struct options {
+    const char *frames, *out, *save;
+    long size, steps, width, depth, batch, chunk, threads;
+    double lr, first_omega, hidden_omega, sample_frac;
+    uint64_t seed;
+} options;
+
+static const char DESCRIPTION[] =
+    "Fits a SIREN f(t, row, column) -> pixel to a video given as numbered PGM/PPM\n"
+    "frames: a pattern with one %d or %0Nd (frames/%03d.ppm; numbered from 0 or 1\n"
+    "up to the first missing number) or a directory (its .pgm/.ppm/.pnm files in\n"
+    "name order). All frames must have one size and one kind (grey or colour).\n"
+    "\n"
+    "The reference's setup by default: coordinates linspace(-1, 1) on each axis,\n"
+    "values scaled to [-1, 1], 5 layers of 1024, omega 30, Adam 1e-4, each step a\n"
+    "random sample (with replacement) of --sample-frac of all pixels (the reference\n"
+    "trains 100000 steps). Writes the reconstructed frames PREFIX_0000.pgm (.ppm for\n"
+    "colour), PREFIX_0001.pgm, ... and the model PREFIX.siren; psnr_db is the mean\n"
+    "over frames of each frame's PSNR (on [0, 1], as fit_image).";
+
+enum { OPTION_COUNT = 14 };
+
+typedef struct command_line {
+    options o;
+    arg_option table[OPTION_COUNT];
+    const char *positional[1];
+    arg_spec spec;
+} command_line;
+
+static void default_options(options *o)
+{
+    siren_config cfg;
+    siren_adam_config adam;
+    siren_config_default(&cfg);
+    siren_adam_config_default(&adam);
+    *o = (options){.out = "out/fit_video", .steps = 1000, .width = 1024,
+                   .depth = cfg.hidden_layers, .chunk = 8192, .lr = adam.lr,
+                   .first_omega = cfg.first_omega, .hidden_omega = cfg.hidden_omega,
+                   .sample_frac = 38e-4};
+}
+
+static int parse_command_line(command_line *cl, int argc, char **argv)
+{
+    options *o = &cl->o;
+    arg_option table[] = {
+        ARG_LONG("size", &o->size, 0, 4096, "N",
+                 "longer side of the frames (resampled); 0: as read"),
+        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps"),
+        ARG_DOUBLE("sample-frac", &o->sample_frac, 1e-9, 1.0, "F",
+                   "fraction of all pixels drawn per step"),
+        ARG_LONG("batch", &o->batch, 0, 1000000000, "N",
+                 "pixels drawn per step; 0: from --sample-frac"),
+        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
+        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
+        ARG_LONG("depth", &o->depth, 0, 1000, "N",
+                 "hidden layers after the first (N+2 layers in all)"),
+        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
+        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
+                            "omega of the other sine layers"),
+        ARG_U64("seed", &o->seed, "S", "seed of the initialisation and of the samples"),
+        ARG_LONG("chunk", &o->chunk, 1, 1000000000, "N",
+                 "points per forward/backward call (memory)"),
+        ARG_LONG("threads", &o->threads, 0, 256, "N",
+                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
+        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
+        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
+    };
+    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
+    memcpy(cl->table, table, sizeof table);
+    cl->spec = (arg_spec){PROGRAM, "[options] FRAMES_PATTERN|DIRECTORY", DESCRIPTION,
+                          cl->table, OPTION_COUNT, cl->positional, 1, 1, 0};
+    int status = args_parse(&cl->spec, argc, argv);
+    if (status != ARGS_OK)
+        return status == ARGS_HELP ? 0 : 1;
+    o->frames = cl->positional[0];
+    return -1;
+}
+
+static int library_error(const char *what, int status)
+{
+    return args_error(PROGRAM, "%s: %s", what, siren_status_string(status));
+}
+
+/* ---------------------------------------------------------------- data */
+
+typedef struct video {
+    size_t frames, width, height, channels;
+    size_t pixels;             /* frames * height * width */
+    float *values;             /* [frames][height][width][channels] in [-1, 1] */
+    float *t, *rows, *cols;    /* linspace(-1, 1) of each axis */
+} video;
+
+static void video_free(video *v)
+{
+    free(v->values);
+    free(v->t);
+    free(v->rows);
+    free(v->cols);
+}
+
+/* Reads one frame into its place, checking it matches the first. */
+static int load_frame(const options *o, const char *path, size_t index, video *v)
+{
+    char err[256];
+    pnm_image img;
+    if (training_load_image(path, (size_t)o->size, 0, 0, &img, err, sizeof err))
+        return args_error(PROGRAM, "%s: %s", path, err);
+    if (index > 0 && (img.width != v->width || img.height != v->height)) {
+        pnm_free(&img);
+        return args_error(PROGRAM, "%s: %zux%zu, the first frame is %zux%zu", path, img.width,
+                          img.height, v->width, v->height);
+    }
+    if (index == 0) {
+        v->width = img.width;
+        v->height = img.height;
+        v->channels = img.channels;
+        size_t per_frame = img.width * img.height * img.channels;
+        if (per_frame > PNM_MAX_SAMPLES / v->frames) {
+            pnm_free(&img);
+            return args_error(PROGRAM, "%s: %zu frames of %zux%zu are too many samples",
+                              o->frames, v->frames, img.width, img.height);
+        }
+        v->values = malloc(v->frames * per_frame * sizeof *v->values);
+        if (!v->values) {
+            pnm_free(&img);
+            return args_error(PROGRAM, "out of memory for %zu frames", v->frames);
+        }
+    } else if (img.channels != v->channels) {
+        pnm_free(&img);
+        return args_error(PROGRAM, "%s: %s, the first frame is %s", path,
+                          v->channels == 1 ? "colour" : "grey",
+                          v->channels == 1 ? "grey" : "colour");
+    }
+    size_t per_frame = v->width * v->height * v->channels;
+    memcpy(v->values + index * per_frame, img.data, per_frame * sizeof *v->values);
+    pnm_free(&img);
+    return 0;
+}
+
+static int load_video(const options *o, video *v)
+{
+    char err[512];
+    frame_list list;
+    memset(v, 0, sizeof *v);
+    if (frames_find(o->frames, &list, err, sizeof err))
+        return args_error(PROGRAM, "%s", err);
+    v->frames = list.count;
+    int status = 0;
+    for (size_t i = 0; status == 0 && i < list.count; i++)
+        status = load_frame(o, list.paths[i], i, v);
+    frames_free(&list);
+    if (status == 0) {
+        v->pixels = v->frames * v->height * v->width;
+        v->t = malloc(v->frames * sizeof *v->t);
+        v->rows = malloc(v->height * sizeof *v->rows);
+        v->cols = malloc(v->width * sizeof *v->cols);
+        if (!v->t || !v->rows || !v->cols)
+            status = args_error(PROGRAM, "out of memory");
+    }
+    if (status) {
+        video_free(v);
+        return status;
+    }
+    image_linspace(v->frames, v->t);
+    image_linspace(v->height, v->rows);
+    image_linspace(v->width, v->cols);
+    return 0;
+}
+
+/* The coordinates (t, row, column) of pixel p of the whole video. */
+static void pixel_coords(const video *v, size_t p, float *x)
+{
+    size_t col = p % v->width, row = p / v->width % v->height, frame = p / (v->width * v->height);
+    x[0] = v->t[frame];
+    x[1] = v->rows[row];
+    x[2] = v->cols[col];
+}
+
+/* ------------------------------------------------------------ training */
+
+typedef struct trainer {
+    const video *v;
+    size_t batch, chunk;
+    uint64_t seed;
+    siren_workspace *ws;
+    float *coords, *targets;   /* the batch: [batch][3], [batch][C] */
+    float *values, *adjoint;   /* [chunk][C] */
+} trainer;
+
+static void trainer_free(trainer *t)
+{
+    siren_workspace_free(t->ws);
+    free(t->coords);
+    free(t->targets);
+    free(t->values);
+    free(t->adjoint);
+}
+
+static int trainer_init(trainer *t, const options *o, const video *v, const siren_net *net)
+{
+    size_t ch = v->channels;
+    memset(t, 0, sizeof *t);
+    t->v = v;
+    t->seed = o->seed;
+    /* The reference's int(sample_fraction * pixels), at least one. */
+    t->batch = o->batch > 0 ? (size_t)o->batch : (size_t)(o->sample_frac * (double)v->pixels);
+    if (t->batch == 0)
+        t->batch = 1;
+    t->chunk = (size_t)o->chunk < t->batch ? (size_t)o->chunk : t->batch;
+    int status = siren_workspace_create(net, t->chunk, SIREN_VALUE, &t->ws);
+    if (status == SIREN_OK && o->threads > 0)
+        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
+    if (status != SIREN_OK)
+        return library_error("cannot create the training workspace", status);
+    t->coords = malloc(t->batch * 3 * sizeof *t->coords);
+    t->targets = malloc(t->batch * ch * sizeof *t->targets);
+    t->values = malloc(t->chunk * ch * sizeof *t->values);
+    t->adjoint = malloc(t->chunk * ch * sizeof *t->adjoint);
+    if (!t->coords || !t->targets || !t->values || !t->adjoint)
+        return args_error(PROGRAM, "out of memory for a batch of %zu", t->batch);
+    return 0;
+}
+
+/* The batch of `step`: uniform draws with replacement, as torch.randint. */
+static void draw_batch(trainer *t, uint64_t step)
+{
+    const video *v = t->v;
+    uint64_t state = t->seed ^ (step * 0xd1b54a32d192ed03u);
+    for (size_t i = 0; i < t->batch; i++) {
+        size_t p = (size_t)(training_splitmix64(&state) % v->pixels);
+        pixel_coords(v, p, t->coords + 3 * i);
+        memcpy(t->targets + i * v->channels, v->values + p * v->channels,
+               v->channels * sizeof *t->targets);
+    }
+}
+
+static int train_step(trainer *t, siren_net *net, siren_adam *opt, uint64_t step,
+                      double *loss)
+{
+    size_t ch = t->v->channels;
+    draw_batch(t, step);
+    float scale = (float)(2.0 / ((double)t->batch * (double)ch));
+    double sum = 0;
+    siren_net_zero_grad(net);
+    for (size_t first = 0; first < t->batch; first += t->chunk) {
+        size_t n = t->batch - first < t->chunk ? t->batch - first : t->chunk;
+        siren_jet out = {.value = t->values}, adj = {.value = t->adjoint};
+        int status = siren_forward(net, t->ws, n, t->coords + 3 * first, &out);
+        for (size_t i = 0; status == SIREN_OK && i < n * ch; i++) {
+            float diff = t->values[i] - t->targets[first * ch + i];
+            sum += (double)diff * diff;
+            t->adjoint[i] = scale * diff;
+        }
+        if (status == SIREN_OK)
+            status = siren_backward(net, t->ws, &adj);
+        if (status != SIREN_OK)
+            return library_error("training step", status);
+    }
+    int status = siren_adam_step(opt, net);
+    if (status != SIREN_OK)
+        return library_error("Adam step", status);
+    *loss = sum / ((double)t->batch * (double)ch);
+    return 0;
+}
+
+typedef struct run_stats {
+    uint64_t steps;
+    size_t batch;
+    double seconds;
+} run_stats;
+
+static int train(const options *o, const video *v, siren_net *net, siren_adam *opt,
+                 run_stats *stats)
+{
+    trainer t;
+    int status = trainer_init(&t, o, v, net);
+    progress bar;
+    progress_start(&bar, 0, (uint64_t)o->steps, "batch PSNR", "dB");
+    uint64_t step = 0;
+    while (status == 0 && step < (uint64_t)o->steps) {
+        double loss = 0;
+        status = train_step(&t, net, opt, step, &loss);
+        if (status == 0) {
+            step++;
+            progress_update(&bar, step, loss, training_psnr(loss));
+        }
+    }
+    progress_finish(&bar);
+    stats->steps = step;
+    stats->batch = t.batch;
+    stats->seconds = progress_clock() - bar.start;
+    trainer_free(&t);
+    return status;
+}
+
+/* ------------------------------------------------------------- outputs */
+
+/* Evaluates frame f at every pixel into values ([height*width][C]). */
+static int evaluate_frame(const video *v, siren_net *net, siren_workspace *ws, size_t chunk,
+                          size_t f, float *coords, float *values)
+{
+    size_t n = v->width * v->height;
+    for (size_t first = 0; first < n; first += chunk) {
+        size_t count = n - first < chunk ? n - first : chunk;
+        for (size_t i = 0; i < count; i++)
+            pixel_coords(v, f * n + first + i, coords + 3 * i);
+        siren_jet out = {.value = values + first * v->channels};
+        int status = siren_eval(net, ws, count, coords, &out);
+        if (status != SIREN_OK)
+            return status;
+    }
+    return SIREN_OK;
+}
+
+static double mean_squared_error(const float *a, const float *b, size_t n)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a[i] - b[i];
+        sum += d * d;
+    }
+    return sum / (double)n;
+}
+
+/* The path of output frame f: PREFIX_0000.pgm (.ppm for colour). */
+static char *frame_path(const options *o, const video *v, size_t f)
+{
+    char *prefix = files_join(o->out, "_");
+    char *path = prefix ? frames_numbered(prefix, f, 4, v->channels == 3 ? ".ppm" : ".pgm")
+                        : NULL;
+    free(prefix);
+    return path;
+}
+
+typedef struct quality {
+    double mean_psnr, min_psnr;
+} quality;
+
+/* Evaluates every frame, writes it, and measures its PSNR. */
+static int write_frames(const options *o, const video *v, siren_net *net, quality *q)
+{
+    size_t n = v->width * v->height, ch = v->channels;
+    size_t chunk = (size_t)o->chunk < n ? (size_t)o->chunk : n;
+    float *coords = malloc(chunk * 3 * sizeof *coords), *values = malloc(n * ch * sizeof *values);
+    siren_workspace *ws = NULL;
+    int status = coords && values ? SIREN_OK : SIREN_ERR_OUT_OF_MEMORY;
+    if (status == SIREN_OK)
+        status = siren_workspace_create(net, chunk, SIREN_VALUE | SIREN_EVAL_ONLY, &ws);
+    if (status == SIREN_OK && o->threads > 0)
+        status = siren_workspace_set_threads(ws, (size_t)o->threads);
+    int failed = status != SIREN_OK ? library_error("evaluating the fit", status) : 0;
+    *q = (quality){0, INFINITY};
+    for (size_t f = 0; !failed && f < v->frames; f++) {
+        status = evaluate_frame(v, net, ws, chunk, f, coords, values);
+        if (status != SIREN_OK) {
+            failed = library_error("evaluating the fit", status);
+            break;
+        }
+        double psnr = training_psnr(mean_squared_error(values, v->values + f * n * ch, n * ch));
+        q->mean_psnr += psnr / (double)v->frames;
+        q->min_psnr = psnr < q->min_psnr ? psnr : q->min_psnr;
+        char err[256], *path = frame_path(o, v, f);
+        if (!path)
+            failed = args_error(PROGRAM, "out of memory");
+        else if (training_write_image(path, values, v->width, v->height, ch, err, sizeof err))
+            failed = args_error(PROGRAM, "%s: %s", path, err);
+        free(path);
+    }
+    siren_workspace_free(ws);
+    free(coords);
+    free(values);
+    return failed;
+}
+
+/* Checks, before any training, that the first frame and the model can be
+   written (making the directories). */
+static int check_outputs(const options *o, const video *v, const char *model_path)
+{
+    char err[512], *first = frame_path(o, v, 0);
+    int status = 0;
+    if (!first || !model_path)
+        status = args_error(PROGRAM, "out of memory");
+    else if (files_check_writable(first, err, sizeof err) ||
+             files_check_writable(model_path, err, sizeof err))
+        status = args_error(PROGRAM, "%s", err);
+    free(first);
+    return status;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int run(const options *o)
+{
+    video v;
+    if (load_video(o, &v))
+        return 1;
+    siren_net *net = NULL;
+    siren_adam *opt = NULL;
+    run_stats stats = {0};
+    quality q = {0, 0};
+    char *model_path = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
+    training_setup setup = {3, (long)v.channels, o->width, o->depth, o->first_omega,
+                            o->hidden_omega, o->lr, o->seed};
+    int status = check_outputs(o, &v, model_path);
+    int lib = status ? SIREN_OK : training_create(&setup, &net, &opt);
+    if (lib != SIREN_OK)
+        status = library_error("cannot create the network", lib);
+    if (status == 0) {
+        fprintf(stderr, "%s: %s, %zu frames of %zux%zu, %zu channel%s; %zu parameters\n",
+                PROGRAM, o->frames, v.frames, v.width, v.height, v.channels,
+                v.channels > 1 ? "s" : "", siren_net_param_count(net));
+        status = train(o, &v, net, opt, &stats);
+    }
+    if (status == 0)
+        status = write_frames(o, &v, net, &q);
+    if (status == 0) {
+        int saved = siren_net_save(net, model_path);
+        if (saved != SIREN_OK)
+            status = args_error(PROGRAM, "%s: cannot save the model: %s", model_path,
+                                siren_status_string(saved));
+    }
+    if (status == 0) {
+        printf("wrote %zu frames %s_0000%s ... and %s\n", v.frames, o->out,
+               v.channels == 3 ? ".ppm" : ".pgm", model_path);
+        printf("result: psnr_db=%.2f min_frame_psnr_db=%.2f steps=%llu seconds=%.1f "
+               "seconds_per_step=%.3f batch=%zu frames=%zu width=%zu height=%zu\n",
+               q.mean_psnr, q.min_psnr, (unsigned long long)stats.steps, stats.seconds,
+               stats.steps ? stats.seconds / (double)stats.steps : 0.0, stats.batch, v.frames,
+               v.width, v.height);
+    }
+    free(model_path);
+    siren_adam_free(opt);
+    siren_net_free(net);
+    video_free(&v);
+    return status ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    command_line cl;
+    default_options(&cl.o);
+    int status = parse_command_line(&cl, argc, argv);
+    if (status >= 0)
+        return status;
+    return run(&cl.o);
+}

@@ -1,0 +1,560 @@
+/* helmholtz.c - solves the inhomogeneous Helmholtz equation in 2-D with a
+   SIREN, the wave-field experiment of the SIREN paper (Sitzmann et al.
+   2020, section 4.3; the reference's train_helmholtz.py with a uniform
+   medium), and measures the field against the analytic solution.
+
+   The network maps (x, y) in [-1, 1]^2 to the real and imaginary parts of
+   the field u. Its loss is the reference's (loss_functions.helmholtz_pml),
+   an L1 norm of the residual of the equation with a perfectly matched
+   layer at the border (helmholtz_pml.h has the equation and its
+   conventions):
+
+       r = A_x u_x + A u_xx + B_y u_y + B u_yy + C k^2 u - f
+       L = (P / 1000) sum_{f != 0} |r|_1 + sum_{f == 0} |r|_1
+
+   over P points per step: P - S uniform in [-1, 1]^2 and S in the disc of
+   radius 0.05 around the source (the reference: P = 230^2, S = 100),
+   |r|_1 = |Re r| + |Im r|, f = (1 + i) g the Gaussian source of variance
+   sigma = 1e-4. u_xx and u_yy are separate in the layer (A depends on x,
+   B on y), so the network's jet carries the Hessian diagonal: value,
+   gradient and both second derivatives, 5 channels, from one forward pass.
+   siren_backward takes dL/du, dL/du_x, dL/du_y, dL/du_xx and dL/du_yy,
+   which follow from the residual being linear in them
+   (pml_operator_adjoint).
+
+   Result: the relative L2 error sqrt(sum |u - u*|^2 / sum |u*|^2) on a
+   --grid x --grid grid, over the points outside the layer and at least
+   --exclude from the source, u* = exp(-k^2 sigma / 2) (i/4) (1 + i)
+   H0^(2)(k r) (Bessel functions of our own, bessel.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "args.h"
+#include "colormap.h"
+#include "files.h"
+#include "fitting.h"
+#include "helmholtz_pml.h"
+#include "progress.h"
+#include "render.h"
+#include "rng.h"
+#include "siren.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROGRAM "helmholtz"
+
+static const hcomplex SOURCE_STRENGTH = {1.0, 1.0};
+
+/* ------------------------------------------------------------- options */
+
+typedef struct options {
+    const char *out, *save, *checkpoint, *resume;
+    long steps, points, source_points, width, depth, chunk, threads, grid, checkpoint_every;
+    double lr, clip, first_omega, hidden_omega, k, sigma, pml_width, pml_strength, exclude;
+    double source_radius;
+    uint64_t seed;
+} options;
+
+static const char DESCRIPTION[] =
+    "Solves u_xx + u_yy + k^2 u = (1 + i) g on [-1, 1]^2 for the complex field u,\n"
+    "with g a narrow normalised Gaussian at the origin (variance --sigma) and the\n"
+    "reference's perfectly matched layer in the outer --pml-width of the square, by\n"
+    "fitting a SIREN (x, y) -> (Re u, Im u) to the residual of the equation: the\n"
+    "SIREN paper's Helmholtz experiment with its loss and settings (which take the\n"
+    "reference 50000 steps of 52900 points on a GPU; on a CPU use fewer, see\n"
+    "docs/RESULTS.md).\n"
+    "\n"
+    "Writes PREFIX_real.ppm and PREFIX_imag.ppm (the network's field, blue\n"
+    "negative, red positive), PREFIX_exact_real.ppm and PREFIX_exact_imag.ppm (the\n"
+    "analytic field, same colour scale), PREFIX_error.pgm (|u - u*| where it is\n"
+    "measured, black elsewhere) and the model PREFIX.siren. Image row 0 is y = +1,\n"
+    "column 0 is x = -1.\n"
+    "\n"
+    "Result: the relative L2 error against the free-space solution exp(-k^2 sigma/2)\n"
+    "(i/4)(1+i) H0^(2)(k r) (time convention e^{+i omega t}, outgoing waves\n"
+    "e^{-ikr}), over the grid points outside the layer and at least --exclude from\n"
+    "the source.";
+
+enum { OPTION_COUNT = 24 };
+
+typedef struct command_line {
+    options o;
+    arg_option table[OPTION_COUNT];
+    arg_spec spec;
+} command_line;
+
+static int parse_command_line(command_line *cl, int argc, char **argv)
+{
+    options *o = &cl->o;
+    arg_option table[] = {
+        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
+        ARG_LONG("points", &o->points, 2, 100000000, "N", "collocation points per step"),
+        ARG_LONG("source-points", &o->source_points, 1, 100000000, "N",
+                 "of which in the source's disc"),
+        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
+        ARG_DOUBLE("clip", &o->clip, 0, 1e30, "X", "gradient norm clipping; 0: off"),
+        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
+        ARG_LONG("depth", &o->depth, 0, 1000, "N",
+                 "hidden layers after the first (N+2 layers in all)"),
+        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
+        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
+                            "omega of the other sine layers"),
+        ARG_DOUBLE_POSITIVE("k", &o->k, "K", "wavenumber"),
+        ARG_DOUBLE_POSITIVE("sigma", &o->sigma, "V", "variance of the Gaussian source"),
+        ARG_DOUBLE("pml-width", &o->pml_width, 0.01, 1, "L", "width of the layer"),
+        ARG_DOUBLE("pml-strength", &o->pml_strength, 0, 1e6, "A", "the layer's a0"),
+        ARG_DOUBLE("source-radius", &o->source_radius, 0, 2, "R",
+                   "radius of the disc of the source's points;\n"
+                   "0: the reference's 0.05 sqrt(sigma / 1e-4)"),
+        ARG_DOUBLE("exclude", &o->exclude, 0, 2, "R",
+                   "radius around the source left out of the error"),
+        ARG_U64("seed", &o->seed, "S", "seed of the initialisation and of the sampling"),
+        ARG_LONG("chunk", &o->chunk, 1, 100000000, "N", "points per library call (memory)"),
+        ARG_LONG("threads", &o->threads, 0, 256, "N",
+                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
+        ARG_LONG("grid", &o->grid, 2, 4096, "N", "side of the evaluation grid and images"),
+        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
+        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
+        ARG_STRING("checkpoint", &o->checkpoint, "FILE", "training checkpoint written at the end"),
+        ARG_LONG("checkpoint-every", &o->checkpoint_every, 0, 1000000000, "N",
+                 "also checkpoint every N steps; 0: at the end only"),
+        ARG_STRING("resume", &o->resume, "FILE", "continue from this checkpoint"),
+    };
+    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
+    memcpy(cl->table, table, sizeof table);
+    cl->spec = (arg_spec){PROGRAM, "[options]", DESCRIPTION, cl->table, OPTION_COUNT, NULL, 0,
+                          0, 0};
+    int status = args_parse(&cl->spec, argc, argv);
+    if (status != ARGS_OK)
+        return status == ARGS_HELP ? 0 : 1;
+    if (o->source_points >= o->points)
+        return args_error(PROGRAM, "--source-points (%ld) must be fewer than --points (%ld)",
+                          o->source_points, o->points);
+    if (o->pml_width >= 1)
+        return args_error(PROGRAM, "--pml-width must be below 1 (the layer is inside [-1, 1])");
+    return -1;
+}
+
+static void default_options(options *o)
+{
+    siren_config cfg;
+    siren_config_default(&cfg);
+    *o = (options){.steps = 50000, .points = 230 * 230, .source_points = 100, .lr = 2e-5,
+                   .clip = 0, .width = cfg.hidden_features, .depth = cfg.hidden_layers,
+                   .first_omega = cfg.first_omega, .hidden_omega = cfg.hidden_omega, .k = 20,
+                   .sigma = 1e-4, .pml_width = 0.5, .pml_strength = 5, .exclude = 0.05,
+                   .seed = 0, .chunk = 16384, .threads = 0, .grid = 230,
+                   .out = "out/helmholtz"};
+}
+
+/* ------------------------------------------------------------ training */
+
+typedef struct trainer {
+    const options *o;
+    pml_config pml;
+    siren_workspace *ws;
+    size_t points, chunk;
+    float *xy, *source;            /* [points][2]; [points]: g at each point */
+    float *value, *grad, *hess;    /* jets of a chunk: [c][2], [c][2][2], [c][2][2] */
+    float *adj_value, *adj_grad, *adj_hess;
+} trainer;
+
+static void trainer_free(trainer *t)
+{
+    siren_workspace_free(t->ws);
+    free(t->xy);
+    free(t->source);
+    free(t->value);
+    free(t->grad);
+    free(t->hess);
+    free(t->adj_value);
+    free(t->adj_grad);
+    free(t->adj_hess);
+}
+
+static int trainer_init(trainer *t, const options *o, const fit_model *m)
+{
+    memset(t, 0, sizeof *t);
+    t->o = o;
+    t->pml = (pml_config){o->k, o->pml_strength, o->pml_width};
+    t->points = (size_t)o->points;
+    t->chunk = (size_t)o->chunk < t->points ? (size_t)o->chunk : t->points;
+    unsigned what = SIREN_VALUE | SIREN_GRADIENT | SIREN_HESSIAN_DIAG;
+    int status = siren_workspace_create(m->net, t->chunk, what, &t->ws);
+    if (status == SIREN_OK && o->threads > 0)
+        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
+    if (status != SIREN_OK)
+        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
+    size_t c = t->chunk;
+    t->xy = malloc(t->points * 2 * sizeof *t->xy);
+    t->source = malloc(t->points * sizeof *t->source);
+    t->value = malloc(c * 2 * sizeof *t->value);
+    t->grad = malloc(c * 4 * sizeof *t->grad);
+    t->hess = malloc(c * 4 * sizeof *t->hess);
+    t->adj_value = malloc(c * 2 * sizeof *t->adj_value);
+    t->adj_grad = malloc(c * 4 * sizeof *t->adj_grad);
+    t->adj_hess = malloc(c * 4 * sizeof *t->adj_hess);
+    if (!t->xy || !t->source || !t->value || !t->grad || !t->hess || !t->adj_value ||
+        !t->adj_grad || !t->adj_hess)
+        return args_error(PROGRAM, "out of memory for the training buffers");
+    return 0;
+}
+
+/* The reference's points (dataio.SingleHelmholtzSource): uniform in the
+   square, the last S at radius 0.05 sqrt(U) around the source (uniform in
+   the disc of radius 5e2 sigma = 0.05, 5 standard deviations; other
+   variances keep that ratio, 0.05 sqrt(sigma / 1e-4), unless
+   --source-radius says otherwise), and the source density at each. */
+static void draw_points(trainer *t, uint64_t step)
+{
+    rng r = rng_seeded(t->o->seed, step);
+    size_t uniform = t->points - (size_t)t->o->source_points;
+    double radius = t->o->source_radius > 0 ? t->o->source_radius
+                                            : 0.05 * sqrt(t->o->sigma / 1e-4);
+    for (size_t i = 0; i < t->points; i++) {
+        double x, y;
+        if (i < uniform) {
+            x = rng_range(&r, -1, 1);
+            y = rng_range(&r, -1, 1);
+        } else {
+            double rho = radius * sqrt(rng_uniform(&r)), theta = 6.283185307179586 * rng_uniform(&r);
+            x = rho * cos(theta);
+            y = rho * sin(theta);
+        }
+        t->xy[2 * i] = (float)x;
+        t->xy[2 * i + 1] = (float)y;
+        /* the density of the float coordinates the network sees */
+        double fx = t->xy[2 * i], fy = t->xy[2 * i + 1];
+        t->source[i] = (float)helmholtz_source_density(t->o->sigma, fx * fx + fy * fy);
+    }
+}
+
+static double sign_of(double v)
+{
+    return (double)(v > 0) - (double)(v < 0);
+}
+
+typedef struct step_stats {
+    double loss, residual_sum;  /* residual: mean |r|_1 / 2 off the source */
+    size_t off_count;
+} step_stats;
+
+/* Point i of a chunk: its residual, loss, and the adjoints of its jet. */
+static void point_loss(trainer *t, size_t i, const float *xy, float f, step_stats *s)
+{
+    pml_coefficients c;
+    pml_coefficients_at(&t->pml, xy[0], xy[1], &c);
+    const float *v = t->value + 2 * i, *g = t->grad + 4 * i, *h = t->hess + 4 * i;
+    /* gradient and Hessian diagonal: [point][output][input], output 0 = Re */
+    field_jet j = {{v[0], v[1]}, {g[0], g[2]}, {g[1], g[3]}, {h[0], h[2]}, {h[1], h[3]}};
+    hcomplex r = pml_operator(&c, &j);
+    r.re -= SOURCE_STRENGTH.re * f;
+    r.im -= SOURCE_STRENGTH.im * f;
+    double weight = f != 0 ? (double)t->points / 1e3 : 1.0;
+    double abs1 = fabs(r.re) + fabs(r.im);
+    s->loss += weight * abs1;
+    if (f == 0) {
+        s->residual_sum += 0.5 * abs1;
+        s->off_count++;
+    }
+    field_jet adj;
+    pml_operator_adjoint(&c, weight * sign_of(r.re), weight * sign_of(r.im), &adj);
+    float *av = t->adj_value + 2 * i, *ag = t->adj_grad + 4 * i, *ah = t->adj_hess + 4 * i;
+    av[0] = (float)adj.u.re;
+    av[1] = (float)adj.u.im;
+    ag[0] = (float)adj.ux.re;
+    ag[1] = (float)adj.uy.re;
+    ag[2] = (float)adj.ux.im;
+    ag[3] = (float)adj.uy.im;
+    ah[0] = (float)adj.uxx.re;
+    ah[1] = (float)adj.uyy.re;
+    ah[2] = (float)adj.uxx.im;
+    ah[3] = (float)adj.uyy.im;
+}
+
+static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_stats *s)
+{
+    siren_jet out = {t->value, t->grad, NULL, t->hess};
+    int status = siren_forward(m->net, t->ws, n, t->xy + 2 * first, &out);
+    if (status != SIREN_OK)
+        return fit_library_error(PROGRAM, "training step", status);
+    for (size_t i = 0; i < n; i++)
+        point_loss(t, i, t->xy + 2 * (first + i), t->source[first + i], s);
+    siren_jet adj = {t->adj_value, t->adj_grad, NULL, t->adj_hess};
+    status = siren_backward(m->net, t->ws, &adj);
+    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "training step", status);
+}
+
+static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
+{
+    draw_points(t, step);
+    memset(s, 0, sizeof *s);
+    siren_net_zero_grad(m->net);
+    for (size_t start = 0; start < t->points; start += t->chunk) {
+        size_t n = t->points - start < t->chunk ? t->points - start : t->chunk;
+        if (train_chunk(t, m, start, n, s))
+            return 1;
+    }
+    int status = siren_adam_step(m->opt, m->net);
+    if (status == SIREN_ERR_NONFINITE) {
+        fprintf(stderr, "%s: note: step %llu had non-finite gradients; skipped\n", PROGRAM,
+                (unsigned long long)step + 1);
+        status = SIREN_OK;
+    }
+    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "Adam step", status);
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+    signal(SIGINT, SIG_DFL);
+}
+
+typedef struct run_stats {
+    uint64_t last_step;
+    double seconds;
+} run_stats;
+
+static int train(const options *o, fit_model *m, run_stats *stats)
+{
+    trainer t;
+    int status = trainer_init(&t, o, m);
+    uint64_t step = siren_adam_step_count(m->opt), total = (uint64_t)o->steps;
+    progress bar;
+    progress_start(&bar, step, total, "residual", "");
+    signal(SIGINT, on_interrupt);
+    while (status == 0 && step < total && !interrupted) {
+        step_stats s;
+        if ((status = train_step(&t, m, step, &s)) != 0)
+            break;
+        step++;
+        progress_update(&bar, step, s.loss,
+                        s.off_count ? s.residual_sum / (double)s.off_count : 0.0);
+        if (o->checkpoint && o->checkpoint_every > 0 &&
+            step % (uint64_t)o->checkpoint_every == 0 && step < total)
+            status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
+    }
+    signal(SIGINT, SIG_DFL);
+    progress_finish(&bar);
+    stats->last_step = step;
+    stats->seconds = progress_clock() - bar.start;
+    if (interrupted)
+        fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", PROGRAM,
+                (unsigned long long)step);
+    trainer_free(&t);
+    if (status == 0 && o->checkpoint)
+        status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
+    return status;
+}
+
+/* ---------------------------------------------------------- evaluation */
+
+/* The network and the analytic field on the grid: image row r is
+   y = linspace(1, -1)[r], column c is x = linspace(-1, 1)[c]. */
+typedef struct field_images {
+    size_t side;
+    float *re, *im, *exact_re, *exact_im, *error;  /* [side * side] */
+    unsigned char *measured;                        /* the error's region */
+    double rel_error;
+} field_images;
+
+static void field_images_free(field_images *f)
+{
+    free(f->re);
+    free(f->im);
+    free(f->exact_re);
+    free(f->exact_im);
+    free(f->error);
+    free(f->measured);
+}
+
+static double grid_coord(size_t i, size_t n)
+{
+    return -1.0 + 2.0 * (double)i / (double)(n - 1);
+}
+
+static int evaluate_network(const options *o, const fit_model *m, field_images *f)
+{
+    size_t n = f->side * f->side, chunk = (size_t)o->chunk < n ? (size_t)o->chunk : n;
+    float *xy = malloc(chunk * 2 * sizeof *xy), *v = malloc(chunk * 2 * sizeof *v);
+    siren_workspace *ws = NULL;
+    int status = xy && v ? SIREN_OK : SIREN_ERR_OUT_OF_MEMORY;
+    if (status == SIREN_OK)
+        status = siren_workspace_create(m->net, chunk, SIREN_VALUE | SIREN_EVAL_ONLY, &ws);
+    if (status == SIREN_OK && o->threads > 0)
+        status = siren_workspace_set_threads(ws, (size_t)o->threads);
+    for (size_t first = 0; status == SIREN_OK && first < n; first += chunk) {
+        size_t count = n - first < chunk ? n - first : chunk;
+        for (size_t i = 0; i < count; i++) {
+            size_t p = first + i;
+            xy[2 * i] = (float)grid_coord(p % f->side, f->side);
+            xy[2 * i + 1] = (float)-grid_coord(p / f->side, f->side);
+        }
+        siren_jet out = {.value = v};
+        status = siren_eval(m->net, ws, count, xy, &out);
+        for (size_t i = 0; status == SIREN_OK && i < count; i++) {
+            f->re[first + i] = v[2 * i];
+            f->im[first + i] = v[2 * i + 1];
+        }
+    }
+    siren_workspace_free(ws);
+    free(xy);
+    free(v);
+    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the field", status);
+}
+
+static int evaluate(const options *o, const fit_model *m, field_images *f)
+{
+    size_t side = (size_t)o->grid, n = side * side;
+    f->side = side;
+    f->re = malloc(n * sizeof *f->re);
+    f->im = malloc(n * sizeof *f->im);
+    f->exact_re = malloc(n * sizeof *f->exact_re);
+    f->exact_im = malloc(n * sizeof *f->exact_im);
+    f->error = malloc(n * sizeof *f->error);
+    f->measured = malloc(n);
+    if (!f->re || !f->im || !f->exact_re || !f->exact_im || !f->error || !f->measured)
+        return args_error(PROGRAM, "out of memory for a %zux%zu grid", side, side);
+    if (evaluate_network(o, m, f))
+        return 1;
+    double inner = 1.0 - o->pml_width, err2 = 0, ref2 = 0;
+    for (size_t p = 0; p < n; p++) {
+        double x = grid_coord(p % side, side), y = -grid_coord(p / side, side), r = hypot(x, y);
+        hcomplex u = r > 0 ? helmholtz_exact(o->k, o->sigma, SOURCE_STRENGTH, r)
+                           : (hcomplex){NAN, NAN};
+        f->exact_re[p] = (float)u.re;
+        f->exact_im[p] = (float)u.im;
+        f->measured[p] = fabs(x) <= inner && fabs(y) <= inner && r >= o->exclude && r > 0;
+        double dr = f->re[p] - u.re, di = f->im[p] - u.im;
+        f->error[p] = f->measured[p] ? (float)hypot(dr, di) : 0.0f;
+        if (f->measured[p]) {
+            err2 += dr * dr + di * di;
+            ref2 += u.re * u.re + u.im * u.im;
+        }
+    }
+    if (ref2 <= 0)
+        return args_error(PROGRAM, "no grid point is outside the layer and the excluded disc");
+    f->rel_error = sqrt(err2 / ref2);
+    return 0;
+}
+
+/* ------------------------------------------------------------- outputs */
+
+enum { IMAGE_COUNT = 5 };
+
+typedef struct outputs {
+    char *image[IMAGE_COUNT];  /* real, imag, exact_real, exact_imag, error */
+    char *model;
+} outputs;
+
+static void outputs_free(outputs *p)
+{
+    for (int i = 0; i < IMAGE_COUNT; i++)
+        free(p->image[i]);
+    free(p->model);
+}
+
+static int plan_outputs(const options *o, outputs *p)
+{
+    static const char *suffix[IMAGE_COUNT] = {"_real.ppm", "_imag.ppm", "_exact_real.ppm",
+                                              "_exact_imag.ppm", "_error.pgm"};
+    bool ok = true;
+    for (int i = 0; i < IMAGE_COUNT; i++)
+        ok &= (p->image[i] = files_join(o->out, suffix[i])) != NULL;
+    p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
+    if (!ok || !p->model)
+        return args_error(PROGRAM, "out of memory");
+    char err[512];
+    for (int i = 0; i <= IMAGE_COUNT + 1; i++) {
+        const char *path = i < IMAGE_COUNT ? p->image[i] : i == IMAGE_COUNT ? p->model
+                                                                            : o->checkpoint;
+        if (path && files_check_writable(path, err, sizeof err))
+            return args_error(PROGRAM, "%s", err);
+    }
+    return 0;
+}
+
+static int write_images(const outputs *p, const field_images *f)
+{
+    size_t n = f->side * f->side;
+    /* One colour scale for all four fields: the 99th percentile of the
+       analytic field's magnitude where it is measured (the source's
+       peak would wash everything out). */
+    double scale = colormap_abs_quantile(f->exact_re, f->measured, n, 0.99);
+    double scale_im = colormap_abs_quantile(f->exact_im, f->measured, n, 0.99);
+    scale = scale_im > scale ? scale_im : scale;
+    if (scale < 0)
+        return args_error(PROGRAM, "out of memory");
+    const float *fields[4] = {f->re, f->im, f->exact_re, f->exact_im};
+    char err[512];
+    for (int i = 0; i < 4; i++)
+        if (colormap_write_signed(p->image[i], f->side, f->side, fields[i], scale, err,
+                                  sizeof err))
+            return args_error(PROGRAM, "%s: %s", p->image[i], err);
+    if (render_write_display(p->image[4], f->side, f->side, f->error, false, err, sizeof err))
+        return args_error(PROGRAM, "%s: %s", p->image[4], err);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int finish(const options *o, const fit_model *m, const outputs *p, const run_stats *stats)
+{
+    field_images f;
+    memset(&f, 0, sizeof f);
+    int status = evaluate(o, m, &f);
+    if (status == 0)
+        status = write_images(p, &f);
+    if (status == 0)
+        status = fit_model_save(PROGRAM, m, p->model);
+    if (status == 0) {
+        printf("wrote %s, %s, %s, %s, %s (%zux%zu) and %s\n", p->image[0], p->image[1],
+               p->image[2], p->image[3], p->image[4], f.side, f.side, p->model);
+        printf("result: rel_error=%.4f steps=%llu seconds=%.1f k=%g points=%ld\n", f.rel_error,
+               (unsigned long long)stats->last_step, stats->seconds, o->k, o->points);
+    }
+    field_images_free(&f);
+    return status;
+}
+
+static int run(const options *o, const arg_spec *spec)
+{
+    fit_model m = {NULL, NULL};
+    outputs paths;
+    memset(&paths, 0, sizeof paths);
+    run_stats stats = {0, 0};
+    fit_arch arch = {2, 2, o->width, o->depth, o->first_omega, o->hidden_omega, o->lr,
+                     o->clip, o->seed};
+    int status = o->resume ? fit_model_resume(PROGRAM, o->resume, &arch, spec, &m)
+                           : fit_model_create(PROGRAM, &arch, &m);
+    if (status == 0)  /* unwritable outputs fail now, not after training */
+        status = plan_outputs(o, &paths);
+    if (status == 0) {
+        fprintf(stderr, "%s: k = %g, %zu parameters, %ld points per step (%ld at the source)\n",
+                PROGRAM, o->k, siren_net_param_count(m.net), o->points, o->source_points);
+        status = train(o, &m, &stats);
+    }
+    if (status == 0)
+        status = finish(o, &m, &paths, &stats);
+    outputs_free(&paths);
+    fit_model_free(&m);
+    if (status == 0 && interrupted)
+        return 130;
+    return status ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    command_line cl;
+    default_options(&cl.o);
+    int status = parse_command_line(&cl, argc, argv);
+    if (status >= 0)
+        return status;
+    return run(&cl.o, &cl.spec);
+}

@@ -1,0 +1,622 @@
+/* wave.c - solves the 2-D wave equation u_tt = c^2 (u_xx + u_yy) with a
+   SIREN u(t, x, y), the wave experiment of the SIREN paper (Sitzmann et
+   al. 2020, section 4.3; the reference's train_wave_equation.py with a
+   uniform medium), and measures it against a finite-difference solution
+   that it computes itself (wave_fd.h).
+
+   The initial condition is the reference's Gaussian pulse at rest,
+   u(0) = 0.02 exp(-|x|^2 / (2 * 5e-4)), u_t(0) = 0, in [-1, 1]^2. The
+   residual u_tt - c^2 (u_xx + u_yy) is one jet channel: the Laplacian
+   with weights (1, -c^2, -c^2) on (t, x, y)
+   (siren_workspace_set_laplacian_weights), so a step needs the value,
+   the gradient (for u_t) and that weighted Laplacian, 5 channels. The
+   loss is the reference's (loss_functions.wave_pml), over P points per
+   step of which the last 2S lie at t = 0 (S in the disc of radius 0.25
+   around the pulse, S uniform):
+
+       (P / 10)  sum_{t = 0} |u - u0|      the initial value
+       (P / 100) sum_{t = 0} |u_t|         at rest
+                 sum_all     |u_tt - c^2 (u_xx + u_yy)|
+
+   The other points' times are uniform in [0, T(step)], the reference's
+   growing-time curriculum: T grows linearly from 0 to --t-max over the
+   first --ramp-steps steps (the reference: to 0.4 over all of them).
+
+   Result: the relative L2 error sqrt(sum (u - u_fd)^2 / sum u_fd^2) over
+   the frames at --times, on the finite-difference grid's nodes in
+   [-1, 1]^2 (every few nodes, about --grid per side). */
+#define _POSIX_C_SOURCE 200809L
+#include "args.h"
+#include "colormap.h"
+#include "files.h"
+#include "fitting.h"
+#include "progress.h"
+#include "rng.h"
+#include "siren.h"
+#include "wave_fd.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROGRAM "wave"
+
+enum { MAX_FRAMES = 64 };
+
+/* ------------------------------------------------------------- options */
+
+typedef struct options {
+    const char *out, *save, *checkpoint, *resume, *times_text;
+    long steps, points, source_points, width, depth, chunk, threads, grid, checkpoint_every;
+    long ramp_steps;
+    double lr, clip, first_omega, hidden_omega, c, t_max, amplitude, variance;
+    double fd_points, courant, source_radius;
+    uint64_t seed;
+    double times[MAX_FRAMES];  /* from times_text */
+    size_t frame_count;
+} options;
+
+static const char DESCRIPTION[] =
+    "Solves the wave equation u_tt = c^2 (u_xx + u_yy) for t in [0, --t-max] on\n"
+    "[-1, 1]^2 from a Gaussian pulse at rest at the origin (amplitude --amplitude,\n"
+    "variance --variance), by fitting a SIREN (t, x, y) -> u to the residual of the\n"
+    "equation and the initial conditions: the SIREN paper's wave experiment with\n"
+    "its loss, curriculum and settings (which take the reference 100000 steps of\n"
+    "115600 points and a network 512 wide on a GPU; on a CPU use fewer, see\n"
+    "docs/RESULTS.md).\n"
+    "\n"
+    "Writes, for each time t of --times, PREFIX_tT.ppm (the network) and\n"
+    "PREFIX_tT_fd.ppm (the finite-difference reference, same colour scale: blue\n"
+    "negative, red positive; row 0 is y = +1, column 0 is x = -1), and the model\n"
+    "PREFIX.siren.\n"
+    "\n"
+    "Result: the relative L2 error against the finite-difference solution over\n"
+    "all those frames. The reference solution: fourth-order differences in space\n"
+    "with --fd-points grid points per standard deviation of the pulse,\n"
+    "Stormer-Verlet in time with Courant number --courant, on a square large\n"
+    "enough that nothing reaches its border by --t-max (relative error about 3e-4\n"
+    "at the defaults, tests/test_pde_common.c).";
+
+enum { OPTION_COUNT = 27 };
+
+typedef struct command_line {
+    options o;
+    arg_option table[OPTION_COUNT];
+    arg_spec spec;
+} command_line;
+
+/* "0,0.1,0.4": increasing times in [0, t_max]. */
+static int parse_times(options *o)
+{
+    const char *p = o->times_text;
+    o->frame_count = 0;
+    while (*p) {
+        char *end;
+        errno = 0;
+        double t = strtod(p, &end);
+        if (end == p || errno || !isfinite(t) || (*end != ',' && *end != '\0'))
+            return args_error(PROGRAM, "--times: expected numbers separated by commas, got '%s'",
+                              o->times_text);
+        if (t < 0 || t > o->t_max * (1 + 1e-12))
+            return args_error(PROGRAM, "--times: %g is outside [0, --t-max = %g]", t, o->t_max);
+        if (o->frame_count == MAX_FRAMES)
+            return args_error(PROGRAM, "--times: at most %d times", MAX_FRAMES);
+        if (o->frame_count > 0 && t <= o->times[o->frame_count - 1])
+            return args_error(PROGRAM, "--times: the times must increase");
+        o->times[o->frame_count++] = t;
+        p = *end ? end + 1 : end;
+        if (*end == ',' && *p == '\0')
+            return args_error(PROGRAM, "--times: a trailing comma");
+    }
+    return 0;
+}
+
+static int parse_command_line(command_line *cl, int argc, char **argv)
+{
+    options *o = &cl->o;
+    arg_option table[] = {
+        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
+        ARG_LONG("points", &o->points, 3, 100000000, "N", "collocation points per step"),
+        ARG_LONG("source-points", &o->source_points, 1, 100000000, "N",
+                 "S: of the points, 2S lie at t = 0, S of them near the pulse"),
+        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
+        ARG_DOUBLE("clip", &o->clip, 0, 1e30, "X", "gradient norm clipping; 0: off"),
+        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
+        ARG_LONG("depth", &o->depth, 0, 1000, "N",
+                 "hidden layers after the first (N+2 layers in all)"),
+        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
+        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
+                            "omega of the other sine layers"),
+        ARG_DOUBLE_POSITIVE("c", &o->c, "C", "wave speed"),
+        ARG_DOUBLE_POSITIVE("t-max", &o->t_max, "T", "the end of the time span"),
+        ARG_LONG("ramp-steps", &o->ramp_steps, 0, 1000000000, "N",
+                 "steps over which the time span grows to --t-max;\n0: --steps (the reference)"),
+        ARG_DOUBLE_POSITIVE("amplitude", &o->amplitude, "A", "the pulse's height"),
+        ARG_DOUBLE_POSITIVE("variance", &o->variance, "V", "the pulse's variance per axis"),
+        ARG_DOUBLE("source-radius", &o->source_radius, 0, 10, "R",
+                   "radius of the disc of t = 0 points around the pulse;\n"
+                   "0: the reference's 0.25 sqrt(variance / 5e-4)"),
+        ARG_STRING("times", &o->times_text, "LIST", "times of the frames, comma-separated"),
+        ARG_LONG("grid", &o->grid, 8, 4096, "N", "about N x N points per frame"),
+        ARG_DOUBLE_POSITIVE("fd-points", &o->fd_points, "N",
+                            "finite-difference nodes per standard deviation"),
+        ARG_DOUBLE("courant", &o->courant, 0.001, 0.5, "X",
+                   "finite-difference time step, times h / c"),
+        ARG_U64("seed", &o->seed, "S", "seed of the initialisation and of the sampling"),
+        ARG_LONG("chunk", &o->chunk, 1, 100000000, "N", "points per library call (memory)"),
+        ARG_LONG("threads", &o->threads, 0, 256, "N",
+                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
+        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
+        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
+        ARG_STRING("checkpoint", &o->checkpoint, "FILE", "training checkpoint written at the end"),
+        ARG_LONG("checkpoint-every", &o->checkpoint_every, 0, 1000000000, "N",
+                 "also checkpoint every N steps; 0: at the end only"),
+        ARG_STRING("resume", &o->resume, "FILE", "continue from this checkpoint"),
+    };
+    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
+    memcpy(cl->table, table, sizeof table);
+    cl->spec = (arg_spec){PROGRAM, "[options]", DESCRIPTION, cl->table, OPTION_COUNT, NULL,
+                          0, 0, 0};
+    int status = args_parse(&cl->spec, argc, argv);
+    if (status != ARGS_OK)
+        return status == ARGS_HELP ? 0 : 1;
+    if (2 * o->source_points >= o->points)
+        return args_error(PROGRAM, "--points (%ld) must exceed twice --source-points (%ld)",
+                          o->points, o->source_points);
+    if (!args_given(&cl->spec, "times")) {
+        static char text[128];
+        snprintf(text, sizeof text, "0,%.17g,%.17g,%.17g,%.17g", 0.25 * o->t_max,
+                 0.5 * o->t_max, 0.75 * o->t_max, o->t_max);
+        o->times_text = text;
+    }
+    return parse_times(o) ? 1 : -1;
+}
+
+static void default_options(options *o)
+{
+    siren_config cfg;
+    siren_config_default(&cfg);
+    *o = (options){.steps = 100000, .points = 340 * 340, .source_points = 1000, .lr = 2e-5,
+                   .clip = 0, .width = 512, .depth = 3, .first_omega = cfg.first_omega,
+                   .hidden_omega = cfg.hidden_omega, .c = 1, .t_max = 0.4, .ramp_steps = 0,
+                   .amplitude = 0.02, .variance = 5e-4, .times_text = "", .grid = 256,
+                   .fd_points = 6, .courant = 0.1, .seed = 0, .chunk = 16384, .threads = 0,
+                   .out = "out/wave"};
+}
+
+static wave_pulse pulse_of(const options *o)
+{
+    return (wave_pulse){o->amplitude, o->variance, 0, 0};
+}
+
+/* ------------------------------------------------------------ training */
+
+typedef struct trainer {
+    const options *o;
+    siren_workspace *ws;
+    size_t points, chunk;
+    float *txy, *initial;              /* [points][3]; u0 at t = 0 points, NaN elsewhere */
+    float *value, *grad, *lap;         /* a chunk's jets */
+    float *adj_value, *adj_grad, *adj_lap;
+} trainer;
+
+static void trainer_free(trainer *t)
+{
+    siren_workspace_free(t->ws);
+    free(t->txy);
+    free(t->initial);
+    free(t->value);
+    free(t->grad);
+    free(t->lap);
+    free(t->adj_value);
+    free(t->adj_grad);
+    free(t->adj_lap);
+}
+
+static int trainer_init(trainer *t, const options *o, const fit_model *m)
+{
+    memset(t, 0, sizeof *t);
+    t->o = o;
+    t->points = (size_t)o->points;
+    t->chunk = (size_t)o->chunk < t->points ? (size_t)o->chunk : t->points;
+    unsigned what = SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN;
+    int status = siren_workspace_create(m->net, t->chunk, what, &t->ws);
+    float weights[3] = {1.0f, (float)(-o->c * o->c), (float)(-o->c * o->c)};
+    if (status == SIREN_OK)
+        status = siren_workspace_set_laplacian_weights(t->ws, weights, 3);
+    if (status == SIREN_OK && o->threads > 0)
+        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
+    if (status != SIREN_OK)
+        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
+    size_t c = t->chunk;
+    t->txy = malloc(t->points * 3 * sizeof *t->txy);
+    t->initial = malloc(t->points * sizeof *t->initial);
+    t->value = malloc(c * sizeof *t->value);
+    t->grad = malloc(c * 3 * sizeof *t->grad);
+    t->lap = malloc(c * sizeof *t->lap);
+    t->adj_value = malloc(c * sizeof *t->adj_value);
+    t->adj_grad = malloc(c * 3 * sizeof *t->adj_grad);
+    t->adj_lap = malloc(c * sizeof *t->adj_lap);
+    if (!t->txy || !t->initial || !t->value || !t->grad || !t->lap || !t->adj_value ||
+        !t->adj_grad || !t->adj_lap)
+        return args_error(PROGRAM, "out of memory for the training buffers");
+    return 0;
+}
+
+/* The end of the time span at `step` (0-based): the reference's
+   0.4 * counter / full_count, with full_count = --ramp-steps or --steps.
+   (A run resumed with another --steps keeps its curriculum only when
+   --ramp-steps is given.) */
+static double time_span(const options *o, uint64_t step)
+{
+    double full = (double)(o->ramp_steps > 0 ? o->ramp_steps : o->steps);
+    if (!(full >= 1))
+        return o->t_max;
+    double f = (double)step / full;
+    return o->t_max * (f < 1 ? f : 1);
+}
+
+/* The reference's points (dataio.WaveSource): P - 2S at uniform times in
+   [0, T] and positions in [-1, 1]^2, then S at t = 0 uniform in space,
+   then S at t = 0 in a disc around the pulse. The reference's radius is
+   5e2 * variance = 0.25, about 11 standard deviations; other variances
+   keep that ratio (radius = 0.25 sqrt(variance / 5e-4)) unless
+   --source-radius says otherwise. */
+static double draw_points(trainer *t, uint64_t step)
+{
+    const options *o = t->o;
+    rng r = rng_seeded(o->seed, step);
+    size_t s = (size_t)o->source_points, timed = t->points - 2 * s;
+    double span = time_span(o, step);
+    double radius = o->source_radius > 0 ? o->source_radius : 0.25 * sqrt(o->variance / 5e-4);
+    wave_pulse pulse = pulse_of(o);
+    for (size_t i = 0; i < t->points; i++) {
+        double tt = i < timed ? rng_range(&r, 0, span) : 0, x, y;
+        if (i < t->points - s) {
+            x = rng_range(&r, -1, 1);
+            y = rng_range(&r, -1, 1);
+        } else {
+            double rho = radius * sqrt(rng_uniform(&r)), th = 6.283185307179586 * rng_uniform(&r);
+            x = rho * cos(th);
+            y = rho * sin(th);
+        }
+        float *p = t->txy + 3 * i;
+        p[0] = (float)tt;
+        p[1] = (float)x;
+        p[2] = (float)y;
+        /* The reference constrains exactly the points with t == 0. */
+        t->initial[i] = p[0] == 0 ? (float)wave_pulse_value(&pulse, p[1], p[2]) : NAN;
+    }
+    return span;
+}
+
+static double sign_of(double v)
+{
+    return (double)(v > 0) - (double)(v < 0);
+}
+
+typedef struct step_stats {
+    double loss, residual_sum, span;
+    bool residual_on;  /* false while every point is at t = 0 (as the reference) */
+} step_stats;
+
+static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_stats *s)
+{
+    siren_jet out = {t->value, t->grad, t->lap, NULL};
+    int status = siren_forward(m->net, t->ws, n, t->txy + 3 * first, &out);
+    if (status != SIREN_OK)
+        return fit_library_error(PROGRAM, "training step", status);
+    double P = (double)t->points;
+    for (size_t i = 0; i < n; i++) {
+        float u0 = t->initial[first + i];
+        double adj_u = 0, adj_ut = 0, adj_lap = 0;
+        if (u0 == u0) {
+            double du = t->value[i] - u0, ut = t->grad[3 * i];
+            s->loss += P / 10 * fabs(du) + P / 100 * fabs(ut);
+            adj_u = P / 10 * sign_of(du);
+            adj_ut = P / 100 * sign_of(ut);
+        }
+        if (s->residual_on) {
+            s->loss += fabs(t->lap[i]);
+            s->residual_sum += fabs(t->lap[i]);
+            adj_lap = sign_of(t->lap[i]);
+        }
+        t->adj_value[i] = (float)adj_u;
+        t->adj_grad[3 * i] = (float)adj_ut;
+        t->adj_grad[3 * i + 1] = t->adj_grad[3 * i + 2] = 0;
+        t->adj_lap[i] = (float)adj_lap;
+    }
+    siren_jet adj = {t->adj_value, t->adj_grad, t->adj_lap, NULL};
+    status = siren_backward(m->net, t->ws, &adj);
+    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "training step", status);
+}
+
+static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    s->span = draw_points(t, step);
+    s->residual_on = false;
+    for (size_t i = 0; i < t->points && !s->residual_on; i++)
+        s->residual_on = t->txy[3 * i] != 0;
+    siren_net_zero_grad(m->net);
+    for (size_t start = 0; start < t->points; start += t->chunk) {
+        size_t n = t->points - start < t->chunk ? t->points - start : t->chunk;
+        if (train_chunk(t, m, start, n, s))
+            return 1;
+    }
+    int status = siren_adam_step(m->opt, m->net);
+    if (status == SIREN_ERR_NONFINITE) {
+        fprintf(stderr, "%s: note: step %llu had non-finite gradients; skipped\n", PROGRAM,
+                (unsigned long long)step + 1);
+        status = SIREN_OK;
+    }
+    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "Adam step", status);
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+    signal(SIGINT, SIG_DFL);
+}
+
+typedef struct run_stats {
+    uint64_t last_step;
+    double seconds;
+} run_stats;
+
+static int train(const options *o, fit_model *m, run_stats *stats)
+{
+    trainer t;
+    int status = trainer_init(&t, o, m);
+    uint64_t step = siren_adam_step_count(m->opt), total = (uint64_t)o->steps;
+    progress bar;
+    progress_start(&bar, step, total, "residual", "");
+    signal(SIGINT, on_interrupt);
+    while (status == 0 && step < total && !interrupted) {
+        step_stats s;
+        if ((status = train_step(&t, m, step, &s)) != 0)
+            break;
+        step++;
+        progress_update(&bar, step, s.loss, s.residual_sum / (double)t.points);
+        if (o->checkpoint && o->checkpoint_every > 0 &&
+            step % (uint64_t)o->checkpoint_every == 0 && step < total)
+            status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
+    }
+    signal(SIGINT, SIG_DFL);
+    progress_finish(&bar);
+    stats->last_step = step;
+    stats->seconds = progress_clock() - bar.start;
+    if (interrupted)
+        fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", PROGRAM,
+                (unsigned long long)step);
+    trainer_free(&t);
+    if (status == 0 && o->checkpoint)
+        status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
+    return status;
+}
+
+/* ---------------------------------------------------------- evaluation */
+
+/* The frames: the finite-difference grid's nodes in [-1, 1]^2, every
+   `stride`-th, row 0 at y = +1. */
+typedef struct frames {
+    size_t side, stride, count;
+    float *net, *fd;   /* [count][side * side] */
+    double rel_error, frame_error[MAX_FRAMES];
+} frames;
+
+static void frames_free(frames *f)
+{
+    free(f->net);
+    free(f->fd);
+}
+
+static int reference_frames(const options *o, frames *f, wave_fd *w)
+{
+    wave_pulse pulse = pulse_of(o);
+    /* At least --fd-points nodes per standard deviation, rounded up so
+       that every stride-th node of [-1, 1] makes a frame of about --grid. */
+    size_t unit = (size_t)ceil(o->fd_points / sqrt(o->variance));  /* cells from 0 to 1 */
+    f->stride = 2 * unit / (size_t)(o->grid - 1) > 0 ? 2 * unit / (size_t)(o->grid - 1) : 1;
+    unit = (unit + f->stride - 1) / f->stride * f->stride;
+    f->side = 2 * unit / f->stride + 1;
+    double cells_per_unit = (double)unit;
+    size_t half = wave_fd_half_cells(&pulse, o->c, o->t_max, cells_per_unit);
+    f->count = o->frame_count;
+    size_t n = f->side * f->side;
+    f->net = malloc(f->count * n * sizeof *f->net);
+    f->fd = malloc(f->count * n * sizeof *f->fd);
+    if (!f->net || !f->fd || wave_fd_init(w, &pulse, o->c, cells_per_unit, half, o->courant))
+        return args_error(PROGRAM, "out of memory for the finite-difference solution "
+                          "(%zu^2 nodes)", 2 * half + 1);
+    fprintf(stderr, "%s: finite differences on %zu^2 nodes (h = %.3g), frames of %zu^2\n",
+            PROGRAM, w->n, w->h, f->side);
+    for (size_t k = 0; k < f->count; k++) {
+        wave_fd_advance(w, o->times[k]);
+        for (size_t r = 0; r < f->side; r++)
+            for (size_t c = 0; c < f->side; c++) {
+                size_t i = half - unit + c * f->stride, j = half + unit - r * f->stride;
+                f->fd[k * n + r * f->side + c] = (float)wave_fd_node(w, i, j);
+            }
+    }
+    return 0;
+}
+
+static int network_frames(const options *o, const fit_model *m, frames *f)
+{
+    size_t n = f->side * f->side, total = f->count * n;
+    size_t chunk = (size_t)o->chunk < total ? (size_t)o->chunk : total;
+    float *txy = malloc(chunk * 3 * sizeof *txy);
+    siren_workspace *ws = NULL;
+    int status = txy ? SIREN_OK : SIREN_ERR_OUT_OF_MEMORY;
+    if (status == SIREN_OK)
+        status = siren_workspace_create(m->net, chunk, SIREN_VALUE | SIREN_EVAL_ONLY, &ws);
+    if (status == SIREN_OK && o->threads > 0)
+        status = siren_workspace_set_threads(ws, (size_t)o->threads);
+    for (size_t first = 0; status == SIREN_OK && first < total; first += chunk) {
+        size_t count = total - first < chunk ? total - first : chunk;
+        for (size_t i = 0; i < count; i++) {
+            size_t p = first + i, k = p / n, q = p % n;
+            txy[3 * i] = (float)o->times[k];
+            txy[3 * i + 1] = (float)(-1.0 + 2.0 * (double)(q % f->side) / (double)(f->side - 1));
+            txy[3 * i + 2] = (float)(1.0 - 2.0 * (double)(q / f->side) / (double)(f->side - 1));
+        }
+        siren_jet out = {.value = f->net + first};
+        status = siren_eval(m->net, ws, count, txy, &out);
+    }
+    siren_workspace_free(ws);
+    free(txy);
+    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the network", status);
+}
+
+static int evaluate(const options *o, const fit_model *m, frames *f)
+{
+    wave_fd w;
+    memset(&w, 0, sizeof w);
+    int status = reference_frames(o, f, &w);
+    wave_fd_free(&w);
+    if (status == 0)
+        status = network_frames(o, m, f);
+    if (status)
+        return status;
+    size_t n = f->side * f->side;
+    double err2 = 0, ref2 = 0;
+    for (size_t k = 0; k < f->count; k++) {
+        double e = 0, r = 0;
+        for (size_t i = k * n; i < (k + 1) * n; i++) {
+            double d = (double)f->net[i] - f->fd[i];
+            e += d * d;
+            r += (double)f->fd[i] * f->fd[i];
+        }
+        f->frame_error[k] = r > 0 ? sqrt(e / r) : INFINITY;
+        fprintf(stderr, "%s: t = %g: relative error %.4f\n", PROGRAM, o->times[k],
+                f->frame_error[k]);
+        err2 += e;
+        ref2 += r;
+    }
+    f->rel_error = ref2 > 0 ? sqrt(err2 / ref2) : INFINITY;
+    return 0;
+}
+
+/* ------------------------------------------------------------- outputs */
+
+typedef struct outputs {
+    char *net[MAX_FRAMES], *fd[MAX_FRAMES], *model;
+} outputs;
+
+static void outputs_free(outputs *p)
+{
+    for (size_t k = 0; k < MAX_FRAMES; k++) {
+        free(p->net[k]);
+        free(p->fd[k]);
+    }
+    free(p->model);
+}
+
+static int plan_outputs(const options *o, outputs *p)
+{
+    char err[512], suffix[64];
+    for (size_t k = 0; k < o->frame_count; k++) {
+        snprintf(suffix, sizeof suffix, "_t%.3f.ppm", o->times[k]);
+        p->net[k] = files_join(o->out, suffix);
+        snprintf(suffix, sizeof suffix, "_t%.3f_fd.ppm", o->times[k]);
+        p->fd[k] = files_join(o->out, suffix);
+        if (!p->net[k] || !p->fd[k])
+            return args_error(PROGRAM, "out of memory");
+        if (files_check_writable(p->net[k], err, sizeof err) ||
+            files_check_writable(p->fd[k], err, sizeof err))
+            return args_error(PROGRAM, "%s", err);
+    }
+    p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
+    if (!p->model)
+        return args_error(PROGRAM, "out of memory");
+    if (files_check_writable(p->model, err, sizeof err) ||
+        (o->checkpoint && files_check_writable(o->checkpoint, err, sizeof err)))
+        return args_error(PROGRAM, "%s", err);
+    return 0;
+}
+
+static int write_frames(const outputs *p, const frames *f)
+{
+    size_t n = f->side * f->side;
+    char err[512];
+    for (size_t k = 0; k < f->count; k++) {
+        /* Each frame's pair on the reference's scale (the pulse spreads
+           and weakens as it travels). */
+        double scale = colormap_abs_quantile(f->fd + k * n, NULL, n, 1.0);
+        if (scale < 0)
+            return args_error(PROGRAM, "out of memory");
+        if (colormap_write_signed(p->net[k], f->side, f->side, f->net + k * n, scale, err,
+                                  sizeof err))
+            return args_error(PROGRAM, "%s: %s", p->net[k], err);
+        if (colormap_write_signed(p->fd[k], f->side, f->side, f->fd + k * n, scale, err,
+                                  sizeof err))
+            return args_error(PROGRAM, "%s: %s", p->fd[k], err);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int finish(const options *o, const fit_model *m, const outputs *p, const run_stats *stats)
+{
+    frames f;
+    memset(&f, 0, sizeof f);
+    int status = evaluate(o, m, &f);
+    if (status == 0)
+        status = write_frames(p, &f);
+    if (status == 0)
+        status = fit_model_save(PROGRAM, m, p->model);
+    if (status == 0) {
+        printf("wrote %zu frames (%s ... %s) and %s\n", f.count, p->net[0], p->fd[f.count - 1],
+               p->model);
+        printf("result: rel_error=%.4f steps=%llu seconds=%.1f t_max=%g points=%ld\n",
+               f.rel_error, (unsigned long long)stats->last_step, stats->seconds, o->t_max,
+               o->points);
+    }
+    frames_free(&f);
+    return status;
+}
+
+static int run(const options *o, const arg_spec *spec)
+{
+    fit_model m = {NULL, NULL};
+    outputs paths;
+    memset(&paths, 0, sizeof paths);
+    run_stats stats = {0, 0};
+    fit_arch arch = {3, 1, o->width, o->depth, o->first_omega, o->hidden_omega, o->lr,
+                     o->clip, o->seed};
+    int status = o->resume ? fit_model_resume(PROGRAM, o->resume, &arch, spec, &m)
+                           : fit_model_create(PROGRAM, &arch, &m);
+    if (status == 0)  /* unwritable outputs fail now, not after training */
+        status = plan_outputs(o, &paths);
+    if (status == 0) {
+        fprintf(stderr, "%s: c = %g, t up to %g, %zu parameters, %ld points per step\n", PROGRAM,
+                o->c, o->t_max, siren_net_param_count(m.net), o->points);
+        status = train(o, &m, &stats);
+    }
+    if (status == 0)
+        status = finish(o, &m, &paths, &stats);
+    outputs_free(&paths);
+    fit_model_free(&m);
+    if (status == 0 && interrupted)
+        return 130;
+    return status ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    command_line cl;
+    default_options(&cl.o);
+    int status = parse_command_line(&cl, argc, argv);
+    if (status >= 0)
+        return status;
+    return run(&cl.o, &cl.spec);
+}

@@ -1,0 +1,211 @@
+#!/bin/sh
+# example_audio.sh - examples/fit_audio end to end: it fits a synthesised
+# chirp (and, when espeak-ng is installed, a spoken word) above an SNR
+# bar, writes a WAV in the input's format for 8/16/24-bit PCM and 32-bit
+# float, mono and stereo, and refuses bad input with one line on stderr
+# and exit status 1, never a crash. Prints "ok NAME" / "FAIL NAME" /
+# "SKIP NAME" lines (tests/run.sh counts them).
+#
+# The network is narrower than the default (64 or 96 wide, 2 hidden
+# layers) so that the test takes seconds; the default is the reference's.
+root=$(cd "${SIREN_ROOT:-.}" && pwd) || exit 1
+bin="$root/bin/fit_audio"
+python=${PYTHON:-/usr/bin/python3}
+# Measured (seeds 0-2, 150 steps): chirp 23.8-25.8 dB; espeak-ng "hello"
+# at 300 words/min, 96 wide: 19.4-27.1 dB. Silence (f = 0) scores 0 dB.
+CHIRP_BAR=16
+SPEECH_BAR=14
+
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+ok() { echo "ok $1"; }
+fail() {
+    echo "FAIL $1"
+    shift
+    for line in "$@"; do echo "  $line"; done
+}
+
+if [ ! -x "$bin" ]; then
+    fail fit_audio_built "$bin is missing (make examples)"
+    exit 1
+fi
+
+# make_wav OUT RATE SECONDS CHANNELS FORMAT: a linear chirp from 200 Hz to
+# rate/4 (the second channel at half the amplitude); FORMAT is u8, s16,
+# s24 or f32. Written byte by byte, so the test checks our reader against
+# an independent writer.
+make_wav() {
+    "$python" - "$@" <<'EOF'
+import math, struct, sys
+out, rate, secs, ch, fmt = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+n = int(rate * secs)
+data = bytearray()
+for i in range(n):
+    t = i / rate
+    x = 0.6 * math.sin(2 * math.pi * (200 * t + (rate / 4 - 200) * t * t / (2 * secs)))
+    x *= min(1.0, t * 40)
+    for c in range(ch):
+        v = x if c == 0 else 0.5 * x
+        if fmt == "u8":
+            data += struct.pack("<B", int(round(v * 127)) + 128)
+        elif fmt == "s16":
+            data += struct.pack("<h", int(round(v * 32767)))
+        elif fmt == "s24":
+            data += struct.pack("<i", int(round(v * 8388607)))[:3]
+        else:
+            data += struct.pack("<f", v)
+bits = {"u8": 8, "s16": 16, "s24": 24, "f32": 32}[fmt]
+tag = 3 if fmt == "f32" else 1
+block = ch * bits // 8
+fmt_chunk = struct.pack("<HHIIHH", tag, ch, rate, rate * block, block, bits)
+body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt_chunk
+body += b"LIST" + struct.pack("<I", 5) + b"INFOx\0"  # an odd chunk to skip
+body += b"data" + struct.pack("<I", len(data)) + bytes(data)
+with open(out, "wb") as f:
+    f.write(b"RIFF" + struct.pack("<I", len(body)) + body)
+EOF
+}
+
+# wav_format FILE: "tag channels rate bits frames" from the header of a
+# file that fit_audio wrote (fmt chunk first, data chunk last).
+wav_format() {
+    "$python" - "$1" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:4] == b"RIFF" and b[8:12] == b"WAVE"
+pos, fmt, frames = 12, None, None
+while pos + 8 <= len(b):
+    cid, size = b[pos:pos + 4], struct.unpack("<I", b[pos + 4:pos + 8])[0]
+    if cid == b"fmt ":
+        fmt = struct.unpack("<HHIIHH", b[pos + 8:pos + 24])
+    elif cid == b"data":
+        frames = size // fmt[4]
+    pos += 8 + size + (size & 1)
+print(fmt[0], fmt[1], fmt[2], fmt[5], frames)
+EOF
+}
+
+# fit NAME BAR WAV OPTIONS...: fits, checks the SNR bar and the result line.
+fit() {
+    name=$1 bar=$2 wav=$3
+    shift 3
+    "$bin" "$wav" "$@" --out "$tmp/$name/fit" > "$tmp/$name.out" 2> "$tmp/$name.err"
+    rc=$?
+    last=$(tail -n 1 "$tmp/$name.out")
+    snr=$(echo "$last" | sed -n 's/^result: snr_db=\([-0-9.]*\) .*/\1/p')
+    if [ "$rc" -eq 0 ] && [ -n "$snr" ] && awk "BEGIN { exit !($snr >= $bar) }"; then
+        ok "fit_audio_${name}_snr_above_$bar"
+        echo "  snr_db=$snr"
+    else
+        fail "fit_audio_${name}_snr" "exit $rc, last line: $last" "$(tail -n 3 "$tmp/$name.err")"
+    fi
+}
+
+# ------------------------------------------------------------ the fits
+make_wav "$tmp/chirp.wav" 8000 0.25 1 s16
+fit chirp "$CHIRP_BAR" "$tmp/chirp.wav" --width 64 --depth 2 --steps 150 --seed 0
+case "$(tail -n 1 "$tmp/chirp.out")" in
+    "result: snr_db="*" steps=150 seconds="*" frames=2000 rate=8000 channels=1") ok fit_audio_result_line ;;
+    *) fail fit_audio_result_line "last stdout line: $(tail -n 1 "$tmp/chirp.out")" ;;
+esac
+got=$(wav_format "$tmp/chirp/fit.wav" 2>&1)
+if [ "$got" = "1 1 8000 16 2000" ] && [ -s "$tmp/chirp/fit.siren" ]; then
+    ok fit_audio_writes_wav_in_input_format
+else
+    fail fit_audio_writes_wav_in_input_format "header: $got"
+fi
+
+if command -v espeak-ng > /dev/null 2>&1; then
+    espeak-ng -w "$tmp/speech.wav" -s 300 "hello" 2> /dev/null
+    fit speech_espeak_ng "$SPEECH_BAR" "$tmp/speech.wav" --width 96 --depth 2 --steps 150 --seed 0
+else
+    echo "SKIP fit_audio_speech_espeak_ng (espeak-ng is not installed)"
+fi
+
+# Every sample format and stereo: the output keeps the input's format,
+# and a short fit is good (measured 29.7 to 32.4 dB for seed 0).
+for spec in "u8 1" "s24 2" "f32 2" "s16 2"; do
+    set -- $spec
+    make_wav "$tmp/$1_$2.wav" 4000 0.2 "$2" "$1"
+    "$bin" "$tmp/$1_$2.wav" --width 64 --depth 2 --steps 200 --out "$tmp/fmt/$1_$2" \
+        > "$tmp/fmt.out" 2> "$tmp/fmt.err"
+    rc=$?
+    snr=$(tail -n 1 "$tmp/fmt.out" | sed -n 's/^result: snr_db=\([-0-9.]*\) .*/\1/p')
+    want_tag=1 want_bits=${1#?}
+    [ "$1" = f32 ] && want_tag=3
+    [ "$1" = u8 ] && want_bits=8
+    got=$(wav_format "$tmp/fmt/$1_$2.wav" 2>&1)
+    if [ "$rc" -eq 0 ] && [ "$got" = "$want_tag $2 4000 $want_bits 800" ] && [ -n "$snr" ] &&
+       awk "BEGIN { exit !($snr >= 20) }"; then
+        ok "fit_audio_format_$1_$2ch"
+        echo "  snr_db=$snr"
+    else
+        fail "fit_audio_format_$1_$2ch" "exit $rc, header '$got', snr '$snr'" "$(tail -n 2 "$tmp/fmt.err")"
+    fi
+done
+"$bin" "$tmp/s16_2.wav" --mono --width 16 --depth 1 --steps 2 --out "$tmp/mono/x" > "$tmp/mono.out" 2>&1
+if [ "$(wav_format "$tmp/mono/x.wav" 2>&1)" = "1 1 4000 16 800" ]; then
+    ok fit_audio_mono_mixes_stereo
+else
+    fail fit_audio_mono_mixes_stereo "$(tail -n 2 "$tmp/mono.out")"
+fi
+
+# ------------------------------------------------------- bad input
+# expect_error NAME ARGS...: exit status 1 (not a signal), exactly one
+# line on stderr, starting "fit_audio: ", within 30 seconds.
+expect_error() {
+    name=$1
+    shift
+    timeout 30 "$bin" "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
+    rc=$?
+    lines=$(wc -l < "$tmp/bad.err")
+    case "$(head -n 1 "$tmp/bad.err")" in fit_audio:*) prefixed=1 ;; *) prefixed=0 ;; esac
+    if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
+        ok "fit_audio_rejects_$name"
+    else
+        fail "fit_audio_rejects_$name" "exit $rc, $lines stderr lines:" "$(head -n 5 "$tmp/bad.err")"
+    fi
+}
+
+good="$tmp/chirp.wav"
+head -c 3000 /dev/urandom > "$tmp/garbage.wav"
+: > "$tmp/empty.wav"
+: > "$tmp/a_file"
+head -c 1000 "$good" > "$tmp/truncated.wav"
+head -c 44 "$good" > "$tmp/header_only.wav"
+# 12-bit PCM: patch the bits field (byte 34) of the fmt chunk.
+"$python" -c "
+import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[34] = 12
+open(sys.argv[2], 'wb').write(b)" "$good" "$tmp/12bit.wav"
+# Silence: every sample zero.
+"$python" -c "
+import sys; b = bytearray(open(sys.argv[1], 'rb').read())
+i = b.index(b'data') + 8; b[i:] = bytes(len(b) - i)
+open(sys.argv[2], 'wb').write(b)" "$good" "$tmp/silent.wav"
+
+expect_error missing_file "$tmp/does-not-exist.wav"
+expect_error garbage_file "$tmp/garbage.wav"
+expect_error empty_file "$tmp/empty.wav"
+expect_error truncated_file "$tmp/truncated.wav"
+expect_error header_only "$tmp/header_only.wav"
+expect_error unsupported_bits "$tmp/12bit.wav"
+expect_error silent "$tmp/silent.wav"
+expect_error directory_as_input "$tmp"
+expect_error unwritable_out "$good" --steps 100000000 --out "$tmp/a_file/sub/x"
+expect_error unwritable_save "$good" --steps 100000000 --save "$tmp/a_file/m.siren"
+expect_error bad_steps "$good" --steps abc
+expect_error negative_omega "$good" --first-omega -3
+expect_error unknown_option "$good" --no-such-option 3
+expect_error no_input --steps 10
+expect_error two_inputs "$good" "$good"
+
+if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" &&
+   grep -q -- '--seed' "$tmp/help.out" && grep -q -- '--out' "$tmp/help.out" &&
+   grep -q -- '--threads' "$tmp/help.out"; then
+    ok fit_audio_help
+else
+    fail fit_audio_help "$(head -n 3 "$tmp/help.out")"
+fi
+exit 0
