@@ -5,6 +5,7 @@
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
+#   make fuzz         the libFuzzer harnesses, FUZZ_SECONDS each (docs/SECURITY.md)
 #   make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured
 #   make uninstall
 #   make clean
@@ -100,7 +101,8 @@ TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTH
 check: all tests examples
 	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
 	    tests/cxx_header.sh tests/readme_example.sh tests/install.sh \
-	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/abi.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
+	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/abi.sh \
+	    tests/fuzz_replay.sh tests/fuzz_short.sh tests/tsan.sh tests/valgrind.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
 build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
@@ -128,6 +130,10 @@ build/hypernet/lfw_faces.pgm: examples/hypernet_data/convert_lfw.py
 	mkdir -p $(dir $@) && $(PYTHON) $< $@
 hypernet: bin/hypernet build/hypernet/lfw_faces.pgm
 	./bin/hypernet build/hypernet/lfw_faces.pgm --out out/hypernet
+
+# ------------------------------------------------------------- fuzzing
+# make fuzz FUZZ_SECONDS=N: every libFuzzer harness (clang), docs/SECURITY.md
+include fuzz/fuzz.mk
 
 # ------------------------------------------------------------ benchmarks
 # Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,9 @@ static unsigned long parse_decimal(cursor *c, unsigned long limit, bool *too_big
     *too_big = false;
     while (c->p < c->end && is_digit(*c->p)) {
         unsigned digit = (unsigned)(*c->p - '0');
-        if (!*too_big && value > (limit - digit) / 10)
+        /* (limit - digit) would wrap when digit > limit: compare the new
+           value itself, after checking it cannot overflow */
+        if (!*too_big && (value > (ULONG_MAX - digit) / 10 || value * 10 + digit > limit))
             *too_big = true;
         if (!*too_big)
             value = value * 10 + digit;
