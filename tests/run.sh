@@ -9,7 +9,10 @@ log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
 for test in "$@"; do
     label=$(echo "$test" | sed 's|^build/||; s|^tests/||')
-    "$test" > "$log" 2>&1
+    case "$test" in
+        *.sh) sh "$test" > "$log" 2>&1 ;;
+        *) "$test" > "$log" 2>&1 ;;
+    esac
     rc=$?
     sed "s|^\(ok\|FAIL\|SKIP\) |\1 $label: |" "$log"
     p=$(grep -c '^ok ' "$log"); f=$(grep -c '^FAIL ' "$log"); s=$(grep -c '^SKIP ' "$log")
