@@ -406,19 +406,19 @@ static int train(const options *o, fit_model *m, run_stats *stats)
 
 /* The frames: the finite-difference grid's nodes in [-1, 1]^2, every
    `stride`-th, row 0 at y = +1. */
-typedef struct frames {
+typedef struct wave_frames {
     size_t side, stride, count;
     float *net, *fd;   /* [count][side * side] */
     double rel_error, frame_error[MAX_FRAMES];
-} frames;
+} wave_frames;
 
-static void frames_free(frames *f)
+static void wave_frames_free(wave_frames *f)
 {
     free(f->net);
     free(f->fd);
 }
 
-static int reference_frames(const options *o, frames *f, wave_fd *w)
+static int reference_frames(const options *o, wave_frames *f, wave_fd *w)
 {
     wave_pulse pulse = pulse_of(o);
     /* At least --fd-points nodes per standard deviation, rounded up so
@@ -449,7 +449,7 @@ static int reference_frames(const options *o, frames *f, wave_fd *w)
     return 0;
 }
 
-static int network_frames(const options *o, const fit_model *m, frames *f)
+static int network_frames(const options *o, const fit_model *m, wave_frames *f)
 {
     size_t n = f->side * f->side, total = f->count * n;
     size_t chunk = (size_t)o->chunk < total ? (size_t)o->chunk : total;
@@ -476,7 +476,7 @@ static int network_frames(const options *o, const fit_model *m, frames *f)
     return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the network", status);
 }
 
-static int evaluate(const options *o, const fit_model *m, frames *f)
+static int evaluate(const options *o, const fit_model *m, wave_frames *f)
 {
     wave_fd w;
     memset(&w, 0, sizeof w);
@@ -543,7 +543,7 @@ static int plan_outputs(const options *o, outputs *p)
     return 0;
 }
 
-static int write_frames(const outputs *p, const frames *f)
+static int write_frames(const outputs *p, const wave_frames *f)
 {
     size_t n = f->side * f->side;
     char err[512];
@@ -567,7 +567,7 @@ static int write_frames(const outputs *p, const frames *f)
 
 static int finish(const options *o, const fit_model *m, const outputs *p, const run_stats *stats)
 {
-    frames f;
+    wave_frames f;
     memset(&f, 0, sizeof f);
     int status = evaluate(o, m, &f);
     if (status == 0)
@@ -581,7 +581,7 @@ static int finish(const options *o, const fit_model *m, const outputs *p, const 
                f.rel_error, (unsigned long long)stats->last_step, stats->seconds, o->t_max,
                o->points);
     }
-    frames_free(&f);
+    wave_frames_free(&f);
     return status;
 }
 

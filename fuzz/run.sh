@@ -15,9 +15,12 @@ for h in "$@"; do
     dict=""
     [ -f "fuzz/$h.dict" ] && dict="-dict=fuzz/$h.dict"
     log=build/fuzz/$h.log
-    # -max_len: every seed is far smaller; -timeout: an input that takes a
-    # second is a bug too (a hang); -rss_limit_mb: LibFuzzer's default, said.
-    "$bin" -max_total_time="$seconds" -workers=1 -max_len=4096 -timeout=5 \
+    # -max_len: every seed is far smaller. -timeout: a hang; no input needs
+    # more than 0.3 s on an idle machine, but on a shared, overloaded one
+    # (load 9 on 2 cores) an api input with 3-thread pools once stalled for
+    # 6 s in the scheduler (fuzz/regressions/api/slow_under_load_*).
+    # -rss_limit_mb: libFuzzer's default, said.
+    "$bin" -max_total_time="$seconds" -workers=1 -max_len=4096 -timeout=30 \
         -rss_limit_mb=2048 -print_final_stats=1 $dict \
         -artifact_prefix="build/fuzz/artifacts/$h-" \
         "build/fuzz/corpus/$h" "fuzz/corpus/$h" > "$log" 2>&1

@@ -12,9 +12,9 @@
 # lives. The reference setting is in docs/RESULTS.md.
 root=$(cd "${SIREN_ROOT:-.}" && pwd) || exit 1
 bin="$root/bin/helmholtz"
-# Measured after 500 steps: rel_error 0.24-0.29 (seeds 0-4); an untrained
+# Measured after 500 steps: rel_error 0.24-0.39 (seeds 0-4); an untrained
 # network scores about 1.
-ERROR_BAR=0.45
+ERROR_BAR=0.55
 SMALL="--points 3000 --source-points 300 --sigma 0.0025 --k 10 --exclude 0.2 --width 64 \
 --depth 2 --first-omega 10 --lr 3e-4"
 

@@ -127,9 +127,10 @@ static int face_segments(cell_loops *L, int face, const double *v, const bool *p
         return 0;
     if (n == 2) {
         int m1 = crossed[0], m2 = crossed[1];
-        /* Adjacent edges cut off their shared corner; opposite edges split
-           the face in two halves, either corner of which will do. */
-        int ref = m2 == m1 + 1 ? q[m2] : (m1 == 0 && m2 == 3) ? q[0] : q[0];
+        /* Adjacent edges cut off their shared corner (q[m2], or q[0] for
+           edges 0 and 3); opposite edges split the face in two halves,
+           any corner of which will do: q[0] serves both cases. */
+        int ref = m2 == m1 + 1 ? q[m2] : q[0];
         return add_segment(L, face, e[m1], e[m2], ref, positive[ref]);
     }
     if (n != 4)
