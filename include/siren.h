@@ -128,7 +128,9 @@ SIREN_API void   siren_net_free(siren_net *net);
  *   every bias            U(-1/sqrt(n), 1/sqrt(n))
  * drawn from the library's own generator (SplitMix64 seeding xoshiro256**),
  * in parameter order, so a seed gives bit-identical parameters on every
- * platform. Gradients are set to zero. INVALID_ARGUMENT for NULL. */
+ * platform. Gradients are set to zero. INVALID_ARGUMENT for NULL, and when
+ * hidden_omega is so small that sqrt(6/n)/hidden_omega exceeds FLT_MAX
+ * (nothing is changed then). */
 SIREN_API int    siren_net_init(siren_net *net, uint64_t seed);  /* sine-aware init */
 
 /* Number of float parameters (0 for NULL). The layout of the flat array:
@@ -289,7 +291,8 @@ SIREN_API int  siren_adam_create(const siren_net *net, const siren_adam_config *
                                  siren_adam **out);
 /* One update of net's parameters from its gradients. INVALID_ARGUMENT for
    NULL; STATE when net's architecture is not the optimiser's; NONFINITE
-   when a gradient is NaN or infinite (or their norm overflows): then the
+   when a gradient is NaN or infinite, or the squared L2 norm of all of
+   them exceeds FLT_MAX (a norm above about 1.8e19): then the
    parameters, the moments, the step count and the gradients are all left
    as they were, so a training loop can skip the batch or stop cleanly. */
 SIREN_API int  siren_adam_step(siren_adam *opt, siren_net *net); /* one update */

@@ -11,14 +11,14 @@
    from the CPU. Nothing is allocated: the packing buffers live on the
    stack (SIREN__GEMM_STACK_BYTES, about 245 KiB). */
 #include "gemm_kernels.h"
+#include "threads_shim.h"
 
 #include <stdatomic.h>
 #include <string.h>
-#include <threads.h>
 
 /* ------------------------------------------------------------ dispatch */
 
-static once_flag detect_once = ONCE_FLAG_INIT;
+static siren_once detect_once = SIREN_ONCE_INIT;
 static const siren_gemm_kernel *detected_kernel; /* written once, in detect */
 static atomic_int forced_path;                    /* a siren_gemm_path */
 
@@ -37,7 +37,7 @@ static void detect(void)
 
 static bool path_supported(siren_gemm_path path)
 {
-    call_once(&detect_once, detect);
+    siren__call_once(&detect_once, detect);
     switch (path) {
     case SIREN__GEMM_AUTO:
     case SIREN__GEMM_PORTABLE:
@@ -68,7 +68,7 @@ void siren__gemm_use_portable(bool portable)
 
 const siren_gemm_kernel *siren__gemm_kernel(void)
 {
-    call_once(&detect_once, detect);
+    siren__call_once(&detect_once, detect);
     switch ((siren_gemm_path)atomic_load(&forced_path)) {
     case SIREN__GEMM_PORTABLE:
         return &siren__gemm_portable;
