@@ -128,6 +128,10 @@ build/tests/test_pde_common build/san/tests/test_pde_common: examples/common/bes
     examples/common/bessel.h examples/common/helmholtz_pml.c examples/common/helmholtz_pml.h \
     examples/common/wave_fd.c examples/common/wave_fd.h
 
+build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/common/wav.h
+build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c \
+    examples/common/stencil.h
+
 # keep the example objects (make would delete them as intermediates)
 .SECONDARY: $(EXAMPLE_COMMON_OBJ)
 

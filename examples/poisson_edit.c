@@ -119,8 +119,8 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                    "resized background: column, row, width, height)"),
         ARG_STRING("mask", &o->mask, "MASK.pgm", "per-pixel weight m of the source"),
         ARG_DOUBLE("alpha", &o->alpha, 0, 1, "A",
-                   "weight of the source where m = 1; default 1 with a region\n"
-                   "or mask, 0.5 without"),
+                   "weight of the source where m = 1, 0 to 1; unset (shown as\n"
+                   "-1): 1 with a region or mask, 0.5 without"),
         ARG_LONG("size", &o->size, 0, 4096, "N", "longer side of the composite; 0: as read"),
         ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps"),
         ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),

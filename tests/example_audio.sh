@@ -11,7 +11,7 @@
 root=$(cd "${SIREN_ROOT:-.}" && pwd) || exit 1
 bin="$root/bin/fit_audio"
 python=${PYTHON:-/usr/bin/python3}
-# Measured (seeds 0-2, 150 steps): chirp 23.8-25.8 dB; espeak-ng "hello"
+# Measured (seeds 0-2, 150 steps): chirp 23.8-26.4 dB; espeak-ng "hello"
 # at 300 words/min, 96 wide: 19.4-27.1 dB. Silence (f = 0) scores 0 dB.
 CHIRP_BAR=16
 SPEECH_BAR=14
@@ -125,7 +125,7 @@ else
 fi
 
 # Every sample format and stereo: the output keeps the input's format,
-# and a short fit is good (measured 29.7 to 32.4 dB for seed 0).
+# and a short fit is good (measured 28.5 to 33.8 dB for seed 0).
 for spec in "u8 1" "s24 2" "f32 2" "s16 2"; do
     set -- $spec
     make_wav "$tmp/$1_$2.wav" 4000 0.2 "$2" "$1"

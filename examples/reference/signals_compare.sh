@@ -58,7 +58,7 @@ awk -v frames=16 -v n=64 'BEGIN {
         close(file)
     }
 }'
-# Speech: 0.79 s at 22050 Hz, 16-bit mono (espeak-ng 1.51).
+# Speech: 1.05 s at 22050 Hz (23082 frames), 16-bit mono, from espeak-ng 1.51.
 espeak-ng -w speech.wav "one two three" || exit 1
 
 # ------------------------------------------------------------- the runs
@@ -73,12 +73,17 @@ run siren_poisson_grad $B/poisson camera64.pgm --size 0 --steps 200 --threads 2 
 run torch_poisson_grad $P poisson camera64.pgm --steps 200 --out out/tg
 run siren_poisson_lap $B/poisson camera64.pgm --size 0 --supervise laplacian --steps 200 --threads 2 --out out/sl
 run torch_poisson_lap $P poisson camera64.pgm --supervise laplacian --steps 200 --out out/tl
+for seed in 1 2; do
+    run siren_poisson_lap_seed$seed $B/poisson camera64.pgm --size 0 --supervise laplacian --steps 200 --threads 2 --seed $seed --out out/sl$seed
+done
 run siren_edit $B/poisson_edit camera64.pgm rings64.pgm --size 0 --region 20,8,24,24 --steps 200 --threads 2 --out out/se
 run torch_edit $P edit camera64.pgm rings64.pgm --region 20,8,24,24 --steps 200 --out out/te
 run siren_audio $B/fit_audio speech.wav --steps 500 --threads 2 --out out/sa
 run torch_audio $P audio speech.wav --steps 500
 run siren_video $B/fit_video 'vid16/%03d.pgm' --steps 1000 --threads 2 --out out/sv
 run torch_video $P video 'vid16/%03d.pgm' --steps 1000
+run siren_video_b4096 $B/fit_video 'vid16/%03d.pgm' --width 256 --batch 4096 --steps 500 --threads 2 --out out/sv2
+run torch_video_b4096 $P video 'vid16/%03d.pgm' --width 256 --batch 4096 --steps 500
 # Seconds per step at the reference's full size (256x256, 5 x 256).
 run siren_poisson_grad_256 $B/poisson camera256.pgm --size 0 --steps 3 --threads 2 --out out/sg256
 run siren_poisson_lap_256 $B/poisson camera256.pgm --size 0 --supervise laplacian --steps 3 --threads 2 --out out/sl256
