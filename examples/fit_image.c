@@ -20,6 +20,7 @@
 
    so memory grows with --chunk, not with the image. */
 #define _POSIX_C_SOURCE 200809L
+#include "interrupt.h"
 #include "args.h"
 #include "files.h"
 #include "image.h"
@@ -30,7 +31,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,15 +374,6 @@ static double psnr_from_mse(double mse)
     return 10.0 * log10(4.0 / mse);
 }
 
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-    signal(SIGINT, SIG_DFL); /* a second Ctrl-C ends the program at once */
-}
-
 typedef struct run_stats {
     uint64_t first_step, last_step;
     double seconds;
@@ -417,8 +408,8 @@ static int train(const options *o, const dataset *d, model *m, run_stats *stats)
         fprintf(log, "step,loss,psnr_db,seconds\n");
     progress bar;
     progress_start(&bar, step, total, "PSNR", "dB");
-    signal(SIGINT, on_interrupt);
-    while (status == 0 && step < total && !interrupted) {
+    interrupt_catch();
+    while (status == 0 && step < total && !interrupt_requested()) {
         double loss = 0;
         if ((status = train_step(&t, m, step, &loss)) != 0)
             break;
@@ -431,13 +422,13 @@ static int train(const options *o, const dataset *d, model *m, run_stats *stats)
             step % (uint64_t)o->checkpoint_every == 0 && step < total)
             status = save_checkpoint(o, m);
     }
-    signal(SIGINT, SIG_DFL);
+    interrupt_release();
     progress_finish(&bar);
     if (log && fclose(log) != 0 && status == 0)
         status = args_error(PROGRAM, "%s: cannot write the log", o->log);
     stats->last_step = step;
     stats->seconds = progress_clock() - bar.start;
-    if (interrupted)
+    if (interrupt_requested())
         fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", PROGRAM,
                 (unsigned long long)step);
     trainer_free(&t);
@@ -584,7 +575,7 @@ static int run(const options *o, const arg_spec *spec)
     outputs_free(&paths);
     model_free(&m);
     dataset_free(&d);
-    if (status == 0 && interrupted)
+    if (status == 0 && interrupt_requested())
         return 130;
     return status ? 1 : 0;
 }

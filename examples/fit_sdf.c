@@ -27,6 +27,7 @@
    with M = 2N. Meshes are sampled by area into --samples oriented points
    once, at the start. */
 #define _POSIX_C_SOURCE 200809L
+#include "interrupt.h"
 #include "args.h"
 #include "files.h"
 #include "fitting.h"
@@ -38,7 +39,6 @@
 #include "siren.h"
 
 #include <math.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,22 +355,7 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
             if (train_chunk(t, m, part * t->n + start, n, s))
                 return 1;
         }
-    int status = siren_adam_step(m->opt, m->net);
-    if (status == SIREN_ERR_NONFINITE) {
-        fprintf(stderr, "%s: note: step %llu had non-finite gradients; skipped\n", PROGRAM,
-                (unsigned long long)step + 1);
-        status = SIREN_OK;
-    }
-    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "Adam step", status);
-}
-
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-    signal(SIGINT, SIG_DFL);
+    return fit_adam_step(PROGRAM, m, step);
 }
 
 typedef struct run_stats {
@@ -386,8 +371,8 @@ static int train(const options *o, const dataset *d, fit_model *m, run_stats *st
     stats->first_step = step;
     progress bar;
     progress_start(&bar, step, total, "normal error", "deg");
-    signal(SIGINT, on_interrupt);
-    while (status == 0 && step < total && !interrupted) {
+    interrupt_catch();
+    while (status == 0 && step < total && !interrupt_requested()) {
         step_stats s;
         if ((status = train_step(&t, m, step, &s)) != 0)
             break;
@@ -397,11 +382,11 @@ static int train(const options *o, const dataset *d, fit_model *m, run_stats *st
             step % (uint64_t)o->checkpoint_every == 0 && step < total)
             status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
     }
-    signal(SIGINT, SIG_DFL);
+    interrupt_release();
     progress_finish(&bar);
     stats->last_step = step;
     stats->train_seconds = progress_clock() - bar.start;
-    if (interrupted)
+    if (interrupt_requested())
         fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", PROGRAM,
                 (unsigned long long)step);
     trainer_free(&t);
@@ -633,7 +618,7 @@ static int run(const options *o, const arg_spec *spec)
     outputs_free(&paths);
     fit_model_free(&m);
     dataset_free(&d);
-    if (status == 0 && interrupted)
+    if (status == 0 && interrupt_requested())
         return 130;
     return status ? 1 : 0;
 }

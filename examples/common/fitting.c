@@ -114,3 +114,14 @@ int fit_model_save(const char *program, const fit_model *m, const char *path)
     return status == SIREN_OK ? 0 : args_error(program, "%s: cannot save the model: %s", path,
                                                siren_status_string(status));
 }
+
+int fit_adam_step(const char *program, fit_model *m, uint64_t step)
+{
+    int status = siren_adam_step(m->opt, m->net);
+    if (status == SIREN_ERR_NONFINITE) {
+        fprintf(stderr, "%s: note: step %llu had non-finite gradients; skipped\n", program,
+                (unsigned long long)step + 1);
+        status = SIREN_OK;
+    }
+    return status == SIREN_OK ? 0 : fit_library_error(program, "Adam step", status);
+}

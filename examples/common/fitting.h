@@ -47,4 +47,10 @@ void fit_model_free(fit_model *m);
 /* "program: what: <status string>", returns 1. */
 int fit_library_error(const char *program, const char *what, int status);
 
+/* One Adam step after the gradients of step `step` (0-based). A step whose
+   gradients are not finite changes nothing (SIREN_ERR_NONFINITE): it is
+   skipped with a note on stderr, and training goes on. 0, or 1 after a
+   one-line error. */
+int fit_adam_step(const char *program, fit_model *m, uint64_t step);
+
 #endif
