@@ -22,6 +22,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
+#include "fitting.h"
 #include "image.h"
 #include "progress.h"
 #include "siren.h"
@@ -109,11 +110,6 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
     return -1;
 }
 
-static int library_error(const char *what, int status)
-{
-    return args_error(PROGRAM, "%s: %s", what, siren_status_string(status));
-}
-
 /* ---------------------------------------------------------------- data */
 
 typedef struct clip {
@@ -193,7 +189,7 @@ static int trainer_init(trainer *t, const options *o, const clip *c, const siren
     if (status == SIREN_OK && o->threads > 0)
         status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
     if (status != SIREN_OK)
-        return library_error("cannot create the training workspace", status);
+        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
     t->values = malloc(c->frames * c->channels * sizeof *t->values);
     t->adjoint = malloc(t->chunk * c->channels * sizeof *t->adjoint);
     if (!t->values || !t->adjoint)
@@ -235,11 +231,11 @@ static int train_step(trainer *t, siren_net *net, siren_adam *opt, double *loss)
         if (status == SIREN_OK)
             status = siren_backward(net, t->ws, &adj);
         if (status != SIREN_OK)
-            return library_error("training step", status);
+            return fit_library_error(PROGRAM, "training step", status);
     }
-    int status = siren_adam_step(opt, net);
-    if (status != SIREN_OK)
-        return library_error("Adam step", status);
+    int status = fit_adam_step(PROGRAM, net, opt);
+    if (status)
+        return status;
     *loss = sum / ((double)c->frames * (double)ch);
     return 0;
 }
@@ -286,7 +282,7 @@ static int evaluate(const options *o, const clip *c, const siren_net *net, float
                             c->times + first, &out);
     }
     siren_workspace_free(ws);
-    return status == SIREN_OK ? 0 : library_error("evaluating the fit", status);
+    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the fit", status);
 }
 
 static int write_outputs(const clip *c, const char *wav_path, const char *model_path,
@@ -332,31 +328,29 @@ static int run(const options *o)
     clip c;
     if (load_clip(o, &c))
         return 1;
-    siren_net *net = NULL;
-    siren_adam *opt = NULL;
+    fit_model m = {0};
     run_stats stats = {0};
     float *values = NULL;
     char *wav_path = files_join(o->out, ".wav");
     char *model_path = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
-    training_setup setup = {1, (long)c.channels, o->width, o->depth, o->first_omega,
-                            o->hidden_omega, o->lr, o->seed};
+    fit_arch arch = {1, (long)c.channels, o->width, o->depth, o->first_omega,
+                     o->hidden_omega, o->lr, 0, o->seed};
     int status = check_outputs(wav_path, model_path); /* before any training */
-    int lib = status ? SIREN_OK : training_create(&setup, &net, &opt);
-    if (lib != SIREN_OK)
-        status = library_error("cannot create the network", lib);
+    if (status == 0)
+        status = fit_model_create(PROGRAM, &arch, &m);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zu frames at %u Hz (%.2f s), %zu channel%s; %zu parameters\n",
                 PROGRAM, o->wav, c.frames, (unsigned)c.audio.rate,
                 (double)c.frames / c.audio.rate, c.channels, c.channels > 1 ? "s" : "",
-                siren_net_param_count(net));
-        status = train(o, &c, net, opt, &stats);
+                siren_net_param_count(m.net));
+        status = train(o, &c, m.net, m.opt, &stats);
     }
     if (status == 0 && !(values = malloc(c.frames * c.channels * sizeof *values)))
         status = args_error(PROGRAM, "out of memory");
     if (status == 0)
-        status = evaluate(o, &c, net, values);
+        status = evaluate(o, &c, m.net, values);
     if (status == 0)
-        status = write_outputs(&c, wav_path, model_path, net, values);
+        status = write_outputs(&c, wav_path, model_path, m.net, values);
     if (status == 0)
         printf("result: snr_db=%.2f steps=%llu seconds=%.1f seconds_per_step=%.3f frames=%zu "
                "rate=%u channels=%zu\n",
@@ -366,8 +360,7 @@ static int run(const options *o)
     free(values);
     free(wav_path);
     free(model_path);
-    siren_adam_free(opt);
-    siren_net_free(net);
+    fit_model_free(&m);
     clip_free(&c);
     return status ? 1 : 0;
 }

@@ -23,11 +23,14 @@
 #include "interrupt.h"
 #include "args.h"
 #include "files.h"
+#include "fitting.h"
 #include "image.h"
 #include "pnm.h"
 #include "progress.h"
 #include "render.h"
+#include "rng.h"
 #include "siren.h"
+#include "training.h"
 
 #include <errno.h>
 #include <math.h>
@@ -187,82 +190,14 @@ static int load_dataset(const options *o, dataset *d)
 
 /* --------------------------------------------------------- the network */
 
-typedef struct model {
-    siren_net *net;
-    siren_adam *opt;
-} model;
-
-static void model_free(model *m)
+/* The architecture and optimiser of a new network. */
+static fit_arch architecture(const options *o, size_t channels)
 {
-    siren_adam_free(m->opt);
-    siren_net_free(m->net);
-}
-
-static int library_error(const char *what, int status)
-{
-    return args_error(PROGRAM, "%s: %s", what, siren_status_string(status));
-}
-
-static int create_model(const options *o, size_t channels, model *m)
-{
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = 2;
-    cfg.out_features = (uint32_t)channels;
-    cfg.hidden_features = (uint32_t)o->width;
-    cfg.hidden_layers = (uint32_t)o->depth;
-    cfg.first_omega = (float)o->first_omega;
-    cfg.hidden_omega = (float)o->hidden_omega;
-    siren_adam_config adam;
-    siren_adam_config_default(&adam);
-    adam.lr = (float)o->lr;
-    int status = siren_net_create(&cfg, &m->net);
-    if (status == SIREN_OK)
-        status = siren_net_init(m->net, o->seed);
-    if (status == SIREN_OK)
-        status = siren_adam_create(m->net, &adam, &m->opt);
-    return status == SIREN_OK ? 0 : library_error("cannot create the network", status);
-}
-
-static int resume_model(const options *o, const arg_spec *spec, size_t channels, model *m)
-{
-    int status = siren_checkpoint_load(o->resume, &m->net, &m->opt);
-    if (status != SIREN_OK) {
-        /* The library's IO status does not say why; the C library does. */
-        FILE *f = status == SIREN_ERR_IO ? fopen(o->resume, "rb") : NULL;
-        const char *why = status == SIREN_ERR_IO && !f ? strerror(errno)
-                                                       : siren_status_string(status);
-        if (f)
-            fclose(f);
-        return args_error(PROGRAM, "%s: cannot resume: %s", o->resume, why);
-    }
-    siren_config cfg;
-    siren_net_config(m->net, &cfg);
-    if (cfg.in_features != 2 || cfg.out_features != channels)
-        return args_error(PROGRAM, "%s: the network maps %u inputs to %u outputs, the image "
-                          "needs 2 to %zu", o->resume, cfg.in_features, cfg.out_features,
-                          channels);
-    const char *fixed[] = {"width", "depth", "first-omega", "hidden-omega"};
-    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
-        if (args_given(spec, fixed[i]))
-            fprintf(stderr, "%s: note: --%s is ignored with --resume (the checkpoint has "
-                    "the architecture)\n", PROGRAM, fixed[i]);
-    if (args_given(spec, "lr") && (status = siren_adam_set_lr(m->opt, (float)o->lr)))
-        return library_error("--lr", status);
-    return 0;
+    return (fit_arch){2, (long)channels, o->width, o->depth, o->first_omega,
+                      o->hidden_omega, o->lr, 0, o->seed};
 }
 
 /* ------------------------------------------------------------ training */
-
-/* SplitMix64: the batch sampler's generator, reseeded every step from
-   (seed, step) so that a resumed run draws the same batches. */
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
 
 typedef struct trainer {
     const dataset *data;
@@ -284,7 +219,7 @@ static void trainer_free(trainer *t)
     free(t->adjoint);
 }
 
-static int trainer_init(trainer *t, const options *o, const dataset *d, const model *m)
+static int trainer_init(trainer *t, const options *o, const dataset *d, const fit_model *m)
 {
     size_t ch = d->channels;
     memset(t, 0, sizeof *t);
@@ -296,7 +231,7 @@ static int trainer_init(trainer *t, const options *o, const dataset *d, const mo
     if (status == SIREN_OK && o->threads > 0)
         status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
     if (status != SIREN_OK)
-        return library_error("cannot create the training workspace", status);
+        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
     t->values = malloc(t->chunk * ch * sizeof *t->values);
     t->adjoint = malloc(t->chunk * ch * sizeof *t->adjoint);
     if (t->batch < d->count) {
@@ -325,7 +260,7 @@ static void select_batch(trainer *t, uint64_t step, const float **coords,
     for (size_t i = 0; i < d->count; i++)
         t->order[i] = i;
     for (size_t i = 0; i < t->batch; i++) {
-        size_t j = i + (size_t)(splitmix64(&state) % (d->count - i));
+        size_t j = i + (size_t)(rng_splitmix64(&state) % (d->count - i));
         size_t pick = t->order[j];
         t->order[j] = t->order[i];
         t->order[i] = pick;
@@ -339,7 +274,7 @@ static void select_batch(trainer *t, uint64_t step, const float **coords,
 
 /* One Adam step on the batch of `step`; *loss gets the batch's mean
    squared error before the update. */
-static int train_step(trainer *t, model *m, uint64_t step, double *loss)
+static int train_step(trainer *t, fit_model *m, uint64_t step, double *loss)
 {
     const float *coords, *targets;
     select_batch(t, step, &coords, &targets);
@@ -359,19 +294,13 @@ static int train_step(trainer *t, model *m, uint64_t step, double *loss)
         if (status == SIREN_OK)
             status = siren_backward(m->net, t->ws, &adj);
         if (status != SIREN_OK)
-            return library_error("training step", status);
+            return fit_library_error(PROGRAM, "training step", status);
     }
-    int status = siren_adam_step(m->opt, m->net);
-    if (status != SIREN_OK)
-        return library_error("Adam step", status);
+    int status = fit_adam_step(PROGRAM, m->net, m->opt);
+    if (status)
+        return status;
     *loss = sum / ((double)t->batch * (double)ch);
     return 0;
-}
-
-static double psnr_from_mse(double mse)
-{
-    /* Values span [-1, 1], a range of 2: PSNR = 10 log10(2^2 / mse). */
-    return 10.0 * log10(4.0 / mse);
 }
 
 typedef struct run_stats {
@@ -379,14 +308,7 @@ typedef struct run_stats {
     double seconds;
 } run_stats;
 
-static int save_checkpoint(const options *o, const model *m)
-{
-    int status = siren_checkpoint_save(m->net, m->opt, o->checkpoint);
-    return status == SIREN_OK ? 0 : args_error(PROGRAM, "%s: cannot write the checkpoint: %s",
-                                               o->checkpoint, siren_status_string(status));
-}
-
-static int train(const options *o, const dataset *d, model *m, run_stats *stats)
+static int train(const options *o, const dataset *d, fit_model *m, run_stats *stats)
 {
     trainer t;
     int status = trainer_init(&t, o, d, m);
@@ -414,13 +336,13 @@ static int train(const options *o, const dataset *d, model *m, run_stats *stats)
         if ((status = train_step(&t, m, step, &loss)) != 0)
             break;
         step++;
-        progress_update(&bar, step, loss, psnr_from_mse(loss));
+        progress_update(&bar, step, loss, training_psnr(loss));
         if (log)
             fprintf(log, "%llu,%.9g,%.6f,%.6f\n", (unsigned long long)step, loss,
-                    psnr_from_mse(loss), progress_clock() - bar.start);
+                    training_psnr(loss), progress_clock() - bar.start);
         if (o->checkpoint && o->checkpoint_every > 0 &&
             step % (uint64_t)o->checkpoint_every == 0 && step < total)
-            status = save_checkpoint(o, m);
+            status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
     }
     interrupt_release();
     progress_finish(&bar);
@@ -432,8 +354,10 @@ static int train(const options *o, const dataset *d, model *m, run_stats *stats)
         fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", PROGRAM,
                 (unsigned long long)step);
     trainer_free(&t);
+    if (status == FIT_NONFINITE)
+        return fit_keep_last_good(PROGRAM, m, o->checkpoint);
     if (status == 0 && o->checkpoint)
-        status = save_checkpoint(o, m);
+        status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
     return status;
 }
 
@@ -471,7 +395,7 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
 
 /* Mean squared error of the network on every pixel of the dataset,
    reusing the rendering when it is at the fitted size. */
-static int final_mse(const options *o, const dataset *d, const model *m, const rendering *r,
+static int final_mse(const options *o, const dataset *d, const fit_model *m, const rendering *r,
                      double *mse)
 {
     size_t ch = d->channels, n = d->count;
@@ -498,10 +422,10 @@ static int final_mse(const options *o, const dataset *d, const model *m, const r
     siren_workspace_free(ws);
     if (!reuse)
         free(values);
-    return status == SIREN_OK ? 0 : library_error("evaluating the fit", status);
+    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the fit", status);
 }
 
-static int write_outputs(const options *o, const outputs *p, const model *m,
+static int write_outputs(const options *o, const outputs *p, const fit_model *m,
                          const rendering *r)
 {
     char err[512];
@@ -527,7 +451,7 @@ static int write_outputs(const options *o, const outputs *p, const model *m,
 
 /* ---------------------------------------------------------------- main */
 
-static int finish(const options *o, const dataset *d, model *m, const outputs *paths,
+static int finish(const options *o, const dataset *d, fit_model *m, const outputs *paths,
                   const run_stats *stats)
 {
     rendering r = {0};
@@ -536,7 +460,7 @@ static int finish(const options *o, const dataset *d, model *m, const outputs *p
     double mse = 0;
     int status = render_field(m->net, width, height, (size_t)o->chunk, (size_t)o->threads, &r);
     if (status != SIREN_OK)
-        return library_error("rendering", status);
+        return fit_library_error(PROGRAM, "rendering", status);
     if (status == 0)
         status = final_mse(o, d, m, &r, &mse);
     if (status == 0)
@@ -545,7 +469,7 @@ static int finish(const options *o, const dataset *d, model *m, const outputs *p
         uint64_t steps = stats->last_step - stats->first_step;
         printf("result: psnr_db=%.2f steps=%llu seconds=%.1f seconds_per_step=%.3f "
                "width=%zu height=%zu\n",
-               psnr_from_mse(mse), (unsigned long long)stats->last_step, stats->seconds,
+               training_psnr(mse), (unsigned long long)stats->last_step, stats->seconds,
                steps ? stats->seconds / (double)steps : 0.0, d->width, d->height);
     }
     rendering_free(&r);
@@ -555,13 +479,14 @@ static int finish(const options *o, const dataset *d, model *m, const outputs *p
 static int run(const options *o, const arg_spec *spec)
 {
     dataset d = {0};
-    model m = {0};
+    fit_model m = {0};
     outputs paths = {0};
     run_stats stats = {0};
     int status = load_dataset(o, &d);
+    fit_arch arch = architecture(o, d.channels);
     if (status == 0)
-        status = o->resume ? resume_model(o, spec, d.channels, &m)
-                           : create_model(o, d.channels, &m);
+        status = o->resume ? fit_model_resume(PROGRAM, o->resume, &arch, spec, &m)
+                           : fit_model_create(PROGRAM, &arch, &m);
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, d.channels, &paths);
     if (status == 0) {
@@ -573,7 +498,7 @@ static int run(const options *o, const arg_spec *spec)
     if (status == 0)
         status = finish(o, &d, &m, &paths, &stats);
     outputs_free(&paths);
-    model_free(&m);
+    fit_model_free(&m);
     dataset_free(&d);
     if (status == 0 && interrupt_requested())
         return 130;

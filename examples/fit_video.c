@@ -22,10 +22,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
+#include "fitting.h"
 #include "frames.h"
 #include "image.h"
 #include "pnm.h"
 #include "progress.h"
+#include "rng.h"
 #include "siren.h"
 #include "training.h"
 
@@ -115,11 +117,6 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         return status == ARGS_HELP ? 0 : 1;
     o->frames = cl->positional[0];
     return -1;
-}
-
-static int library_error(const char *what, int status)
-{
-    return args_error(PROGRAM, "%s: %s", what, siren_status_string(status));
 }
 
 /* ---------------------------------------------------------------- data */
@@ -252,7 +249,7 @@ static int trainer_init(trainer *t, const options *o, const video *v, const sire
     if (status == SIREN_OK && o->threads > 0)
         status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
     if (status != SIREN_OK)
-        return library_error("cannot create the training workspace", status);
+        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
     t->coords = malloc(t->batch * 3 * sizeof *t->coords);
     t->targets = malloc(t->batch * ch * sizeof *t->targets);
     t->values = malloc(t->chunk * ch * sizeof *t->values);
@@ -268,7 +265,7 @@ static void draw_batch(trainer *t, uint64_t step)
     const video *v = t->v;
     uint64_t state = t->seed ^ (step * 0xd1b54a32d192ed03u);
     for (size_t i = 0; i < t->batch; i++) {
-        size_t p = (size_t)(training_splitmix64(&state) % v->pixels);
+        size_t p = (size_t)(rng_splitmix64(&state) % v->pixels);
         pixel_coords(v, p, t->coords + 3 * i);
         memcpy(t->targets + i * v->channels, v->values + p * v->channels,
                v->channels * sizeof *t->targets);
@@ -295,11 +292,11 @@ static int train_step(trainer *t, siren_net *net, siren_adam *opt, uint64_t step
         if (status == SIREN_OK)
             status = siren_backward(net, t->ws, &adj);
         if (status != SIREN_OK)
-            return library_error("training step", status);
+            return fit_library_error(PROGRAM, "training step", status);
     }
-    int status = siren_adam_step(opt, net);
-    if (status != SIREN_OK)
-        return library_error("Adam step", status);
+    int status = fit_adam_step(PROGRAM, net, opt);
+    if (status)
+        return status;
     *loss = sum / ((double)t->batch * (double)ch);
     return 0;
 }
@@ -389,12 +386,12 @@ static int write_frames(const options *o, const video *v, siren_net *net, qualit
         status = siren_workspace_create(net, chunk, SIREN_VALUE | SIREN_EVAL_ONLY, &ws);
     if (status == SIREN_OK && o->threads > 0)
         status = siren_workspace_set_threads(ws, (size_t)o->threads);
-    int failed = status != SIREN_OK ? library_error("evaluating the fit", status) : 0;
+    int failed = status != SIREN_OK ? fit_library_error(PROGRAM, "evaluating the fit", status) : 0;
     *q = (quality){0, INFINITY};
     for (size_t f = 0; !failed && f < v->frames; f++) {
         status = evaluate_frame(v, net, ws, chunk, f, coords, values);
         if (status != SIREN_OK) {
-            failed = library_error("evaluating the fit", status);
+            failed = fit_library_error(PROGRAM, "evaluating the fit", status);
             break;
         }
         double psnr = training_psnr(mean_squared_error(values, v->values + f * n * ch, n * ch));
@@ -435,27 +432,25 @@ static int run(const options *o)
     video v;
     if (load_video(o, &v))
         return 1;
-    siren_net *net = NULL;
-    siren_adam *opt = NULL;
+    fit_model m = {0};
     run_stats stats = {0};
     quality q = {0, 0};
     char *model_path = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
-    training_setup setup = {3, (long)v.channels, o->width, o->depth, o->first_omega,
-                            o->hidden_omega, o->lr, o->seed};
+    fit_arch arch = {3, (long)v.channels, o->width, o->depth, o->first_omega,
+                     o->hidden_omega, o->lr, 0, o->seed};
     int status = check_outputs(o, &v, model_path);
-    int lib = status ? SIREN_OK : training_create(&setup, &net, &opt);
-    if (lib != SIREN_OK)
-        status = library_error("cannot create the network", lib);
+    if (status == 0)
+        status = fit_model_create(PROGRAM, &arch, &m);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zu frames of %zux%zu, %zu channel%s; %zu parameters\n",
                 PROGRAM, o->frames, v.frames, v.width, v.height, v.channels,
-                v.channels > 1 ? "s" : "", siren_net_param_count(net));
-        status = train(o, &v, net, opt, &stats);
+                v.channels > 1 ? "s" : "", siren_net_param_count(m.net));
+        status = train(o, &v, m.net, m.opt, &stats);
     }
     if (status == 0)
-        status = write_frames(o, &v, net, &q);
+        status = write_frames(o, &v, m.net, &q);
     if (status == 0) {
-        int saved = siren_net_save(net, model_path);
+        int saved = siren_net_save(m.net, model_path);
         if (saved != SIREN_OK)
             status = args_error(PROGRAM, "%s: cannot save the model: %s", model_path,
                                 siren_status_string(saved));
@@ -470,8 +465,7 @@ static int run(const options *o)
                v.width, v.height);
     }
     free(model_path);
-    siren_adam_free(opt);
-    siren_net_free(net);
+    fit_model_free(&m);
     video_free(&v);
     return status ? 1 : 0;
 }

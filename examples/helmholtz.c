@@ -298,7 +298,7 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
         if (train_chunk(t, m, start, n, s))
             return 1;
     }
-    return fit_adam_step(PROGRAM, m, step);
+    return fit_adam_step(PROGRAM, m->net, m->opt);
 }
 
 typedef struct run_stats {
@@ -333,6 +333,8 @@ static int train(const options *o, fit_model *m, run_stats *stats)
         fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", PROGRAM,
                 (unsigned long long)step);
     trainer_free(&t);
+    if (status == FIT_NONFINITE)
+        return fit_keep_last_good(PROGRAM, m, o->checkpoint);
     if (status == 0 && o->checkpoint)
         status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
     return status;

@@ -27,6 +27,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
+#include "fitting.h"
 #include "image.h"
 #include "pnm.h"
 #include "progress.h"
@@ -139,11 +140,6 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
     return -1;
 }
 
-static int library_error(const char *what, int status)
-{
-    return args_error(PROGRAM, "%s: %s", what, siren_status_string(status));
-}
-
 /* ---------------------------------------------------------------- data */
 
 typedef struct problem {
@@ -231,7 +227,7 @@ static int trainer_init(trainer *t, const options *o, const problem *p, const si
     if (status == SIREN_OK && o->laplacian)
         status = siren_workspace_set_laplacian_weights(t->ws, weights, 2);
     if (status != SIREN_OK)
-        return library_error("cannot create the training workspace", status);
+        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
     t->derivs = malloc(t->chunk * per_point * sizeof *t->derivs);
     t->adjoint = malloc(t->chunk * per_point * sizeof *t->adjoint);
     t->values = malloc(p->count * p->image.channels * sizeof *t->values);
@@ -281,11 +277,11 @@ static int train_step(trainer *t, siren_net *net, siren_adam *opt, double *loss)
             status = siren_backward(net, t->ws, &adj);
         }
         if (status != SIREN_OK)
-            return library_error("training step", status);
+            return fit_library_error(PROGRAM, "training step", status);
     }
-    int status = siren_adam_step(opt, net);
-    if (status != SIREN_OK)
-        return library_error("Adam step", status);
+    int status = fit_adam_step(PROGRAM, net, opt);
+    if (status)
+        return status;
     *loss = sum / ((double)p->count * (double)ch);
     return 0;
 }
@@ -454,7 +450,7 @@ static int finish(const options *o, const problem *p, const siren_net *net,
     int status = render_field(net, p->image.width, p->image.height, (size_t)o->chunk,
                               (size_t)o->threads, &r);
     if (status != SIREN_OK)
-        return library_error("rendering", status);
+        return fit_library_error(PROGRAM, "rendering", status);
     double harmonic = NAN;
     if (o->laplacian) { /* the extra, harmonic alignment, on a copy */
         size_t n = p->count * p->image.channels;
@@ -490,31 +486,27 @@ static int finish(const options *o, const problem *p, const siren_net *net,
 static int run(const options *o)
 {
     problem p;
-    siren_net *net = NULL;
-    siren_adam *opt = NULL;
+    fit_model m = {0};
     outputs paths = {{0}};
     run_stats stats = {0};
     int status = load_problem(o, &p);
     if (status)
         return 1;
-    training_setup setup = {2, (long)p.image.channels, o->width, o->depth, o->first_omega,
-                            o->hidden_omega, o->lr, o->seed};
-    int lib = training_create(&setup, &net, &opt);
-    if (lib != SIREN_OK)
-        status = library_error("cannot create the network", lib);
+    fit_arch arch = {2, (long)p.image.channels, o->width, o->depth, o->first_omega,
+                     o->hidden_omega, o->lr, 0, o->seed};
+    status = fit_model_create(PROGRAM, &arch, &m);
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, p.image.channels, &paths);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zux%zu, %zu channel%s, supervised by the %s; %zu parameters\n",
                 PROGRAM, o->image, p.image.width, p.image.height, p.image.channels,
-                p.image.channels > 1 ? "s" : "", o->supervise, siren_net_param_count(net));
-        status = train(o, &p, net, opt, &stats);
+                p.image.channels > 1 ? "s" : "", o->supervise, siren_net_param_count(m.net));
+        status = train(o, &p, m.net, m.opt, &stats);
     }
     if (status == 0)
-        status = finish(o, &p, net, &paths, &stats);
+        status = finish(o, &p, m.net, &paths, &stats);
     outputs_free(&paths);
-    siren_adam_free(opt);
-    siren_net_free(net);
+    fit_model_free(&m);
     problem_free(&p);
     return status ? 1 : 0;
 }

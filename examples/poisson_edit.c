@@ -24,6 +24,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
+#include "fitting.h"
 #include "image.h"
 #include "pnm.h"
 #include "progress.h"
@@ -154,11 +155,6 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
     if (o->alpha < 0)
         o->alpha = o->region || o->mask ? 1.0 : 0.5;
     return -1;
-}
-
-static int library_error(const char *what, int status)
-{
-    return args_error(PROGRAM, "%s: %s", what, siren_status_string(status));
 }
 
 /* ---------------------------------------------------------------- data */
@@ -316,7 +312,7 @@ static int trainer_init(trainer *t, const options *o, const scene *s, const sire
     if (status == SIREN_OK && o->threads > 0)
         status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
     if (status != SIREN_OK)
-        return library_error("cannot create the training workspace", status);
+        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
     t->grad = malloc(t->chunk * s->channels * 2 * sizeof *t->grad);
     t->adjoint = malloc(t->chunk * s->channels * 2 * sizeof *t->adjoint);
     if (!t->grad || !t->adjoint)
@@ -346,11 +342,11 @@ static int train_step(trainer *t, siren_net *net, siren_adam *opt, double *loss)
         if (status == SIREN_OK)
             status = siren_backward(net, t->ws, &adj);
         if (status != SIREN_OK)
-            return library_error("training step", status);
+            return fit_library_error(PROGRAM, "training step", status);
     }
-    int status = siren_adam_step(opt, net);
-    if (status != SIREN_OK)
-        return library_error("Adam step", status);
+    int status = fit_adam_step(PROGRAM, net, opt);
+    if (status)
+        return status;
     *loss = sum / ((double)s->count * (double)s->channels);
     return 0;
 }
@@ -484,7 +480,7 @@ static int field_error(const options *o, const scene *s, const siren_net *net, d
     *rmse = sqrt(sum / ((double)s->count * (double)ch * 2.0));
     siren_workspace_free(ws);
     free(grad);
-    return status == SIREN_OK ? 0 : library_error("evaluating the field", status);
+    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the field", status);
 }
 
 /* RMS error against the target field of the naive blend's own Sobel
@@ -526,7 +522,7 @@ static int write_outputs(const options *o, const scene *s, const outputs *paths,
     int status = render_field(net, s->width, s->height, (size_t)o->chunk, (size_t)o->threads,
                               &r);
     if (status != SIREN_OK)
-        return library_error("rendering", status);
+        return fit_library_error(PROGRAM, "rendering", status);
     float *naive = malloc(s->count * s->channels * sizeof *naive);
     float *scratch = malloc(s->count * sizeof *scratch);
     char err[512];
@@ -568,25 +564,23 @@ static int run(const options *o)
     scene s;
     if (load_scene(o, &s))
         return 1;
-    siren_net *net = NULL;
-    siren_adam *opt = NULL;
+    fit_model m = {0};
     outputs paths = {{0}};
     run_stats stats = {0};
     quality q = {NAN, NAN, NAN, NAN};
-    training_setup setup = {2, (long)s.channels, o->width, o->depth, o->first_omega,
-                            o->hidden_omega, o->lr, o->seed};
+    fit_arch arch = {2, (long)s.channels, o->width, o->depth, o->first_omega,
+                     o->hidden_omega, o->lr, 0, o->seed};
     int status = plan_outputs(o, s.channels, &paths); /* before any training */
-    int lib = status ? SIREN_OK : training_create(&setup, &net, &opt);
-    if (lib != SIREN_OK)
-        status = library_error("cannot create the network", lib);
+    if (status == 0)
+        status = fit_model_create(PROGRAM, &arch, &m);
     if (status == 0) {
         fprintf(stderr, "%s: %s + %s, %zux%zu, %zu channel%s, alpha %g; %zu parameters\n",
                 PROGRAM, o->background, o->source, s.width, s.height, s.channels,
-                s.channels > 1 ? "s" : "", o->alpha, siren_net_param_count(net));
-        status = train(o, &s, net, opt, &stats);
+                s.channels > 1 ? "s" : "", o->alpha, siren_net_param_count(m.net));
+        status = train(o, &s, m.net, m.opt, &stats);
     }
     if (status == 0)
-        status = write_outputs(o, &s, &paths, net, &q);
+        status = write_outputs(o, &s, &paths, m.net, &q);
     if (status == 0)
         printf("result: psnr_outside_db=%.2f psnr_inside_db=%.2f grad_rmse=%.5f "
                "naive_grad_rmse=%.5f steps=%llu seconds=%.1f seconds_per_step=%.3f width=%zu "
@@ -596,8 +590,7 @@ static int run(const options *o)
                stats.seconds, stats.steps ? stats.seconds / (double)stats.steps : 0.0,
                s.width, s.height);
     outputs_free(&paths);
-    siren_adam_free(opt);
-    siren_net_free(net);
+    fit_model_free(&m);
     scene_free(&s);
     return status ? 1 : 0;
 }

@@ -90,8 +90,10 @@ static inline bool all_finite(const float *v, size_t n)
     return true;
 }
 
-/* What siren_adam_step refuses (siren.h): a gradient that is NaN or
-   infinite, or a squared norm (summed in double) beyond FLT_MAX. */
+/* What siren_adam_step always refuses (siren.h): a gradient that is NaN
+   or infinite, or a squared norm (summed in double) beyond FLT_MAX. It
+   also refuses a step whose result would not be finite; the harnesses
+   check that an accepted step leaves every parameter finite. */
 static inline bool adam_refuses(const float *grads, size_t n)
 {
     double sum = 0.0;

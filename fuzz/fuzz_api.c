@@ -434,14 +434,16 @@ static void op_adam(api *a)
     uint64_t steps = siren_adam_step_count(a->opt);
     bool refuse = adam_refuses(grads, a->params);
     int status = siren_adam_step(a->opt, a->net);
-    if (refuse) {
+    if (refuse)
         FUZZ_CHECK(status == SIREN_ERR_NONFINITE);
+    if (status == SIREN_ERR_NONFINITE) {
         FUZZ_CHECK(siren_adam_step_count(a->opt) == steps);
         FUZZ_CHECK(memcmp(before, params, bytes) == 0);
         FUZZ_CHECK(memcmp(before + a->params, grads, bytes) == 0);
     } else {
         FUZZ_CHECK(status == SIREN_OK);
         FUZZ_CHECK(siren_adam_step_count(a->opt) == steps + 1);
+        FUZZ_CHECK(all_finite(params, a->params));
         a->pristine = false;
     }
     free(before);

@@ -291,10 +291,12 @@ SIREN_API int  siren_adam_create(const siren_net *net, const siren_adam_config *
                                  siren_adam **out);
 /* One update of net's parameters from its gradients. INVALID_ARGUMENT for
    NULL; STATE when net's architecture is not the optimiser's; NONFINITE
-   when a gradient is NaN or infinite, or the squared L2 norm of all of
-   them exceeds FLT_MAX (a norm above about 1.8e19): then the
-   parameters, the moments, the step count and the gradients are all left
-   as they were, so a training loop can skip the batch or stop cleanly. */
+   when a gradient is NaN or infinite, the squared L2 norm of all of
+   them exceeds FLT_MAX (a norm above about 1.8e19), or the update would
+   leave a parameter or a moment NaN or infinite (a learning rate or weight
+   decay so large that the step overflows, or parameters already NaN): then the parameters, the
+   moments, the step count and the gradients are all left as they were, so
+   a training loop can skip the batch or stop cleanly. */
 SIREN_API int  siren_adam_step(siren_adam *opt, siren_net *net); /* one update */
 SIREN_API void siren_adam_free(siren_adam *opt);
 /* Steps taken so far (0 for NULL); restored by siren_checkpoint_load. */

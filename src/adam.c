@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <float.h>
+#include <stdbool.h>
 #include <math.h>
 #include <string.h>
 
@@ -94,15 +95,57 @@ static double squared_norm(const float *grads, size_t count)
     return sum;
 }
 
-/* clip_grad_norm_: the scale min(1, clip / (norm + 1e-6)). */
-static void clip_gradients(float *grads, size_t count, float clip, double squared)
+/* clip_grad_norm_'s factor min(1, clip / (norm + 1e-6)); 1 when clipping
+   is off. */
+static float clip_scale(float clip, double squared)
 {
-    float norm = (float)sqrt(squared);
-    float scale = clip / (norm + 1e-6f);
-    if (scale >= 1.0f)
-        return;
-    for (size_t i = 0; i < count; i++)
-        grads[i] *= scale;
+    if (clip <= 0.0f)
+        return 1.0f;
+    float scale = clip / ((float)sqrt(squared) + 1e-6f);
+    return scale < 1.0f ? scale : 1.0f;
+}
+
+/* The constants of one step: as torch, the bias corrections in double,
+   step_size = lr / bc1 and denom = sqrt(v) / sqrt(bc2) + eps, then the
+   update in float. */
+typedef struct adam_update {
+    const siren_adam_config *cfg;
+    float grad_scale, step_size, sqrt_bc2;
+} adam_update;
+
+typedef struct adam_entry {
+    float m, v, p;
+} adam_entry;
+
+/* Parameter i after the step, with its moments. */
+static inline adam_entry updated_entry(const adam_update *u, const siren_adam *opt,
+                                       const siren_net *net, size_t i)
+{
+    const siren_adam_config *cfg = u->cfg;
+    float p = net->params[i];
+    float grad = u->grad_scale == 1.0f ? net->grads[i] : net->grads[i] * u->grad_scale;
+    if (cfg->weight_decay != 0.0f)
+        grad += cfg->weight_decay * p;
+    adam_entry e;
+    e.m = cfg->beta1 * opt->m[i] + (1.0f - cfg->beta1) * grad;
+    e.v = cfg->beta2 * opt->v[i] + (1.0f - cfg->beta2) * grad * grad;
+    float denom = sqrtf(e.v) / u->sqrt_bc2 + cfg->eps;
+    e.p = p - u->step_size * (e.m / denom);
+    return e;
+}
+
+/* Whether the step keeps every parameter and moment finite. */
+static bool update_stays_finite(const adam_update *u, const siren_adam *opt,
+                                const siren_net *net)
+{
+    if (!isfinite(u->step_size))
+        return false;
+    bool finite = true;
+    for (size_t i = 0; i < net->param_count; i++) {
+        adam_entry e = updated_entry(u, opt, net, i);
+        finite &= isfinite(e.m) && isfinite(e.v) && isfinite(e.p);
+    }
+    return finite;
 }
 
 int siren_adam_step(siren_adam *opt, siren_net *net)
@@ -116,26 +159,24 @@ int siren_adam_step(siren_adam *opt, siren_net *net)
     /* Below FLT_MAX, every g^2 in the float moment update is finite too. */
     if (!(squared <= (double)FLT_MAX))
         return SIREN_ERR_NONFINITE;
-    if (cfg->clip_grad_norm > 0.0f)
-        clip_gradients(net->grads, net->param_count, cfg->clip_grad_norm, squared);
-    opt->step++;
-    /* As torch: the bias corrections in double, step_size = lr / bc1 and
-       denom = sqrt(v) / sqrt(bc2) + eps, then the update in float. */
-    double t = (double)opt->step;
+    double t = (double)opt->step + 1.0;
     double bias_correction1 = 1.0 - pow((double)cfg->beta1, t);
     double bias_correction2 = 1.0 - pow((double)cfg->beta2, t);
-    float step_size = (float)((double)cfg->lr / bias_correction1);
-    float sqrt_bc2 = (float)sqrt(bias_correction2);
-    float *p = net->params, *m = opt->m, *v = opt->v;
-    const float *g = net->grads;
+    adam_update u = {cfg, clip_scale(cfg->clip_grad_norm, squared),
+                     (float)((double)cfg->lr / bias_correction1),
+                     (float)sqrt(bias_correction2)};
+    /* Checked first, applied second: a step that would overflow (a huge
+       learning rate or weight decay) changes nothing. */
+    if (!update_stays_finite(&u, opt, net))
+        return SIREN_ERR_NONFINITE;
     for (size_t i = 0; i < net->param_count; i++) {
-        float grad = g[i];
-        if (cfg->weight_decay != 0.0f)
-            grad += cfg->weight_decay * p[i];
-        m[i] = cfg->beta1 * m[i] + (1.0f - cfg->beta1) * grad;
-        v[i] = cfg->beta2 * v[i] + (1.0f - cfg->beta2) * grad * grad;
-        float denom = sqrtf(v[i]) / sqrt_bc2 + cfg->eps;
-        p[i] -= step_size * (m[i] / denom);
+        adam_entry e = updated_entry(&u, opt, net, i);
+        opt->m[i] = e.m;
+        opt->v[i] = e.v;
+        net->params[i] = e.p;
+        if (u.grad_scale != 1.0f) /* clip_grad_norm_ scales the gradients in place */
+            net->grads[i] *= u.grad_scale;
     }
+    opt->step++;
     return SIREN_OK;
 }

@@ -36,27 +36,11 @@ fail() {
 [ -x "$bin" ] || fail kill_resume_built "$bin is missing (make examples)"
 [ -f "$root/lib/libsiren.a" ] || fail kill_resume_built "lib/libsiren.a is missing (make)"
 
-# The checker: loads a checkpoint, prints its step count.
-cat > "$tmp/check.c" <<'EOF'
-#include <siren.h>
-#include <stdio.h>
-int main(int argc, char **argv)
-{
-    siren_net *net = NULL;
-    siren_adam *opt = NULL;
-    int status = siren_checkpoint_load(argv[argc - 1], &net, &opt);
-    if (status != SIREN_OK) {
-        printf("load failed: %s\n", siren_status_string(status));
-        return 1;
-    }
-    printf("%llu\n", (unsigned long long)siren_adam_step_count(opt));
-    siren_adam_free(opt);
-    siren_net_free(net);
-    return 0;
-}
-EOF
-"$cc" -std=c11 -I"$root/include" "$tmp/check.c" "$root/lib/libsiren.a" -lm -lpthread \
-    -o "$tmp/check" 2> "$tmp/cc.log" || fail kill_resume_checker "$(head -5 "$tmp/cc.log")"
+# The checker: loads a checkpoint, prints its step count (and 1 if its
+# parameters are finite).
+"$cc" -std=c11 -I"$root/include" "$root/tests/tools/checkpoint_info.c" "$root/lib/libsiren.a" \
+    -lm -lpthread -o "$tmp/check" 2> "$tmp/cc.log" ||
+    fail kill_resume_checker "$(head -5 "$tmp/cc.log")"
 
 # Reproducible random delays in [0.15, 1) s: a seed, then the Park-Miller
 # generator (exact in awk's doubles; awk's own srand differs between awks).
@@ -92,8 +76,9 @@ for delay in $delays; do
     pid=""
     kills=$((kills + 1))
     [ -f "$ckpt" ] || continue # killed before the first save
-    step=$("$tmp/check" "$ckpt") ||
-        fail kill_resume_checkpoint_loads "after kill $kills (delay ${delay}s, KILL_SEED=$seed): $step"
+    info=$("$tmp/check" "$ckpt") ||
+        fail kill_resume_checkpoint_loads "after kill $kills (delay ${delay}s, KILL_SEED=$seed): $info"
+    step=${info%% *}
     [ "$step" -ge "$last_step" ] ||
         fail kill_resume_steps_monotone "step $step after $last_step (KILL_SEED=$seed)"
     last_step=$step
@@ -106,7 +91,8 @@ resume=""
 [ -f "$ckpt" ] && resume="--resume $ckpt"
 "$bin" "$image" $FIT $resume --checkpoint "$ckpt" --out "$tmp/run/fit" > "$tmp/run.log" 2>&1 ||
     fail kill_resume_finishes "exit status $? (KILL_SEED=$seed)" "$(tail -3 "$tmp/run.log")"
-step=$("$tmp/check" "$ckpt") || fail kill_resume_finishes "final checkpoint: $step"
+info=$("$tmp/check" "$ckpt") || fail kill_resume_finishes "final checkpoint: $info"
+step=${info%% *}
 [ "$step" -eq "$STEPS" ] || fail kill_resume_finishes "final checkpoint at step $step, want $STEPS"
 ok kill_resume_finishes
 if cmp -s "$tmp/ref/fit.siren" "$tmp/run/fit.siren"; then

@@ -184,6 +184,52 @@ static void test_nonfinite_gradients_change_nothing(void)
     }
 }
 
+/* Finite gradients whose update would overflow (a huge learning rate, or
+   weight decay on a huge parameter) change nothing either: NONFINITE, and
+   the next sane step matches a twin that never saw the bad one. */
+static void test_overflowing_update_changes_nothing(void)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        siren_net *net = small_net(), *twin = small_net();
+        size_t n = siren_net_param_count(net);
+        siren_adam_config cfg;
+        siren_adam_config_default(&cfg);
+        cfg.clip_grad_norm = 0.05f; /* scales these gradients: in place only on success */
+        cfg.weight_decay = kind == 1 ? 1.0f : 0.0f;
+        siren_adam *opt = NULL, *twin_opt = NULL;
+        CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_OK);
+        CHECK_STATUS(siren_adam_create(twin, &cfg, &twin_opt), SIREN_OK);
+        for (size_t i = 0; i < n; i++)
+            siren_net_grads(net)[i] = siren_net_grads(twin)[i] = 0.01f * (float)(i % 7);
+        CHECK_STATUS(siren_adam_step(opt, net), SIREN_OK);
+        CHECK_STATUS(siren_adam_step(twin_opt, twin), SIREN_OK);
+        float saved = siren_net_params(net)[n / 3];
+        if (kind == 0)
+            CHECK_STATUS(siren_adam_set_lr(opt, 3e38f), SIREN_OK);
+        else
+            siren_net_params(net)[n / 3] = 3e38f; /* decay makes its gradient 3e38 */
+        float *params_before = malloc(n * sizeof(float));
+        float *grads_before = malloc(n * sizeof(float));
+        memcpy(params_before, siren_net_params(net), n * sizeof(float));
+        memcpy(grads_before, siren_net_grads(net), n * sizeof(float));
+        CHECK_STATUS(siren_adam_step(opt, net), SIREN_ERR_NONFINITE);
+        CHECK(siren_adam_step_count(opt) == 1);
+        CHECK(memcmp(siren_net_params(net), params_before, n * sizeof(float)) == 0);
+        CHECK(memcmp(siren_net_grads(net), grads_before, n * sizeof(float)) == 0);
+        CHECK_STATUS(siren_adam_set_lr(opt, cfg.lr), SIREN_OK);
+        siren_net_params(net)[n / 3] = saved;
+        CHECK_STATUS(siren_adam_step(opt, net), SIREN_OK);
+        CHECK_STATUS(siren_adam_step(twin_opt, twin), SIREN_OK);
+        CHECK(memcmp(siren_net_params(net), siren_net_params(twin), n * sizeof(float)) == 0);
+        free(params_before);
+        free(grads_before);
+        siren_adam_free(opt);
+        siren_adam_free(twin_opt);
+        siren_net_free(net);
+        siren_net_free(twin);
+    }
+}
+
 int main(void)
 {
     RUN(test_plain_adam);
@@ -192,5 +238,6 @@ int main(void)
     RUN(test_clipping_scales_gradients);
     RUN(test_first_step_size);
     RUN(test_nonfinite_gradients_change_nothing);
+    RUN(test_overflowing_update_changes_nothing);
     return check_summary();
 }

@@ -115,13 +115,26 @@ int fit_model_save(const char *program, const fit_model *m, const char *path)
                                                siren_status_string(status));
 }
 
-int fit_adam_step(const char *program, fit_model *m, uint64_t step)
+int fit_adam_step(const char *program, siren_net *net, siren_adam *opt)
 {
-    int status = siren_adam_step(m->opt, m->net);
+    uint64_t step = siren_adam_step_count(opt);
+    int status = siren_adam_step(opt, net);
     if (status == SIREN_ERR_NONFINITE) {
-        fprintf(stderr, "%s: note: step %llu had non-finite gradients; skipped\n", program,
-                (unsigned long long)step + 1);
-        status = SIREN_OK;
+        fprintf(stderr, "%s: step %llu: the gradients are NaN or infinite (is the learning "
+                "rate too large?); training stopped with the parameters after step %llu\n",
+                program, (unsigned long long)step + 1, (unsigned long long)step);
+        return FIT_NONFINITE;
     }
     return status == SIREN_OK ? 0 : fit_library_error(program, "Adam step", status);
+}
+
+int fit_keep_last_good(const char *program, const fit_model *m, const char *checkpoint)
+{
+    if (!checkpoint)
+        return FIT_NONFINITE;
+    if (fit_model_checkpoint(program, m, checkpoint))
+        return 1;
+    fprintf(stderr, "%s: %s holds them (step %llu)\n", program, checkpoint,
+            (unsigned long long)siren_adam_step_count(m->opt));
+    return FIT_NONFINITE;
 }

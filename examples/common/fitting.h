@@ -1,8 +1,8 @@
-/* fitting.h - the network and optimiser of the example programs that
-   solve for a field with a loss of their own (fit_sdf, helmholtz, wave):
-   made from options, resumed from a training checkpoint, or loaded from a
-   model file, with one-line errors naming the program. Each program keeps
-   its own loss and training loop. */
+/* fitting.h - the network and optimiser of the example programs: made
+   from options, resumed from a training checkpoint, or loaded from a model
+   file; the Adam step and what happens when its gradients are not finite;
+   one-line errors naming the program. Each program keeps its own loss and
+   training loop. */
 #ifndef EXAMPLES_FITTING_H
 #define EXAMPLES_FITTING_H
 
@@ -47,10 +47,20 @@ void fit_model_free(fit_model *m);
 /* "program: what: <status string>", returns 1. */
 int fit_library_error(const char *program, const char *what, int status);
 
-/* One Adam step after the gradients of step `step` (0-based). A step whose
-   gradients are not finite changes nothing (SIREN_ERR_NONFINITE): it is
-   skipped with a note on stderr, and training goes on. 0, or 1 after a
-   one-line error. */
-int fit_adam_step(const char *program, fit_model *m, uint64_t step);
+/* What fit_adam_step returns when the gradients of a step were NaN or
+   infinite (SIREN_ERR_NONFINITE): the step changed nothing, so the
+   parameters are still those after the previous step, the last good ones.
+   Training stops; a program with --checkpoint writes them there, then
+   exits with status 1 without writing its other outputs. */
+#define FIT_NONFINITE 2
+
+/* One Adam step. 0; FIT_NONFINITE after a message saying why training
+   stopped; or 1 after a one-line error. */
+int fit_adam_step(const char *program, siren_net *net, siren_adam *opt);
+
+/* After FIT_NONFINITE: writes the last good parameters to `checkpoint`
+   (if not NULL) and says so. Returns FIT_NONFINITE, or 1 if the
+   checkpoint cannot be written. */
+int fit_keep_last_good(const char *program, const fit_model *m, const char *checkpoint);
 
 #endif

@@ -1,7 +1,9 @@
 /* rng.h - a small seeded random generator for the example programs that
    sample training points (fit_sdf, helmholtz, wave): xoshiro256** seeded
    through SplitMix64, so that a seed gives the same points on every
-   platform. Header-only (static inline): nothing to link, no name clashes.
+   platform. fit_image and fit_video draw their pixel batches from
+   SplitMix64 alone. Header-only (static inline): nothing to link, no name
+   clashes.
 
    The programs reseed a generator from (seed, step) at every step, so a
    run resumed from a checkpoint draws exactly the points that an

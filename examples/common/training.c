@@ -6,33 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int training_create(const training_setup *setup, siren_net **net, siren_adam **opt)
-{
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = (uint32_t)setup->in_features;
-    cfg.out_features = (uint32_t)setup->out_features;
-    cfg.hidden_features = (uint32_t)setup->width;
-    cfg.hidden_layers = (uint32_t)setup->depth;
-    cfg.first_omega = (float)setup->first_omega;
-    cfg.hidden_omega = (float)setup->hidden_omega;
-    siren_adam_config adam;
-    siren_adam_config_default(&adam);
-    adam.lr = (float)setup->lr;
-    *net = NULL;
-    *opt = NULL;
-    int status = siren_net_create(&cfg, net);
-    if (status == SIREN_OK)
-        status = siren_net_init(*net, setup->seed);
-    if (status == SIREN_OK)
-        status = siren_adam_create(*net, &adam, opt);
-    if (status != SIREN_OK) {
-        siren_net_free(*net);
-        *net = NULL;
-    }
-    return status;
-}
-
 int training_load_image(const char *path, size_t longest, size_t width, size_t height,
                         pnm_image *img, char *err, size_t errlen)
 {
@@ -63,13 +36,6 @@ int training_write_image(const char *path, const float *values, size_t width, si
     return status;
 }
 
-uint64_t training_splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
 
 double training_psnr(double mse)
 {
