@@ -5,6 +5,8 @@
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
+#   make BLAS=openblas  any target, with the matrix products done by that CBLAS
+#                     (a pkg-config package); the default build needs no BLAS
 #   make fuzz         the libFuzzer harnesses, FUZZ_SECONDS each (docs/SECURITY.md)
 #   make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured
 #   make uninstall
@@ -44,6 +46,23 @@ APP_CFLAGS := $(BASE_CFLAGS) -Wall -Wextra -Wpedantic -Wshadow -Werror $(CFLAGS)
 LDLIBS := -lm -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+# Optional CBLAS (docs/PERFORMANCE.md, "With a BLAS").
+BLAS ?=
+LIBS_PRIVATE := -lm -lpthread
+REQUIRES_PRIVATE :=
+ifneq ($(BLAS),)
+BLAS_LIBS := $(shell pkg-config --libs $(BLAS) 2>/dev/null)
+ifeq ($(BLAS_LIBS),)
+$(error BLAS=$(BLAS): pkg-config does not know it (Debian: apt-get install libopenblas-dev))
+endif
+LIB_CFLAGS += -DSIREN_USE_CBLAS $(shell pkg-config --cflags $(BLAS))
+LDLIBS += $(BLAS_LIBS)
+REQUIRES_PRIVATE := $(BLAS)
+endif
+empty :=
+space := $(empty) $(empty)
+BLAS_LINK := $(if $(BLAS_LIBS),;$(subst $(space),;,$(strip $(BLAS_LIBS))))
+
 LIB_SRC := $(wildcard src/*.c)
 LIB_HDR := include/siren.h $(wildcard src/*.h)
 LIB_OBJ := $(LIB_SRC:src/%.c=build/obj/%.o)
@@ -63,12 +82,19 @@ STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench hypernet install uninstall clean
+.PHONY: all examples tests check demo bench hypernet install uninstall clean FORCE
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
-build/obj/%.o: src/%.c $(LIB_HDR) | build/obj
+# Rewritten only when the flags change, so that `make BLAS=...` after a
+# default build (or back) rebuilds everything that depends on them.
+build/flags: FORCE | build/obj
+	@printf '%s\n' '$(LIB_CFLAGS) $(LDLIBS)' | cmp -s - $@ || \
+	    printf '%s\n' '$(LIB_CFLAGS) $(LDLIBS)' > $@
+FORCE:
+
+build/obj/%.o: src/%.c $(LIB_HDR) build/flags | build/obj
 	$(call say,CC,$@)$(CC) $(LIB_CFLAGS) -c $< -o $@
-build/san/obj/%.o: src/%.c $(LIB_HDR) | build/san/obj
+build/san/obj/%.o: src/%.c $(LIB_HDR) build/flags | build/san/obj
 	$(call say,CC,$@)$(CC) $(LIB_CFLAGS) $(SAN) -c $< -o $@
 
 $(STATIC): $(LIB_OBJ) | lib
@@ -102,7 +128,8 @@ check: all tests examples
 	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
 	    tests/cxx_header.sh tests/readme_example.sh tests/install.sh \
 	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/abi.sh \
-	    tests/fuzz_replay.sh tests/fuzz_short.sh tests/tsan.sh tests/valgrind.sh $(wildcard tests/example_*.sh) $(PY_TESTS)
+	    tests/blas_build.sh tests/fuzz_replay.sh tests/fuzz_short.sh tests/tsan.sh tests/valgrind.sh \
+	    $(wildcard tests/example_*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
 build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
@@ -164,11 +191,13 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsiren.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' -e 's|@REQUIRES_PRIVATE@|$(REQUIRES_PRIVATE)|' \
 	    pkgconfig/siren.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/siren.pc
 	install -d $(DESTDIR)$(LIBDIR)/cmake/siren
 	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' \
 	    -e 's|@SHARED@|$(notdir $(SHARED))|g' -e 's|@SONAME@|$(SONAME)|g' \
+	    -e 's|@BLAS_LINK@|$(BLAS_LINK)|g' \
 	    cmake/sirenConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfig.cmake
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' \
 	    cmake/sirenConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfigVersion.cmake

@@ -217,6 +217,11 @@ void siren__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
         scale_c(m, n, beta, c, ldc);
         return;
     }
+#ifdef SIREN_USE_CBLAS
+    if ((siren_gemm_path)atomic_load(&forced_path) == SIREN__GEMM_AUTO &&
+        siren__gemm_cblas(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return;
+#endif
     _Alignas(64) float b_pack[SIREN__GEMM_B_FLOATS];
     _Alignas(64) float a_pack[SIREN__GEMM_A_FLOATS];
     const siren_gemm_kernel *kernel = siren__gemm_kernel();

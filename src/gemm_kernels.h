@@ -109,4 +109,14 @@ void siren__gemm_use_portable(bool portable);
 /* The set later calls will use. */
 const siren_gemm_kernel *siren__gemm_kernel(void);
 
+#ifdef SIREN_USE_CBLAS
+/* Built with `make BLAS=...` (gemm_cblas.c): C = alpha op(A) op(B) + beta C
+   by cblas_sgemm. False, having done nothing, when a size exceeds INT_MAX.
+   siren__gemm takes this path unless a kernel set was chosen with
+   siren__gemm_use_path (so the tests of the kernels still test them). */
+bool siren__gemm_cblas(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                       const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                       float *c, size_t ldc);
+#endif
+
 #endif /* SIREN_GEMM_KERNELS_H */
