@@ -16,12 +16,7 @@ if ! pkg-config --exists openblas 2>/dev/null; then
 fi
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-ok() { echo "ok $1"; }
-fail() {
-    echo "FAIL $1"
-    shift
-    for line in "$@"; do echo "  $line"; done
-}
+. "$root/tests/report.sh"
 
 tree="$tmp/tree"
 mkdir "$tree"

@@ -20,12 +20,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
-ok() { echo "ok $1"; }
-fail() {
-    echo "FAIL $1"
-    shift
-    for line in "$@"; do echo "  $line"; done
-}
+. "$root/tests/report.sh"
 
 if [ ! -x "$bin" ]; then
     fail fit_audio_built "$bin is missing (make examples)"

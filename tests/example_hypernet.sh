@@ -19,12 +19,7 @@ SMALL="--steps 300 --batch 16 --width 32 --depth 1 --latent 64 --encoder-width 6
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { echo "ok $1"; }
-fail() {
-    echo "FAIL $1"
-    shift
-    for line in "$@"; do echo "  $line"; done
-}
+. "$root/tests/report.sh"
 
 if [ ! -x "$bin" ]; then
     fail hypernet_built "$bin is missing (make examples)"

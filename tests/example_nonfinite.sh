@@ -17,12 +17,7 @@ image="$root/data/camera.pgm"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { echo "ok $1"; }
-fail() {
-    echo "FAIL $1"
-    shift
-    for line in "$@"; do echo "  $line"; done
-}
+. "$root/tests/report.sh"
 
 "$cc" -std=c11 -I"$root/include" "$root/tests/tools/checkpoint_info.c" "$root/lib/libsiren.a" \
     -lm -lpthread -o "$tmp/check" 2> "$tmp/cc.log" ||

@@ -23,12 +23,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
-ok() { echo "ok $1"; }
-fail() {
-    echo "FAIL $1"
-    shift
-    for line in "$@"; do echo "  $line"; done
-}
+. "$root/tests/report.sh"
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 if [ ! -x "$bin" ]; then

@@ -14,8 +14,10 @@
    missing at the very end of the file).
 
    Samples come back as floats, interleaved [frames][channels]: integers
-   divided by 2^(bits-1) (8-bit: (v - 128) / 128), so in [-1, 1); floats
-   as stored.
+   divided by 2^(bits-1) (8-bit: (v - 128) / 128), so in [-1, 1) exactly
+   for 8, 16 and 24 bits; for 32 bits the quotient is rounded to float,
+   and the largest samples (2^31 - 64 and up) round to 1.0. Floats as
+   stored.
 
    Write: the same formats (plain tags; float gets the fmt extension size
    and a fact chunk), to a temporary file beside the target that is
