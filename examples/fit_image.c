@@ -26,7 +26,6 @@
 #include "fitting.h"
 #include "image.h"
 #include "pnm.h"
-#include "progress.h"
 #include "render.h"
 #include "rng.h"
 #include "siren.h"
@@ -303,61 +302,28 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, double *loss)
     return 0;
 }
 
-typedef struct run_stats {
-    uint64_t first_step, last_step;
-    double seconds;
-} run_stats;
+static int image_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
+{
+    int status = train_step(ctx, m, step, loss);
+    *metric = training_psnr(*loss);
+    return status;
+}
 
-static int train(const options *o, const dataset *d, fit_model *m, run_stats *stats)
+static int train(const options *o, const dataset *d, fit_model *m, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, d, m);
-    if (status) {
-        trainer_free(&t);
-        return status;
-    }
-    uint64_t step = siren_adam_step_count(m->opt), total = (uint64_t)o->steps;
-    stats->first_step = step;
-    if (step > total)
-        fprintf(stderr, "%s: note: the checkpoint is at step %llu, beyond --steps %llu\n",
-                PROGRAM, (unsigned long long)step, (unsigned long long)total);
-    FILE *log = NULL;
-    if (o->log && !(log = fopen(o->log, "w"))) {
-        trainer_free(&t);
-        return args_error(PROGRAM, "%s: cannot write the log: %s", o->log, strerror(errno));
-    }
-    if (log)
-        fprintf(log, "step,loss,psnr_db,seconds\n");
-    progress bar;
-    progress_start(&bar, step, total, "PSNR", "dB");
-    interrupt_catch();
-    while (status == 0 && step < total && !interrupt_requested()) {
-        double loss = 0;
-        if ((status = train_step(&t, m, step, &loss)) != 0)
-            break;
-        step++;
-        progress_update(&bar, step, loss, training_psnr(loss));
-        if (log)
-            fprintf(log, "%llu,%.9g,%.6f,%.6f\n", (unsigned long long)step, loss,
-                    training_psnr(loss), progress_clock() - bar.start);
-        if (o->checkpoint && o->checkpoint_every > 0 &&
-            step % (uint64_t)o->checkpoint_every == 0 && step < total)
-            status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
-    }
-    interrupt_release();
-    progress_finish(&bar);
-    if (log && fclose(log) != 0 && status == 0)
+    fit_schedule plan = {(uint64_t)o->steps, o->checkpoint, o->checkpoint_every, "PSNR", "dB",
+                         NULL};
+    if (status == 0 && o->log && !(plan.log = fopen(o->log, "w")))
+        status = args_error(PROGRAM, "%s: cannot write the log: %s", o->log, strerror(errno));
+    if (plan.log)
+        fprintf(plan.log, "step,loss,psnr_db,seconds\n");
+    if (status == 0)
+        status = fit_train(PROGRAM, &plan, m, image_step, &t, run);
+    if (plan.log && fclose(plan.log) != 0 && status == 0)
         status = args_error(PROGRAM, "%s: cannot write the log", o->log);
-    stats->last_step = step;
-    stats->seconds = progress_clock() - bar.start;
-    if (interrupt_requested())
-        fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", PROGRAM,
-                (unsigned long long)step);
     trainer_free(&t);
-    if (status == FIT_NONFINITE)
-        return fit_keep_last_good(PROGRAM, m, o->checkpoint);
-    if (status == 0 && o->checkpoint)
-        status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
     return status;
 }
 
@@ -452,7 +418,7 @@ static int write_outputs(const options *o, const outputs *p, const fit_model *m,
 /* ---------------------------------------------------------------- main */
 
 static int finish(const options *o, const dataset *d, fit_model *m, const outputs *paths,
-                  const run_stats *stats)
+                  const fit_run *stats)
 {
     rendering r = {0};
     size_t width, height;
@@ -481,7 +447,7 @@ static int run(const options *o, const arg_spec *spec)
     dataset d = {0};
     fit_model m = {0};
     outputs paths = {0};
-    run_stats stats = {0};
+    fit_run stats = {0, 0, 0};
     int status = load_dataset(o, &d);
     fit_arch arch = architecture(o, d.channels);
     if (status == 0)

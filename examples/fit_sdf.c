@@ -359,41 +359,29 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
 }
 
 typedef struct run_stats {
-    uint64_t first_step, last_step;
-    double train_seconds, mesh_seconds;
+    fit_run train;
+    double mesh_seconds;
 } run_stats;
+
+static int sdf_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
+{
+    trainer *t = ctx;
+    step_stats s;
+    int status = train_step(t, m, step, &s);
+    *loss = s.loss;
+    *metric = s.angle_sum / (double)t->n;
+    return status;
+}
 
 static int train(const options *o, const dataset *d, fit_model *m, run_stats *stats)
 {
     trainer t;
     int status = trainer_init(&t, o, d, m);
-    uint64_t step = siren_adam_step_count(m->opt), total = (uint64_t)o->steps;
-    stats->first_step = step;
-    progress bar;
-    progress_start(&bar, step, total, "normal error", "deg");
-    interrupt_catch();
-    while (status == 0 && step < total && !interrupt_requested()) {
-        step_stats s;
-        if ((status = train_step(&t, m, step, &s)) != 0)
-            break;
-        step++;
-        progress_update(&bar, step, s.loss, s.angle_sum / (double)t.n);
-        if (o->checkpoint && o->checkpoint_every > 0 &&
-            step % (uint64_t)o->checkpoint_every == 0 && step < total)
-            status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
-    }
-    interrupt_release();
-    progress_finish(&bar);
-    stats->last_step = step;
-    stats->train_seconds = progress_clock() - bar.start;
-    if (interrupt_requested())
-        fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", PROGRAM,
-                (unsigned long long)step);
+    fit_schedule plan = {(uint64_t)o->steps, o->checkpoint, o->checkpoint_every,
+                         "normal error", "deg", NULL};
+    if (status == 0)
+        status = fit_train(PROGRAM, &plan, m, sdf_step, &t, &stats->train);
     trainer_free(&t);
-    if (status == FIT_NONFINITE)
-        return fit_keep_last_good(PROGRAM, m, o->checkpoint);
-    if (status == 0 && o->checkpoint)
-        status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
     return status;
 }
 
@@ -588,7 +576,7 @@ static int finish(const options *o, const dataset *d, const fit_model *m, const 
     printf("result: chamfer=%.6f normal_consistency=%.4f seconds=%.1f steps=%llu "
            "train_seconds=%.1f mesh_seconds=%.1f\n",
            q.chamfer, q.normal_consistency, progress_clock() - start,
-           (unsigned long long)stats->last_step, stats->train_seconds, stats->mesh_seconds);
+           (unsigned long long)stats->train.last_step, stats->train.seconds, stats->mesh_seconds);
     return 0;
 }
 
@@ -599,7 +587,7 @@ static int run(const options *o, const arg_spec *spec)
     memset(&d, 0, sizeof d);
     fit_model m = {NULL, NULL};
     outputs paths = {NULL, NULL, NULL};
-    run_stats stats = {0, 0, 0, 0};
+    run_stats stats = {{0, 0, 0}, 0};
     fit_arch arch = architecture(o);
     int status = load_dataset(o, &d);
     if (status == 0)

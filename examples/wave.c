@@ -31,7 +31,6 @@
 #include "colormap.h"
 #include "files.h"
 #include "fitting.h"
-#include "progress.h"
 #include "rng.h"
 #include "siren.h"
 #include "wave_fd.h"
@@ -351,41 +350,25 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
     return fit_adam_step(PROGRAM, m->net, m->opt);
 }
 
-typedef struct run_stats {
-    uint64_t last_step;
-    double seconds;
-} run_stats;
+static int wave_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
+{
+    trainer *t = ctx;
+    step_stats s;
+    int status = train_step(t, m, step, &s);
+    *loss = s.loss;
+    *metric = s.residual_sum / (double)t->points;
+    return status;
+}
 
-static int train(const options *o, fit_model *m, run_stats *stats)
+static int train(const options *o, fit_model *m, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, m);
-    uint64_t step = siren_adam_step_count(m->opt), total = (uint64_t)o->steps;
-    progress bar;
-    progress_start(&bar, step, total, "residual", "");
-    interrupt_catch();
-    while (status == 0 && step < total && !interrupt_requested()) {
-        step_stats s;
-        if ((status = train_step(&t, m, step, &s)) != 0)
-            break;
-        step++;
-        progress_update(&bar, step, s.loss, s.residual_sum / (double)t.points);
-        if (o->checkpoint && o->checkpoint_every > 0 &&
-            step % (uint64_t)o->checkpoint_every == 0 && step < total)
-            status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
-    }
-    interrupt_release();
-    progress_finish(&bar);
-    stats->last_step = step;
-    stats->seconds = progress_clock() - bar.start;
-    if (interrupt_requested())
-        fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", PROGRAM,
-                (unsigned long long)step);
+    fit_schedule plan = {(uint64_t)o->steps, o->checkpoint, o->checkpoint_every, "residual", "",
+                         NULL};
+    if (status == 0)
+        status = fit_train(PROGRAM, &plan, m, wave_step, &t, run);
     trainer_free(&t);
-    if (status == FIT_NONFINITE)
-        return fit_keep_last_good(PROGRAM, m, o->checkpoint);
-    if (status == 0 && o->checkpoint)
-        status = fit_model_checkpoint(PROGRAM, m, o->checkpoint);
     return status;
 }
 
@@ -552,7 +535,7 @@ static int write_frames(const outputs *p, const wave_frames *f)
 
 /* ---------------------------------------------------------------- main */
 
-static int finish(const options *o, const fit_model *m, const outputs *p, const run_stats *stats)
+static int finish(const options *o, const fit_model *m, const outputs *p, const fit_run *stats)
 {
     wave_frames f;
     memset(&f, 0, sizeof f);
@@ -577,7 +560,7 @@ static int run(const options *o, const arg_spec *spec)
     fit_model m = {NULL, NULL};
     outputs paths;
     memset(&paths, 0, sizeof paths);
-    run_stats stats = {0, 0};
+    fit_run stats = {0, 0, 0};
     fit_arch arch = {3, 1, o->width, o->depth, o->first_omega, o->hidden_omega, o->lr,
                      o->clip, o->seed};
     int status = o->resume ? fit_model_resume(PROGRAM, o->resume, &arch, spec, &m)

@@ -1,6 +1,8 @@
 /* fitting.c - networks and optimisers for the field-solving examples
    (see fitting.h). */
 #include "fitting.h"
+#include "interrupt.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -137,4 +139,48 @@ int fit_keep_last_good(const char *program, const fit_model *m, const char *chec
     fprintf(stderr, "%s: %s holds them (step %llu)\n", program, checkpoint,
             (unsigned long long)siren_adam_step_count(m->opt));
     return FIT_NONFINITE;
+}
+
+static bool checkpoint_due(const fit_schedule *s, uint64_t step)
+{
+    return s->checkpoint && s->checkpoint_every > 0 &&
+           step % (uint64_t)s->checkpoint_every == 0 && step < s->steps;
+}
+
+int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step_fn *step_fn,
+              void *ctx, fit_run *run)
+{
+    uint64_t step = siren_adam_step_count(m->opt);
+    run->first_step = step;
+    if (step > s->steps)
+        fprintf(stderr, "%s: note: the checkpoint is at step %llu, beyond --steps %llu\n",
+                program, (unsigned long long)step, (unsigned long long)s->steps);
+    progress bar;
+    progress_start(&bar, step, s->steps, s->metric, s->unit);
+    interrupt_catch();
+    int status = 0;
+    while (status == 0 && step < s->steps && !interrupt_requested()) {
+        double loss = 0, metric = 0;
+        if ((status = step_fn(ctx, m, step, &loss, &metric)) != 0)
+            break;
+        step++;
+        progress_update(&bar, step, loss, metric);
+        if (s->log)
+            fprintf(s->log, "%llu,%.9g,%.6f,%.6f\n", (unsigned long long)step, loss, metric,
+                    progress_clock() - bar.start);
+        if (checkpoint_due(s, step))
+            status = fit_model_checkpoint(program, m, s->checkpoint);
+    }
+    interrupt_release();
+    progress_finish(&bar);
+    run->last_step = step;
+    run->seconds = progress_clock() - bar.start;
+    if (interrupt_requested())
+        fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", program,
+                (unsigned long long)step);
+    if (status == FIT_NONFINITE)
+        return fit_keep_last_good(program, m, s->checkpoint);
+    if (status == 0 && s->checkpoint)
+        status = fit_model_checkpoint(program, m, s->checkpoint);
+    return status;
 }

@@ -10,6 +10,7 @@
 #include "siren.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct fit_model {
     siren_net *net;
@@ -62,5 +63,34 @@ int fit_adam_step(const char *program, siren_net *net, siren_adam *opt);
    (if not NULL) and says so. Returns FIT_NONFINITE, or 1 if the
    checkpoint cannot be written. */
 int fit_keep_last_good(const char *program, const fit_model *m, const char *checkpoint);
+
+/* ------------------------------------------------------ the training loop */
+
+/* One step of a program's own loss, step `step` (0-based): gradients,
+   then fit_adam_step. Returns 0, FIT_NONFINITE or 1 (after a message);
+   sets *loss and *metric (the progress line's second figure) on 0. */
+typedef int fit_step_fn(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric);
+
+typedef struct fit_schedule {
+    uint64_t steps;             /* train until the optimiser has taken this many */
+    const char *checkpoint;     /* written at the end (and every checkpoint_every) */
+    long checkpoint_every;      /* 0: at the end only */
+    const char *metric, *unit;  /* for the progress line, e.g. "PSNR", "dB" */
+    FILE *log;                  /* NULL, or a CSV: one "step,loss,metric,seconds" line a step */
+} fit_schedule;
+
+typedef struct fit_run {
+    uint64_t first_step, last_step;  /* the optimiser's step count before and after */
+    double seconds;                  /* of training */
+} fit_run;
+
+/* Runs steps from the optimiser's step count up to s->steps with a
+   progress line on stderr; Ctrl-C stops after the current step (a note
+   says so; interrupt_requested() tells the caller). Then writes the
+   checkpoint. A step whose gradients are not finite stops training and
+   keeps the last good parameters (fit_keep_last_good). Returns 0,
+   FIT_NONFINITE, or 1 after an error; *run is set in every case. */
+int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step_fn *step,
+              void *ctx, fit_run *run);
 
 #endif
