@@ -18,13 +18,18 @@
        siren_adam_step
 
    Stereo is fitted as two outputs of one network (--mono averages the
-   channels first, as the reference's script does). */
+   channels first, as the reference's script does).
+
+   Training runs through fit_train (fitting.h): a progress line, Ctrl-C
+   stops after the current step and still writes the outputs, --checkpoint
+   saves the network and optimiser, and --resume continues from one; as
+   every step sees every sample, a resumed run is bit for bit the run it
+   continues. */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
 #include "fitting.h"
 #include "image.h"
-#include "progress.h"
 #include "siren.h"
 #include "training.h"
 #include "wav.h"
@@ -44,6 +49,7 @@ typedef struct options {
     long steps, width, depth, chunk, threads;
     double lr, first_omega, hidden_omega;
     uint64_t seed;
+    fit_resume_options ckpt;
     bool mono;
 } options;
 
@@ -56,9 +62,14 @@ static const char DESCRIPTION[] =
     "rate, channels and sample format, at the input's loudness) and the model\n"
     "PREFIX.siren.\n"
     "\n"
-    "snr_db is 10 log10(sum a^2 / sum (f - a)^2) over every sample and channel.";
+    "snr_db is 10 log10(sum a^2 / sum (f - a)^2) over every sample and channel.\n"
+    "\n"
+    "--resume continues a --checkpoint file up to --steps steps in all; the\n"
+    "architecture and optimiser come from the checkpoint (give the same sound and\n"
+    "--mono for an exact continuation). Ctrl-C stops after the current step and\n"
+    "still writes every output.";
 
-enum { OPTION_COUNT = 12 };
+enum { OPTION_COUNT = 15 };
 
 typedef struct command_line {
     options o;
@@ -82,7 +93,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
 {
     options *o = &cl->o;
     arg_option table[] = {
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps"),
+        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
         ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
         ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
         ARG_LONG("depth", &o->depth, 0, 1000, "N",
@@ -98,6 +109,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                  "threads; 0: SIREN_NUM_THREADS or every CPU"),
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
         ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
+        FIT_RESUME_OPTIONS(&o->ckpt),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -211,57 +223,55 @@ static double snr_db(const clip *c, const float *values)
 
 /* One Adam step on every sample; *loss is the mean squared error before
    it, t->values the outputs. */
-static int train_step(trainer *t, siren_net *net, siren_adam *opt, double *loss)
+static int train_step(trainer *t, fit_model *m, double *loss)
 {
     const clip *c = t->c;
     size_t ch = c->channels;
     float scale = (float)(2.0 / ((double)c->frames * (double)ch));
     double sum = 0;
-    siren_net_zero_grad(net);
+    siren_net_zero_grad(m->net);
     for (size_t first = 0; first < c->frames; first += t->chunk) {
         size_t n = c->frames - first < t->chunk ? c->frames - first : t->chunk;
         float *values = t->values + first * ch;
         siren_jet out = {.value = values}, adj = {.value = t->adjoint};
-        int status = siren_forward(net, t->ws, n, c->times + first, &out);
+        int status = siren_forward(m->net, t->ws, n, c->times + first, &out);
         for (size_t i = 0; status == SIREN_OK && i < n * ch; i++) {
             float diff = values[i] - c->targets[first * ch + i];
             sum += (double)diff * diff;
             t->adjoint[i] = scale * diff;
         }
         if (status == SIREN_OK)
-            status = siren_backward(net, t->ws, &adj);
+            status = siren_backward(m->net, t->ws, &adj);
         if (status != SIREN_OK)
             return fit_library_error(PROGRAM, "training step", status);
     }
-    int status = fit_adam_step(PROGRAM, net, opt);
+    int status = fit_adam_step(PROGRAM, m->net, m->opt);
     if (status)
         return status;
     *loss = sum / ((double)c->frames * (double)ch);
     return 0;
 }
 
-typedef struct run_stats {
-    uint64_t steps;
-    double seconds;
-} run_stats;
+/* fit_train's step: every sample (whatever the step), and the SNR of the
+   step's outputs. */
+static int audio_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
+{
+    (void)step;
+    trainer *t = ctx;
+    int status = train_step(t, m, loss);
+    if (status == 0)
+        *metric = snr_db(t->c, t->values);
+    return status;
+}
 
-static int train(const options *o, const clip *c, siren_net *net, siren_adam *opt,
-                 run_stats *stats)
+static int train(const options *o, const clip *c, fit_model *m, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, c, net);
-    progress bar;
-    progress_start(&bar, 0, (uint64_t)o->steps, "SNR", "dB");
-    uint64_t step = 0;
-    while (status == 0 && step < (uint64_t)o->steps) {
-        double loss = 0;
-        status = train_step(&t, net, opt, &loss);
-        if (status == 0)
-            progress_update(&bar, ++step, loss, snr_db(c, t.values));
-    }
-    progress_finish(&bar);
-    stats->steps = step;
-    stats->seconds = progress_clock() - bar.start;
+    int status = trainer_init(&t, o, c, m->net);
+    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
+                         "SNR", "dB", NULL};
+    if (status == 0)
+        status = fit_train(PROGRAM, &plan, m, audio_step, &t, run);
     trainer_free(&t);
     return status;
 }
@@ -312,38 +322,40 @@ static int write_outputs(const clip *c, const char *wav_path, const char *model_
 
 /* ---------------------------------------------------------------- main */
 
-static int check_outputs(const char *wav_path, const char *model_path)
+static int check_outputs(const char *wav_path, const char *model_path, const char *checkpoint)
 {
     char err[512];
     if (!wav_path || !model_path)
         return args_error(PROGRAM, "out of memory");
     if (files_check_writable(wav_path, err, sizeof err) ||
-        files_check_writable(model_path, err, sizeof err))
+        files_check_writable(model_path, err, sizeof err) ||
+        (checkpoint && files_check_writable(checkpoint, err, sizeof err)))
         return args_error(PROGRAM, "%s", err);
     return 0;
 }
 
-static int run(const options *o)
+static int run(const options *o, const arg_spec *spec)
 {
     clip c;
     if (load_clip(o, &c))
         return 1;
     fit_model m = {0};
-    run_stats stats = {0};
+    fit_run stats = {0, 0, 0};
     float *values = NULL;
     char *wav_path = files_join(o->out, ".wav");
     char *model_path = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
     fit_arch arch = {1, (long)c.channels, o->width, o->depth, o->first_omega,
                      o->hidden_omega, o->lr, 0, o->seed};
-    int status = check_outputs(wav_path, model_path); /* before any training */
+    /* Unwritable outputs fail now, not after training. */
+    int status = check_outputs(wav_path, model_path, o->ckpt.checkpoint);
     if (status == 0)
-        status = fit_model_create(PROGRAM, &arch, &m);
+        status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zu frames at %u Hz (%.2f s), %zu channel%s; %zu parameters\n",
                 PROGRAM, o->wav, c.frames, (unsigned)c.audio.rate,
                 (double)c.frames / c.audio.rate, c.channels, c.channels > 1 ? "s" : "",
                 siren_net_param_count(m.net));
-        status = train(o, &c, m.net, m.opt, &stats);
+        status = train(o, &c, &m, &stats);
     }
     if (status == 0 && !(values = malloc(c.frames * c.channels * sizeof *values)))
         status = args_error(PROGRAM, "out of memory");
@@ -354,15 +366,14 @@ static int run(const options *o)
     if (status == 0)
         printf("result: snr_db=%.2f steps=%llu seconds=%.1f seconds_per_step=%.3f frames=%zu "
                "rate=%u channels=%zu\n",
-               snr_db(&c, values), (unsigned long long)stats.steps, stats.seconds,
-               stats.steps ? stats.seconds / (double)stats.steps : 0.0, c.frames,
-               (unsigned)c.audio.rate, c.channels);
+               snr_db(&c, values), (unsigned long long)stats.last_step, stats.seconds,
+               fit_seconds_per_step(&stats), c.frames, (unsigned)c.audio.rate, c.channels);
     free(values);
     free(wav_path);
     free(model_path);
     fit_model_free(&m);
     clip_free(&c);
-    return status ? 1 : 0;
+    return fit_exit_status(status);
 }
 
 int main(int argc, char **argv)
@@ -372,5 +383,5 @@ int main(int argc, char **argv)
     int status = parse_command_line(&cl, argc, argv);
     if (status >= 0)
         return status;
-    return run(&cl.o);
+    return run(&cl.o, &cl.spec);
 }

@@ -18,7 +18,14 @@
 
    The quality reported is the mean over frames of each frame's PSNR
    (10 log10(4 / mse) on [-1, 1], i.e. on [0, 1] as fit_image), with the
-   network evaluated at every pixel. */
+   network evaluated at every pixel.
+
+   Training runs through fit_train (fitting.h): a progress line, Ctrl-C
+   stops after the current step and still writes the outputs, --checkpoint
+   saves the network and optimiser, and --resume continues from one. The
+   batch of step k depends on --seed and k alone, so a resumed run draws
+   the batches the uninterrupted run would have: it is that run, bit for
+   bit. */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
@@ -26,7 +33,6 @@
 #include "frames.h"
 #include "image.h"
 #include "pnm.h"
-#include "progress.h"
 #include "rng.h"
 #include "siren.h"
 #include "training.h"
@@ -46,6 +52,7 @@ typedef struct options {
     long size, steps, width, depth, batch, chunk, threads;
     double lr, first_omega, hidden_omega, sample_frac;
     uint64_t seed;
+    fit_resume_options ckpt;
 } options;
 
 static const char DESCRIPTION[] =
@@ -59,9 +66,15 @@ static const char DESCRIPTION[] =
     "random sample (with replacement) of --sample-frac of all pixels (the reference\n"
     "trains 100000 steps). Writes the reconstructed frames PREFIX_0000.pgm (.ppm for\n"
     "colour), PREFIX_0001.pgm, ... and the model PREFIX.siren; psnr_db is the mean\n"
-    "over frames of each frame's PSNR (on [0, 1], as fit_image).";
+    "over frames of each frame's PSNR (on [0, 1], as fit_image).\n"
+    "\n"
+    "--resume continues a --checkpoint file up to --steps steps in all; the\n"
+    "architecture and optimiser come from the checkpoint (give the same frames,\n"
+    "--size, --seed and batch for an exact continuation: the batch of each step\n"
+    "depends on the seed and the step number only). Ctrl-C stops after the\n"
+    "current step and still writes every output.";
 
-enum { OPTION_COUNT = 14 };
+enum { OPTION_COUNT = 17 };
 
 typedef struct command_line {
     options o;
@@ -88,7 +101,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
     arg_option table[] = {
         ARG_LONG("size", &o->size, 0, 4096, "N",
                  "longer side of the frames (resampled); 0: as read"),
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps"),
+        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
         ARG_DOUBLE("sample-frac", &o->sample_frac, 1e-9, 1.0, "F",
                    "fraction of all pixels drawn per step"),
         ARG_LONG("batch", &o->batch, 0, 1000000000, "N",
@@ -107,6 +120,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                  "threads; 0: SIREN_NUM_THREADS or every CPU"),
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
         ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
+        FIT_RESUME_OPTIONS(&o->ckpt),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -234,16 +248,21 @@ static void trainer_free(trainer *t)
     free(t->adjoint);
 }
 
+/* Pixels per step: --batch, or the reference's int(sample_fraction *
+   pixels), at least one. */
+static size_t batch_size(const options *o, const video *v)
+{
+    size_t batch = o->batch > 0 ? (size_t)o->batch : (size_t)(o->sample_frac * (double)v->pixels);
+    return batch > 0 ? batch : 1;
+}
+
 static int trainer_init(trainer *t, const options *o, const video *v, const siren_net *net)
 {
     size_t ch = v->channels;
     memset(t, 0, sizeof *t);
     t->v = v;
     t->seed = o->seed;
-    /* The reference's int(sample_fraction * pixels), at least one. */
-    t->batch = o->batch > 0 ? (size_t)o->batch : (size_t)(o->sample_frac * (double)v->pixels);
-    if (t->batch == 0)
-        t->batch = 1;
+    t->batch = batch_size(o, v);
     t->chunk = (size_t)o->chunk < t->batch ? (size_t)o->chunk : t->batch;
     int status = siren_workspace_create(net, t->chunk, SIREN_VALUE, &t->ws);
     if (status == SIREN_OK && o->threads > 0)
@@ -259,7 +278,9 @@ static int trainer_init(trainer *t, const options *o, const video *v, const sire
     return 0;
 }
 
-/* The batch of `step`: uniform draws with replacement, as torch.randint. */
+/* The batch of `step`: uniform draws with replacement, as torch.randint,
+   from a generator seeded by the seed and the step alone (a resumed run
+   draws the same batches). */
 static void draw_batch(trainer *t, uint64_t step)
 {
     const video *v = t->v;
@@ -272,61 +293,50 @@ static void draw_batch(trainer *t, uint64_t step)
     }
 }
 
-static int train_step(trainer *t, siren_net *net, siren_adam *opt, uint64_t step,
-                      double *loss)
+static int train_step(trainer *t, fit_model *m, uint64_t step, double *loss)
 {
     size_t ch = t->v->channels;
     draw_batch(t, step);
     float scale = (float)(2.0 / ((double)t->batch * (double)ch));
     double sum = 0;
-    siren_net_zero_grad(net);
+    siren_net_zero_grad(m->net);
     for (size_t first = 0; first < t->batch; first += t->chunk) {
         size_t n = t->batch - first < t->chunk ? t->batch - first : t->chunk;
         siren_jet out = {.value = t->values}, adj = {.value = t->adjoint};
-        int status = siren_forward(net, t->ws, n, t->coords + 3 * first, &out);
+        int status = siren_forward(m->net, t->ws, n, t->coords + 3 * first, &out);
         for (size_t i = 0; status == SIREN_OK && i < n * ch; i++) {
             float diff = t->values[i] - t->targets[first * ch + i];
             sum += (double)diff * diff;
             t->adjoint[i] = scale * diff;
         }
         if (status == SIREN_OK)
-            status = siren_backward(net, t->ws, &adj);
+            status = siren_backward(m->net, t->ws, &adj);
         if (status != SIREN_OK)
             return fit_library_error(PROGRAM, "training step", status);
     }
-    int status = fit_adam_step(PROGRAM, net, opt);
+    int status = fit_adam_step(PROGRAM, m->net, m->opt);
     if (status)
         return status;
     *loss = sum / ((double)t->batch * (double)ch);
     return 0;
 }
 
-typedef struct run_stats {
-    uint64_t steps;
-    size_t batch;
-    double seconds;
-} run_stats;
+/* fit_train's step: the batch of `step`, and the PSNR of its loss. */
+static int video_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
+{
+    int status = train_step(ctx, m, step, loss);
+    *metric = training_psnr(*loss);
+    return status;
+}
 
-static int train(const options *o, const video *v, siren_net *net, siren_adam *opt,
-                 run_stats *stats)
+static int train(const options *o, const video *v, fit_model *m, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, v, net);
-    progress bar;
-    progress_start(&bar, 0, (uint64_t)o->steps, "batch PSNR", "dB");
-    uint64_t step = 0;
-    while (status == 0 && step < (uint64_t)o->steps) {
-        double loss = 0;
-        status = train_step(&t, net, opt, step, &loss);
-        if (status == 0) {
-            step++;
-            progress_update(&bar, step, loss, training_psnr(loss));
-        }
-    }
-    progress_finish(&bar);
-    stats->steps = step;
-    stats->batch = t.batch;
-    stats->seconds = progress_clock() - bar.start;
+    int status = trainer_init(&t, o, v, m->net);
+    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
+                         "batch PSNR", "dB", NULL};
+    if (status == 0)
+        status = fit_train(PROGRAM, &plan, m, video_step, &t, run);
     trainer_free(&t);
     return status;
 }
@@ -410,8 +420,8 @@ static int write_frames(const options *o, const video *v, siren_net *net, qualit
     return failed;
 }
 
-/* Checks, before any training, that the first frame and the model can be
-   written (making the directories). */
+/* Checks, before any training, that the first frame, the model and the
+   checkpoint can be written (making the directories). */
 static int check_outputs(const options *o, const video *v, const char *model_path)
 {
     char err[512], *first = frame_path(o, v, 0);
@@ -419,7 +429,8 @@ static int check_outputs(const options *o, const video *v, const char *model_pat
     if (!first || !model_path)
         status = args_error(PROGRAM, "out of memory");
     else if (files_check_writable(first, err, sizeof err) ||
-             files_check_writable(model_path, err, sizeof err))
+             files_check_writable(model_path, err, sizeof err) ||
+             (o->ckpt.checkpoint && files_check_writable(o->ckpt.checkpoint, err, sizeof err)))
         status = args_error(PROGRAM, "%s", err);
     free(first);
     return status;
@@ -427,25 +438,25 @@ static int check_outputs(const options *o, const video *v, const char *model_pat
 
 /* ---------------------------------------------------------------- main */
 
-static int run(const options *o)
+static int run(const options *o, const arg_spec *spec)
 {
     video v;
     if (load_video(o, &v))
         return 1;
     fit_model m = {0};
-    run_stats stats = {0};
+    fit_run stats = {0, 0, 0};
     quality q = {0, 0};
     char *model_path = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
     fit_arch arch = {3, (long)v.channels, o->width, o->depth, o->first_omega,
                      o->hidden_omega, o->lr, 0, o->seed};
     int status = check_outputs(o, &v, model_path);
     if (status == 0)
-        status = fit_model_create(PROGRAM, &arch, &m);
+        status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zu frames of %zux%zu, %zu channel%s; %zu parameters\n",
                 PROGRAM, o->frames, v.frames, v.width, v.height, v.channels,
                 v.channels > 1 ? "s" : "", siren_net_param_count(m.net));
-        status = train(o, &v, m.net, m.opt, &stats);
+        status = train(o, &v, &m, &stats);
     }
     if (status == 0)
         status = write_frames(o, &v, m.net, &q);
@@ -460,14 +471,13 @@ static int run(const options *o)
                v.channels == 3 ? ".ppm" : ".pgm", model_path);
         printf("result: psnr_db=%.2f min_frame_psnr_db=%.2f steps=%llu seconds=%.1f "
                "seconds_per_step=%.3f batch=%zu frames=%zu width=%zu height=%zu\n",
-               q.mean_psnr, q.min_psnr, (unsigned long long)stats.steps, stats.seconds,
-               stats.steps ? stats.seconds / (double)stats.steps : 0.0, stats.batch, v.frames,
-               v.width, v.height);
+               q.mean_psnr, q.min_psnr, (unsigned long long)stats.last_step, stats.seconds,
+               fit_seconds_per_step(&stats), batch_size(o, &v), v.frames, v.width, v.height);
     }
     free(model_path);
     fit_model_free(&m);
     video_free(&v);
-    return status ? 1 : 0;
+    return fit_exit_status(status);
 }
 
 int main(int argc, char **argv)
@@ -477,5 +487,5 @@ int main(int argc, char **argv)
     int status = parse_command_line(&cl, argc, argv);
     if (status >= 0)
         return status;
-    return run(&cl.o);
+    return run(&cl.o, &cl.spec);
 }

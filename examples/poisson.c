@@ -23,14 +23,19 @@
    A gradient determines the image up to a constant, a Laplacian up to a
    harmonic function, of which the reconstruction pins down all but the
    affine part a + b row + c column (the borders are free). The PSNR
-   reported is after the least-squares fit of exactly that part. */
+   reported is after the least-squares fit of exactly that part.
+
+   Training runs through fit_train (fitting.h): a progress line, Ctrl-C
+   stops after the current step and still writes the outputs, --checkpoint
+   saves the network and optimiser, and --resume continues from one; as
+   every step sees every pixel, a resumed run is bit for bit the run it
+   continues. */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
 #include "fitting.h"
 #include "image.h"
 #include "pnm.h"
-#include "progress.h"
 #include "render.h"
 #include "siren.h"
 #include "stencil.h"
@@ -51,6 +56,7 @@ typedef struct options {
     long size, steps, width, depth, chunk, threads;
     double lr, first_omega, hidden_omega;
     uint64_t seed;
+    fit_resume_options ckpt;
     bool laplacian; /* from supervise */
 } options;
 
@@ -80,9 +86,14 @@ static const char DESCRIPTION[] =
     "Writes PREFIX_recon.pgm (aligned; .ppm for colour), PREFIX_grad.pgm and\n"
     "PREFIX_laplacian.pgm (the network's, as fit_image draws them),\n"
     "PREFIX_target_grad.pgm and PREFIX_target_laplacian.pgm (the stencils'), and the\n"
-    "model PREFIX.siren.";
+    "model PREFIX.siren.\n"
+    "\n"
+    "--resume continues a --checkpoint file up to --steps steps in all; the\n"
+    "architecture and optimiser come from the checkpoint (give the same image,\n"
+    "--size and --supervise for an exact continuation). Ctrl-C stops after the\n"
+    "current step and still writes every output.";
 
-enum { OPTION_COUNT = 13 };
+enum { OPTION_COUNT = 16 };
 
 typedef struct command_line {
     options o;
@@ -109,7 +120,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
     arg_option table[] = {
         ARG_STRING("supervise", &o->supervise, "WHAT", "gradient or laplacian"),
         ARG_LONG("size", &o->size, 0, 4096, "N", "longer side of the fitted image; 0: as read"),
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps"),
+        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
         ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
         ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
         ARG_LONG("depth", &o->depth, 0, 1000, "N",
@@ -124,6 +135,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                  "threads; 0: SIREN_NUM_THREADS or every CPU"),
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
         ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
+        FIT_RESUME_OPTIONS(&o->ckpt),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -255,12 +267,12 @@ static double chunk_loss(const trainer *t, size_t first, size_t n, double scale)
 }
 
 /* One Adam step on every pixel; *loss gets the mean loss before it. */
-static int train_step(trainer *t, siren_net *net, siren_adam *opt, double *loss)
+static int train_step(trainer *t, fit_model *m, double *loss)
 {
     const problem *p = t->p;
     size_t ch = p->image.channels;
     double scale = 2.0 / ((double)p->count * (double)ch), sum = 0;
-    siren_net_zero_grad(net);
+    siren_net_zero_grad(m->net);
     for (size_t first = 0; first < p->count; first += t->chunk) {
         size_t n = p->count - first < t->chunk ? p->count - first : t->chunk;
         siren_jet out = {.value = t->values + first * ch}, adj = {0};
@@ -271,15 +283,15 @@ static int train_step(trainer *t, siren_net *net, siren_adam *opt, double *loss)
             out.gradient = t->derivs;
             adj.gradient = t->adjoint;
         }
-        int status = siren_forward(net, t->ws, n, p->coords + 2 * first, &out);
+        int status = siren_forward(m->net, t->ws, n, p->coords + 2 * first, &out);
         if (status == SIREN_OK) {
             sum += chunk_loss(t, first, n, scale);
-            status = siren_backward(net, t->ws, &adj);
+            status = siren_backward(m->net, t->ws, &adj);
         }
         if (status != SIREN_OK)
             return fit_library_error(PROGRAM, "training step", status);
     }
-    int status = fit_adam_step(PROGRAM, net, opt);
+    int status = fit_adam_step(PROGRAM, m->net, m->opt);
     if (status)
         return status;
     *loss = sum / ((double)p->count * (double)ch);
@@ -296,30 +308,26 @@ static double aligned_psnr(float *values, const problem *p, bool laplacian)
     return training_psnr(stencil_mse(values, img->data, NULL, p->count, img->channels));
 }
 
-typedef struct run_stats {
-    uint64_t steps;
-    double seconds;
-} run_stats;
+/* fit_train's step: every pixel (whatever the step), and the PSNR of the
+   step's values after the alignment. */
+static int poisson_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
+{
+    (void)step;
+    trainer *t = ctx;
+    int status = train_step(t, m, loss);
+    if (status == 0)
+        *metric = aligned_psnr(t->values, t->p, t->laplacian);
+    return status;
+}
 
-static int train(const options *o, const problem *p, siren_net *net, siren_adam *opt,
-                 run_stats *stats)
+static int train(const options *o, const problem *p, fit_model *m, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, p, net);
-    progress bar;
-    progress_start(&bar, 0, (uint64_t)o->steps, "aligned PSNR", "dB");
-    uint64_t step = 0;
-    while (status == 0 && step < (uint64_t)o->steps) {
-        double loss = 0;
-        status = train_step(&t, net, opt, &loss);
-        if (status == 0) {
-            step++;
-            progress_update(&bar, step, loss, aligned_psnr(t.values, p, o->laplacian));
-        }
-    }
-    progress_finish(&bar);
-    stats->steps = step;
-    stats->seconds = progress_clock() - bar.start;
+    int status = trainer_init(&t, o, p, m->net);
+    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
+                         "aligned PSNR", "dB", NULL};
+    if (status == 0)
+        status = fit_train(PROGRAM, &plan, m, poisson_step, &t, run);
     trainer_free(&t);
     return status;
 }
@@ -355,9 +363,11 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
             return args_error(PROGRAM, "out of memory");
     }
     char err[512];
-    for (int i = 0; i < OUT_COUNT; i++)
-        if (files_check_writable(p->path[i], err, sizeof err))
+    for (int i = 0; i <= OUT_COUNT; i++) {
+        const char *path = i < OUT_COUNT ? p->path[i] : o->ckpt.checkpoint;
+        if (path && files_check_writable(path, err, sizeof err))
             return args_error(PROGRAM, "%s", err);
+    }
     return 0;
 }
 
@@ -444,7 +454,7 @@ static double baseline_psnr(const problem *p, int terms)
 }
 
 static int finish(const options *o, const problem *p, const siren_net *net,
-                  const outputs *paths, const run_stats *stats)
+                  const outputs *paths, const fit_run *stats)
 {
     rendering r = {0};
     int status = render_field(net, p->image.width, p->image.height, (size_t)o->chunk,
@@ -473,9 +483,8 @@ static int finish(const options *o, const problem *p, const siren_net *net,
             printf(" plane_db=%.2f harmonic_db=%.2f", baseline_psnr(p, 3), harmonic);
         printf(" supervise=%s steps=%llu seconds=%.1f seconds_per_step=%.3f width=%zu "
                "height=%zu\n",
-               o->supervise, (unsigned long long)stats->steps, stats->seconds,
-               stats->steps ? stats->seconds / (double)stats->steps : 0.0, p->image.width,
-               p->image.height);
+               o->supervise, (unsigned long long)stats->last_step, stats->seconds,
+               fit_seconds_per_step(stats), p->image.width, p->image.height);
     }
     rendering_free(&r);
     return status;
@@ -483,32 +492,31 @@ static int finish(const options *o, const problem *p, const siren_net *net,
 
 /* ---------------------------------------------------------------- main */
 
-static int run(const options *o)
+static int run(const options *o, const arg_spec *spec)
 {
     problem p;
     fit_model m = {0};
     outputs paths = {{0}};
-    run_stats stats = {0};
-    int status = load_problem(o, &p);
-    if (status)
+    fit_run stats = {0, 0, 0};
+    if (load_problem(o, &p))
         return 1;
     fit_arch arch = {2, (long)p.image.channels, o->width, o->depth, o->first_omega,
                      o->hidden_omega, o->lr, 0, o->seed};
-    status = fit_model_create(PROGRAM, &arch, &m);
+    int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, p.image.channels, &paths);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zux%zu, %zu channel%s, supervised by the %s; %zu parameters\n",
                 PROGRAM, o->image, p.image.width, p.image.height, p.image.channels,
                 p.image.channels > 1 ? "s" : "", o->supervise, siren_net_param_count(m.net));
-        status = train(o, &p, m.net, m.opt, &stats);
+        status = train(o, &p, &m, &stats);
     }
     if (status == 0)
         status = finish(o, &p, m.net, &paths, &stats);
     outputs_free(&paths);
     fit_model_free(&m);
     problem_free(&p);
-    return status ? 1 : 0;
+    return fit_exit_status(status);
 }
 
 int main(int argc, char **argv)
@@ -518,5 +526,5 @@ int main(int argc, char **argv)
     int status = parse_command_line(&cl, argc, argv);
     if (status >= 0)
         return status;
-    return run(&cl.o);
+    return run(&cl.o, &cl.spec);
 }

@@ -20,14 +20,19 @@
    --mask, m is 1 everywhere and alpha 0.5: the reference's experiment, the
    average of the two fields. The composite is known up to a constant per
    channel, fitted by least squares to the background where m is 0 (or to
-   the pixel-wise blend when m is nowhere 0). */
+   the pixel-wise blend when m is nowhere 0).
+
+   Training runs through fit_train (fitting.h): a progress line, Ctrl-C
+   stops after the current step and still writes the outputs, --checkpoint
+   saves the network and optimiser, and --resume continues from one; as
+   every step sees every pixel, a resumed run is bit for bit the run it
+   continues. */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
 #include "fitting.h"
 #include "image.h"
 #include "pnm.h"
-#include "progress.h"
 #include "render.h"
 #include "siren.h"
 #include "stencil.h"
@@ -48,6 +53,7 @@ typedef struct options {
     long size, steps, width, depth, chunk, threads;
     double lr, first_omega, hidden_omega, alpha;
     uint64_t seed;
+    fit_resume_options ckpt;
     long rect[4]; /* from region: x, y, w, h */
 } options;
 
@@ -72,9 +78,14 @@ static const char DESCRIPTION[] =
     "psnr_inside_db (against the source plus its best constant where m = 1),\n"
     "grad_rmse (the RMS error of the network's gradient per pixel against the\n"
     "field, on [-1, 1] values) and naive_grad_rmse (the same for the naive blend's\n"
-    "Sobel gradients: its seams).";
+    "Sobel gradients: its seams).\n"
+    "\n"
+    "--resume continues a --checkpoint file up to --steps steps in all; the\n"
+    "architecture and optimiser come from the checkpoint (give the same images,\n"
+    "--size, --region or --mask, and --alpha for an exact continuation). Ctrl-C\n"
+    "stops after the current step and still writes every output.";
 
-enum { OPTION_COUNT = 14 };
+enum { OPTION_COUNT = 17 };
 
 typedef struct command_line {
     options o;
@@ -123,7 +134,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                    "weight of the source where m = 1, 0 to 1; unset (shown as\n"
                    "-1): 1 with a region or mask, 0.5 without"),
         ARG_LONG("size", &o->size, 0, 4096, "N", "longer side of the composite; 0: as read"),
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps"),
+        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
         ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
         ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
         ARG_LONG("depth", &o->depth, 0, 1000, "N",
@@ -137,6 +148,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_LONG("threads", &o->threads, 0, 256, "N",
                  "threads; 0: SIREN_NUM_THREADS or every CPU"),
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
+        FIT_RESUME_OPTIONS(&o->ckpt),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -322,16 +334,16 @@ static int trainer_init(trainer *t, const options *o, const scene *s, const sire
 
 /* One Adam step on every pixel; *loss is the mean squared field error
    (summed over the two axes) before it. */
-static int train_step(trainer *t, siren_net *net, siren_adam *opt, double *loss)
+static int train_step(trainer *t, fit_model *m, double *loss)
 {
     const scene *s = t->s;
     size_t per_point = s->channels * 2;
     double scale = 2.0 / ((double)s->count * (double)s->channels), sum = 0;
-    siren_net_zero_grad(net);
+    siren_net_zero_grad(m->net);
     for (size_t first = 0; first < s->count; first += t->chunk) {
         size_t n = s->count - first < t->chunk ? s->count - first : t->chunk;
         siren_jet out = {.gradient = t->grad}, adj = {.gradient = t->adjoint};
-        int status = siren_forward(net, t->ws, n, s->coords + 2 * first, &out);
+        int status = siren_forward(m->net, t->ws, n, s->coords + 2 * first, &out);
         const float *target = s->field + first * per_point;
         for (size_t i = 0; status == SIREN_OK && i < n * per_point; i++) {
             float step = s->step[i % 2]; /* i % 2: the axis */
@@ -340,39 +352,35 @@ static int train_step(trainer *t, siren_net *net, siren_adam *opt, double *loss)
             t->adjoint[i] = (float)(scale * step * diff);
         }
         if (status == SIREN_OK)
-            status = siren_backward(net, t->ws, &adj);
+            status = siren_backward(m->net, t->ws, &adj);
         if (status != SIREN_OK)
             return fit_library_error(PROGRAM, "training step", status);
     }
-    int status = fit_adam_step(PROGRAM, net, opt);
+    int status = fit_adam_step(PROGRAM, m->net, m->opt);
     if (status)
         return status;
     *loss = sum / ((double)s->count * (double)s->channels);
     return 0;
 }
 
-typedef struct run_stats {
-    uint64_t steps;
-    double seconds, loss;
-} run_stats;
+/* fit_train's step: every pixel (whatever the step); the progress line
+   shows the RMS field error per axis, times 1000. */
+static int edit_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
+{
+    (void)step;
+    int status = train_step(ctx, m, loss);
+    *metric = 1000.0 * sqrt(*loss / 2.0);
+    return status;
+}
 
-static int train(const options *o, const scene *s, siren_net *net, siren_adam *opt,
-                 run_stats *stats)
+static int train(const options *o, const scene *s, fit_model *m, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, s, net);
-    progress bar;
-    progress_start(&bar, 0, (uint64_t)o->steps, "field RMSE x1000", "");
-    uint64_t step = 0;
-    while (status == 0 && step < (uint64_t)o->steps) {
-        double loss = 0;
-        status = train_step(&t, net, opt, &loss);
-        if (status == 0)
-            progress_update(&bar, ++step, loss, 1000.0 * sqrt(loss / 2.0));
-    }
-    progress_finish(&bar);
-    stats->steps = step;
-    stats->seconds = progress_clock() - bar.start;
+    int status = trainer_init(&t, o, s, m->net);
+    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
+                         "field RMSE x1000", "", NULL};
+    if (status == 0)
+        status = fit_train(PROGRAM, &plan, m, edit_step, &t, run);
     trainer_free(&t);
     return status;
 }
@@ -403,9 +411,11 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
     for (int i = 0; i < OUT_COUNT; i++)
         if (!(p->path[i] = files_join(o->out, suffix[i])))
             return args_error(PROGRAM, "out of memory");
-    for (int i = 0; i < OUT_COUNT; i++)
-        if (files_check_writable(p->path[i], err, sizeof err))
+    for (int i = 0; i <= OUT_COUNT; i++) {
+        const char *path = i < OUT_COUNT ? p->path[i] : o->ckpt.checkpoint;
+        if (path && files_check_writable(path, err, sizeof err))
             return args_error(PROGRAM, "%s", err);
+    }
     return 0;
 }
 
@@ -559,25 +569,25 @@ static int write_outputs(const options *o, const scene *s, const outputs *paths,
 
 /* ---------------------------------------------------------------- main */
 
-static int run(const options *o)
+static int run(const options *o, const arg_spec *spec)
 {
     scene s;
     if (load_scene(o, &s))
         return 1;
     fit_model m = {0};
     outputs paths = {{0}};
-    run_stats stats = {0};
+    fit_run stats = {0, 0, 0};
     quality q = {NAN, NAN, NAN, NAN};
     fit_arch arch = {2, (long)s.channels, o->width, o->depth, o->first_omega,
                      o->hidden_omega, o->lr, 0, o->seed};
     int status = plan_outputs(o, s.channels, &paths); /* before any training */
     if (status == 0)
-        status = fit_model_create(PROGRAM, &arch, &m);
+        status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0) {
         fprintf(stderr, "%s: %s + %s, %zux%zu, %zu channel%s, alpha %g; %zu parameters\n",
                 PROGRAM, o->background, o->source, s.width, s.height, s.channels,
                 s.channels > 1 ? "s" : "", o->alpha, siren_net_param_count(m.net));
-        status = train(o, &s, m.net, m.opt, &stats);
+        status = train(o, &s, &m, &stats);
     }
     if (status == 0)
         status = write_outputs(o, &s, &paths, m.net, &q);
@@ -586,13 +596,12 @@ static int run(const options *o)
                "naive_grad_rmse=%.5f steps=%llu seconds=%.1f seconds_per_step=%.3f width=%zu "
                "height=%zu\n",
                q.psnr_outside, q.psnr_inside, q.grad_rmse, q.naive_grad_rmse,
-               (unsigned long long)stats.steps,
-               stats.seconds, stats.steps ? stats.seconds / (double)stats.steps : 0.0,
+               (unsigned long long)stats.last_step, stats.seconds, fit_seconds_per_step(&stats),
                s.width, s.height);
     outputs_free(&paths);
     fit_model_free(&m);
     scene_free(&s);
-    return status ? 1 : 0;
+    return fit_exit_status(status);
 }
 
 int main(int argc, char **argv)
@@ -602,5 +611,5 @@ int main(int argc, char **argv)
     int status = parse_command_line(&cl, argc, argv);
     if (status >= 0)
         return status;
-    return run(&cl.o);
+    return run(&cl.o, &cl.spec);
 }

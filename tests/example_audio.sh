@@ -2,9 +2,11 @@
 # example_audio.sh - examples/fit_audio end to end: it fits a synthesised
 # chirp (and, when espeak-ng is installed, a spoken word) above an SNR
 # bar, writes a WAV in the input's format for 8/16/24-bit PCM and 32-bit
-# float, mono and stereo, and refuses bad input with one line on stderr
-# and exit status 1, never a crash. Prints "ok NAME" / "FAIL NAME" /
-# "SKIP NAME" lines (tests/run.sh counts them).
+# float, mono and stereo, refuses bad input with one line on stderr and
+# exit status 1, never a crash, continues a --checkpoint with --resume bit
+# for bit, and still writes its outputs after Ctrl-C (exit status 130).
+# Prints "ok NAME" / "FAIL NAME" / "SKIP NAME" lines (tests/run.sh counts
+# them).
 #
 # The network is narrower than the default (64 or 96 wide, 2 hidden
 # layers) so that the test takes seconds; the default is the reference's.
@@ -195,6 +197,8 @@ expect_error negative_omega "$good" --first-omega -3
 expect_error unknown_option "$good" --no-such-option 3
 expect_error no_input --steps 10
 expect_error two_inputs "$good" "$good"
+expect_error missing_checkpoint "$good" --resume "$tmp/none.ckpt"
+expect_error unwritable_checkpoint "$good" --steps 100000000 --checkpoint "$tmp/a_file/c.ckpt"
 
 if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" &&
    grep -q -- '--seed' "$tmp/help.out" && grep -q -- '--out' "$tmp/help.out" &&
@@ -203,4 +207,8 @@ if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" 
 else
     fail fit_audio_help "$(head -n 3 "$tmp/help.out")"
 fi
+
+# ---------------------------------------------------------- resume
+check_resume_exact stereo 12 "$tmp/s16_2.wav" --width 32 --depth 1 --seed 1 --chunk 300
+check_ctrl_c "$tmp/s16_2.wav" --width 32 --depth 1
 exit 0

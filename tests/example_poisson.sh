@@ -2,8 +2,10 @@
 # example_poisson.sh - examples/poisson end to end: data/camera.pgm at
 # 32x32 reconstructed from its gradient alone (sharp: a PSNR bar) and from
 # its Laplacian alone (recognisable: clearly above the mean-image and
-# best-plane baselines the program reports), valid output images, and bad
-# input refused with one line on stderr and exit status 1, never a crash.
+# best-plane baselines the program reports), valid output images, bad
+# input refused with one line on stderr and exit status 1, never a crash,
+# --resume continuing a --checkpoint bit for bit, and Ctrl-C still writing
+# the outputs (exit status 130).
 # Prints "ok NAME" / "FAIL NAME" lines (tests/run.sh counts them).
 #
 # The network is narrower than the default (128 wide, 2 hidden layers) so
@@ -132,6 +134,9 @@ expect_error unwritable_save "$image" --size 32 --steps 100000000 --save "$tmp/a
 expect_error bad_steps "$image" --steps abc
 expect_error unknown_option "$image" --no-such-option 3
 expect_error no_image --steps 10
+expect_error missing_checkpoint "$image" --resume "$tmp/none.ckpt"
+expect_error unwritable_checkpoint "$image" --size 32 --steps 100000000 \
+    --checkpoint "$tmp/a_file/c.ckpt"
 
 if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" &&
    grep -q -- '--seed' "$tmp/help.out" && grep -q -- '--out' "$tmp/help.out" &&
@@ -140,4 +145,10 @@ if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" 
 else
     fail poisson_help "$(head -n 3 "$tmp/help.out")"
 fi
+
+# ---------------------------------------------------------- resume
+check_resume_exact gradient 12 "$image" --size 32 --width 32 --depth 1 --seed 1
+check_resume_exact laplacian 12 "$image" --size 32 --width 32 --depth 1 --seed 2 --chunk 300 \
+    --supervise laplacian
+check_ctrl_c "$image" --size 32 --width 32 --depth 1
 exit 0

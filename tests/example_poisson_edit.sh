@@ -5,8 +5,10 @@
 # background outside the rectangle and the source (up to a constant)
 # inside, and its gradient must match the blended field far better than
 # the naive cut-and-paste, whose seams do not. Also the mask and
-# reference (average) modes, mixed grey and colour, and bad input refused
-# with one line on stderr and exit status 1. Prints "ok NAME" / "FAIL NAME".
+# reference (average) modes, mixed grey and colour, bad input refused with
+# one line on stderr and exit status 1, --resume continuing a --checkpoint
+# bit for bit, and Ctrl-C still writing the outputs (exit status 130).
+# Prints "ok NAME" / "FAIL NAME".
 #
 # The network is narrower than the default (128 wide, 2 hidden layers) so
 # that the test takes seconds.
@@ -149,6 +151,9 @@ expect_error region_and_mask "$image" "$src" --region 1,2,3,4 --mask "$tmp/mask.
 expect_error bad_alpha "$image" "$src" --alpha 2
 expect_error unwritable_out "$image" "$src" --size 40 --steps 100000000 --out "$tmp/a_file/x"
 expect_error bad_steps "$image" "$src" --steps -1
+expect_error missing_checkpoint "$image" "$src" --resume "$tmp/none.ckpt"
+expect_error unwritable_checkpoint "$image" "$src" --size 40 --steps 100000000 \
+    --checkpoint "$tmp/a_file/c.ckpt"
 
 if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" &&
    grep -q -- '--seed' "$tmp/help.out" && grep -q -- '--out' "$tmp/help.out" &&
@@ -157,4 +162,9 @@ if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" 
 else
     fail poisson_edit_help "$(head -n 3 "$tmp/help.out")"
 fi
+
+# ---------------------------------------------------------- resume
+check_resume_exact region 12 "$image" "$tmp/rings.pgm" --size 40 --region 12,6,16,16 --width 32 \
+    --depth 1 --seed 1 --chunk 500
+check_ctrl_c "$image" "$tmp/rings.pgm" --size 40 --width 32 --depth 1
 exit 0

@@ -2,9 +2,11 @@
 # example_video.sh - examples/fit_video end to end: a synthetic video made
 # here (a bright disc moving right and a dark square moving down over a
 # ramp, 8 frames of 32x32) fitted from random pixel samples above a mean
-# PSNR bar; frames found by pattern and by directory, colour frames, and
-# bad input refused with one line on stderr and exit status 1, never a
-# crash. Prints "ok NAME" / "FAIL NAME" lines (tests/run.sh counts them).
+# PSNR bar; frames found by pattern and by directory, colour frames, bad
+# input refused with one line on stderr and exit status 1, never a crash,
+# --resume continuing a --checkpoint bit for bit (the random batches
+# included), and Ctrl-C still writing the outputs (exit status 130).
+# Prints "ok NAME" / "FAIL NAME" lines (tests/run.sh counts them).
 #
 # The network is narrower than the default (128 wide instead of 1024) and
 # the batch larger than 0.38% of the pixels, so that the test takes seconds.
@@ -140,6 +142,9 @@ expect_error unwritable_out "$tmp/grey/%03d.pgm" --steps 100000000 --out "$tmp/a
 expect_error bad_sample_frac "$tmp/grey/%03d.pgm" --sample-frac 2
 expect_error bad_steps "$tmp/grey/%03d.pgm" --steps x
 expect_error no_input --steps 1
+expect_error missing_checkpoint "$tmp/grey/%03d.pgm" --resume "$tmp/none.ckpt"
+expect_error unwritable_checkpoint "$tmp/grey/%03d.pgm" --steps 100000000 \
+    --checkpoint "$tmp/a_file/c.ckpt"
 
 if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" &&
    grep -q -- '--seed' "$tmp/help.out" && grep -q -- '--out' "$tmp/help.out" &&
@@ -148,4 +153,10 @@ if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" 
 else
     fail fit_video_help "$(head -n 3 "$tmp/help.out")"
 fi
+
+# ---------------------------------------------------------- resume
+# Random batches: a resumed run must draw those of the steps it continues.
+check_resume_exact random_batch 12 "$tmp/grey/%03d.pgm" --width 32 --depth 1 --batch 300 \
+    --chunk 128 --seed 6
+check_ctrl_c "$tmp/grey/%03d.pgm" --width 32 --depth 1 --batch 300
 exit 0

@@ -184,3 +184,23 @@ int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step
         status = fit_model_checkpoint(program, m, s->checkpoint);
     return status;
 }
+
+int fit_model_start(const char *program, const char *resume, const fit_arch *a,
+                    const arg_spec *spec, fit_model *m)
+{
+    return resume ? fit_model_resume(program, resume, a, spec, m)
+                  : fit_model_create(program, a, m);
+}
+
+double fit_seconds_per_step(const fit_run *run)
+{
+    uint64_t steps = run->last_step - run->first_step;
+    return steps ? run->seconds / (double)steps : 0.0;
+}
+
+int fit_exit_status(int status)
+{
+    if (status)
+        return 1;
+    return interrupt_requested() ? 130 : 0;
+}

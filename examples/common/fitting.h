@@ -1,8 +1,9 @@
 /* fitting.h - the network and optimiser of the example programs: made
    from options, resumed from a training checkpoint, or loaded from a model
    file; the Adam step and what happens when its gradients are not finite;
-   one-line errors naming the program. Each program keeps its own loss and
-   training loop. */
+   the training loop (progress, Ctrl-C, checkpoints) and the options that
+   steer its checkpoints; one-line errors naming the program. Each program
+   keeps its own loss, as a step function. */
 #ifndef EXAMPLES_FITTING_H
 #define EXAMPLES_FITTING_H
 
@@ -92,5 +93,34 @@ typedef struct fit_run {
    FIT_NONFINITE, or 1 after an error; *run is set in every case. */
 int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step_fn *step,
               void *ctx, fit_run *run);
+
+/* ------------------------------------------- checkpoints and resuming */
+
+/* The values of --checkpoint, --checkpoint-every and --resume. */
+typedef struct fit_resume_options {
+    const char *checkpoint;  /* NULL: none */
+    long checkpoint_every;   /* 0: at the end only */
+    const char *resume;      /* NULL: train a new network */
+} fit_resume_options;
+
+/* Their entries in a program's option table, bound to *(r). */
+#define FIT_RESUME_OPTIONS(r)                                                   \
+    ARG_STRING("checkpoint", &(r)->checkpoint, "FILE",                          \
+               "training checkpoint written at the end"),                       \
+    ARG_LONG("checkpoint-every", &(r)->checkpoint_every, 0, 1000000000, "N",    \
+             "also checkpoint every N steps; 0: at the end only"),              \
+    ARG_STRING("resume", &(r)->resume, "FILE", "continue from this checkpoint")
+
+/* fit_model_resume from `resume`, or fit_model_create when it is NULL. */
+int fit_model_start(const char *program, const char *resume, const fit_arch *a,
+                    const arg_spec *spec, fit_model *m);
+
+/* Seconds per step of the steps this run took (0 when it took none). */
+double fit_seconds_per_step(const fit_run *run);
+
+/* The exit status of a training program whose run ended with `status`:
+   1 after a failure (or FIT_NONFINITE), 130 when Ctrl-C stopped training
+   and the outputs were written, else 0. */
+int fit_exit_status(int status);
 
 #endif
