@@ -20,7 +20,6 @@
 
    so memory grows with --chunk, not with the image. */
 #define _POSIX_C_SOURCE 200809L
-#include "interrupt.h"
 #include "args.h"
 #include "files.h"
 #include "fitting.h"
@@ -45,11 +44,11 @@
 typedef struct options {
     const char *image;
     long size, steps, width, depth, batch, chunk, threads, render, bits;
-    long checkpoint_every;
     double lr, first_omega, hidden_omega;
     uint64_t seed;
-    const char *out, *save, *checkpoint, *resume, *resample, *log;
+    const char *out, *save, *resample, *log;
     image_filter filter; /* from resample */
+    fit_resume_options ckpt;
 } options;
 
 static const char DESCRIPTION[] =
@@ -112,10 +111,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                  "longer side of the output images; 0: fit size"),
         ARG_LONG("bits", &o->bits, 8, 16, "B", "bits per sample of the reconstruction, 8 or 16"),
         ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
-        ARG_STRING("checkpoint", &o->checkpoint, "FILE", "training checkpoint written at the end"),
-        ARG_LONG("checkpoint-every", &o->checkpoint_every, 0, 1000000000, "N",
-                 "also checkpoint every N steps; 0: at the end only"),
-        ARG_STRING("resume", &o->resume, "FILE", "continue from this checkpoint"),
+        FIT_RESUME_OPTIONS(&o->ckpt),
         ARG_STRING("log", &o->log, "FILE",
                    "write step,loss,psnr_db,seconds of every step as CSV"),
     };
@@ -144,7 +140,7 @@ static void default_options(options *o)
     siren_adam_config_default(&adam);
     *o = (options){.size = 256, .steps = 500, .width = cfg.hidden_features,
                    .depth = cfg.hidden_layers, .batch = 0, .chunk = 16384, .threads = 0,
-                   .render = 0, .bits = 8, .checkpoint_every = 0, .lr = adam.lr,
+                   .render = 0, .bits = 8, .lr = adam.lr,
                    .first_omega = cfg.first_omega, .hidden_omega = cfg.hidden_omega,
                    .seed = 0, .out = "out/fit_image", .resample = "bilinear"};
 }
@@ -313,7 +309,7 @@ static int train(const options *o, const dataset *d, fit_model *m, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, d, m);
-    fit_schedule plan = {(uint64_t)o->steps, o->checkpoint, o->checkpoint_every, "PSNR", "dB",
+    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every, "PSNR", "dB",
                          NULL};
     if (status == 0 && o->log && !(plan.log = fopen(o->log, "w")))
         status = args_error(PROGRAM, "%s: cannot write the log: %s", o->log, strerror(errno));
@@ -351,7 +347,7 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
     p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
     if (!p->recon || !p->grad || !p->laplacian || !p->model)
         return args_error(PROGRAM, "out of memory");
-    const char *paths[] = {p->recon, p->grad, p->laplacian, p->model, o->checkpoint};
+    const char *paths[] = {p->recon, p->grad, p->laplacian, p->model, o->ckpt.checkpoint};
     char err[512];
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
         if (paths[i] && files_check_writable(paths[i], err, sizeof err))
@@ -431,13 +427,11 @@ static int finish(const options *o, const dataset *d, fit_model *m, const output
         status = final_mse(o, d, m, &r, &mse);
     if (status == 0)
         status = write_outputs(o, paths, m, &r);
-    if (status == 0) {
-        uint64_t steps = stats->last_step - stats->first_step;
+    if (status == 0)
         printf("result: psnr_db=%.2f steps=%llu seconds=%.1f seconds_per_step=%.3f "
                "width=%zu height=%zu\n",
                training_psnr(mse), (unsigned long long)stats->last_step, stats->seconds,
-               steps ? stats->seconds / (double)steps : 0.0, d->width, d->height);
-    }
+               fit_seconds_per_step(stats), d->width, d->height);
     rendering_free(&r);
     return status;
 }
@@ -451,8 +445,7 @@ static int run(const options *o, const arg_spec *spec)
     int status = load_dataset(o, &d);
     fit_arch arch = architecture(o, d.channels);
     if (status == 0)
-        status = o->resume ? fit_model_resume(PROGRAM, o->resume, &arch, spec, &m)
-                           : fit_model_create(PROGRAM, &arch, &m);
+        status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, d.channels, &paths);
     if (status == 0) {
@@ -466,9 +459,7 @@ static int run(const options *o, const arg_spec *spec)
     outputs_free(&paths);
     fit_model_free(&m);
     dataset_free(&d);
-    if (status == 0 && interrupt_requested())
-        return 130;
-    return status ? 1 : 0;
+    return fit_exit_status(status);
 }
 
 int main(int argc, char **argv)

@@ -27,7 +27,6 @@
    with M = 2N. Meshes are sampled by area into --samples oriented points
    once, at the start. */
 #define _POSIX_C_SOURCE 200809L
-#include "interrupt.h"
 #include "args.h"
 #include "files.h"
 #include "fitting.h"
@@ -49,11 +48,11 @@
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *input, *out, *save, *checkpoint, *resume, *load;
+    const char *input, *out, *save, *load;
     long steps, batch, width, depth, chunk, threads, resolution, samples, eval_points;
-    long checkpoint_every;
     double lr, first_omega, hidden_omega, clip, band;
     uint64_t seed;
+    fit_resume_options ckpt;
 } options;
 
 static const char DESCRIPTION[] =
@@ -118,10 +117,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                  "points per side of the Chamfer distance"),
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
         ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
-        ARG_STRING("checkpoint", &o->checkpoint, "FILE", "training checkpoint written at the end"),
-        ARG_LONG("checkpoint-every", &o->checkpoint_every, 0, 1000000000, "N",
-                 "also checkpoint every N steps; 0: at the end only"),
-        ARG_STRING("resume", &o->resume, "FILE", "continue from this checkpoint"),
+        FIT_RESUME_OPTIONS(&o->ckpt),
         ARG_STRING("load", &o->load, "FILE", "mesh this model instead of training"),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
@@ -132,7 +128,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
     if (status != ARGS_OK)
         return status == ARGS_HELP ? 0 : 1;
     o->input = cl->positional[0];
-    if (o->load && o->resume)
+    if (o->load && o->ckpt.resume)
         return args_error(PROGRAM, "--load and --resume exclude each other");
     if (o->resolution == 1)
         return args_error(PROGRAM, "--resolution: expected 0 or at least 2, got 1");
@@ -377,7 +373,7 @@ static int train(const options *o, const dataset *d, fit_model *m, run_stats *st
 {
     trainer t;
     int status = trainer_init(&t, o, d, m);
-    fit_schedule plan = {(uint64_t)o->steps, o->checkpoint, o->checkpoint_every,
+    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
                          "normal error", "deg", NULL};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, sdf_step, &t, &stats->train);
@@ -525,7 +521,7 @@ static int plan_outputs(const options *o, outputs *p)
     if (!p->mesh || !p->model || !p->transform)
         return args_error(PROGRAM, "out of memory");
     const char *paths[] = {o->resolution ? p->mesh : NULL, o->load ? NULL : p->model,
-                           p->transform, o->checkpoint};
+                           p->transform, o->ckpt.checkpoint};
     char err[512];
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
         if (paths[i] && files_check_writable(paths[i], err, sizeof err))
@@ -591,9 +587,8 @@ static int run(const options *o, const arg_spec *spec)
     fit_arch arch = architecture(o);
     int status = load_dataset(o, &d);
     if (status == 0)
-        status = o->load     ? fit_model_load(PROGRAM, o->load, &arch, &m)
-                 : o->resume ? fit_model_resume(PROGRAM, o->resume, &arch, spec, &m)
-                             : fit_model_create(PROGRAM, &arch, &m);
+        status = o->load ? fit_model_load(PROGRAM, o->load, &arch, &m)
+                         : fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0)  /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, &paths);
     if (status == 0)
@@ -608,9 +603,7 @@ static int run(const options *o, const arg_spec *spec)
     outputs_free(&paths);
     fit_model_free(&m);
     dataset_free(&d);
-    if (status == 0 && interrupt_requested())
-        return 130;
-    return status ? 1 : 0;
+    return fit_exit_status(status);
 }
 
 int main(int argc, char **argv)

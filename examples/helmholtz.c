@@ -27,7 +27,6 @@
    --exclude from the source, u* = exp(-k^2 sigma / 2) (i/4) (1 + i)
    H0^(2)(k r) (Bessel functions of our own, bessel.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "interrupt.h"
 #include "args.h"
 #include "colormap.h"
 #include "files.h"
@@ -50,11 +49,12 @@ static const hcomplex SOURCE_STRENGTH = {1.0, 1.0};
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *out, *save, *checkpoint, *resume;
-    long steps, points, source_points, width, depth, chunk, threads, grid, checkpoint_every;
+    const char *out, *save;
+    long steps, points, source_points, width, depth, chunk, threads, grid;
     double lr, clip, first_omega, hidden_omega, k, sigma, pml_width, pml_strength, exclude;
     double source_radius;
     uint64_t seed;
+    fit_resume_options ckpt;
 } options;
 
 static const char DESCRIPTION[] =
@@ -117,10 +117,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_LONG("grid", &o->grid, 2, 4096, "N", "side of the evaluation grid and images"),
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
         ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
-        ARG_STRING("checkpoint", &o->checkpoint, "FILE", "training checkpoint written at the end"),
-        ARG_LONG("checkpoint-every", &o->checkpoint_every, 0, 1000000000, "N",
-                 "also checkpoint every N steps; 0: at the end only"),
-        ARG_STRING("resume", &o->resume, "FILE", "continue from this checkpoint"),
+        FIT_RESUME_OPTIONS(&o->ckpt),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -313,7 +310,7 @@ static int train(const options *o, fit_model *m, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, m);
-    fit_schedule plan = {(uint64_t)o->steps, o->checkpoint, o->checkpoint_every, "residual", "",
+    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every, "residual", "",
                          NULL};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, helmholtz_step, &t, run);
@@ -441,7 +438,7 @@ static int plan_outputs(const options *o, outputs *p)
     char err[512];
     for (int i = 0; i <= IMAGE_COUNT + 1; i++) {
         const char *path = i < IMAGE_COUNT ? p->image[i] : i == IMAGE_COUNT ? p->model
-                                                                            : o->checkpoint;
+                                                                            : o->ckpt.checkpoint;
         if (path && files_check_writable(path, err, sizeof err))
             return args_error(PROGRAM, "%s", err);
     }
@@ -499,8 +496,7 @@ static int run(const options *o, const arg_spec *spec)
     fit_run stats = {0, 0, 0};
     fit_arch arch = {2, 2, o->width, o->depth, o->first_omega, o->hidden_omega, o->lr,
                      o->clip, o->seed};
-    int status = o->resume ? fit_model_resume(PROGRAM, o->resume, &arch, spec, &m)
-                           : fit_model_create(PROGRAM, &arch, &m);
+    int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0)  /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, &paths);
     if (status == 0) {
@@ -512,9 +508,7 @@ static int run(const options *o, const arg_spec *spec)
         status = finish(o, &m, &paths, &stats);
     outputs_free(&paths);
     fit_model_free(&m);
-    if (status == 0 && interrupt_requested())
-        return 130;
-    return status ? 1 : 0;
+    return fit_exit_status(status);
 }
 
 int main(int argc, char **argv)

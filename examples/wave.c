@@ -26,7 +26,6 @@
    the frames at --times, on the finite-difference grid's nodes in
    [-1, 1]^2 (every few nodes, about --grid per side). */
 #define _POSIX_C_SOURCE 200809L
-#include "interrupt.h"
 #include "args.h"
 #include "colormap.h"
 #include "files.h"
@@ -49,14 +48,15 @@ enum { MAX_FRAMES = 64 };
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *out, *save, *checkpoint, *resume, *times_text;
-    long steps, points, source_points, width, depth, chunk, threads, grid, checkpoint_every;
+    const char *out, *save, *times_text;
+    long steps, points, source_points, width, depth, chunk, threads, grid;
     long ramp_steps;
     double lr, clip, first_omega, hidden_omega, c, t_max, amplitude, variance;
     double fd_points, courant, source_radius;
     uint64_t seed;
     double times[MAX_FRAMES];  /* from times_text */
     size_t frame_count;
+    fit_resume_options ckpt;
 } options;
 
 static const char DESCRIPTION[] =
@@ -151,10 +151,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                  "threads; 0: SIREN_NUM_THREADS or every CPU"),
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
         ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
-        ARG_STRING("checkpoint", &o->checkpoint, "FILE", "training checkpoint written at the end"),
-        ARG_LONG("checkpoint-every", &o->checkpoint_every, 0, 1000000000, "N",
-                 "also checkpoint every N steps; 0: at the end only"),
-        ARG_STRING("resume", &o->resume, "FILE", "continue from this checkpoint"),
+        FIT_RESUME_OPTIONS(&o->ckpt),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -364,7 +361,7 @@ static int train(const options *o, fit_model *m, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, m);
-    fit_schedule plan = {(uint64_t)o->steps, o->checkpoint, o->checkpoint_every, "residual", "",
+    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every, "residual", "",
                          NULL};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, wave_step, &t, run);
@@ -508,7 +505,7 @@ static int plan_outputs(const options *o, outputs *p)
     if (!p->model)
         return args_error(PROGRAM, "out of memory");
     if (files_check_writable(p->model, err, sizeof err) ||
-        (o->checkpoint && files_check_writable(o->checkpoint, err, sizeof err)))
+        (o->ckpt.checkpoint && files_check_writable(o->ckpt.checkpoint, err, sizeof err)))
         return args_error(PROGRAM, "%s", err);
     return 0;
 }
@@ -563,8 +560,7 @@ static int run(const options *o, const arg_spec *spec)
     fit_run stats = {0, 0, 0};
     fit_arch arch = {3, 1, o->width, o->depth, o->first_omega, o->hidden_omega, o->lr,
                      o->clip, o->seed};
-    int status = o->resume ? fit_model_resume(PROGRAM, o->resume, &arch, spec, &m)
-                           : fit_model_create(PROGRAM, &arch, &m);
+    int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0)  /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, &paths);
     if (status == 0) {
@@ -576,9 +572,7 @@ static int run(const options *o, const arg_spec *spec)
         status = finish(o, &m, &paths, &stats);
     outputs_free(&paths);
     fit_model_free(&m);
-    if (status == 0 && interrupt_requested())
-        return 130;
-    return status ? 1 : 0;
+    return fit_exit_status(status);
 }
 
 int main(int argc, char **argv)
