@@ -5,6 +5,7 @@
 #include "progress.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -141,6 +142,16 @@ int fit_keep_last_good(const char *program, const fit_model *m, const char *chec
     return FIT_NONFINITE;
 }
 
+static int set_scheduled_lr(const char *program, const fit_schedule *s, fit_model *m,
+                            uint64_t step)
+{
+    double span = (double)(s->decay_steps ? s->decay_steps : s->steps);
+    double done = span > 0 && (double)step < span ? (double)step / span : 1.0;
+    double lr = s->lr * pow(s->lr_end / s->lr, done);
+    int status = siren_adam_set_lr(m->opt, (float)lr);
+    return status == SIREN_OK ? 0 : fit_library_error(program, "learning rate", status);
+}
+
 static bool checkpoint_due(const fit_schedule *s, uint64_t step)
 {
     return s->checkpoint && s->checkpoint_every > 0 &&
@@ -161,6 +172,8 @@ int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step
     int status = 0;
     while (status == 0 && step < s->steps && !interrupt_requested()) {
         double loss = 0, metric = 0;
+        if (s->lr_end > 0 && (status = set_scheduled_lr(program, s, m, step)) != 0)
+            break;
         if ((status = step_fn(ctx, m, step, &loss, &metric)) != 0)
             break;
         step++;

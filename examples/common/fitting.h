@@ -78,6 +78,15 @@ typedef struct fit_schedule {
     long checkpoint_every;      /* 0: at the end only */
     const char *metric, *unit;  /* for the progress line, e.g. "PSNR", "dB" */
     FILE *log;                  /* NULL, or a CSV: one "step,loss,metric,seconds" line a step */
+    /* lr_end > 0: before each step the learning rate is set to
+       lr (lr_end / lr)^(min(step, D) / D), D = decay_steps or, when that is
+       0, steps: an exponential decay from lr at step 0 to lr_end at step D.
+       A function of the step alone, so a run resumed with the same options
+       follows the same schedule (a run of fewer --steps continued later
+       must give the final count as decay_steps). 0: the optimiser's rate is
+       left alone. */
+    double lr, lr_end;
+    uint64_t decay_steps;
 } fit_schedule;
 
 typedef struct fit_run {
