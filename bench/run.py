@@ -4,6 +4,10 @@
 (so peak memory is that step's), and prints the ratio table of
 docs/PERFORMANCE.md as Markdown.
 
+The machine's matrix-product rate (sgemm) is measured in each round too,
+through PyTorch's BLAS on a hidden layer's 256x256 by 256x65536 product at
+2 threads; the GFLOP/s column gives each step's share of it.
+
 The speed of a shared virtual machine drifts by tens of percent from one
 minute to the next, so the measurements are interleaved: each round runs
 libsiren at 1 and 2 threads and PyTorch back to back, and the table shows
@@ -39,6 +43,9 @@ def one_round(args, step):
         result[threads] = measure([bench, "--step", step, "--threads", str(threads),
                                    "--repeat", str(args.repeat), "--chunk", str(args.chunk)])
     if not args.no_torch:
+        result["sgemm"] = measure([sys.executable,
+                                   os.path.join(ROOT, "bench", "torch_reference.py"),
+                                   "--step", "sgemm", "--threads", "2"])
         result["torch"] = measure([sys.executable,
                                    os.path.join(ROOT, "bench", "torch_reference.py"),
                                    "--step", step, "--threads", "2",
@@ -65,8 +72,12 @@ def table_row(step, rounds, has_torch):
     else:
         torch_ms, speedup, memory = "-", "-", f"- / {mine:.0f} MB"
     gflops = statistics.median(float(r[2]["gflops"]) for r in rounds)
+    share = "-"
+    if has_torch:
+        share = "{:.0f}%".format(100 * statistics.median(
+            float(r[2]["gflops"]) / float(r["sgemm"]["gflops"]) for r in rounds))
     return (f"| {NAMES[step]} | {torch_ms} | {one:.0f} ms | {two:.0f} ms | {speedup} | "
-            f"{scaling:.2f}x | {gflops:.1f} | {memory} |")
+            f"{scaling:.2f}x | {gflops:.1f} ({share}) | {memory} |")
 
 
 def main():
@@ -92,7 +103,7 @@ def main():
 
     print("| step (256x256, 5 x 256) | PyTorch, 2 threads | libsiren, 1 thread | "
           "libsiren, 2 threads | speed-up vs PyTorch (target) | 2 vs 1 thread | "
-          "GFLOP/s (2 threads) | peak memory PyTorch / libsiren |")
+          "GFLOP/s, 2 threads (% of sgemm) | peak memory PyTorch / libsiren |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)

@@ -8,6 +8,10 @@ create_graph for derivative losses), on the same 256x256 grid and network.
 Prints one line of key=value pairs like bench_steps:
     impl=torch step=lap threads=2 points=65536 median_ms=... peak_rss_mb=...
 Run one step per process so that peak_rss_mb is that step's.
+
+--step sgemm measures the machine's matrix-product rate instead, through
+PyTorch's BLAS: the 256x256 by 256x65536 product of a hidden layer
+(torch.mm), median of --repeat runs, printed with gflops=.
 """
 import argparse
 import math
@@ -95,9 +99,32 @@ def make_step(name, model, x, target):
     return {"fit": fit, "grad": grad, "lap": lap, "eval": evaluate}[name]
 
 
+def median_seconds(run, repeat):
+    """Median wall time of repeat calls of run, after one warm-up call."""
+    times = []
+    for r in range(repeat + 1):
+        t0 = time.perf_counter()
+        run()
+        if r > 0:
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times)
+
+
+def measure_sgemm(args):
+    points = args.side ** 2
+    w = torch.randn(args.width, args.width)
+    s = torch.randn(args.width, points)
+    out = torch.empty(args.width, points)
+    median, best = median_seconds(lambda: torch.mm(w, s, out=out), max(args.repeat, 5))
+    flops = 2.0 * args.width * args.width * points
+    print(f"impl=torch step=sgemm threads={args.threads} points={points} "
+          f"median_ms={1e3 * median:.2f} min_ms={1e3 * best:.2f} gflops={flops / median / 1e9:.1f} "
+          f"torch={torch.__version__}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--step", default="fit", choices=["fit", "grad", "lap", "eval"])
+    parser.add_argument("--step", default="fit", choices=["fit", "grad", "lap", "eval", "sgemm"])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--side", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=3)
@@ -106,18 +133,16 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.step == "sgemm":
+        measure_sgemm(args)
+        return
     model = make_siren(args.width, args.depth)
     x, target = grid(args.side)
     step = make_step(args.step, model, x, target)
-    times = []
-    for r in range(args.repeat + 1):
-        t0 = time.perf_counter()
-        step()
-        if r > 0:  # the first run warms up: not counted
-            times.append(time.perf_counter() - t0)
+    median, best = median_seconds(step, args.repeat)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"impl=torch step={args.step} threads={args.threads} points={args.side ** 2} "
-          f"median_ms={1e3 * statistics.median(times):.1f} min_ms={1e3 * min(times):.1f} "
+          f"median_ms={1e3 * median:.1f} min_ms={1e3 * best:.1f} "
           f"peak_rss_mb={peak:.0f} torch={torch.__version__}")
 
 
