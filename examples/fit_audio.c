@@ -269,7 +269,7 @@ static int train(const options *o, const clip *c, fit_model *m, fit_run *run)
     trainer t;
     int status = trainer_init(&t, o, c, m->net);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "SNR", "dB", NULL, 0, 0, 0};
+                         "SNR", "dB", NULL, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, audio_step, &t, run);
     trainer_free(&t);

@@ -310,7 +310,7 @@ static int train(const options *o, const dataset *d, fit_model *m, fit_run *run)
     trainer t;
     int status = trainer_init(&t, o, d, m);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "PSNR", "dB", NULL, 0, 0, 0};
+                         "PSNR", "dB", NULL, 0, {0, 0}};
     if (status == 0 && o->log && !(plan.log = fopen(o->log, "w")))
         status = args_error(PROGRAM, "%s: cannot write the log: %s", o->log, strerror(errno));
     if (plan.log)

@@ -374,7 +374,7 @@ static int train(const options *o, const dataset *d, fit_model *m, run_stats *st
     trainer t;
     int status = trainer_init(&t, o, d, m);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "normal error", "deg", NULL, 0, 0, 0};
+                         "normal error", "deg", NULL, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, sdf_step, &t, &stats->train);
     trainer_free(&t);

@@ -334,7 +334,7 @@ static int train(const options *o, const video *v, fit_model *m, fit_run *run)
     trainer t;
     int status = trainer_init(&t, o, v, m->net);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "batch PSNR", "dB", NULL, 0, 0, 0};
+                         "batch PSNR", "dB", NULL, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, video_step, &t, run);
     trainer_free(&t);

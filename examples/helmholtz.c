@@ -50,11 +50,12 @@ static const hcomplex SOURCE_STRENGTH = {1.0, 1.0};
 
 typedef struct options {
     const char *out, *save;
-    long steps, points, source_points, width, depth, chunk, threads, grid, lr_decay_steps;
-    double lr, lr_end, clip, first_omega, hidden_omega, k, sigma, pml_width, pml_strength, exclude;
+    long steps, points, source_points, width, depth, chunk, threads, grid;
+    double lr, clip, first_omega, hidden_omega, k, sigma, pml_width, pml_strength, exclude;
     double source_radius;
     uint64_t seed;
     fit_resume_options ckpt;
+    fit_lr_decay decay;
 } options;
 
 static const char DESCRIPTION[] =
@@ -94,10 +95,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_LONG("source-points", &o->source_points, 1, 100000000, "N",
                  "of which in the source's disc"),
         ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
-        ARG_DOUBLE("lr-end", &o->lr_end, 0, 1, "X",
-                   "decay the rate exponentially to X at the last step; 0: constant"),
-        ARG_LONG("lr-decay-steps", &o->lr_decay_steps, 0, 1000000000, "N",
-                 "reach --lr-end at step N instead (keeps a resumed run exact)"),
+        FIT_LR_DECAY_OPTIONS(&o->decay),
         ARG_DOUBLE("clip", &o->clip, 0, 1e30, "X", "gradient norm clipping; 0: off"),
         ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
         ARG_LONG("depth", &o->depth, 0, 1000, "N",
@@ -315,8 +313,7 @@ static int train(const options *o, fit_model *m, fit_run *run)
     trainer t;
     int status = trainer_init(&t, o, m);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "residual", "", NULL, o->lr, o->lr_end,
-                         (uint64_t)o->lr_decay_steps};
+                         "residual", "", NULL, o->lr, o->decay};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, helmholtz_step, &t, run);
     trainer_free(&t);

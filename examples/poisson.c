@@ -325,7 +325,7 @@ static int train(const options *o, const problem *p, fit_model *m, fit_run *run)
     trainer t;
     int status = trainer_init(&t, o, p, m->net);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "aligned PSNR", "dB", NULL, 0, 0, 0};
+                         "aligned PSNR", "dB", NULL, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, poisson_step, &t, run);
     trainer_free(&t);

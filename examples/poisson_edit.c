@@ -378,7 +378,7 @@ static int train(const options *o, const scene *s, fit_model *m, fit_run *run)
     trainer t;
     int status = trainer_init(&t, o, s, m->net);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "field RMSE x1000", "", NULL, 0, 0, 0};
+                         "field RMSE x1000", "", NULL, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, edit_step, &t, run);
     trainer_free(&t);

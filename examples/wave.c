@@ -49,14 +49,15 @@ enum { MAX_FRAMES = 64 };
 
 typedef struct options {
     const char *out, *save, *times_text;
-    long steps, points, source_points, width, depth, chunk, threads, grid, lr_decay_steps;
+    long steps, points, source_points, width, depth, chunk, threads, grid;
     long ramp_steps;
-    double lr, lr_end, clip, first_omega, hidden_omega, c, t_max, amplitude, variance;
+    double lr, clip, first_omega, hidden_omega, c, t_max, amplitude, variance;
     double fd_points, courant, source_radius;
     uint64_t seed;
     double times[MAX_FRAMES];  /* from times_text */
     size_t frame_count;
     fit_resume_options ckpt;
+    fit_lr_decay decay;
 } options;
 
 static const char DESCRIPTION[] =
@@ -123,10 +124,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_LONG("source-points", &o->source_points, 1, 100000000, "N",
                  "S: of the points, 2S lie at t = 0, S of them near the pulse"),
         ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
-        ARG_DOUBLE("lr-end", &o->lr_end, 0, 1, "X",
-                   "decay the rate exponentially to X at the last step; 0: constant"),
-        ARG_LONG("lr-decay-steps", &o->lr_decay_steps, 0, 1000000000, "N",
-                 "reach --lr-end at step N instead (keeps a resumed run exact)"),
+        FIT_LR_DECAY_OPTIONS(&o->decay),
         ARG_DOUBLE("clip", &o->clip, 0, 1e30, "X", "gradient norm clipping; 0: off"),
         ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
         ARG_LONG("depth", &o->depth, 0, 1000, "N",
@@ -366,8 +364,7 @@ static int train(const options *o, fit_model *m, fit_run *run)
     trainer t;
     int status = trainer_init(&t, o, m);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "residual", "", NULL, o->lr, o->lr_end,
-                         (uint64_t)o->lr_decay_steps};
+                         "residual", "", NULL, o->lr, o->decay};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, wave_step, &t, run);
     trainer_free(&t);

@@ -145,9 +145,9 @@ int fit_keep_last_good(const char *program, const fit_model *m, const char *chec
 static int set_scheduled_lr(const char *program, const fit_schedule *s, fit_model *m,
                             uint64_t step)
 {
-    double span = (double)(s->decay_steps ? s->decay_steps : s->steps);
+    double span = s->decay.decay_steps > 0 ? (double)s->decay.decay_steps : (double)s->steps;
     double done = span > 0 && (double)step < span ? (double)step / span : 1.0;
-    double lr = s->lr * pow(s->lr_end / s->lr, done);
+    double lr = s->lr * pow(s->decay.lr_end / s->lr, done);
     int status = siren_adam_set_lr(m->opt, (float)lr);
     return status == SIREN_OK ? 0 : fit_library_error(program, "learning rate", status);
 }
@@ -172,7 +172,7 @@ int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step
     int status = 0;
     while (status == 0 && step < s->steps && !interrupt_requested()) {
         double loss = 0, metric = 0;
-        if (s->lr_end > 0 && (status = set_scheduled_lr(program, s, m, step)) != 0)
+        if (s->decay.lr_end > 0 && (status = set_scheduled_lr(program, s, m, step)) != 0)
             break;
         if ((status = step_fn(ctx, m, step, &loss, &metric)) != 0)
             break;

@@ -72,21 +72,33 @@ int fit_keep_last_good(const char *program, const fit_model *m, const char *chec
    sets *loss and *metric (the progress line's second figure) on 0. */
 typedef int fit_step_fn(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric);
 
+/* The values of --lr-end and --lr-decay-steps. With lr_end > 0, before
+   each step the learning rate is set to lr (lr_end / lr)^(min(step, D) / D),
+   D = decay_steps or, when that is 0, the run's --steps: an exponential
+   decay from lr at step 0 to lr_end at step D. A function of the step
+   alone, so a run resumed with the same options follows the same schedule
+   (a run of fewer --steps continued later must give the final count as
+   --lr-decay-steps). */
+typedef struct fit_lr_decay {
+    double lr_end;              /* 0: no decay */
+    long decay_steps;           /* 0: the run's steps */
+} fit_lr_decay;
+
+/* Their entries in a program's option table, bound to *(d). */
+#define FIT_LR_DECAY_OPTIONS(d)                                                 \
+    ARG_DOUBLE("lr-end", &(d)->lr_end, 0, 1, "X",                               \
+               "decay the rate exponentially to X at the last step; 0: constant"), \
+    ARG_LONG("lr-decay-steps", &(d)->decay_steps, 0, 1000000000, "N",          \
+             "reach --lr-end at step N instead (keeps a resumed run exact)")
+
 typedef struct fit_schedule {
     uint64_t steps;             /* train until the optimiser has taken this many */
     const char *checkpoint;     /* written at the end (and every checkpoint_every) */
     long checkpoint_every;      /* 0: at the end only */
     const char *metric, *unit;  /* for the progress line, e.g. "PSNR", "dB" */
     FILE *log;                  /* NULL, or a CSV: one "step,loss,metric,seconds" line a step */
-    /* lr_end > 0: before each step the learning rate is set to
-       lr (lr_end / lr)^(min(step, D) / D), D = decay_steps or, when that is
-       0, steps: an exponential decay from lr at step 0 to lr_end at step D.
-       A function of the step alone, so a run resumed with the same options
-       follows the same schedule (a run of fewer --steps continued later
-       must give the final count as decay_steps). 0: the optimiser's rate is
-       left alone. */
-    double lr, lr_end;
-    uint64_t decay_steps;
+    double lr;                  /* the rate a decay starts from */
+    fit_lr_decay decay;         /* {0, 0}: the optimiser's rate is left alone */
 } fit_schedule;
 
 typedef struct fit_run {
