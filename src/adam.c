@@ -123,7 +123,7 @@ static inline adam_entry updated_entry(const adam_update *u, const siren_adam *o
 {
     const siren_adam_config *cfg = u->cfg;
     float p = net->params[i];
-    float grad = u->grad_scale == 1.0f ? net->grads[i] : net->grads[i] * u->grad_scale;
+    float grad = net->grads[i] * u->grad_scale; /* exact when the scale is 1 */
     if (cfg->weight_decay != 0.0f)
         grad += cfg->weight_decay * p;
     adam_entry e;
@@ -138,9 +138,7 @@ static inline adam_entry updated_entry(const adam_update *u, const siren_adam *o
 static bool update_stays_finite(const adam_update *u, const siren_adam *opt,
                                 const siren_net *net)
 {
-    if (!isfinite(u->step_size))
-        return false;
-    bool finite = true;
+    bool finite = true; /* an infinite step size makes every p NaN or infinite */
     for (size_t i = 0; i < net->param_count; i++) {
         adam_entry e = updated_entry(u, opt, net, i);
         finite &= isfinite(e.m) && isfinite(e.v) && isfinite(e.p);
