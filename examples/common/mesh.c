@@ -607,19 +607,12 @@ int mc_extract(const mc_options *opt, mc_field_fn field, void *user, tri_mesh *o
 
 /* ------------------------------------------------------- measurements */
 
-static void mesh_triangle(const tri_mesh *m, size_t t, double p[3][3])
-{
-    for (int c = 0; c < 3; c++)
-        for (int d = 0; d < 3; d++)
-            p[c][d] = m->vertices[3 * (size_t)m->triangles[3 * t + (size_t)c] + (size_t)d];
-}
-
 double mesh_area(const tri_mesh *m)
 {
     double total = 0;
     for (size_t t = 0; t < m->triangle_count; t++) {
         double p[3][3], u[3], v[3];
-        mesh_triangle(m, t, p);
+        tri_mesh_corners(m, t, p);
         for (int d = 0; d < 3; d++) {
             u[d] = p[1][d] - p[0][d];
             v[d] = p[2][d] - p[0][d];
@@ -636,7 +629,7 @@ double mesh_signed_volume(const tri_mesh *m)
     double total = 0;
     for (size_t t = 0; t < m->triangle_count; t++) {
         double p[3][3];
-        mesh_triangle(m, t, p);
+        tri_mesh_corners(m, t, p);
         total += (p[0][0] * (p[1][1] * p[2][2] - p[1][2] * p[2][1]) -
                   p[0][1] * (p[1][0] * p[2][2] - p[1][2] * p[2][0]) +
                   p[0][2] * (p[1][0] * p[2][1] - p[1][1] * p[2][0])) / 6.0;

@@ -837,7 +837,7 @@ int shape_read(const char *path, shape *out, char *err, size_t errlen)
 
 /* ------------------------------------------------------- geometry */
 
-static void triangle_corners(const tri_mesh *m, size_t t, double p[3][3])
+void tri_mesh_corners(const tri_mesh *m, size_t t, double p[3][3])
 {
     for (int c = 0; c < 3; c++)
         for (int k = 0; k < 3; k++)
@@ -868,7 +868,7 @@ static double mesh_centroid(const tri_mesh *m, double centroid[3])
     double total = 0, sum[3] = {0, 0, 0};
     for (size_t t = 0; t < m->triangle_count; t++) {
         double p[3][3], n[3];
-        triangle_corners(m, t, p);
+        tri_mesh_corners(m, t, p);
         triangle_cross(p, n);
         double area = 0.5 * norm3(n);
         total += area;
@@ -886,7 +886,7 @@ bool shape_orient_outward(tri_mesh *m)
     mesh_centroid(m, c);
     for (size_t t = 0; t < m->triangle_count; t++) {
         double p[3][3], n[3];
-        triangle_corners(m, t, p);
+        tri_mesh_corners(m, t, p);
         triangle_cross(p, n);
         /* the tetrahedron (centroid, a, b, c): (a - centroid) . n / 6 */
         volume += ((p[0][0] - c[0]) * n[0] + (p[0][1] - c[1]) * n[1] +
@@ -918,7 +918,7 @@ int shape_sample_mesh(const tri_mesh *m, size_t count, uint64_t seed, oriented_p
     double total = 0;
     for (size_t t = 0; t < nt; t++) {
         double p[3][3], n[3];
-        triangle_corners(m, t, p);
+        tri_mesh_corners(m, t, p);
         triangle_cross(p, n);
         total += 0.5 * norm3(n);
         cumulative[t] = total;
@@ -942,7 +942,7 @@ int shape_sample_mesh(const tri_mesh *m, size_t count, uint64_t seed, oriented_p
                 lo = mid + 1;
         }
         double p[3][3], n[3];
-        triangle_corners(m, lo, p);
+        tri_mesh_corners(m, lo, p);
         triangle_cross(p, n);
         double s = sqrt(rng_uniform(&r)), w = rng_uniform(&r), len = norm3(n);
         for (int k = 0; k < 3; k++) {

@@ -42,6 +42,9 @@ typedef struct tri_mesh {
     uint32_t *triangles;  /* [triangle_count][3], indices into vertices */
 } tri_mesh;
 
+/* The corners of triangle t of m, in double: p[corner][axis]. */
+void tri_mesh_corners(const tri_mesh *m, size_t t, double p[3][3]);
+
 /* What a file holds: a mesh (mesh.triangle_count > 0) or oriented points. */
 typedef struct shape {
     oriented_points points;
