@@ -80,8 +80,9 @@ static int setup_for(const char *step, step_setup *s)
 {
     if (strcmp(step, "fit") == 0)
         *s = (step_setup){SIREN_VALUE, 1, 1};
-    else if (strcmp(step, "grad") == 0)
-        *s = (step_setup){SIREN_VALUE | SIREN_GRADIENT, 3, 1};
+    else if (strcmp(step, "grad") == 0) /* reverse mode (src/gradient_reverse.c): a forward
+                                            and a gradient sweep, two products per layer */
+        *s = (step_setup){SIREN_VALUE | SIREN_GRADIENT, 2, 1};
     else if (strcmp(step, "lap") == 0)
         *s = (step_setup){SIREN_VALUE | SIREN_LAPLACIAN, 4, 1};
     else if (strcmp(step, "eval") == 0)

@@ -29,6 +29,8 @@
 #include "fuzz_alloc.h"
 #include "siren.h"
 
+#include <math.h>
+
 enum { MAX_OPS = 48, MAX_POINTS = 16, MAX_INSTANCES = 3 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -129,6 +131,31 @@ static bool same_jets(const siren_config *cfg, const siren_jet *a, const siren_j
 {
     for (size_t p = 0; p < n; p++)
         if (!same_point(cfg, a, b, p))
+            return false;
+    return true;
+}
+
+/* Does siren_forward take this call's gradient by reverse mode (one
+   output, two or more inputs, nothing above the gradient asked)? Then its
+   gradient agrees with siren_eval's to rounding, not bit for bit. */
+static bool reverse_gradient(const siren_config *cfg, unsigned asked)
+{
+    return cfg->out_features == 1 && cfg->in_features >= 2 && (asked & SIREN_GRADIENT) &&
+           !(asked & (SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG));
+}
+
+/* Gradients that agree to a relative 1e-3 of the largest, all finite. */
+static bool close_gradients(const siren_config *cfg, const float *a, const float *b, size_t n)
+{
+    size_t count = n * cfg->in_features;
+    double scale = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        if (!isfinite(a[i]) || !isfinite(b[i]))
+            return false;
+        scale = fmax(scale, fabs((double)b[i]));
+    }
+    for (size_t i = 0; i < count; i++)
+        if (fabs((double)a[i] - b[i]) > 1e-3 * scale)
             return false;
     return true;
 }
@@ -354,9 +381,17 @@ static void op_forward(api *a)
         a->taped_quantities = c.asked;
         a->taped_tame = c.tame;
         check_tame_is_finite(a, &c, &out);
-        /* eval leaves the tape alone and computes the same outputs. */
+        /* eval leaves the tape alone and computes the same outputs (the
+           gradient by reverse mode to rounding, when the call is tame). */
         siren_jet evaluated = jet_alloc(&a->cfg, c.asked, c.n);
         FUZZ_CHECK(siren_eval(a->net, a->ws, c.n, c.x, &evaluated) == SIREN_OK);
+        if (reverse_gradient(&a->cfg, c.asked)) {
+            if (a->pristine && a->tame_arch && a->tame_weights && c.tame)
+                FUZZ_CHECK(close_gradients(&a->cfg, out.gradient, evaluated.gradient, c.n));
+            free(out.gradient);
+            free(evaluated.gradient);
+            out.gradient = evaluated.gradient = NULL;
+        }
         FUZZ_CHECK(same_jets(&a->cfg, &out, &evaluated, c.n));
         jet_free(&evaluated);
     }

@@ -223,7 +223,11 @@ typedef struct siren_jet {
 /* x is [n][in]. Quantities asked for must be in the workspace's `what`. */
 SIREN_API int siren_eval(const siren_net *net, siren_workspace *ws, size_t n,
                          const float *x, const siren_jet *out);
-/* Like eval, and keeps what backward needs in ws. */
+/* Like eval, and keeps what backward needs in ws. For a network with one
+   output and two or more inputs, when the gradient is the highest quantity
+   asked for, the gradient is taken by reverse mode (cheaper to train on
+   than jets, docs/DESIGN.md): the value is bit-identical to siren_eval's,
+   the gradient agrees with it to float rounding. */
 SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
                             const float *x, const siren_jet *out);
 /* Adds d(loss)/d(params) into siren_net_grads(net); adjoint members are

@@ -81,6 +81,16 @@ siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, siz
 /* Writes the requested members of *out from the output jets y. */
 void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const siren_jet *out);
 
+/* The pre-activation jets of layer 0 (x has jet (x, e_k, 0): no matrix
+   product) and of a later layer l (Z = w (W S + b), one product per
+   channel; S and Z share shape's strides), for points [begin, end) of
+   shape->n; x is [n][in] (src/jet_forward.c). */
+void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
+                             const siren_jet_shape *shape, float *z, size_t begin, size_t end);
+void siren__linear_layer_jets(const siren_net *net, const float *params, size_t l,
+                              const float *s, const siren_jet_shape *shape, float *z,
+                              size_t begin, size_t end);
+
 /* ---------------------------------------------------------------- workspace */
 
 /* Rows of a layer, and points, are shared between threads in multiples of
@@ -117,6 +127,8 @@ struct siren_workspace {
     size_t taped_points;        /* per instance */
     siren_jet_kind taped_kind;
     unsigned taped_quantities;  /* outputs the forward wrote */
+    bool taped_reverse;         /* the gradient came by reverse mode
+                                   (src/gradient_reverse.c) */
 };
 
 /* Layer l's sin z0 and cos z0 on the tape, instance i of n points. */
@@ -174,6 +186,32 @@ void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, floa
 
 /* sin and cos of n floats; the scalar kernel under siren__sine_jet. */
 void siren__sincos(size_t n, const float *x, float *sin_x, float *cos_x);
+
+/* --------------------------------------------- gradient by reverse mode */
+
+/* For a network with one output and two or more inputs, siren_forward
+   computes the value and gradient (and nothing higher) by a forward and a
+   reverse sweep, and siren_backward the parameter gradient of a loss on
+   them by a reverse pass over both sweeps: 6 matrix products per hidden
+   layer and training step instead of 3 (1 + D) with jets
+   (src/gradient_reverse.c). */
+bool siren__reverse_gradient_applies(const siren_net *net, siren_jet_kind kind);
+/* Tests: false makes siren_forward use jets for every kind. */
+void siren__reverse_gradient_allow(bool allow);
+/* Instance i of n points (x: [n][in], its params): value and gradient into
+   the members of *out, what the reverse pass needs on ws's tape. */
+void siren__reverse_gradient_forward(const siren_net *net, const float *params,
+                                     siren_workspace *ws, size_t n, const float *x,
+                                     const siren_jet *out, size_t i);
+/* Adds the parameter gradient of instance i into grads, from the
+   adjoints of its outputs. */
+void siren__reverse_gradient_backward(const siren_net *net, siren_workspace *ws,
+                                      const siren_jet *adjoint, const float *params,
+                                      float *grads, size_t i);
+
+/* Sums over the n points of a row in a fixed order (src/point_sums.c). */
+float siren__sum_points(const float *a, size_t n);
+float siren__dot_points(const float *a, const float *b, size_t n);
 
 /* ---------------------------------------------------------------- utilities */
 

@@ -83,48 +83,13 @@ static void gather_output_adjoints(const siren_jet *adjoint, const siren_jet_sha
     }
 }
 
-/* Sums over points with 16 partial sums, lane by lane, then the lanes in
-   order: a fixed order (so results never depend on threads) that the
-   compiler can vectorise, and 16 times shorter dependency chains. */
-#define LANES 16
-
-static float sum_points(const float *a, size_t n)
-{
-    float lane[LANES] = {0};
-    size_t p = 0;
-    for (; p + LANES <= n; p += LANES)
-        for (size_t j = 0; j < LANES; j++)
-            lane[j] += a[p + j];
-    float total = 0.0f;
-    for (size_t j = 0; j < LANES; j++)
-        total += lane[j];
-    for (; p < n; p++)
-        total += a[p];
-    return total;
-}
-
-static float dot_points(const float *a, const float *b, size_t n)
-{
-    float lane[LANES] = {0};
-    size_t p = 0;
-    for (; p + LANES <= n; p += LANES)
-        for (size_t j = 0; j < LANES; j++)
-            lane[j] += a[p + j] * b[p + j];
-    float total = 0.0f;
-    for (size_t j = 0; j < LANES; j++)
-        total += lane[j];
-    for (; p < n; p++)
-        total += a[p] * b[p];
-    return total;
-}
-
 /* b' += w sum over points of z0' (the value channel), rows [begin, end). */
 static void accumulate_bias(const siren_layer *layer, const float *z_adj,
                             const siren_jet_shape *shape, float *grads, size_t begin, size_t end)
 {
     float *bias_grad = grads + layer->bias_offset;
     for (size_t f = begin; f < end; f++) {
-        bias_grad[f] += layer->omega * sum_points(z_adj + f * shape->row_stride, shape->n);
+        bias_grad[f] += layer->omega * siren__sum_points(z_adj + f * shape->row_stride, shape->n);
     }
 }
 
@@ -212,9 +177,9 @@ static void first_layer_rows(void *ctx, size_t begin, size_t end)
         float *w_grad = job->grads + layer->weight_offset + f * dims;
         for (size_t k = 0; k < dims; k++) {
             /* the taped points are stored coordinate by coordinate */
-            float sum = dot_points(row, job->x + k * shape->n, shape->n);
+            float sum = siren__dot_points(row, job->x + k * shape->n, shape->n);
             if (has_gradient)
-                sum += sum_points(row + (1 + k) * shape->ld, shape->n);
+                sum += siren__sum_points(row + (1 + k) * shape->ld, shape->n);
             w_grad[k] += layer->omega * sum;
         }
     }
@@ -280,8 +245,15 @@ static int backward_instances(const siren_net *net, siren_workspace *ws,
     if (status != SIREN_OK)
         return status;
     siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);
-    for (size_t i = 0; i < ws->taped_instances; i++)
-        backward_instance(net, ws, kind, adjoint, grads, i);
+    for (size_t i = 0; i < ws->taped_instances; i++) {
+        if (ws->taped_reverse) {
+            siren_jet part = siren__jet_instance(adjoint, &net->cfg, ws->taped_points, i);
+            siren__reverse_gradient_backward(net, ws, &part, params + i * net->param_count,
+                                             grads + i * net->param_count, i);
+        } else {
+            backward_instance(net, ws, kind, adjoint, grads, i);
+        }
+    }
     return SIREN_OK;
 }
 

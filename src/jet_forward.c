@@ -39,7 +39,7 @@ static siren_jet_shape layer_shape(const siren_workspace *ws, siren_jet_kind kin
 /* Layer 0 needs no matrix product: x has jet (x, e_k, 0), so
    z0 = w (W x + b), zk = w W[:, k], and every second-order channel is 0.
    Points [begin, end). */
-static void first_layer_jets(const siren_net *net, const float *params, const float *x,
+void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
                              const siren_jet_shape *shape, float *z, size_t begin, size_t end)
 {
     const siren_layer *layer = &net->layers[0];
@@ -66,7 +66,7 @@ static void first_layer_jets(const siren_net *net, const float *params, const fl
 
 /* Z = w (W S + b) for points [begin, end) of layer l > 0: a product per
    channel over those points; the bias enters the value channel only. */
-static void linear_layer_jets(const siren_net *net, const float *params, size_t l,
+void siren__linear_layer_jets(const siren_net *net, const float *params, size_t l,
                               const float *s, const siren_jet_shape *shape, float *z,
                               size_t begin, size_t end)
 {
@@ -120,9 +120,9 @@ static void run_points(void *ctx, size_t begin, size_t end)
         float *z, *s;
         layer_buffers(job, l, shape.row_stride, &z, &s);
         if (l == 0)
-            first_layer_jets(net, job->params, job->x, &shape, z, begin, end);
+            siren__first_layer_jets(net, job->params, job->x, &shape, z, begin, end);
         else
-            linear_layer_jets(net, job->params, l, input, &shape, z, begin, end);
+            siren__linear_layer_jets(net, job->params, l, input, &shape, z, begin, end);
         if (layer->is_sine) {
             siren_jet_shape part = shape;
             part.n = end - begin;
@@ -219,9 +219,19 @@ static int forward_instances(const siren_net *net, siren_workspace *ws, size_t i
         return status;
     if (!ws->has_tape)
         return SIREN_ERR_STATE;
-    pass_buffers buf = {ws->tape, ws->ping, ws->pong};
     tape_points(ws->tape_x, x, instances * n, ws->cfg.in_features, n);
-    run_instances(net, ws, instances, params, n, x, kind, &buf, out);
+    ws->taped_reverse = siren__reverse_gradient_applies(net, kind);
+    if (ws->taped_reverse) {
+        size_t dims = net->cfg.in_features;
+        for (size_t i = 0; i < instances; i++) {
+            siren_jet part = siren__jet_instance(out, &net->cfg, n, i);
+            siren__reverse_gradient_forward(net, params + i * net->param_count, ws, n,
+                                            x + i * n * dims, &part, i);
+        }
+    } else {
+        pass_buffers buf = {ws->tape, ws->ping, ws->pong};
+        run_instances(net, ws, instances, params, n, x, kind, &buf, out);
+    }
     ws->taped_net = net;
     ws->taped_params = params;
     ws->taped_instances = instances;

@@ -2,6 +2,7 @@
    finite differences of the double-precision reference (tests/reference.h),
    for losses on each quantity and their sums, and chunked batches. */
 #include "check.h"
+#include "internal.h" /* siren__reverse_gradient_allow */
 #include "reference.h"
 
 #define ALL_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
@@ -133,16 +134,21 @@ static void check_against_finite_differences(siren_net *net, const float *x,
     siren_workspace_free(ws);
 }
 
-static void run_loss_case(unsigned terms, unsigned what, uint32_t dims, int32_t linear)
+static void run_case(unsigned terms, unsigned what, uint32_t dims, int32_t linear, uint32_t out)
 {
     const size_t n = 6;
-    siren_net *net = make_net(dims, 12, 2, 2, linear, 30.0f);
+    siren_net *net = make_net(dims, 12, 2, out, linear, 30.0f);
     float *x = random_floats(n * dims, 50 + dims, -1, 1);
-    linear_loss loss = make_loss(n, dims, 2, terms);
+    linear_loss loss = make_loss(n, dims, out, terms);
     check_against_finite_differences(net, x, &loss, what);
     free_loss(&loss);
     free(x);
     siren_net_free(net);
+}
+
+static void run_loss_case(unsigned terms, unsigned what, uint32_t dims, int32_t linear)
+{
+    run_case(terms, what, dims, linear, 2);
 }
 
 static void test_value_loss(void)
@@ -179,6 +185,73 @@ static void test_summed_losses(void)
     run_loss_case(ALL_QUANTITIES, ALL_QUANTITIES, 1, 1);
 }
 
+/* One output, two or more inputs, nothing above the gradient: siren_forward
+   takes the gradient by reverse mode (src/gradient_reverse.c), and
+   siren_backward reverses both sweeps. Sine and linear last layers, losses
+   on the gradient alone and with the value, workspaces that could do
+   more. */
+static void test_scalar_field_gradient_loss(void)
+{
+    for (uint32_t dims = 2; dims <= 3; dims++)
+        for (int32_t linear = 0; linear <= 1; linear++) {
+            run_case(SIREN_GRADIENT, SIREN_GRADIENT, dims, linear, 1);
+            run_case(SIREN_VALUE | SIREN_GRADIENT, SIREN_VALUE | SIREN_GRADIENT, dims, linear, 1);
+            run_case(SIREN_GRADIENT, ALL_QUANTITIES, dims, linear, 1);
+        }
+}
+
+static double max_abs(const float *a, size_t count)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < count; i++)
+        m = fmax(m, fabs(a[i]));
+    return m;
+}
+
+static double max_abs_diff(const float *a, const float *b, size_t count)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < count; i++)
+        m = fmax(m, fabs((double)a[i] - b[i]));
+    return m;
+}
+
+/* Reverse mode and jets agree: the value bit for bit (the forward sweep
+   is the jets' value channel), the gradient and the parameter gradient to
+   float rounding. */
+static void test_reverse_mode_agrees_with_jets(void)
+{
+    const size_t n = 64, dims = 3;
+    siren_net *net = make_net(dims, 48, 3, 1, 1, 30.0f);
+    float *x = random_floats(n * dims, 11, -1, 1);
+    linear_loss loss = make_loss(n, dims, 1, SIREN_VALUE | SIREN_GRADIENT);
+    siren_workspace *ws = NULL;
+    CHECK_STATUS(siren_workspace_create(net, n, SIREN_VALUE | SIREN_GRADIENT, &ws), SIREN_OK);
+    size_t count = siren_net_param_count(net);
+    float value[2][64], gradient[2][64 * 3], *grads[2];
+    for (int jets = 0; jets < 2; jets++) {
+        siren__reverse_gradient_allow(jets == 0);
+        siren_jet out = {value[jets], gradient[jets], NULL, NULL};
+        CHECK_STATUS(siren_forward(net, ws, n, x, &out), SIREN_OK);
+        siren_jet adjoint = {loss.cv, loss.cg, NULL, NULL};
+        siren_net_zero_grad(net);
+        CHECK_STATUS(siren_backward(net, ws, &adjoint), SIREN_OK);
+        grads[jets] = malloc(count * sizeof(float));
+        memcpy(grads[jets], siren_net_grads(net), count * sizeof(float));
+    }
+    siren__reverse_gradient_allow(true);
+    CHECK(memcmp(value[0], value[1], sizeof value[0]) == 0);
+    CHECK(max_abs_diff(gradient[0], gradient[1], n * dims) <= 1e-5 * max_abs(gradient[1], n * dims));
+    CHECK(max_abs_diff(grads[0], grads[1], count) <= 1e-5 * max_abs(grads[1], count));
+    CHECK(max_abs(grads[1], count) > 0.0);
+    free(grads[0]);
+    free(grads[1]);
+    free_loss(&loss);
+    free(x);
+    siren_workspace_free(ws);
+    siren_net_free(net);
+}
+
 /* A network with no hidden layers and a width-1 one: edge shapes. */
 static void test_edge_architectures(void)
 {
@@ -189,6 +262,9 @@ static void test_edge_architectures(void)
         float *x = random_floats(n * 2, 7, -1, 1);
         linear_loss loss = make_loss(n, 2, 1, ALL_QUANTITIES);
         check_against_finite_differences(net, x, &loss, ALL_QUANTITIES);
+        free_loss(&loss);
+        loss = make_loss(n, 2, 1, SIREN_VALUE | SIREN_GRADIENT); /* by reverse mode */
+        check_against_finite_differences(net, x, &loss, SIREN_VALUE | SIREN_GRADIENT);
         free_loss(&loss);
         free(x);
         siren_net_free(net);
@@ -261,6 +337,8 @@ int main(void)
 {
     RUN(test_value_loss);
     RUN(test_gradient_loss);
+    RUN(test_scalar_field_gradient_loss);
+    RUN(test_reverse_mode_agrees_with_jets);
     RUN(test_laplacian_loss);
     RUN(test_hessian_diag_loss);
     RUN(test_summed_losses);

@@ -79,6 +79,48 @@ static void test_bit_identical_for_any_thread_count(void)
     siren_net_free(net);
 }
 
+/* The value and gradient of a one-output network, by reverse mode
+   (src/gradient_reverse.c), and the parameter gradient of a loss on them,
+   as one buffer for a given thread count. */
+static float *reverse_gradient_with_threads(siren_net *net, size_t threads, size_t n,
+                                            const float *x, const float *adj, size_t *length)
+{
+    size_t dims = 2, params = siren_net_param_count(net);
+    *length = n * (1 + dims) + params;
+    float *result = malloc(*length * sizeof *result);
+    siren_workspace *ws = NULL;
+    CHECK_STATUS(siren_workspace_create(net, n, SIREN_VALUE | SIREN_GRADIENT, &ws), SIREN_OK);
+    CHECK_STATUS(siren_workspace_set_threads(ws, threads), SIREN_OK);
+    siren_jet taped = {result, result + n, NULL, NULL};
+    CHECK_STATUS(siren_forward(net, ws, n, x, &taped), SIREN_OK);
+    siren_jet adjoint = {(float *)adj, (float *)adj + n, NULL, NULL};
+    siren_net_zero_grad(net);
+    CHECK_STATUS(siren_backward(net, ws, &adjoint), SIREN_OK);
+    memcpy(result + n * (1 + dims), siren_net_grads(net), params * sizeof(float));
+    siren_workspace_free(ws);
+    return result;
+}
+
+static void test_reverse_gradient_bit_identical(void)
+{
+    siren_net *net = make_net(64, 1);
+    const size_t n = 300;
+    float *x = random_floats(n * 2, 3), *adj = random_floats(n * 3, 4);
+    size_t length = 0, other_length = 0;
+    float *one = reverse_gradient_with_threads(net, 1, n, x, adj, &length);
+    size_t counts[3] = {2, 3, 7};
+    for (int i = 0; i < 3; i++) {
+        float *many = reverse_gradient_with_threads(net, counts[i], n, x, adj, &other_length);
+        CHECK(other_length == length);
+        CHECK(memcmp(one, many, length * sizeof(float)) == 0);
+        free(many);
+    }
+    free(one);
+    free(x);
+    free(adj);
+    siren_net_free(net);
+}
+
 static void test_set_threads_rejects_bad_counts(void)
 {
     siren_net *net = make_net(8, 1);
@@ -227,6 +269,7 @@ static void test_concurrent_training_of_separate_nets(void)
 int main(void)
 {
     RUN(test_bit_identical_for_any_thread_count);
+    RUN(test_reverse_gradient_bit_identical);
     RUN(test_set_threads_rejects_bad_counts);
     RUN(test_concurrent_evaluation_of_one_net);
     RUN(test_concurrent_training_of_separate_nets);

@@ -1,0 +1,322 @@
+/* gradient_reverse.c - the input gradient of a one-output network by
+   reverse mode, and the parameter gradient of a loss on it (DESIGN.md,
+   "Training: the gradient of a scalar field by reverse mode").
+
+   Jets carry 1 + D channels through every layer, so a training step whose
+   loss reads the gradient costs 3 (1 + D) matrix products per hidden layer
+   (forward, weight gradient, input adjoint, each channel). With one output
+   the gradient is cheaper by a reverse sweep: a forward sweep and a
+   backward sweep, one product each; the reverse pass over both sweeps then
+   costs four more. Six products against nine for D = 2, twelve for D = 3.
+
+   Layer l = 0..L, input h_l (h_0 = x), omega w_l:
+       a_l = w_l (W_l h_l + b_l)     h_{l+1} = sin a_l     y = a_L or sin a_L
+   The gradient sweep, with e_l = dy/da_l and g_l = dy/dh_l:
+       e_L = 1 (linear last layer) or cos a_L
+       g_l = w_l W_l^T e_l           e_{l-1} = cos a_{l-1} g_l       dy/dx = g_0
+   The reverse pass, from y' and G'_0 = dL/dg_0. Over the gradient sweep,
+   l = 0..L (E'_l, G'_l the adjoints of e_l, g_l):
+       E'_l = w_l W_l G'_l           W_l' += w_l e_l G'_l^T
+       G'_{l+1} = cos a_l E'_l       A_l = -sin a_l g_{l+1} E'_l     (l < L)
+       A_L = -sin a_L E'_L with a sine last layer, else 0
+   then over the forward sweep, l = L..0, as for a value loss, with A_l
+   (the part of a_l' that comes through the gradient sweep) added in:
+       a_L' = y' (or cos a_L y') + A_L
+       W_l' += w_l a_l' h_l^T        b_l' += w_l sum a_l'
+       a_{l-1}' = cos a_{l-1} (w_l W_l^T a_l') + A_{l-1}
+
+   The tape of layer l holds three rows per neuron, each n points: h_{l+1}
+   (a_L for a linear last layer), g_{l+1}, and A_l; the trigonometric tape
+   holds sin a_l and cos a_l. Work is split between threads by points
+   (products along points, elementwise steps) or by rows of a weight
+   gradient (sums over points, in a fixed order), as in the jet passes, so
+   results do not depend on the thread count. */
+#include "internal.h"
+#include "thread_pool.h"
+
+#include <stdatomic.h>
+
+enum { TAPE_ROWS = 3, TAPE_H = 0, TAPE_G = 1, TAPE_A = 2 };
+
+static atomic_bool jets_only; /* set by tests */
+
+void siren__reverse_gradient_allow(bool allow)
+{
+    atomic_store(&jets_only, !allow);
+}
+
+bool siren__reverse_gradient_applies(const siren_net *net, siren_jet_kind kind)
+{
+    return kind == JET_GRADIENT && net->cfg.out_features == 1 && net->cfg.in_features >= 2 &&
+           !atomic_load(&jets_only);
+}
+
+/* One instance's sweeps: its parameters, its points and tape segments. */
+typedef struct sweep {
+    const siren_net *net;
+    const float *params;
+    float *grads;
+    siren_workspace *ws;
+    size_t n, instance;
+    const float *x;         /* forward: the points, [n][in] */
+    size_t l;               /* the layer of a per-layer step */
+    const float *adjoint;   /* backward: y' ([n]) or NULL */
+    bool from_gradient;     /* backward: G'_0 was given, A_l is on the tape */
+    float *in, *out, *extra; /* scratch matrices of n columns: ping, pong, activation */
+} sweep;
+
+/* Row `row` of entry `entry` (TAPE_H, ...) of layer l's tape. */
+static float *tape_row(const sweep *s, size_t l, size_t entry, size_t row)
+{
+    size_t rows = s->net->layers[l].out;
+    return s->ws->tape[l] + (s->instance * rows + row) * TAPE_ROWS * s->n + entry * s->n;
+}
+
+static const float *sin_row(const sweep *s, size_t l, size_t row)
+{
+    return siren__trig_tape(s->ws, l, s->net->layers[l].out, s->n, s->instance) + row * 2 * s->n;
+}
+
+static const float *cos_row(const sweep *s, size_t l, size_t row)
+{
+    return sin_row(s, l, row) + s->n;
+}
+
+static const float *weights_of(const sweep *s, size_t l)
+{
+    return s->params + s->net->layers[l].weight_offset;
+}
+
+/* ------------------------------------------------------------ forward */
+
+/* The shape of layer l's h rows on the tape, as value-only jets. */
+static siren_jet_shape value_shape(const sweep *s, size_t l)
+{
+    siren_jet_shape shape = {0};
+    shape.kind = JET_VALUE;
+    shape.dims = s->net->cfg.in_features;
+    shape.rows = s->net->layers[l].out;
+    shape.n = s->n;
+    shape.ld = s->n;
+    shape.row_stride = TAPE_ROWS * s->n;
+    shape.weights = s->ws->laplacian_weights;
+    return shape;
+}
+
+/* a_l, then h_{l+1} = sin a_l in place (and sin, cos on the trig tape),
+   for every layer, at points [begin, end). The values are computed as
+   siren_eval computes them, bit for bit. */
+static void forward_sweep(const sweep *s, size_t begin, size_t end)
+{
+    const siren_net *net = s->net;
+    for (size_t l = 0; l < net->layer_count; l++) {
+        siren_jet_shape shape = value_shape(s, l);
+        float *a = tape_row(s, l, TAPE_H, 0);
+        if (l == 0)
+            siren__first_layer_jets(net, s->params, s->x, &shape, a, begin, end);
+        else
+            siren__linear_layer_jets(net, s->params, l, tape_row(s, l - 1, TAPE_H, 0), &shape,
+                                     a, begin, end);
+        if (net->layers[l].is_sine) {
+            shape.n = end - begin;
+            float *trig = (float *)sin_row(s, l, 0) + begin;
+            siren__sine_jet(&shape, a + begin, a + begin, NULL, trig);
+        }
+    }
+}
+
+/* e_L, then g_l = w_l W_l^T e_l and e_{l-1} = cos a_{l-1} g_l down to g_0,
+   which lands in s->out ([in][n]), at points [begin, end). e lives in
+   s->in. */
+static void gradient_sweep(const sweep *s, size_t begin, size_t end)
+{
+    const siren_net *net = s->net;
+    size_t last = net->layer_count - 1, n = s->n;
+    float *e = s->in;
+    const float *cos_last = net->layers[last].is_sine ? cos_row(s, last, 0) : NULL;
+    for (size_t p = begin; p < end; p++)
+        e[p] = cos_last ? cos_last[p] : 1.0f;
+    for (size_t l = last + 1; l-- > 0;) {
+        const siren_layer *layer = &net->layers[l];
+        float *g = l > 0 ? tape_row(s, l - 1, TAPE_G, 0) : s->out;
+        size_t ldg = l > 0 ? TAPE_ROWS * n : n;
+        siren__gemm(true, false, layer->in, end - begin, layer->out, layer->omega,
+                    weights_of(s, l), layer->in, e + begin, n, 0.0f, g + begin, ldg);
+        for (size_t r = 0; l > 0 && r < layer->in; r++) {
+            const float *cs = cos_row(s, l - 1, r), *gr = g + r * ldg;
+            float *er = e + r * n;
+            for (size_t p = begin; p < end; p++)
+                er[p] = cs[p] * gr[p];
+        }
+    }
+}
+
+static void forward_points(void *ctx, size_t begin, size_t end)
+{
+    const sweep *s = ctx;
+    forward_sweep(s, begin, end);
+    gradient_sweep(s, begin, end);
+}
+
+void siren__reverse_gradient_forward(const siren_net *net, const float *params,
+                                     siren_workspace *ws, size_t n, const float *x,
+                                     const siren_jet *out, size_t i)
+{
+    sweep s = {.net = net, .params = params, .ws = ws, .n = n, .instance = i, .x = x,
+               .in = ws->ping, .out = ws->pong};
+    siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, forward_points, &s);
+    size_t dims = net->cfg.in_features, last = net->layer_count - 1;
+    const float *y = tape_row(&s, last, TAPE_H, 0);
+    for (size_t p = 0; out->value && p < n; p++)
+        out->value[p] = y[p];
+    for (size_t k = 0; out->gradient && k < dims; k++)
+        for (size_t p = 0; p < n; p++)
+            out->gradient[p * dims + k] = s.out[k * n + p];
+}
+
+/* ------------------------------------------- reverse over the gradient sweep */
+
+/* E'_l = w_l W_l G'_l into s->out; e_l into s->extra; A_l onto the tape;
+   then G'_{l+1} = cos a_l E'_l over E'_l. Points [begin, end). */
+static void gradient_adjoint_points(void *ctx, size_t begin, size_t end)
+{
+    const sweep *s = ctx;
+    const siren_layer *layer = &s->net->layers[s->l];
+    bool last = s->l + 1 == s->net->layer_count;
+    size_t n = s->n;
+    if (!last || layer->is_sine)
+        siren__gemm(false, false, layer->out, end - begin, layer->in, layer->omega,
+                    weights_of(s, s->l), layer->in, s->in + begin, n, 0.0f, s->out + begin, n);
+    for (size_t r = 0; r < layer->out; r++) {
+        float *e = s->extra + r * n, *e_adj = s->out + r * n;
+        float *a = tape_row(s, s->l, TAPE_A, r);
+        const float *sn = layer->is_sine ? sin_row(s, s->l, r) : NULL;
+        const float *cs = layer->is_sine ? cos_row(s, s->l, r) : NULL;
+        const float *g = last ? NULL : tape_row(s, s->l, TAPE_G, r);
+        for (size_t p = begin; p < end; p++) {
+            if (!last) {
+                e[p] = cs[p] * g[p];
+                a[p] = -(sn[p] * g[p] * e_adj[p]);
+                e_adj[p] = cs[p] * e_adj[p];
+            } else {
+                e[p] = cs ? cs[p] : 1.0f;
+                a[p] = sn ? -(sn[p] * e_adj[p]) : 0.0f;
+            }
+        }
+    }
+}
+
+/* W_l' += w_l e_l G'_l^T, rows [begin, end) of W_l. */
+static void gradient_adjoint_rows(void *ctx, size_t begin, size_t end)
+{
+    const sweep *s = ctx;
+    const siren_layer *layer = &s->net->layers[s->l];
+    siren__gemm(false, true, end - begin, layer->in, s->n, layer->omega, s->extra + begin * s->n,
+                s->n, s->in, s->n, 1.0f, s->grads + layer->weight_offset + begin * layer->in,
+                layer->in);
+}
+
+/* G'_0 from the public [n][1][in] layout into s->in, then l = 0..L. */
+static void reverse_gradient_sweep(sweep *s, const float *gradient_adjoint)
+{
+    size_t dims = s->net->cfg.in_features, n = s->n;
+    for (size_t k = 0; k < dims; k++)
+        for (size_t p = 0; p < n; p++)
+            s->in[k * n + p] = gradient_adjoint[p * dims + k];
+    for (s->l = 0; s->l < s->net->layer_count; s->l++) {
+        size_t rows = s->net->layers[s->l].out;
+        siren__pool_for(s->ws->pool, n, SIREN__POINT_GRAIN, gradient_adjoint_points, s);
+        siren__pool_for(s->ws->pool, rows, SIREN__ROW_GRAIN, gradient_adjoint_rows, s);
+        float *swap = s->in;
+        s->in = s->out;
+        s->out = swap;
+    }
+}
+
+/* -------------------------------------------- reverse over the forward sweep */
+
+/* a_L' = y' (times cos a_L for a sine last layer) + A_L into s->in. */
+static void last_adjoint_points(void *ctx, size_t begin, size_t end)
+{
+    const sweep *s = ctx;
+    size_t last = s->net->layer_count - 1;
+    const float *cs = s->net->layers[last].is_sine ? cos_row(s, last, 0) : NULL;
+    const float *a = tape_row(s, last, TAPE_A, 0);
+    for (size_t p = begin; p < end; p++) {
+        float from_value = 0.0f;
+        if (s->adjoint)
+            from_value = cs ? cs[p] * s->adjoint[p] : s->adjoint[p];
+        s->in[p] = s->from_gradient ? from_value + a[p] : from_value;
+    }
+}
+
+/* W_l' += w_l a_l' h_l^T and b_l' += w_l sum a_l', rows [begin, end);
+   for layer 0, h_0 = x, taped coordinate by coordinate. */
+static void value_adjoint_rows(void *ctx, size_t begin, size_t end)
+{
+    const sweep *s = ctx;
+    const siren_layer *layer = &s->net->layers[s->l];
+    size_t n = s->n;
+    float *w_grad = s->grads + layer->weight_offset, *b_grad = s->grads + layer->bias_offset;
+    const float *a_adj = s->in + begin * n;
+    if (s->l > 0) {
+        siren__gemm(false, true, end - begin, layer->in, n, layer->omega, a_adj, n,
+                    tape_row(s, s->l - 1, TAPE_H, 0), TAPE_ROWS * n, 1.0f,
+                    w_grad + begin * layer->in, layer->in);
+    } else {
+        const float *x = s->ws->tape_x + s->instance * n * layer->in;
+        for (size_t f = begin; f < end; f++)
+            for (size_t k = 0; k < layer->in; k++)
+                w_grad[f * layer->in + k] +=
+                    layer->omega * siren__dot_points(s->in + f * n, x + k * n, n);
+    }
+    for (size_t f = begin; f < end; f++)
+        b_grad[f] += layer->omega * siren__sum_points(s->in + f * n, n);
+}
+
+/* a_{l-1}' = cos a_{l-1} (w_l W_l^T a_l') + A_{l-1} into s->out, points
+   [begin, end). */
+static void value_adjoint_points(void *ctx, size_t begin, size_t end)
+{
+    const sweep *s = ctx;
+    const siren_layer *layer = &s->net->layers[s->l];
+    size_t n = s->n;
+    siren__gemm(true, false, layer->in, end - begin, layer->out, layer->omega, weights_of(s, s->l),
+                layer->in, s->in + begin, n, 0.0f, s->out + begin, n);
+    for (size_t r = 0; r < layer->in; r++) {
+        const float *cs = cos_row(s, s->l - 1, r), *a = tape_row(s, s->l - 1, TAPE_A, r);
+        float *adj = s->out + r * n;
+        for (size_t p = begin; p < end; p++)
+            adj[p] = s->from_gradient ? cs[p] * adj[p] + a[p] : cs[p] * adj[p];
+    }
+}
+
+static void reverse_forward_sweep(sweep *s)
+{
+    size_t n = s->n;
+    siren__pool_for(s->ws->pool, n, SIREN__POINT_GRAIN, last_adjoint_points, s);
+    for (s->l = s->net->layer_count; s->l-- > 0;) {
+        size_t rows = s->net->layers[s->l].out;
+        siren__pool_for(s->ws->pool, rows, SIREN__ROW_GRAIN, value_adjoint_rows, s);
+        if (s->l == 0)
+            break;
+        siren__pool_for(s->ws->pool, n, SIREN__POINT_GRAIN, value_adjoint_points, s);
+        float *swap = s->in;
+        s->in = s->out;
+        s->out = swap;
+    }
+}
+
+void siren__reverse_gradient_backward(const siren_net *net, siren_workspace *ws,
+                                      const siren_jet *adjoint, const float *params,
+                                      float *grads, size_t i)
+{
+    sweep s = {.net = net, .params = params, .grads = grads, .ws = ws, .n = ws->taped_points,
+               .instance = i, .adjoint = adjoint->value, .from_gradient = adjoint->gradient != NULL,
+               .in = ws->ping, .out = ws->pong, .extra = ws->activation};
+    if (s.from_gradient)
+        reverse_gradient_sweep(&s, adjoint->gradient);
+    s.in = ws->ping;
+    s.out = ws->pong;
+    reverse_forward_sweep(&s);
+}
