@@ -70,8 +70,14 @@ static float *random_matrix(size_t count)
 
 static void run_siren(const shape *s, const operands *op, size_t m, size_t n)
 {
+    float *pack = malloc(siren__gemm_pack_floats() * sizeof *pack);
+    if (!pack) {
+        fprintf(stderr, "gemm_bench: out of memory\n");
+        exit(1);
+    }
     siren__gemm(s->trans_a, s->trans_b, m, n, s->k, 1.0f, op->a, op->lda, op->b, op->ldb,
-                s->beta, op->c, op->ldc);
+                s->beta, op->c, op->ldc, pack);
+    free(pack);
 }
 
 static void run_openblas(const shape *s, const operands *op)

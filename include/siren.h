@@ -173,7 +173,9 @@ SIREN_API int  siren_workspace_create(const siren_net *net, size_t max_points,
 SIREN_API void siren_workspace_free(siren_workspace *ws);
 
 /* The number of bytes siren_workspace_create would allocate for these
-   arguments, in *bytes. Same errors as siren_workspace_create. */
+   arguments, in *bytes, with the default thread count (each thread of
+   siren_workspace_set_threads adds about 305 KiB of matrix-product scratch).
+   Same errors as siren_workspace_create. */
 SIREN_API int  siren_workspace_bytes(const siren_net *net, size_t max_points,
                                      unsigned what, size_t *bytes);
 

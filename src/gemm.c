@@ -8,12 +8,13 @@
    by the micro-kernel. No blocking choice changes the result
    (gemm_kernels.h, "Determinism"), so C may be split between threads any
    way. The kernel set (AVX-512, AVX2+FMA or portable C) is chosen once,
-   from the CPU. Nothing is allocated: the packing buffers live on the
-   stack (SIREN__GEMM_STACK_BYTES, about 245 KiB). */
+   from the CPU. Nothing is allocated: the packing buffers are the
+   caller's scratch (about 305 KiB, siren__gemm_pack_floats). */
 #include "gemm_kernels.h"
 #include "threads_shim.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ dispatch */
@@ -206,10 +207,23 @@ static void scale_c(size_t m, size_t n, float beta, float *c, size_t ldc)
     }
 }
 
+/* The B buffer is rounded up to whole 64-byte lines so the A buffer
+   after it is aligned too. */
+static size_t b_pack_floats(void)
+{
+    size_t align = SIREN__GEMM_ALIGN_FLOATS;
+    return (SIREN__GEMM_B_FLOATS + align - 1) / align * align;
+}
+
+size_t siren__gemm_pack_floats(void)
+{
+    return SIREN__GEMM_ALIGN_FLOATS + b_pack_floats() + SIREN__GEMM_A_FLOATS;
+}
+
 void siren__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
                  float alpha, const float *a, size_t lda,
                  const float *b, size_t ldb,
-                 float beta, float *c, size_t ldc)
+                 float beta, float *c, size_t ldc, float *pack)
 {
     if (m == 0 || n == 0)
         return;
@@ -222,8 +236,9 @@ void siren__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
         siren__gemm_cblas(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
         return;
 #endif
-    _Alignas(64) float b_pack[SIREN__GEMM_B_FLOATS];
-    _Alignas(64) float a_pack[SIREN__GEMM_A_FLOATS];
+    uintptr_t line = SIREN__GEMM_ALIGN_FLOATS * sizeof(float);
+    float *b_pack = pack + (line - (uintptr_t)pack % line) % line / sizeof(float);
+    float *a_pack = b_pack + b_pack_floats();
     const siren_gemm_kernel *kernel = siren__gemm_kernel();
     /* op(A)^T is A read the other way: its columns are the rows of op(A). */
     gemm_job job = {

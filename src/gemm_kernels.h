@@ -30,21 +30,18 @@
    NR-column panel of B (16 KiB for NR = 16) in the L1 cache. */
 #define SIREN__GEMM_KC 256
 
-/* Columns of op(B) packed at a time (the block that stays in L2) and rows
-   of op(A) packed at a time (swept past it); multiples of every MR and NR.
-   Both packing buffers are on the stack of siren__gemm: NC KC + MC KC
-   floats and a little slack: 240.5 KiB; SIREN__GEMM_STACK_BYTES (245 KiB)
-   with the rest of the frames is what a thread calling siren__gemm must
-   have to spare. Measured on Zen 3: NC = 256 would make the weight
-   gradient (n = 256) about 5% faster by packing Z' once instead of
-   twice, for 64 KiB more stack. */
-#define SIREN__GEMM_NC 192
+/* Columns of op(B) packed at a time (the block that stays in L2: 256 KiB)
+   and rows of op(A) packed at a time (swept past it); multiples of every
+   MR and NR. Both packing buffers are in the caller's scratch (the
+   workspace's, one per thread): NC KC + MC KC floats and a little slack,
+   about 305 KiB. NC = 256 packs the whole of Z' once in a weight gradient
+   (n = 256) where 192 packed it twice: about 5% faster on Zen 3. */
+#define SIREN__GEMM_NC 256
 #define SIREN__GEMM_MC 48
 #define SIREN__GEMM_SLACK 64 /* floats a packer may write past its panels */
 #define SIREN__GEMM_B_FLOATS (SIREN__GEMM_NC * SIREN__GEMM_KC + SIREN__GEMM_SLACK)
 #define SIREN__GEMM_A_FLOATS (SIREN__GEMM_MC * SIREN__GEMM_KC + SIREN__GEMM_SLACK)
-#define SIREN__GEMM_STACK_BYTES                                               \
-    ((SIREN__GEMM_B_FLOATS + SIREN__GEMM_A_FLOATS) * sizeof(float) + 4096)
+#define SIREN__GEMM_ALIGN_FLOATS 16 /* 64 bytes */
 
 /* The largest tile of any kernel set. */
 #define SIREN__GEMM_MR_MAX 8

@@ -106,7 +106,7 @@ static siren_jet_shape value_shape(const sweep *s, size_t l)
 /* a_l, then h_{l+1} = sin a_l in place (and sin, cos on the trig tape),
    for every layer, at points [begin, end). The values are computed as
    siren_eval computes them, bit for bit. */
-static void forward_sweep(const sweep *s, size_t begin, size_t end)
+static void forward_sweep(const sweep *s, float *pack, size_t begin, size_t end)
 {
     const siren_net *net = s->net;
     for (size_t l = 0; l < net->layer_count; l++) {
@@ -115,8 +115,8 @@ static void forward_sweep(const sweep *s, size_t begin, size_t end)
         if (l == 0)
             siren__first_layer_jets(net, s->params, s->x, &shape, a, begin, end);
         else
-            siren__linear_layer_jets(net, s->params, l, tape_row(s, l - 1, TAPE_H, 0), &shape,
-                                     a, begin, end);
+            siren__linear_layer_jets(net, s->params, l, tape_row(s, l - 1, TAPE_H, 0),
+                                     shape.row_stride, &shape, a, begin, end, pack);
         if (net->layers[l].is_sine) {
             shape.n = end - begin;
             float *trig = (float *)sin_row(s, l, 0) + begin;
@@ -128,7 +128,7 @@ static void forward_sweep(const sweep *s, size_t begin, size_t end)
 /* e_L, then g_l = w_l W_l^T e_l and e_{l-1} = cos a_{l-1} g_l down to g_0,
    which lands in s->out ([in][n]), at points [begin, end). e lives in
    s->in. */
-static void gradient_sweep(const sweep *s, size_t begin, size_t end)
+static void gradient_sweep(const sweep *s, float *pack, size_t begin, size_t end)
 {
     const siren_net *net = s->net;
     size_t last = net->layer_count - 1, n = s->n;
@@ -141,7 +141,7 @@ static void gradient_sweep(const sweep *s, size_t begin, size_t end)
         float *g = l > 0 ? tape_row(s, l - 1, TAPE_G, 0) : s->out;
         size_t ldg = l > 0 ? TAPE_ROWS * n : n;
         siren__gemm(true, false, layer->in, end - begin, layer->out, layer->omega,
-                    weights_of(s, l), layer->in, e + begin, n, 0.0f, g + begin, ldg);
+                    weights_of(s, l), layer->in, e + begin, n, 0.0f, g + begin, ldg, pack);
         for (size_t r = 0; l > 0 && r < layer->in; r++) {
             const float *cs = cos_row(s, l - 1, r), *gr = g + r * ldg;
             float *er = e + r * n;
@@ -151,11 +151,12 @@ static void gradient_sweep(const sweep *s, size_t begin, size_t end)
     }
 }
 
-static void forward_points(void *ctx, size_t begin, size_t end)
+static void forward_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const sweep *s = ctx;
-    forward_sweep(s, begin, end);
-    gradient_sweep(s, begin, end);
+    float *pack = siren__workspace_pack(s->ws, part);
+    forward_sweep(s, pack, begin, end);
+    gradient_sweep(s, pack, begin, end);
 }
 
 void siren__reverse_gradient_forward(const siren_net *net, const float *params,
@@ -178,7 +179,7 @@ void siren__reverse_gradient_forward(const siren_net *net, const float *params,
 
 /* E'_l = w_l W_l G'_l into s->out; e_l into s->extra; A_l onto the tape;
    then G'_{l+1} = cos a_l E'_l over E'_l. Points [begin, end). */
-static void gradient_adjoint_points(void *ctx, size_t begin, size_t end)
+static void gradient_adjoint_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const sweep *s = ctx;
     const siren_layer *layer = &s->net->layers[s->l];
@@ -186,7 +187,8 @@ static void gradient_adjoint_points(void *ctx, size_t begin, size_t end)
     size_t n = s->n;
     if (!last || layer->is_sine)
         siren__gemm(false, false, layer->out, end - begin, layer->in, layer->omega,
-                    weights_of(s, s->l), layer->in, s->in + begin, n, 0.0f, s->out + begin, n);
+                    weights_of(s, s->l), layer->in, s->in + begin, n, 0.0f, s->out + begin, n,
+                    siren__workspace_pack(s->ws, part));
     for (size_t r = 0; r < layer->out; r++) {
         float *e = s->extra + r * n, *e_adj = s->out + r * n;
         float *a = tape_row(s, s->l, TAPE_A, r);
@@ -207,13 +209,13 @@ static void gradient_adjoint_points(void *ctx, size_t begin, size_t end)
 }
 
 /* W_l' += w_l e_l G'_l^T, rows [begin, end) of W_l. */
-static void gradient_adjoint_rows(void *ctx, size_t begin, size_t end)
+static void gradient_adjoint_rows(void *ctx, size_t part, size_t begin, size_t end)
 {
     const sweep *s = ctx;
     const siren_layer *layer = &s->net->layers[s->l];
     siren__gemm(false, true, end - begin, layer->in, s->n, layer->omega, s->extra + begin * s->n,
                 s->n, s->in, s->n, 1.0f, s->grads + layer->weight_offset + begin * layer->in,
-                layer->in);
+                layer->in, siren__workspace_pack(s->ws, part));
 }
 
 /* G'_0 from the public [n][1][in] layout into s->in, then l = 0..L. */
@@ -236,8 +238,9 @@ static void reverse_gradient_sweep(sweep *s, const float *gradient_adjoint)
 /* -------------------------------------------- reverse over the forward sweep */
 
 /* a_L' = y' (times cos a_L for a sine last layer) + A_L into s->in. */
-static void last_adjoint_points(void *ctx, size_t begin, size_t end)
+static void last_adjoint_points(void *ctx, size_t part, size_t begin, size_t end)
 {
+    (void)part;
     const sweep *s = ctx;
     size_t last = s->net->layer_count - 1;
     const float *cs = s->net->layers[last].is_sine ? cos_row(s, last, 0) : NULL;
@@ -252,7 +255,7 @@ static void last_adjoint_points(void *ctx, size_t begin, size_t end)
 
 /* W_l' += w_l a_l' h_l^T and b_l' += w_l sum a_l', rows [begin, end);
    for layer 0, h_0 = x, taped coordinate by coordinate. */
-static void value_adjoint_rows(void *ctx, size_t begin, size_t end)
+static void value_adjoint_rows(void *ctx, size_t part, size_t begin, size_t end)
 {
     const sweep *s = ctx;
     const siren_layer *layer = &s->net->layers[s->l];
@@ -262,7 +265,7 @@ static void value_adjoint_rows(void *ctx, size_t begin, size_t end)
     if (s->l > 0) {
         siren__gemm(false, true, end - begin, layer->in, n, layer->omega, a_adj, n,
                     tape_row(s, s->l - 1, TAPE_H, 0), TAPE_ROWS * n, 1.0f,
-                    w_grad + begin * layer->in, layer->in);
+                    w_grad + begin * layer->in, layer->in, siren__workspace_pack(s->ws, part));
     } else {
         const float *x = s->ws->tape_x + s->instance * n * layer->in;
         for (size_t f = begin; f < end; f++)
@@ -276,13 +279,14 @@ static void value_adjoint_rows(void *ctx, size_t begin, size_t end)
 
 /* a_{l-1}' = cos a_{l-1} (w_l W_l^T a_l') + A_{l-1} into s->out, points
    [begin, end). */
-static void value_adjoint_points(void *ctx, size_t begin, size_t end)
+static void value_adjoint_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const sweep *s = ctx;
     const siren_layer *layer = &s->net->layers[s->l];
     size_t n = s->n;
     siren__gemm(true, false, layer->in, end - begin, layer->out, layer->omega, weights_of(s, s->l),
-                layer->in, s->in + begin, n, 0.0f, s->out + begin, n);
+                layer->in, s->in + begin, n, 0.0f, s->out + begin, n,
+                siren__workspace_pack(s->ws, part));
     for (size_t r = 0; r < layer->in; r++) {
         const float *cs = cos_row(s, s->l - 1, r), *a = tape_row(s, s->l - 1, TAPE_A, r);
         float *adj = s->out + r * n;

@@ -83,13 +83,14 @@ void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const sire
 
 /* The pre-activation jets of layer 0 (x has jet (x, e_k, 0): no matrix
    product) and of a later layer l (Z = w (W S + b), one product per
-   channel; S and Z share shape's strides), for points [begin, end) of
-   shape->n; x is [n][in] (src/jet_forward.c). */
+   channel; S has shape's channel stride and rows s_stride apart), for
+   points [begin, end) of shape->n; x is [n][in]; pack: siren__gemm's
+   scratch (src/jet_forward.c). */
 void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
                              const siren_jet_shape *shape, float *z, size_t begin, size_t end);
 void siren__linear_layer_jets(const siren_net *net, const float *params, size_t l,
-                              const float *s, const siren_jet_shape *shape, float *z,
-                              size_t begin, size_t end);
+                              const float *s, size_t s_stride, const siren_jet_shape *shape,
+                              float *z, size_t begin, size_t end, float *pack);
 
 /* ---------------------------------------------------------------- workspace */
 
@@ -111,6 +112,7 @@ struct siren_workspace {
     siren_jet_kind max_kind;
     size_t max_channels;
     float *laplacian_weights;   /* [in_features], default ones */
+    float *gemm_pack;           /* [threads][siren__gemm_pack_floats()] */
 
     /* Buffers of max_width * max_channels * max_points floats. */
     float *ping, *pong;         /* eval: layer jets; backward: adjoints */
@@ -130,6 +132,10 @@ struct siren_workspace {
     bool taped_reverse;         /* the gradient came by reverse mode
                                    (src/gradient_reverse.c) */
 };
+
+/* The packing scratch of part `part` of the workspace's parallel loops
+   (thread_pool.h), for siren__gemm. */
+float *siren__workspace_pack(const siren_workspace *ws, size_t part);
 
 /* Layer l's sin z0 and cos z0 on the tape, instance i of n points. */
 float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t n, size_t i);
@@ -163,11 +169,15 @@ bool siren__allocator_copy(const siren_allocator *alloc, siren_allocator *out);
 
 /* C = alpha * op(A) op(B) + beta * C, row-major, op(X) = X or X^T.
    op(A) is m x k, op(B) is k x n, C is m x n; ld* are row strides.
-   beta == 0 means C is not read (it may hold garbage or NaN). */
+   beta == 0 means C is not read (it may hold garbage or NaN).
+   pack: siren__gemm_pack_floats() floats (any alignment) for the packed
+   operands, used by no concurrent call: each thread of a workspace has
+   its own (siren__workspace_pack), so no thread needs a large stack. */
 void siren__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
                  float alpha, const float *a, size_t lda,
                  const float *b, size_t ldb,
-                 float beta, float *c, size_t ldc);
+                 float beta, float *c, size_t ldc, float *pack);
+size_t siren__gemm_pack_floats(void);
 
 /* The elementwise part of a sine layer, s = sin z on jets (DESIGN.md):
      s0 = sin z0, sk = cos z0 zk, skk = cos z0 zkk - sin z0 zk^2,
@@ -178,6 +188,11 @@ void siren__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
    instead of computed, with trig_out they are written to it. */
 void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s,
                      const float *trig_in, float *trig_out);
+
+/* Value-only jets on the tape: sin z0 and cos z0 of every row go to the
+   trigonometric tape only, whose sin rows are then the layer's output
+   (the same bits siren__sine_jet gives). */
+void siren__sine_value_to_trig(const siren_jet_shape *shape, const float *z, float *trig_out);
 
 /* The reverse of siren__sine_jet: overwrites the adjoints of s in adj
    with the adjoints of z (DESIGN.md, "Training: reverse mode"). */

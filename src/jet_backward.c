@@ -98,6 +98,7 @@ static void accumulate_bias(const siren_layer *layer, const float *z_adj,
    split between threads never changes a result. */
 typedef struct backward_job {
     const siren_net *net;
+    const siren_workspace *ws;
     const float *params;    /* the instance's parameters */
     float *grads;           /* and its gradients */
     size_t l;               /* the layer */
@@ -107,6 +108,9 @@ typedef struct backward_job {
     const float *z_in;      /* layer l - 1's pre-activation jets */
     const float *trig_in;   /* and its sin z0, cos z0 */
     float *s;               /* layer l's input jets S, recomputed */
+    const float *s_read;    /* where the products read S: s, or for values
+                               only the sin rows of trig_in */
+    size_t s_stride;        /* and its row stride */
     float *z_adj;           /* Z' of layer l */
     float *s_adj;           /* S' of layer l - 1, then its Z' */
 } backward_job;
@@ -125,29 +129,31 @@ static siren_jet_shape points_of(const siren_jet_shape *shape, size_t begin, siz
 }
 
 /* S = sin(Z) of layer l - 1 at points [begin, end). */
-static void recompute_input_points(void *ctx, size_t begin, size_t end)
+static void recompute_input_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const backward_job *job = ctx;
-    siren_jet_shape part = points_of(&job->in, begin, end);
-    siren__sine_jet(&part, job->z_in + begin, job->s + begin, job->trig_in + begin, NULL);
+    (void)part;
+    siren_jet_shape range = points_of(&job->in, begin, end);
+    siren__sine_jet(&range, job->z_in + begin, job->s + begin, job->trig_in + begin, NULL);
 }
 
 /* W' += w Z' S^T and b' += w sum z0', rows of the layer's output. */
-static void weight_gradient_rows(void *ctx, size_t begin, size_t end)
+static void weight_gradient_rows(void *ctx, size_t part, size_t begin, size_t end)
 {
     const backward_job *job = ctx;
     const siren_layer *layer = &job->net->layers[job->l];
     size_t ld = job->out.row_stride;
     size_t columns = siren__jet_channels(job->out.kind, job->out.dims) * job->out.n;
     siren__gemm(false, true, end - begin, layer->in, columns, layer->omega,
-                row_ptr(job->z_adj, &job->out, begin), ld, job->s, ld, 1.0f,
-                job->grads + layer->weight_offset + begin * layer->in, layer->in);
+                row_ptr(job->z_adj, &job->out, begin), ld, job->s_read, job->s_stride, 1.0f,
+                job->grads + layer->weight_offset + begin * layer->in, layer->in,
+                siren__workspace_pack(job->ws, part));
     accumulate_bias(layer, job->z_adj, &job->out, job->grads, begin, end);
 }
 
 /* S' = w W^T Z' (a product per channel), then through the sine of layer
    l - 1, at points [begin, end). */
-static void input_adjoint_points(void *ctx, size_t begin, size_t end)
+static void input_adjoint_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const backward_job *job = ctx;
     const siren_layer *layer = &job->net->layers[job->l];
@@ -157,16 +163,18 @@ static void input_adjoint_points(void *ctx, size_t begin, size_t end)
     for (size_t c = 0; c < channels; c++) {
         size_t column = c * job->out.ld + begin;
         siren__gemm(true, false, layer->in, end - begin, layer->out, layer->omega, weights,
-                    layer->in, job->z_adj + column, ld, 0.0f, job->s_adj + column, ld);
+                    layer->in, job->z_adj + column, ld, 0.0f, job->s_adj + column, ld,
+                    siren__workspace_pack(job->ws, part));
     }
-    siren_jet_shape part = points_of(&job->in, begin, end);
-    siren__sine_jet_backward(&part, job->z_in + begin, job->s_adj + begin, job->trig_in + begin);
+    siren_jet_shape range = points_of(&job->in, begin, end);
+    siren__sine_jet_backward(&range, job->z_in + begin, job->s_adj + begin, job->trig_in + begin);
 }
 
 /* Layer 0, whose jets are z0 = w (W x + b), zk = w W[:, k]:
    W'[f][k] += w (sum_p z0'[f][p] x_k[p] + sum_p zk'[f][p]), rows f. */
-static void first_layer_rows(void *ctx, size_t begin, size_t end)
+static void first_layer_rows(void *ctx, size_t part, size_t begin, size_t end)
 {
+    (void)part;
     const backward_job *job = ctx;
     const siren_jet_shape *shape = &job->out;
     const siren_layer *layer = &job->net->layers[0];
@@ -206,6 +214,7 @@ static void backward_instance(const siren_net *net, siren_workspace *ws, siren_j
     size_t last = net->layer_count - 1;
     backward_job job;
     job.net = net;
+    job.ws = ws;
     job.params = ws->taped_params + i * net->param_count;
     job.grads = grads + i * net->param_count;
     job.x = ws->tape_x + i * ws->taped_points * net->cfg.in_features;
@@ -226,7 +235,14 @@ static void backward_instance(const siren_net *net, siren_workspace *ws, siren_j
         job.z_in = ws->tape[l - 1] + i * in_rows * job.in.row_stride;
         job.trig_in = siren__trig_tape(ws, l - 1, in_rows, job.in.n, i);
         size_t n = ws->taped_points;
-        siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_input_points, &job);
+        if (kind == JET_VALUE) { /* S is sin z0: the tape's sin rows */
+            job.s_read = job.trig_in;
+            job.s_stride = 2 * n;
+        } else {
+            siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_input_points, &job);
+            job.s_read = job.s;
+            job.s_stride = job.in.row_stride;
+        }
         siren__pool_for(ws->pool, out_rows, SIREN__ROW_GRAIN, weight_gradient_rows, &job);
         siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, input_adjoint_points, &job);
         float *swap = job.z_adj;

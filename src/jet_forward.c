@@ -67,8 +67,8 @@ void siren__first_layer_jets(const siren_net *net, const float *params, const fl
 /* Z = w (W S + b) for points [begin, end) of layer l > 0: a product per
    channel over those points; the bias enters the value channel only. */
 void siren__linear_layer_jets(const siren_net *net, const float *params, size_t l,
-                              const float *s, const siren_jet_shape *shape, float *z,
-                              size_t begin, size_t end)
+                              const float *s, size_t s_stride, const siren_jet_shape *shape,
+                              float *z, size_t begin, size_t end, float *pack)
 {
     const siren_layer *layer = &net->layers[l];
     const float *weights = params + layer->weight_offset;
@@ -77,7 +77,7 @@ void siren__linear_layer_jets(const siren_net *net, const float *params, size_t 
     for (size_t c = 0; c < channels; c++) {
         size_t column = c * shape->ld + begin;
         siren__gemm(false, false, layer->out, end - begin, layer->in, layer->omega, weights,
-                    layer->in, s + column, ld, 0.0f, z + column, ld);
+                    layer->in, s + column, s_stride, 0.0f, z + column, ld, pack);
     }
     for (size_t f = 0; f < layer->out; f++) {
         float shift = layer->omega * bias[f];
@@ -109,11 +109,12 @@ static void layer_buffers(const pass_job *job, size_t l, size_t row_stride, floa
     *s = layer->is_sine && buf->tape ? alternate(buf, l) : *z;
 }
 
-static void run_points(void *ctx, size_t begin, size_t end)
+static void run_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const pass_job *job = ctx;
     const siren_net *net = job->net;
     const float *input = NULL;
+    size_t input_stride = 0;
     for (size_t l = 0; l < net->layer_count; l++) {
         const siren_layer *layer = &net->layers[l];
         siren_jet_shape shape = layer_shape(job->ws, job->kind, layer->out, job->n);
@@ -122,16 +123,25 @@ static void run_points(void *ctx, size_t begin, size_t end)
         if (l == 0)
             siren__first_layer_jets(net, job->params, job->x, &shape, z, begin, end);
         else
-            siren__linear_layer_jets(net, job->params, l, input, &shape, z, begin, end);
-        if (layer->is_sine) {
-            siren_jet_shape part = shape;
-            part.n = end - begin;
-            float *trig = job->buf->tape ? siren__trig_tape(job->ws, l, layer->out, job->n,
-                                                            job->instance) + begin
-                                         : NULL;
-            siren__sine_jet(&part, z + begin, s + begin, NULL, trig);
-        }
+            siren__linear_layer_jets(net, job->params, l, input, input_stride, &shape, z, begin,
+                                     end, siren__workspace_pack(job->ws, part));
         input = s;
+        input_stride = shape.row_stride;
+        if (!layer->is_sine)
+            continue;
+        siren_jet_shape range = shape;
+        range.n = end - begin;
+        float *trig = job->buf->tape
+                          ? siren__trig_tape(job->ws, l, layer->out, job->n, job->instance)
+                          : NULL;
+        if (trig && job->kind == JET_VALUE && l + 1 < net->layer_count) {
+            /* the next layer reads the tape's sin rows: no copy of them */
+            siren__sine_value_to_trig(&range, z + begin, trig + begin);
+            input = trig;
+            input_stride = 2 * job->n;
+        } else {
+            siren__sine_jet(&range, z + begin, s + begin, NULL, trig ? trig + begin : NULL);
+        }
     }
 }
 

@@ -249,3 +249,11 @@ void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, floa
                                     tin ? tin + p : NULL);
     }
 }
+
+void siren__sine_value_to_trig(const siren_jet_shape *shape, const float *z, float *trig_out)
+{
+    for (size_t r = 0; r < shape->rows; r++) {
+        float *sn = trig_out + r * 2 * shape->ld;
+        siren__sincos(shape->n, z + r * shape->row_stride, sn, sn + shape->ld);
+    }
+}

@@ -50,7 +50,7 @@ static void run_part(siren_pool *pool, size_t part)
     size_t begin, end;
     part_range(pool->count, pool->grain, pool->threads, part, &begin, &end);
     if (begin < end)
-        pool->fn(pool->ctx, begin, end);
+        pool->fn(pool->ctx, part, begin, end);
 }
 
 static SIREN_THREAD_RESULT worker_main(void *arg)
@@ -167,7 +167,7 @@ void siren__pool_for(siren_pool *pool, size_t count, size_t grain, siren_range_f
         grain = 1;
     /* Too little work to share, or no workers: run here, as one range. */
     if (!pool || pool->threads == 1 || count <= grain) {
-        fn(ctx, 0, count);
+        fn(ctx, 0, 0, count);
         return;
     }
     siren__mutex_lock(&pool->lock);

@@ -9,8 +9,10 @@
 
 typedef struct siren_pool siren_pool;
 
-/* Work on rows [begin, end) of a parallel loop. */
-typedef void (*siren_range_fn)(void *ctx, size_t begin, size_t end);
+/* Work on rows [begin, end) of a parallel loop, by part `part` of the
+   loop (0 .. threads - 1: which of the workspace's per-thread scratch
+   buffers it may use). */
+typedef void (*siren_range_fn)(void *ctx, size_t part, size_t begin, size_t end);
 
 /* A pool of `threads` threads, the caller of siren__pool_for included
    (threads - 1 are created), its memory from alloc (NULL: malloc).

@@ -41,6 +41,10 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
     if (tape && (!siren__mul_size(max_points, net->cfg.in_features, &floats) ||
                  !siren__add_size(total, floats, &total)))
         return SIREN_ERR_TOO_LARGE;
+    /* the matrix products' packing scratch, per thread of the default count */
+    if (!siren__mul_size(siren__default_threads(), siren__gemm_pack_floats(), &floats) ||
+        !siren__add_size(total, floats, &total))
+        return SIREN_ERR_TOO_LARGE;
     if (!siren__add_size(total, net->cfg.in_features, &total) ||
         !siren__mul_size(total, sizeof(float), &plan->total_bytes))
         return SIREN_ERR_TOO_LARGE;
@@ -133,6 +137,7 @@ void siren_workspace_free(siren_workspace *ws)
     siren__free(&alloc, ws->ping);
     siren__free(&alloc, ws->pong);
     siren__free(&alloc, ws->laplacian_weights);
+    siren__free(&alloc, ws->gemm_pack);
     siren__free(&alloc, ws);
 }
 
@@ -156,16 +161,28 @@ int siren_workspace_set_threads(siren_workspace *ws, size_t threads)
         return SIREN_ERR_INVALID_ARGUMENT;
     if (threads == ws->threads)
         return SIREN_OK;
+    float *pack = siren__calloc(&ws->allocator, threads, siren__gemm_pack_floats() * sizeof(float));
+    if (!pack)
+        return SIREN_ERR_OUT_OF_MEMORY;
     siren_pool *pool = NULL;
     if (threads > 1) {
         int status = siren__pool_create(threads, &ws->allocator, &pool);
-        if (status != SIREN_OK)
+        if (status != SIREN_OK) {
+            siren__free(&ws->allocator, pack);
             return status;
+        }
     }
     siren__pool_free(ws->pool);
+    siren__free(&ws->allocator, ws->gemm_pack);
     ws->pool = pool;
+    ws->gemm_pack = pack;
     ws->threads = threads;
     return SIREN_OK;
+}
+
+float *siren__workspace_pack(const siren_workspace *ws, size_t part)
+{
+    return ws->gemm_pack + part * siren__gemm_pack_floats();
 }
 
 size_t siren_workspace_threads(const siren_workspace *ws)
