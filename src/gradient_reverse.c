@@ -116,7 +116,7 @@ static void forward_sweep(const sweep *s, float *pack, size_t begin, size_t end)
             siren__first_layer_jets(net, s->params, s->x, &shape, a, begin, end);
         else
             siren__linear_layer_jets(net, s->params, l, tape_row(s, l - 1, TAPE_H, 0),
-                                     shape.row_stride, &shape, a, begin, end, pack);
+                                     shape.row_stride, &shape, a, begin, end, true, pack);
         if (net->layers[l].is_sine) {
             shape.n = end - begin;
             float *trig = (float *)sin_row(s, l, 0) + begin;

@@ -84,13 +84,13 @@ void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const sire
 /* The pre-activation jets of layer 0 (x has jet (x, e_k, 0): no matrix
    product) and of a later layer l (Z = w (W S + b), one product per
    channel; S has shape's channel stride and rows s_stride apart), for
-   points [begin, end) of shape->n; x is [n][in]; pack: siren__gemm's
-   scratch (src/jet_forward.c). */
+   points [begin, end) of shape->n; x is [n][in]; the bias is left out
+   when add_bias is false; pack: siren__gemm's scratch (src/jet_forward.c). */
 void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
                              const siren_jet_shape *shape, float *z, size_t begin, size_t end);
 void siren__linear_layer_jets(const siren_net *net, const float *params, size_t l,
                               const float *s, size_t s_stride, const siren_jet_shape *shape,
-                              float *z, size_t begin, size_t end, float *pack);
+                              float *z, size_t begin, size_t end, bool add_bias, float *pack);
 
 /* ---------------------------------------------------------------- workspace */
 
@@ -189,10 +189,12 @@ size_t siren__gemm_pack_floats(void);
 void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s,
                      const float *trig_in, float *trig_out);
 
-/* Value-only jets on the tape: sin z0 and cos z0 of every row go to the
-   trigonometric tape only, whose sin rows are then the layer's output
-   (the same bits siren__sine_jet gives). */
-void siren__sine_value_to_trig(const siren_jet_shape *shape, const float *z, float *trig_out);
+/* Value-only jets on the tape: z0 of row r gets omega * bias[r] added
+   (bias NULL: nothing), then sin z0 and cos z0 go to the trigonometric
+   tape only, whose sin rows are the layer's output. The same bits as the
+   bias added by siren__linear_layer_jets and siren__sine_jet, in one pass. */
+void siren__sine_value_to_trig(const siren_jet_shape *shape, float omega, const float *bias,
+                               float *z, float *trig_out);
 
 /* The reverse of siren__sine_jet: overwrites the adjoints of s in adj
    with the adjoints of z (DESIGN.md, "Training: reverse mode"). */

@@ -65,10 +65,11 @@ void siren__first_layer_jets(const siren_net *net, const float *params, const fl
 }
 
 /* Z = w (W S + b) for points [begin, end) of layer l > 0: a product per
-   channel over those points; the bias enters the value channel only. */
+   channel over those points; the bias enters the value channel only
+   (unless add_bias is false: the caller adds it later). */
 void siren__linear_layer_jets(const siren_net *net, const float *params, size_t l,
                               const float *s, size_t s_stride, const siren_jet_shape *shape,
-                              float *z, size_t begin, size_t end, float *pack)
+                              float *z, size_t begin, size_t end, bool add_bias, float *pack)
 {
     const siren_layer *layer = &net->layers[l];
     const float *weights = params + layer->weight_offset;
@@ -79,7 +80,7 @@ void siren__linear_layer_jets(const siren_net *net, const float *params, size_t 
         siren__gemm(false, false, layer->out, end - begin, layer->in, layer->omega, weights,
                     layer->in, s + column, s_stride, 0.0f, z + column, ld, pack);
     }
-    for (size_t f = 0; f < layer->out; f++) {
+    for (size_t f = 0; add_bias && f < layer->out; f++) {
         float shift = layer->omega * bias[f];
         float *row = z + f * shape->row_stride;
         for (size_t p = begin; p < end; p++)
@@ -120,23 +121,26 @@ static void run_points(void *ctx, size_t part, size_t begin, size_t end)
         siren_jet_shape shape = layer_shape(job->ws, job->kind, layer->out, job->n);
         float *z, *s;
         layer_buffers(job, l, shape.row_stride, &z, &s);
+        float *trig = job->buf->tape && layer->is_sine
+                          ? siren__trig_tape(job->ws, l, layer->out, job->n, job->instance)
+                          : NULL;
+        /* Values only, on the tape: the bias and sin z0, cos z0 in one pass
+           to the tape, whose sin rows the next layer reads (no copy). */
+        bool values_to_trig = trig && job->kind == JET_VALUE && l + 1 < net->layer_count;
         if (l == 0)
             siren__first_layer_jets(net, job->params, job->x, &shape, z, begin, end);
         else
             siren__linear_layer_jets(net, job->params, l, input, input_stride, &shape, z, begin,
-                                     end, siren__workspace_pack(job->ws, part));
+                                     end, !values_to_trig, siren__workspace_pack(job->ws, part));
         input = s;
         input_stride = shape.row_stride;
         if (!layer->is_sine)
             continue;
         siren_jet_shape range = shape;
         range.n = end - begin;
-        float *trig = job->buf->tape
-                          ? siren__trig_tape(job->ws, l, layer->out, job->n, job->instance)
-                          : NULL;
-        if (trig && job->kind == JET_VALUE && l + 1 < net->layer_count) {
-            /* the next layer reads the tape's sin rows: no copy of them */
-            siren__sine_value_to_trig(&range, z + begin, trig + begin);
+        if (values_to_trig) {
+            const float *bias = l > 0 ? job->params + layer->bias_offset : NULL;
+            siren__sine_value_to_trig(&range, layer->omega, bias, z + begin, trig + begin);
             input = trig;
             input_stride = 2 * job->n;
         } else {

@@ -250,10 +250,17 @@ void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, floa
     }
 }
 
-void siren__sine_value_to_trig(const siren_jet_shape *shape, const float *z, float *trig_out)
+void siren__sine_value_to_trig(const siren_jet_shape *shape, float omega, const float *bias,
+                               float *z, float *trig_out)
 {
     for (size_t r = 0; r < shape->rows; r++) {
-        float *sn = trig_out + r * 2 * shape->ld;
-        siren__sincos(shape->n, z + r * shape->row_stride, sn, sn + shape->ld);
+        float *zr = z + r * shape->row_stride, *sn = trig_out + r * 2 * shape->ld;
+        float shift = bias ? omega * bias[r] : 0.0f;
+        for (size_t p = 0; p < shape->n; p += BLOCK) {
+            size_t m = shape->n - p < BLOCK ? shape->n - p : BLOCK;
+            for (size_t q = p; bias && q < p + m; q++)
+                zr[q] += shift;
+            siren__sincos(m, zr + p, sn + p, sn + shape->ld + p);
+        }
     }
 }
