@@ -63,6 +63,7 @@ typedef struct sweep {
     const float *adjoint;   /* backward: y' ([n]) or NULL */
     bool from_gradient;     /* backward: G'_0 was given, A_l is on the tape */
     float *in, *out, *extra; /* scratch matrices of n columns: ping, pong, activation */
+    siren_weight_gradient weights; /* the layer's weight gradient, in slabs */
 } sweep;
 
 /* Row `row` of entry `entry` (TAPE_H, ...) of layer l's tape. */
@@ -208,14 +209,22 @@ static void gradient_adjoint_points(void *ctx, size_t part, size_t begin, size_t
     }
 }
 
-/* W_l' += w_l e_l G'_l^T, rows [begin, end) of W_l. */
-static void gradient_adjoint_rows(void *ctx, size_t part, size_t begin, size_t end)
+/* W_l' += w_l a h^T, a and h [rows][n] and [cols][n] with row strides
+   n and ldh, slab by slab (src/weight_gradient.c); the slabs' partials
+   are added by weight_rows. */
+static void weight_slabs(sweep *s, const float *a, const float *h, size_t ldh)
+{
+    const siren_layer *layer = &s->net->layers[s->l];
+    s->weights = (siren_weight_gradient){s->ws, layer->out, layer->in, s->n, layer->omega, a, h,
+                                         s->n, ldh, s->grads + layer->weight_offset, layer->in};
+    siren__weight_gradient_slabs(&s->weights);
+}
+
+static void weight_rows(void *ctx, size_t part, size_t begin, size_t end)
 {
     const sweep *s = ctx;
-    const siren_layer *layer = &s->net->layers[s->l];
-    siren__gemm(false, true, end - begin, layer->in, s->n, layer->omega, s->extra + begin * s->n,
-                s->n, s->in, s->n, 1.0f, s->grads + layer->weight_offset + begin * layer->in,
-                layer->in, siren__workspace_pack(s->ws, part));
+    (void)part;
+    siren__weight_gradient_add(&s->weights, begin, end);
 }
 
 /* G'_0 from the public [n][1][in] layout into s->in, then l = 0..L. */
@@ -228,7 +237,8 @@ static void reverse_gradient_sweep(sweep *s, const float *gradient_adjoint)
     for (s->l = 0; s->l < s->net->layer_count; s->l++) {
         size_t rows = s->net->layers[s->l].out;
         siren__pool_for(s->ws->pool, n, SIREN__POINT_GRAIN, gradient_adjoint_points, s);
-        siren__pool_for(s->ws->pool, rows, SIREN__ROW_GRAIN, gradient_adjoint_rows, s);
+        weight_slabs(s, s->extra, s->in, n); /* W_l' += w_l e_l G'_l^T */
+        siren__pool_for(s->ws->pool, rows, SIREN__ROW_GRAIN, weight_rows, s);
         float *swap = s->in;
         s->in = s->out;
         s->out = swap;
@@ -253,19 +263,18 @@ static void last_adjoint_points(void *ctx, size_t part, size_t begin, size_t end
     }
 }
 
-/* W_l' += w_l a_l' h_l^T and b_l' += w_l sum a_l', rows [begin, end);
-   for layer 0, h_0 = x, taped coordinate by coordinate. */
+/* W_l' += w_l a_l' h_l^T (from the slabs' partials) and b_l' += w_l sum
+   a_l', rows [begin, end); for layer 0, h_0 = x, taped coordinate by
+   coordinate, and the sums are taken here. */
 static void value_adjoint_rows(void *ctx, size_t part, size_t begin, size_t end)
 {
     const sweep *s = ctx;
     const siren_layer *layer = &s->net->layers[s->l];
     size_t n = s->n;
     float *w_grad = s->grads + layer->weight_offset, *b_grad = s->grads + layer->bias_offset;
-    const float *a_adj = s->in + begin * n;
+    (void)part;
     if (s->l > 0) {
-        siren__gemm(false, true, end - begin, layer->in, n, layer->omega, a_adj, n,
-                    tape_row(s, s->l - 1, TAPE_H, 0), TAPE_ROWS * n, 1.0f,
-                    w_grad + begin * layer->in, layer->in, siren__workspace_pack(s->ws, part));
+        siren__weight_gradient_add(&s->weights, begin, end);
     } else {
         const float *x = s->ws->tape_x + s->instance * n * layer->in;
         for (size_t f = begin; f < end; f++)
@@ -301,6 +310,8 @@ static void reverse_forward_sweep(sweep *s)
     siren__pool_for(s->ws->pool, n, SIREN__POINT_GRAIN, last_adjoint_points, s);
     for (s->l = s->net->layer_count; s->l-- > 0;) {
         size_t rows = s->net->layers[s->l].out;
+        if (s->l > 0) /* W_l' += w_l a_l' h_l^T */
+            weight_slabs(s, s->in, tape_row(s, s->l - 1, TAPE_H, 0), TAPE_ROWS * n);
         siren__pool_for(s->ws->pool, rows, SIREN__ROW_GRAIN, value_adjoint_rows, s);
         if (s->l == 0)
             break;

@@ -113,6 +113,8 @@ struct siren_workspace {
     size_t max_channels;
     float *laplacian_weights;   /* [in_features], default ones */
     float *gemm_pack;           /* [threads][siren__gemm_pack_floats()] */
+    float *slab_partials;       /* weight-gradient partials, with a tape:
+                                   [slabs][max_width][max_width] */
 
     /* Buffers of max_width * max_channels * max_points floats. */
     float *ping, *pong;         /* eval: layer jets; backward: adjoints */
@@ -132,6 +134,29 @@ struct siren_workspace {
     bool taped_reverse;         /* the gradient came by reverse mode
                                    (src/gradient_reverse.c) */
 };
+
+/* Depth (points x channels) of one slab of a weight gradient
+   (src/weight_gradient.c): a multiple of the matrix product's K block. */
+#define SIREN__WEIGHT_SLAB 8192
+
+/* W' += alpha A B^T (A: rows x depth, B: cols x depth, row strides lda,
+   ldb; W': rows x cols, row stride ldw), with the depth split into slabs
+   between the workspace's threads: the same sums for any thread count.
+   siren__weight_gradient_slabs runs a parallel loop (not from inside one)
+   that computes each slab's product; siren__weight_gradient_add then adds
+   them to rows [begin, end) of W', from the caller's loop over rows. */
+typedef struct siren_weight_gradient {
+    const siren_workspace *ws;
+    size_t rows, cols, depth;
+    float alpha;
+    const float *a, *b;
+    size_t lda, ldb;
+    float *w;
+    size_t ldw;
+} siren_weight_gradient;
+
+void siren__weight_gradient_slabs(const siren_weight_gradient *g);
+void siren__weight_gradient_add(const siren_weight_gradient *g, size_t begin, size_t end);
 
 /* The packing scratch of part `part` of the workspace's parallel loops
    (thread_pool.h), for siren__gemm. */

@@ -111,14 +111,10 @@ typedef struct backward_job {
     const float *s_read;    /* where the products read S: s, or for values
                                only the sin rows of trig_in */
     size_t s_stride;        /* and its row stride */
+    siren_weight_gradient weights; /* W' of layer l, in slabs */
     float *z_adj;           /* Z' of layer l */
     float *s_adj;           /* S' of layer l - 1, then its Z' */
 } backward_job;
-
-static float *row_ptr(float *base, const siren_jet_shape *shape, size_t row)
-{
-    return base + row * shape->row_stride;
-}
 
 /* Shape restricted to points [begin, end); base pointers move by begin. */
 static siren_jet_shape points_of(const siren_jet_shape *shape, size_t begin, size_t end)
@@ -137,18 +133,27 @@ static void recompute_input_points(void *ctx, size_t part, size_t begin, size_t 
     siren__sine_jet(&range, job->z_in + begin, job->s + begin, job->trig_in + begin, NULL);
 }
 
-/* W' += w Z' S^T and b' += w sum z0', rows of the layer's output. */
-static void weight_gradient_rows(void *ctx, size_t part, size_t begin, size_t end)
+/* W' += w Z' S^T over every channel and point, slab by slab, into the
+   workspace's partials (added by parameter_gradient_rows). */
+static void weight_gradient_slabs(backward_job *job)
+{
+    const siren_layer *layer = &job->net->layers[job->l];
+    size_t columns = siren__jet_channels(job->out.kind, job->out.dims) * job->out.n;
+    job->weights = (siren_weight_gradient){job->ws, layer->out, layer->in, columns,
+                                           layer->omega, job->z_adj, job->s_read,
+                                           job->out.row_stride, job->s_stride,
+                                           job->grads + layer->weight_offset, layer->in};
+    siren__weight_gradient_slabs(&job->weights);
+}
+
+/* W' += the slabs' partials and b' += w sum z0', rows of the layer's
+   output. */
+static void parameter_gradient_rows(void *ctx, size_t part, size_t begin, size_t end)
 {
     const backward_job *job = ctx;
-    const siren_layer *layer = &job->net->layers[job->l];
-    size_t ld = job->out.row_stride;
-    size_t columns = siren__jet_channels(job->out.kind, job->out.dims) * job->out.n;
-    siren__gemm(false, true, end - begin, layer->in, columns, layer->omega,
-                row_ptr(job->z_adj, &job->out, begin), ld, job->s_read, job->s_stride, 1.0f,
-                job->grads + layer->weight_offset + begin * layer->in, layer->in,
-                siren__workspace_pack(job->ws, part));
-    accumulate_bias(layer, job->z_adj, &job->out, job->grads, begin, end);
+    (void)part;
+    siren__weight_gradient_add(&job->weights, begin, end);
+    accumulate_bias(&job->net->layers[job->l], job->z_adj, &job->out, job->grads, begin, end);
 }
 
 /* S' = w W^T Z' (a product per channel), then through the sine of layer
@@ -243,7 +248,8 @@ static void backward_instance(const siren_net *net, siren_workspace *ws, siren_j
             job.s_read = job.s;
             job.s_stride = job.in.row_stride;
         }
-        siren__pool_for(ws->pool, out_rows, SIREN__ROW_GRAIN, weight_gradient_rows, &job);
+        weight_gradient_slabs(&job);
+        siren__pool_for(ws->pool, out_rows, SIREN__ROW_GRAIN, parameter_gradient_rows, &job);
         siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, input_adjoint_points, &job);
         float *swap = job.z_adj;
         job.z_adj = job.s_adj;

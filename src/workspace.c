@@ -12,8 +12,18 @@
 /* Floats of each buffer a workspace needs, in the order it allocates them. */
 typedef struct workspace_plan {
     size_t layer_floats;        /* ping, pong, activation: widest layer */
+    size_t partial_floats;      /* weight-gradient partials (with a tape) */
     size_t total_bytes;         /* everything, tape included */
 } workspace_plan;
+
+/* The weight gradient's partial products: one max_width x max_width
+   matrix per slab of the deepest product, channels x points (per_row). */
+static bool slab_partial_floats(const siren_net *net, size_t per_row, size_t *floats)
+{
+    size_t slabs = per_row / SIREN__WEIGHT_SLAB + 1, square;
+    return siren__mul_size(net->max_width, net->max_width, &square) &&
+           siren__mul_size(slabs, square, floats);
+}
 
 static int plan_workspace(const siren_net *net, size_t max_points, unsigned what,
                           workspace_plan *plan)
@@ -23,6 +33,7 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
         return SIREN_ERR_INVALID_ARGUMENT;
     size_t channels = siren__jet_channels(siren__jet_kind_for(what), net->cfg.in_features);
     size_t per_row, floats, total;
+    plan->partial_floats = 0;
     if (!siren__mul_size(channels, max_points, &per_row) ||
         !siren__mul_size(per_row, net->max_width, &plan->layer_floats))
         return SIREN_ERR_TOO_LARGE;
@@ -39,7 +50,9 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
             return SIREN_ERR_TOO_LARGE;
     }
     if (tape && (!siren__mul_size(max_points, net->cfg.in_features, &floats) ||
-                 !siren__add_size(total, floats, &total)))
+                 !siren__add_size(total, floats, &total) ||
+                 !slab_partial_floats(net, per_row, &plan->partial_floats) ||
+                 !siren__add_size(total, plan->partial_floats, &total)))
         return SIREN_ERR_TOO_LARGE;
     /* the matrix products' packing scratch, per thread of the default count */
     if (!siren__mul_size(siren__default_threads(), siren__gemm_pack_floats(), &floats) ||
@@ -106,6 +119,7 @@ int siren_workspace_create(const siren_net *net, size_t max_points, unsigned wha
               (ws->pong = siren__alloc(alloc, layer_bytes));
     if (ok && ws->has_tape)
         ok = (ws->activation = siren__alloc(alloc, layer_bytes)) &&
+             (ws->slab_partials = siren__alloc(alloc, plan.partial_floats * sizeof(float))) &&
              allocate_tape(ws, net, (ws->max_channels + 2) * max_points);
     if (!ok) {
         siren_workspace_free(ws);
@@ -134,6 +148,7 @@ void siren_workspace_free(siren_workspace *ws)
     siren__free(&alloc, ws->tape);
     siren__free(&alloc, ws->tape_x);
     siren__free(&alloc, ws->activation);
+    siren__free(&alloc, ws->slab_partials);
     siren__free(&alloc, ws->ping);
     siren__free(&alloc, ws->pong);
     siren__free(&alloc, ws->laplacian_weights);
