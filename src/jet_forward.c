@@ -36,6 +36,37 @@ static siren_jet_shape layer_shape(const siren_workspace *ws, siren_jet_kind kin
     return shape;
 }
 
+/* The values of layer 0, z0 = w (W x + b), for points [begin, end) in
+   blocks of 64: the block's coordinates are gathered once, coordinate by
+   coordinate, so each row's sums run along points (vectorised) in the
+   order of the plain loop over coordinates (the same bits). */
+enum { FIRST_LAYER_MAX_DIMS = 8, FIRST_LAYER_BLOCK = 64 };
+
+static void first_layer_values(const float *weights, const float *bias, float omega,
+                               const float *x, const siren_jet_shape *shape, float *z,
+                               size_t begin, size_t end)
+{
+    size_t dims = shape->dims;
+    float xs[FIRST_LAYER_MAX_DIMS][FIRST_LAYER_BLOCK], sum[FIRST_LAYER_BLOCK];
+    for (size_t p0 = begin; p0 < end; p0 += FIRST_LAYER_BLOCK) {
+        size_t m = end - p0 < FIRST_LAYER_BLOCK ? end - p0 : FIRST_LAYER_BLOCK;
+        for (size_t q = 0; q < m; q++)
+            for (size_t k = 0; k < dims; k++)
+                xs[k][q] = x[(p0 + q) * dims + k];
+        for (size_t f = 0; f < shape->rows; f++) {
+            const float *w_row = weights + f * dims;
+            for (size_t q = 0; q < m; q++)
+                sum[q] = 0.0f;
+            for (size_t k = 0; k < dims; k++)
+                for (size_t q = 0; q < m; q++)
+                    sum[q] += w_row[k] * xs[k][q];
+            float *row = z + f * shape->row_stride + p0;
+            for (size_t q = 0; q < m; q++)
+                row[q] = (sum[q] + bias[f]) * omega;
+        }
+    }
+}
+
 /* Layer 0 needs no matrix product: x has jet (x, e_k, 0), so
    z0 = w (W x + b), zk = w W[:, k], and every second-order channel is 0.
    Points [begin, end). */
@@ -47,10 +78,12 @@ void siren__first_layer_jets(const siren_net *net, const float *params, const fl
     const float *bias = params + layer->bias_offset;
     size_t dims = shape->dims, channels = siren__jet_channels(shape->kind, dims);
     float omega = layer->omega;
+    if (dims <= FIRST_LAYER_MAX_DIMS)
+        first_layer_values(weights, bias, omega, x, shape, z, begin, end);
     for (size_t f = 0; f < shape->rows; f++) {
         const float *w_row = weights + f * dims;
         float *row = z + f * shape->row_stride;
-        for (size_t p = begin; p < end; p++) {
+        for (size_t p = begin; dims > FIRST_LAYER_MAX_DIMS && p < end; p++) {
             float sum = 0.0f;
             for (size_t k = 0; k < dims; k++)
                 sum += w_row[k] * x[p * dims + k];

@@ -235,9 +235,23 @@ static BLOCK_INLINE void sine_jet_backward_block(const siren_jet_shape *shape, s
         adj[p] = cs[p] * adj[p] - sn[p] * from_sin[p] - cs[p] * from_cos[p];
 }
 
+/* Values only, from the tape: z0' = cos z0 s0', one read of cos z0 and no
+   sine (the general block's sums are zero then). */
+static void value_backward_row(size_t n, const float *cs, float *adj)
+{
+    for (size_t p = 0; p < n; p++)
+        adj[p] = cs[p] * adj[p];
+}
+
 void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, float *adj,
                               const float *trig_in)
 {
+    if (shape->kind == JET_VALUE && trig_in) {
+        for (size_t r = 0; r < shape->rows; r++)
+            value_backward_row(shape->n, trig_row(shape, trig_in, r) + shape->ld,
+                               adj + r * shape->row_stride);
+        return;
+    }
     for (size_t r = 0; r < shape->rows; r++) {
         const float *zr = z + r * shape->row_stride, *tin = trig_row(shape, trig_in, r);
         float *ar = adj + r * shape->row_stride;
