@@ -171,8 +171,8 @@ static void macro_kernel(const gemm_job *job, size_t i0, size_t mc, size_t j0, s
    block is packed once and stays in L2 while op(A) is packed mc_block
    rows at a time and multiplied with it. A large, mostly DRAM-resident
    operand is thus read once when it is B (the jets in a forward pass) and
-   n / nc_block times when it is A (Z' in the weight gradient, n = 256:
-   twice). */
+   n / nc_block times when it is A (Z' in the weight gradient: once for
+   n = 256 with NC = 256). */
 static void gemm_blocked(const gemm_job *job)
 {
     const siren_gemm_kernel *kernel = job->kernel;

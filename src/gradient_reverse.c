@@ -1,6 +1,6 @@
 /* gradient_reverse.c - the input gradient of a one-output network by
-   reverse mode, and the parameter gradient of a loss on it (DESIGN.md,
-   "Training: the gradient of a scalar field by reverse mode").
+   reverse mode, and the parameter gradient of a loss on it (docs/DESIGN.md,
+   "The gradient of a scalar field by reverse mode").
 
    Jets carry 1 + D channels through every layer, so a training step whose
    loss reads the gradient costs 3 (1 + D) matrix products per hidden layer
@@ -27,10 +27,12 @@
 
    The tape of layer l holds three rows per neuron, each n points: h_{l+1}
    (a_L for a linear last layer), g_{l+1}, and A_l; the trigonometric tape
-   holds sin a_l and cos a_l. Work is split between threads by points
-   (products along points, elementwise steps) or by rows of a weight
-   gradient (sums over points, in a fixed order), as in the jet passes, so
-   results do not depend on the thread count. */
+   holds sin a_l and cos a_l; the workspace's activation buffer holds e_l
+   during the reverse pass. Work is split between threads by points
+   (products along points, elementwise steps), by fixed slabs of points for
+   the weight gradients (src/weight_gradient.c) and by rows for the bias
+   and layer 0's sums, as in the jet passes, so results do not depend on
+   the thread count. */
 #include "internal.h"
 #include "thread_pool.h"
 

@@ -112,15 +112,19 @@ struct siren_workspace {
     siren_jet_kind max_kind;
     size_t max_channels;
     float *laplacian_weights;   /* [in_features], default ones */
-    float *gemm_pack;           /* [threads][siren__gemm_pack_floats()] */
+    float *gemm_pack;           /* [pack_threads][siren__gemm_pack_floats()] */
+    size_t pack_threads;        /* >= threads */
     float *slab_partials;       /* weight-gradient partials, with a tape:
-                                   [slabs][max_width][max_width] */
+                                   [SIREN__WEIGHT_SLABS][max_width][max_width] */
 
     /* Buffers of max_width * max_channels * max_points floats. */
     float *ping, *pong;         /* eval: layer jets; backward: adjoints */
-    float *activation;          /* forward/backward: a layer's sine jet */
-    float **tape;               /* [layer_count]: pre-activation jets Z, then
-                                   sin z0 and cos z0 (siren__trig_tape) */
+    float *activation;          /* forward/backward: a layer's sine jet
+                                   (reverse-mode gradient: e_l) */
+    float **tape;               /* [layer_count]: pre-activation jets Z (or,
+                                   for the reverse-mode gradient, the h, g
+                                   and A rows of src/gradient_reverse.c),
+                                   then sin z0 and cos z0 (siren__trig_tape) */
     float *tape_x;              /* [max_points][in_features]: the inputs */
     size_t layer_count;
 
@@ -135,9 +139,10 @@ struct siren_workspace {
                                    (src/gradient_reverse.c) */
 };
 
-/* Depth (points x channels) of one slab of a weight gradient
-   (src/weight_gradient.c): a multiple of the matrix product's K block. */
-#define SIREN__WEIGHT_SLAB 8192
+/* The most slabs a weight gradient's depth (points x channels) is cut into
+   (src/weight_gradient.c): each has a max_width x max_width partial in the
+   workspace. */
+#define SIREN__WEIGHT_SLABS 8
 
 /* W' += alpha A B^T (A: rows x depth, B: cols x depth, row strides lda,
    ldb; W': rows x cols, row stride ldw), with the depth split into slabs

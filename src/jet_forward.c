@@ -9,7 +9,8 @@
 
 /* Where a pass keeps each layer's pre-activation jets Z and its sine jets
    S. Eval: Z in two buffers that alternate, S over Z in place. Forward: Z on
-   the tape, one buffer per layer, S in two buffers that alternate. A layer
+   the tape, one buffer per layer, S in two buffers that alternate (values
+   only: S is the trigonometric tape's sin rows, run_points). A layer
    never writes the buffer it reads: its rows are shared between threads,
    and every thread reads all of the previous layer. */
 typedef struct pass_buffers {

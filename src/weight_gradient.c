@@ -4,16 +4,27 @@
 
    Split by rows of W', every thread would pack all of S; split by depth,
    each thread packs only its part of both operands. The depth is cut into
-   slabs of a fixed size that never depends on the thread count: each slab's
-   product goes to its own partial matrix, and W' gets the partials added
-   in slab order, row by row. So the sums are the same whatever the number
-   of threads, and each operand is read once. */
+   at most SIREN__WEIGHT_SLABS slabs whose size depends on the depth alone,
+   never on the thread count (a multiple of 256, the product's K block, and
+   at least SLAB_MIN so small products stay whole): each slab's product
+   goes to its own partial matrix, and W' gets the partials added in slab
+   order, row by row. So the sums are the same whatever the number of
+   threads, and each operand is read once. */
 #include "internal.h"
 #include "thread_pool.h"
 
+enum { SLAB_UNIT = 256, SLAB_MIN = 2048 };
+
+static size_t slab_depth(size_t depth)
+{
+    size_t per_slab = (depth + SIREN__WEIGHT_SLABS - 1) / SIREN__WEIGHT_SLABS;
+    per_slab = (per_slab + SLAB_UNIT - 1) / SLAB_UNIT * SLAB_UNIT;
+    return per_slab > SLAB_MIN ? per_slab : SLAB_MIN;
+}
+
 static size_t slab_count(size_t depth)
 {
-    return (depth + SIREN__WEIGHT_SLAB - 1) / SIREN__WEIGHT_SLAB;
+    return (depth + slab_depth(depth) - 1) / slab_depth(depth);
 }
 
 static float *partial(const siren_weight_gradient *g, size_t slab)
@@ -26,9 +37,8 @@ static void slab_products(void *ctx, size_t part, size_t begin, size_t end)
 {
     const siren_weight_gradient *g = ctx;
     for (size_t slab = begin; slab < end; slab++) {
-        size_t first = slab * SIREN__WEIGHT_SLAB;
-        size_t depth = g->depth - first < SIREN__WEIGHT_SLAB ? g->depth - first
-                                                             : SIREN__WEIGHT_SLAB;
+        size_t size = slab_depth(g->depth), first = slab * size;
+        size_t depth = g->depth - first < size ? g->depth - first : size;
         siren__gemm(false, true, g->rows, g->cols, depth, g->alpha, g->a + first, g->lda,
                     g->b + first, g->ldb, 0.0f, partial(g, slab), g->cols,
                     siren__workspace_pack(g->ws, part));

@@ -17,12 +17,12 @@ typedef struct workspace_plan {
 } workspace_plan;
 
 /* The weight gradient's partial products: one max_width x max_width
-   matrix per slab of the deepest product, channels x points (per_row). */
-static bool slab_partial_floats(const siren_net *net, size_t per_row, size_t *floats)
+   matrix per slab. */
+static bool slab_partial_floats(const siren_net *net, size_t *floats)
 {
-    size_t slabs = per_row / SIREN__WEIGHT_SLAB + 1, square;
+    size_t square;
     return siren__mul_size(net->max_width, net->max_width, &square) &&
-           siren__mul_size(slabs, square, floats);
+           siren__mul_size(SIREN__WEIGHT_SLABS, square, floats);
 }
 
 static int plan_workspace(const siren_net *net, size_t max_points, unsigned what,
@@ -51,7 +51,7 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
     }
     if (tape && (!siren__mul_size(max_points, net->cfg.in_features, &floats) ||
                  !siren__add_size(total, floats, &total) ||
-                 !slab_partial_floats(net, per_row, &plan->partial_floats) ||
+                 !slab_partial_floats(net, &plan->partial_floats) ||
                  !siren__add_size(total, plan->partial_floats, &total)))
         return SIREN_ERR_TOO_LARGE;
     /* the matrix products' packing scratch, per thread of the default count */
@@ -176,21 +176,33 @@ int siren_workspace_set_threads(siren_workspace *ws, size_t threads)
         return SIREN_ERR_INVALID_ARGUMENT;
     if (threads == ws->threads)
         return SIREN_OK;
-    float *pack = siren__calloc(&ws->allocator, threads, siren__gemm_pack_floats() * sizeof(float));
-    if (!pack)
-        return SIREN_ERR_OUT_OF_MEMORY;
+    /* The packing scratch only grows: fewer threads (one above all) never
+       allocate, so going back to fewer threads cannot fail. */
+    float *pack = ws->gemm_pack;
+    size_t bytes;
+    if (threads > ws->pack_threads) {
+        if (!siren__mul_size(threads, siren__gemm_pack_floats() * sizeof(float), &bytes))
+            return SIREN_ERR_OUT_OF_MEMORY;
+        pack = siren__alloc(&ws->allocator, bytes);
+        if (!pack)
+            return SIREN_ERR_OUT_OF_MEMORY;
+    }
     siren_pool *pool = NULL;
     if (threads > 1) {
         int status = siren__pool_create(threads, &ws->allocator, &pool);
         if (status != SIREN_OK) {
-            siren__free(&ws->allocator, pack);
+            if (pack != ws->gemm_pack)
+                siren__free(&ws->allocator, pack);
             return status;
         }
     }
     siren__pool_free(ws->pool);
-    siren__free(&ws->allocator, ws->gemm_pack);
+    if (pack != ws->gemm_pack) {
+        siren__free(&ws->allocator, ws->gemm_pack);
+        ws->gemm_pack = pack;
+        ws->pack_threads = threads;
+    }
     ws->pool = pool;
-    ws->gemm_pack = pack;
     ws->threads = threads;
     return SIREN_OK;
 }

@@ -16,8 +16,9 @@ typedef struct train_job {
     float grad_sum;
 } train_job;
 
-/* A forward and backward of a 64-wide net with the gradient and Laplacian,
-   from the thread this runs on, with `threads` threads in the workspace
+/* A forward and backward of a 64-wide net with the gradient and Laplacian
+   (jets), then with the value and gradient (reverse mode), from the thread
+   this runs on, with `threads` threads in the workspace
    (its pool threads are the library's own). */
 static void *train_once(void *arg)
 {
@@ -47,6 +48,11 @@ static void *train_once(void *arg)
         siren_net_zero_grad(net);
         job->status = siren_backward(net, ws, &out); /* any adjoints will do */
     }
+    siren_jet first_order = {value, gradient, NULL, NULL}; /* the reverse-mode path */
+    if (job->status == SIREN_OK)
+        job->status = siren_forward(net, ws, N, x, &first_order);
+    if (job->status == SIREN_OK)
+        job->status = siren_backward(net, ws, &first_order);
     job->grad_sum = 0.0f;
     for (size_t i = 0; job->status == SIREN_OK && i < siren_net_param_count(net); i++)
         job->grad_sum += fabsf(siren_net_grads(net)[i]);

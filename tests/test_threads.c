@@ -121,6 +121,35 @@ static void test_reverse_gradient_bit_identical(void)
     siren_net_free(net);
 }
 
+/* Deep enough for the weight gradients to be cut into several slabs that
+   the threads share (src/weight_gradient.c): jets and reverse mode. */
+static void test_slabs_bit_identical(void)
+{
+    const size_t n = 9000;
+    size_t counts[2] = {2, 3};
+    siren_net *scalar = make_net(16, 1), *pair = make_net(16, 2);
+    float *x = random_floats(n * 2, 5), *adj = random_floats(n * 2 * 6, 6);
+    size_t length = 0, other = 0;
+    float *one = reverse_gradient_with_threads(scalar, 1, n, x, adj, &length);
+    for (int i = 0; i < 2; i++) {
+        float *many = reverse_gradient_with_threads(scalar, counts[i], n, x, adj, &other);
+        CHECK(other == length && memcmp(one, many, length * sizeof(float)) == 0);
+        free(many);
+    }
+    free(one);
+    one = run_with_threads(pair, 1, n, x, adj, &length);
+    for (int i = 0; i < 2; i++) {
+        float *many = run_with_threads(pair, counts[i], n, x, adj, &other);
+        CHECK(other == length && memcmp(one, many, length * sizeof(float)) == 0);
+        free(many);
+    }
+    free(one);
+    free(x);
+    free(adj);
+    siren_net_free(scalar);
+    siren_net_free(pair);
+}
+
 static void test_set_threads_rejects_bad_counts(void)
 {
     siren_net *net = make_net(8, 1);
@@ -270,6 +299,7 @@ int main(void)
 {
     RUN(test_bit_identical_for_any_thread_count);
     RUN(test_reverse_gradient_bit_identical);
+    RUN(test_slabs_bit_identical);
     RUN(test_set_threads_rejects_bad_counts);
     RUN(test_concurrent_evaluation_of_one_net);
     RUN(test_concurrent_training_of_separate_nets);
