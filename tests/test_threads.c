@@ -57,16 +57,19 @@ static float *run_with_threads(siren_net *net, size_t threads, size_t n, const f
     return result;
 }
 
-static void test_bit_identical_for_any_thread_count(void)
+/* A runner: every output and gradient of one call, as one buffer. */
+typedef float *run_fn(siren_net *net, size_t threads, size_t n, const float *x,
+                      const float *adj, size_t *length);
+
+/* The buffer of each thread count in counts is the buffer of 1 thread,
+   bit for bit. */
+static void check_thread_counts(run_fn *run, siren_net *net, size_t n, const float *x,
+                                const float *adj, const size_t *counts, size_t count_len)
 {
-    siren_net *net = make_net(64, 2);
-    const size_t n = 300;
-    float *x = random_floats(n * 2, 1), *adj = random_floats(n * 2 * 6, 2);
     size_t length = 0, other_length = 0;
-    float *one = run_with_threads(net, 1, n, x, adj, &length);
-    size_t counts[4] = {2, 3, 4, 7};
-    for (int i = 0; i < 4; i++) {
-        float *many = run_with_threads(net, counts[i], n, x, adj, &other_length);
+    float *one = run(net, 1, n, x, adj, &length);
+    for (size_t i = 0; i < count_len; i++) {
+        float *many = run(net, counts[i], n, x, adj, &other_length);
         CHECK(other_length == length);
         if (memcmp(one, many, length * sizeof(float)) != 0)
             printf("  %zu threads differ from 1 thread\n", counts[i]);
@@ -74,6 +77,15 @@ static void test_bit_identical_for_any_thread_count(void)
         free(many);
     }
     free(one);
+}
+
+static void test_bit_identical_for_any_thread_count(void)
+{
+    siren_net *net = make_net(64, 2);
+    const size_t n = 300;
+    float *x = random_floats(n * 2, 1), *adj = random_floats(n * 2 * 6, 2);
+    size_t counts[4] = {2, 3, 4, 7};
+    check_thread_counts(run_with_threads, net, n, x, adj, counts, 4);
     free(x);
     free(adj);
     siren_net_free(net);
@@ -106,16 +118,8 @@ static void test_reverse_gradient_bit_identical(void)
     siren_net *net = make_net(64, 1);
     const size_t n = 300;
     float *x = random_floats(n * 2, 3), *adj = random_floats(n * 3, 4);
-    size_t length = 0, other_length = 0;
-    float *one = reverse_gradient_with_threads(net, 1, n, x, adj, &length);
     size_t counts[3] = {2, 3, 7};
-    for (int i = 0; i < 3; i++) {
-        float *many = reverse_gradient_with_threads(net, counts[i], n, x, adj, &other_length);
-        CHECK(other_length == length);
-        CHECK(memcmp(one, many, length * sizeof(float)) == 0);
-        free(many);
-    }
-    free(one);
+    check_thread_counts(reverse_gradient_with_threads, net, n, x, adj, counts, 3);
     free(x);
     free(adj);
     siren_net_free(net);
@@ -129,21 +133,8 @@ static void test_slabs_bit_identical(void)
     size_t counts[2] = {2, 3};
     siren_net *scalar = make_net(16, 1), *pair = make_net(16, 2);
     float *x = random_floats(n * 2, 5), *adj = random_floats(n * 2 * 6, 6);
-    size_t length = 0, other = 0;
-    float *one = reverse_gradient_with_threads(scalar, 1, n, x, adj, &length);
-    for (int i = 0; i < 2; i++) {
-        float *many = reverse_gradient_with_threads(scalar, counts[i], n, x, adj, &other);
-        CHECK(other == length && memcmp(one, many, length * sizeof(float)) == 0);
-        free(many);
-    }
-    free(one);
-    one = run_with_threads(pair, 1, n, x, adj, &length);
-    for (int i = 0; i < 2; i++) {
-        float *many = run_with_threads(pair, counts[i], n, x, adj, &other);
-        CHECK(other == length && memcmp(one, many, length * sizeof(float)) == 0);
-        free(many);
-    }
-    free(one);
+    check_thread_counts(reverse_gradient_with_threads, scalar, n, x, adj, counts, 2);
+    check_thread_counts(run_with_threads, pair, n, x, adj, counts, 2);
     free(x);
     free(adj);
     siren_net_free(scalar);
