@@ -25,20 +25,20 @@
        W_l' += w_l a_l' h_l^T        b_l' += w_l sum a_l'
        a_{l-1}' = cos a_{l-1} (w_l W_l^T a_l') + A_{l-1}
 
-   The tape of layer l holds three rows per neuron, each n points: h_{l+1}
-   (a_L for a linear last layer), g_{l+1}, and A_l; the trigonometric tape
-   holds sin a_l and cos a_l; the workspace's activation buffer holds e_l
-   during the reverse pass. Work is split between threads by points
-   (products along points, elementwise steps), by fixed slabs of points for
-   the weight gradients (src/weight_gradient.c) and by rows for the bias
-   and layer 0's sums, as in the jet passes, so results do not depend on
-   the thread count. */
+   The two value halves are the jets' own value-only passes: the forward
+   sweep (src/jet_forward.c) leaves a_l on the tape and sin a_l, cos a_l on
+   the trigonometric tape, and the reverse pass over it (src/jet_backward.c)
+   adds the A_l in as it walks back. This file does the rest: the gradient
+   sweep, which keeps g_{l+1} on layer l's tape, and the reverse pass over
+   it, which leaves A_l there (channel slots a gradient's jets would use;
+   the workspace's activation buffer holds e_l meanwhile). Work is split
+   between threads by points (products along points, elementwise steps)
+   and by fixed slabs of points for the weight gradients
+   (src/weight_gradient.c), so results do not depend on the thread count. */
 #include "internal.h"
 #include "thread_pool.h"
 
 #include <stdatomic.h>
-
-enum { TAPE_ROWS = 3, TAPE_H = 0, TAPE_G = 1, TAPE_A = 2 };
 
 static atomic_bool jets_only; /* set by tests */
 
@@ -60,21 +60,19 @@ typedef struct sweep {
     float *grads;
     siren_workspace *ws;
     size_t n, instance;
-    const float *x;         /* forward: the points, [n][in] */
     size_t l;               /* the layer of a per-layer step */
-    const float *adjoint;   /* backward: y' ([n]) or NULL */
-    bool from_gradient;     /* backward: G'_0 was given, A_l is on the tape */
     float *in, *out, *extra; /* scratch matrices of n columns: ping, pong, activation */
     siren_weight_gradient weights; /* the layer's weight gradient, in slabs */
 } sweep;
 
-/* Row `row` of entry `entry` (TAPE_H, ...) of layer l's tape. */
-static float *tape_row(const sweep *s, size_t l, size_t entry, size_t row)
+/* Row `row` of slot `slot` (g or A) of layer l's tape: n points. */
+static float *tape_row(const sweep *s, size_t l, size_t slot, size_t row)
 {
     size_t rows = s->net->layers[l].out;
-    return s->ws->tape[l] + (s->instance * rows + row) * TAPE_ROWS * s->n + entry * s->n;
+    return siren__tape_slot(s->ws, l, slot, rows, s->n, s->instance) + row * s->n;
 }
 
+/* sin a_l of row `row`, which is h_{l+1}; its rows are 2 n apart. */
 static const float *sin_row(const sweep *s, size_t l, size_t row)
 {
     return siren__trig_tape(s->ws, l, s->net->layers[l].out, s->n, s->instance) + row * 2 * s->n;
@@ -90,63 +88,27 @@ static const float *weights_of(const sweep *s, size_t l)
     return s->params + s->net->layers[l].weight_offset;
 }
 
-/* ------------------------------------------------------------ forward */
-
-/* The shape of layer l's h rows on the tape, as value-only jets. */
-static siren_jet_shape value_shape(const sweep *s, size_t l)
-{
-    siren_jet_shape shape = {0};
-    shape.kind = JET_VALUE;
-    shape.dims = s->net->cfg.in_features;
-    shape.rows = s->net->layers[l].out;
-    shape.n = s->n;
-    shape.ld = s->n;
-    shape.row_stride = TAPE_ROWS * s->n;
-    shape.weights = s->ws->laplacian_weights;
-    return shape;
-}
-
-/* a_l, then h_{l+1} = sin a_l in place (and sin, cos on the trig tape),
-   for every layer, at points [begin, end). The values are computed as
-   siren_eval computes them, bit for bit. */
-static void forward_sweep(const sweep *s, float *pack, size_t begin, size_t end)
-{
-    const siren_net *net = s->net;
-    for (size_t l = 0; l < net->layer_count; l++) {
-        siren_jet_shape shape = value_shape(s, l);
-        float *a = tape_row(s, l, TAPE_H, 0);
-        if (l == 0)
-            siren__first_layer_jets(net, s->params, s->x, &shape, a, begin, end);
-        else
-            siren__linear_layer_jets(net, s->params, l, tape_row(s, l - 1, TAPE_H, 0),
-                                     shape.row_stride, &shape, a, begin, end, true, pack);
-        if (net->layers[l].is_sine) {
-            shape.n = end - begin;
-            float *trig = (float *)sin_row(s, l, 0) + begin;
-            siren__sine_jet(&shape, a + begin, a + begin, NULL, trig);
-        }
-    }
-}
+/* ------------------------------------------------------ gradient sweep */
 
 /* e_L, then g_l = w_l W_l^T e_l and e_{l-1} = cos a_{l-1} g_l down to g_0,
    which lands in s->out ([in][n]), at points [begin, end). e lives in
    s->in. */
-static void gradient_sweep(const sweep *s, float *pack, size_t begin, size_t end)
+static void gradient_points(void *ctx, size_t part, size_t begin, size_t end)
 {
+    const sweep *s = ctx;
     const siren_net *net = s->net;
     size_t last = net->layer_count - 1, n = s->n;
-    float *e = s->in;
+    float *e = s->in, *pack = siren__workspace_pack(s->ws, part);
     const float *cos_last = net->layers[last].is_sine ? cos_row(s, last, 0) : NULL;
     for (size_t p = begin; p < end; p++)
         e[p] = cos_last ? cos_last[p] : 1.0f;
     for (size_t l = last + 1; l-- > 0;) {
         const siren_layer *layer = &net->layers[l];
-        float *g = l > 0 ? tape_row(s, l - 1, TAPE_G, 0) : s->out;
-        size_t ldg = l > 0 ? TAPE_ROWS * n : n;
+        float *g = l > 0 ? tape_row(s, l - 1, SIREN__TAPE_SLOT_G, 0) : s->out;
         siren__gemm(true, false, layer->in, end - begin, layer->out, layer->omega,
-                    weights_of(s, l), layer->in, e + begin, n, 0.0f, g + begin, ldg, pack);
+                    weights_of(s, l), layer->in, e + begin, n, 0.0f, g + begin, n, pack);
         for (size_t r = 0; l > 0 && r < layer->in; r++) {
-            const float *cs = cos_row(s, l - 1, r), *gr = g + r * ldg;
+            const float *cs = cos_row(s, l - 1, r), *gr = g + r * n;
             float *er = e + r * n;
             for (size_t p = begin; p < end; p++)
                 er[p] = cs[p] * gr[p];
@@ -154,28 +116,16 @@ static void gradient_sweep(const sweep *s, float *pack, size_t begin, size_t end
     }
 }
 
-static void forward_points(void *ctx, size_t part, size_t begin, size_t end)
+void siren__reverse_gradient_sweep(const siren_net *net, const float *params,
+                                   siren_workspace *ws, size_t n, float *gradient, size_t i)
 {
-    const sweep *s = ctx;
-    float *pack = siren__workspace_pack(s->ws, part);
-    forward_sweep(s, pack, begin, end);
-    gradient_sweep(s, pack, begin, end);
-}
-
-void siren__reverse_gradient_forward(const siren_net *net, const float *params,
-                                     siren_workspace *ws, size_t n, const float *x,
-                                     const siren_jet *out, size_t i)
-{
-    sweep s = {.net = net, .params = params, .ws = ws, .n = n, .instance = i, .x = x,
+    sweep s = {.net = net, .params = params, .ws = ws, .n = n, .instance = i,
                .in = ws->ping, .out = ws->pong};
-    siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, forward_points, &s);
-    size_t dims = net->cfg.in_features, last = net->layer_count - 1;
-    const float *y = tape_row(&s, last, TAPE_H, 0);
-    for (size_t p = 0; out->value && p < n; p++)
-        out->value[p] = y[p];
-    for (size_t k = 0; out->gradient && k < dims; k++)
+    siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, gradient_points, &s);
+    size_t dims = net->cfg.in_features;
+    for (size_t k = 0; gradient && k < dims; k++)
         for (size_t p = 0; p < n; p++)
-            out->gradient[p * dims + k] = s.out[k * n + p];
+            gradient[p * dims + k] = s.out[k * n + p];
 }
 
 /* ------------------------------------------- reverse over the gradient sweep */
@@ -194,10 +144,10 @@ static void gradient_adjoint_points(void *ctx, size_t part, size_t begin, size_t
                     siren__workspace_pack(s->ws, part));
     for (size_t r = 0; r < layer->out; r++) {
         float *e = s->extra + r * n, *e_adj = s->out + r * n;
-        float *a = tape_row(s, s->l, TAPE_A, r);
+        float *a = tape_row(s, s->l, SIREN__TAPE_SLOT_A, r);
         const float *sn = layer->is_sine ? sin_row(s, s->l, r) : NULL;
         const float *cs = layer->is_sine ? cos_row(s, s->l, r) : NULL;
-        const float *g = last ? NULL : tape_row(s, s->l, TAPE_G, r);
+        const float *g = last ? NULL : tape_row(s, s->l, SIREN__TAPE_SLOT_G, r);
         for (size_t p = begin; p < end; p++) {
             if (!last) {
                 e[p] = cs[p] * g[p];
@@ -211,14 +161,14 @@ static void gradient_adjoint_points(void *ctx, size_t part, size_t begin, size_t
     }
 }
 
-/* W_l' += w_l a h^T, a and h [rows][n] and [cols][n] with row strides
-   n and ldh, slab by slab (src/weight_gradient.c); the slabs' partials
-   are added by weight_rows. */
-static void weight_slabs(sweep *s, const float *a, const float *h, size_t ldh)
+/* W_l' += w_l e_l G'_l^T, slab by slab (src/weight_gradient.c); the
+   slabs' partials are added by weight_rows. */
+static void weight_slabs(sweep *s)
 {
     const siren_layer *layer = &s->net->layers[s->l];
-    s->weights = (siren_weight_gradient){s->ws, layer->out, layer->in, s->n, layer->omega, a, h,
-                                         s->n, ldh, s->grads + layer->weight_offset, layer->in};
+    s->weights = (siren_weight_gradient){s->ws, layer->out, layer->in, s->n, layer->omega,
+                                         s->extra, s->in, s->n, s->n,
+                                         s->grads + layer->weight_offset, layer->in};
     siren__weight_gradient_slabs(&s->weights);
 }
 
@@ -239,7 +189,7 @@ static void reverse_gradient_sweep(sweep *s, const float *gradient_adjoint)
     for (s->l = 0; s->l < s->net->layer_count; s->l++) {
         size_t rows = s->net->layers[s->l].out;
         siren__pool_for(s->ws->pool, n, SIREN__POINT_GRAIN, gradient_adjoint_points, s);
-        weight_slabs(s, s->extra, s->in, n); /* W_l' += w_l e_l G'_l^T */
+        weight_slabs(s);
         siren__pool_for(s->ws->pool, rows, SIREN__ROW_GRAIN, weight_rows, s);
         float *swap = s->in;
         s->in = s->out;
@@ -247,93 +197,11 @@ static void reverse_gradient_sweep(sweep *s, const float *gradient_adjoint)
     }
 }
 
-/* -------------------------------------------- reverse over the forward sweep */
-
-/* a_L' = y' (times cos a_L for a sine last layer) + A_L into s->in. */
-static void last_adjoint_points(void *ctx, size_t part, size_t begin, size_t end)
-{
-    (void)part;
-    const sweep *s = ctx;
-    size_t last = s->net->layer_count - 1;
-    const float *cs = s->net->layers[last].is_sine ? cos_row(s, last, 0) : NULL;
-    const float *a = tape_row(s, last, TAPE_A, 0);
-    for (size_t p = begin; p < end; p++) {
-        float from_value = 0.0f;
-        if (s->adjoint)
-            from_value = cs ? cs[p] * s->adjoint[p] : s->adjoint[p];
-        s->in[p] = s->from_gradient ? from_value + a[p] : from_value;
-    }
-}
-
-/* W_l' += w_l a_l' h_l^T (from the slabs' partials) and b_l' += w_l sum
-   a_l', rows [begin, end); for layer 0, h_0 = x, taped coordinate by
-   coordinate, and the sums are taken here. */
-static void value_adjoint_rows(void *ctx, size_t part, size_t begin, size_t end)
-{
-    const sweep *s = ctx;
-    const siren_layer *layer = &s->net->layers[s->l];
-    size_t n = s->n;
-    float *w_grad = s->grads + layer->weight_offset, *b_grad = s->grads + layer->bias_offset;
-    (void)part;
-    if (s->l > 0) {
-        siren__weight_gradient_add(&s->weights, begin, end);
-    } else {
-        const float *x = s->ws->tape_x + s->instance * n * layer->in;
-        for (size_t f = begin; f < end; f++)
-            for (size_t k = 0; k < layer->in; k++)
-                w_grad[f * layer->in + k] +=
-                    layer->omega * siren__dot_points(s->in + f * n, x + k * n, n);
-    }
-    for (size_t f = begin; f < end; f++)
-        b_grad[f] += layer->omega * siren__sum_points(s->in + f * n, n);
-}
-
-/* a_{l-1}' = cos a_{l-1} (w_l W_l^T a_l') + A_{l-1} into s->out, points
-   [begin, end). */
-static void value_adjoint_points(void *ctx, size_t part, size_t begin, size_t end)
-{
-    const sweep *s = ctx;
-    const siren_layer *layer = &s->net->layers[s->l];
-    size_t n = s->n;
-    siren__gemm(true, false, layer->in, end - begin, layer->out, layer->omega, weights_of(s, s->l),
-                layer->in, s->in + begin, n, 0.0f, s->out + begin, n,
-                siren__workspace_pack(s->ws, part));
-    for (size_t r = 0; r < layer->in; r++) {
-        const float *cs = cos_row(s, s->l - 1, r), *a = tape_row(s, s->l - 1, TAPE_A, r);
-        float *adj = s->out + r * n;
-        for (size_t p = begin; p < end; p++)
-            adj[p] = s->from_gradient ? cs[p] * adj[p] + a[p] : cs[p] * adj[p];
-    }
-}
-
-static void reverse_forward_sweep(sweep *s)
-{
-    size_t n = s->n;
-    siren__pool_for(s->ws->pool, n, SIREN__POINT_GRAIN, last_adjoint_points, s);
-    for (s->l = s->net->layer_count; s->l-- > 0;) {
-        size_t rows = s->net->layers[s->l].out;
-        if (s->l > 0) /* W_l' += w_l a_l' h_l^T */
-            weight_slabs(s, s->in, tape_row(s, s->l - 1, TAPE_H, 0), TAPE_ROWS * n);
-        siren__pool_for(s->ws->pool, rows, SIREN__ROW_GRAIN, value_adjoint_rows, s);
-        if (s->l == 0)
-            break;
-        siren__pool_for(s->ws->pool, n, SIREN__POINT_GRAIN, value_adjoint_points, s);
-        float *swap = s->in;
-        s->in = s->out;
-        s->out = swap;
-    }
-}
-
 void siren__reverse_gradient_backward(const siren_net *net, siren_workspace *ws,
-                                      const siren_jet *adjoint, const float *params,
+                                      const float *gradient_adjoint, const float *params,
                                       float *grads, size_t i)
 {
     sweep s = {.net = net, .params = params, .grads = grads, .ws = ws, .n = ws->taped_points,
-               .instance = i, .adjoint = adjoint->value, .from_gradient = adjoint->gradient != NULL,
-               .in = ws->ping, .out = ws->pong, .extra = ws->activation};
-    if (s.from_gradient)
-        reverse_gradient_sweep(&s, adjoint->gradient);
-    s.in = ws->ping;
-    s.out = ws->pong;
-    reverse_forward_sweep(&s);
+               .instance = i, .in = ws->ping, .out = ws->pong, .extra = ws->activation};
+    reverse_gradient_sweep(&s, gradient_adjoint);
 }

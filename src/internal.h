@@ -81,17 +81,6 @@ siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, siz
 /* Writes the requested members of *out from the output jets y. */
 void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const siren_jet *out);
 
-/* The pre-activation jets of layer 0 (x has jet (x, e_k, 0): no matrix
-   product) and of a later layer l (Z = w (W S + b), one product per
-   channel; S has shape's channel stride and rows s_stride apart), for
-   points [begin, end) of shape->n; x is [n][in]; the bias is left out
-   when add_bias is false; pack: siren__gemm's scratch (src/jet_forward.c). */
-void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
-                             const siren_jet_shape *shape, float *z, size_t begin, size_t end);
-void siren__linear_layer_jets(const siren_net *net, const float *params, size_t l,
-                              const float *s, size_t s_stride, const siren_jet_shape *shape,
-                              float *z, size_t begin, size_t end, bool add_bias, float *pack);
-
 /* ---------------------------------------------------------------- workspace */
 
 /* Rows of a layer, and points, are shared between threads in multiples of
@@ -121,10 +110,10 @@ struct siren_workspace {
     float *ping, *pong;         /* eval: layer jets; backward: adjoints */
     float *activation;          /* forward/backward: a layer's sine jet
                                    (reverse-mode gradient: e_l) */
-    float **tape;               /* [layer_count]: pre-activation jets Z (or,
-                                   for the reverse-mode gradient, the h, g
-                                   and A rows of src/gradient_reverse.c),
-                                   then sin z0 and cos z0 (siren__trig_tape) */
+    float **tape;               /* [layer_count]: pre-activation jets Z (the
+                                   reverse-mode gradient keeps g and A in
+                                   channel slots 1 and 2), then sin z0 and
+                                   cos z0 (siren__trig_tape) */
     float *tape_x;              /* [max_points][in_features]: the inputs */
     size_t layer_count;
 
@@ -169,6 +158,11 @@ float *siren__workspace_pack(const siren_workspace *ws, size_t part);
 
 /* Layer l's sin z0 and cos z0 on the tape, instance i of n points. */
 float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t n, size_t i);
+/* Channel slot `slot` of layer l's jets on the tape (value-only passes use
+   slot 0), instance i of n points: [rows][n]. The reverse-mode gradient
+   keeps g and A there (src/gradient_reverse.c). */
+float *siren__tape_slot(const siren_workspace *ws, size_t l, size_t slot, size_t rows, size_t n,
+                        size_t i);
 
 /* -------------------------------------------------------------- optimiser */
 
@@ -222,7 +216,7 @@ void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s,
 /* Value-only jets on the tape: z0 of row r gets omega * bias[r] added
    (bias NULL: nothing), then sin z0 and cos z0 go to the trigonometric
    tape only, whose sin rows are the layer's output. The same bits as the
-   bias added by siren__linear_layer_jets and siren__sine_jet, in one pass. */
+   bias added after the layer's product and siren__sine_jet, in one pass. */
 void siren__sine_value_to_trig(const siren_jet_shape *shape, float omega, const float *bias,
                                float *z, float *trig_out);
 
@@ -245,16 +239,22 @@ void siren__sincos(size_t n, const float *x, float *sin_x, float *cos_x);
 bool siren__reverse_gradient_applies(const siren_net *net, siren_jet_kind kind);
 /* Tests: false makes siren_forward use jets for every kind. */
 void siren__reverse_gradient_allow(bool allow);
-/* Instance i of n points (x: [n][in], its params): value and gradient into
-   the members of *out, what the reverse pass needs on ws's tape. */
-void siren__reverse_gradient_forward(const siren_net *net, const float *params,
-                                     siren_workspace *ws, size_t n, const float *x,
-                                     const siren_jet *out, size_t i);
-/* Adds the parameter gradient of instance i into grads, from the
-   adjoints of its outputs. */
+/* The gradient sweep of instance i of n points (its params), after the
+   value-only forward pass put it on ws's tape: dy/dx into gradient
+   ([n][in], NULL: not wanted), and what the reverse pass needs on the
+   tape. */
+void siren__reverse_gradient_sweep(const siren_net *net, const float *params,
+                                   siren_workspace *ws, size_t n, float *gradient, size_t i);
+/* The first half of the reverse pass of instance i, over the gradient
+   sweep, from G' = gradient_adjoint ([n][in]): adds its terms of the
+   weight gradients into grads and leaves A_l, its part of each a_l', on
+   the tape (slot SIREN__TAPE_SLOT_A). The jets' value-only reverse pass
+   (src/jet_backward.c) then adds A_l in as it walks back. */
 void siren__reverse_gradient_backward(const siren_net *net, siren_workspace *ws,
-                                      const siren_jet *adjoint, const float *params,
+                                      const float *gradient_adjoint, const float *params,
                                       float *grads, size_t i);
+#define SIREN__TAPE_SLOT_G 1
+#define SIREN__TAPE_SLOT_A 2
 
 /* Sums over the n points of a row in a fixed order (src/point_sums.c). */
 float siren__sum_points(const float *a, size_t n);

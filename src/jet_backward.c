@@ -114,7 +114,22 @@ typedef struct backward_job {
     siren_weight_gradient weights; /* W' of layer l, in slabs */
     float *z_adj;           /* Z' of layer l */
     float *s_adj;           /* S' of layer l - 1, then its Z' */
+    size_t instance;
+    bool gradient_terms;    /* reverse-mode gradient: add A_l to each Z' */
 } backward_job;
+
+/* Z' of layer l += A_l, the part that came through the reverse-mode
+   gradient sweep (src/gradient_reverse.c), points [begin, end). Value
+   channel only: the pass is value-only then. */
+static void add_gradient_terms(const backward_job *job, size_t l, float *z_adj,
+                               const siren_jet_shape *shape, size_t begin, size_t end)
+{
+    const float *a = siren__tape_slot(job->ws, l, SIREN__TAPE_SLOT_A, shape->rows, shape->n,
+                                      job->instance);
+    for (size_t r = 0; r < shape->rows; r++)
+        for (size_t p = begin; p < end; p++)
+            z_adj[r * shape->row_stride + p] += a[r * shape->n + p];
+}
 
 /* Shape restricted to points [begin, end); base pointers move by begin. */
 static siren_jet_shape points_of(const siren_jet_shape *shape, size_t begin, size_t end)
@@ -173,6 +188,8 @@ static void input_adjoint_points(void *ctx, size_t part, size_t begin, size_t en
     }
     siren_jet_shape range = points_of(&job->in, begin, end);
     siren__sine_jet_backward(&range, job->z_in + begin, job->s_adj + begin, job->trig_in + begin);
+    if (job->gradient_terms)
+        add_gradient_terms(job, job->l - 1, job->s_adj, &job->in, begin, end);
 }
 
 /* Layer 0, whose jets are z0 = w (W x + b), zk = w W[:, k]:
@@ -212,14 +229,19 @@ static int check_backward_call(const siren_net *net, const siren_workspace *ws,
     return SIREN_OK;
 }
 
-/* The reverse pass of instance i: its tape segments, its adjoints. */
+/* The reverse pass of instance i: its tape segments, its adjoints (with
+   gradient_terms, a value-only pass that adds the reverse-mode gradient's
+   A_l). */
 static void backward_instance(const siren_net *net, siren_workspace *ws, siren_jet_kind kind,
-                              const siren_jet *adjoint, float *grads, size_t i)
+                              const siren_jet *adjoint, float *grads, size_t i,
+                              bool gradient_terms)
 {
     size_t last = net->layer_count - 1;
     backward_job job;
     job.net = net;
     job.ws = ws;
+    job.instance = i;
+    job.gradient_terms = gradient_terms;
     job.params = ws->taped_params + i * net->param_count;
     job.grads = grads + i * net->param_count;
     job.x = ws->tape_x + i * ws->taped_points * net->cfg.in_features;
@@ -233,6 +255,8 @@ static void backward_instance(const siren_net *net, siren_workspace *ws, siren_j
     if (net->layers[last].is_sine)
         siren__sine_jet_backward(&job.out, z_last, job.z_adj,
                                  siren__trig_tape(ws, last, job.out.rows, job.out.n, i));
+    if (gradient_terms)
+        add_gradient_terms(&job, last, job.z_adj, &job.out, 0, job.out.n);
     for (size_t l = last; l > 0; l--) {
         size_t in_rows = net->layers[l].in, out_rows = net->layers[l].out;
         job.l = l;
@@ -266,15 +290,24 @@ static int backward_instances(const siren_net *net, siren_workspace *ws,
     int status = check_backward_call(net, ws, adjoint, params);
     if (status != SIREN_OK)
         return status;
-    siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);
+    if (!ws->taped_reverse) {
+        siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);
+        for (size_t i = 0; i < ws->taped_instances; i++)
+            backward_instance(net, ws, kind, adjoint, grads, i, false);
+        return SIREN_OK;
+    }
+    /* Reverse-mode gradient: the reverse pass over the gradient sweep, then
+       the jets' value-only pass with its terms added. */
+    siren_jet values = {adjoint->value, NULL, NULL, NULL};
+    bool through_gradient = adjoint->gradient != NULL;
     for (size_t i = 0; i < ws->taped_instances; i++) {
-        if (ws->taped_reverse) {
+        if (through_gradient) {
             siren_jet part = siren__jet_instance(adjoint, &net->cfg, ws->taped_points, i);
-            siren__reverse_gradient_backward(net, ws, &part, params + i * net->param_count,
+            siren__reverse_gradient_backward(net, ws, part.gradient,
+                                             params + i * net->param_count,
                                              grads + i * net->param_count, i);
-        } else {
-            backward_instance(net, ws, kind, adjoint, grads, i);
         }
+        backward_instance(net, ws, JET_VALUE, &values, grads, i, through_gradient);
     }
     return SIREN_OK;
 }

@@ -68,10 +68,28 @@ static void first_layer_values(const float *weights, const float *bias, float om
     }
 }
 
+/* The same, point by point, for inputs too wide to gather on the stack. */
+static void first_layer_values_pointwise(const float *weights, const float *bias, float omega,
+                                         const float *x, const siren_jet_shape *shape,
+                                         float *z, size_t begin, size_t end)
+{
+    size_t dims = shape->dims;
+    for (size_t f = 0; f < shape->rows; f++) {
+        const float *w_row = weights + f * dims;
+        float *row = z + f * shape->row_stride;
+        for (size_t p = begin; p < end; p++) {
+            float sum = 0.0f;
+            for (size_t k = 0; k < dims; k++)
+                sum += w_row[k] * x[p * dims + k];
+            row[p] = (sum + bias[f]) * omega;
+        }
+    }
+}
+
 /* Layer 0 needs no matrix product: x has jet (x, e_k, 0), so
    z0 = w (W x + b), zk = w W[:, k], and every second-order channel is 0.
    Points [begin, end). */
-void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
+static void first_layer_jets(const siren_net *net, const float *params, const float *x,
                              const siren_jet_shape *shape, float *z, size_t begin, size_t end)
 {
     const siren_layer *layer = &net->layers[0];
@@ -81,15 +99,11 @@ void siren__first_layer_jets(const siren_net *net, const float *params, const fl
     float omega = layer->omega;
     if (dims <= FIRST_LAYER_MAX_DIMS)
         first_layer_values(weights, bias, omega, x, shape, z, begin, end);
+    else
+        first_layer_values_pointwise(weights, bias, omega, x, shape, z, begin, end);
     for (size_t f = 0; f < shape->rows; f++) {
         const float *w_row = weights + f * dims;
         float *row = z + f * shape->row_stride;
-        for (size_t p = begin; dims > FIRST_LAYER_MAX_DIMS && p < end; p++) {
-            float sum = 0.0f;
-            for (size_t k = 0; k < dims; k++)
-                sum += w_row[k] * x[p * dims + k];
-            row[p] = (sum + bias[f]) * omega;
-        }
         for (size_t c = 1; c < channels; c++) {
             float constant = c <= dims ? omega * w_row[c - 1] : 0.0f;
             for (size_t p = begin; p < end; p++)
@@ -101,7 +115,7 @@ void siren__first_layer_jets(const siren_net *net, const float *params, const fl
 /* Z = w (W S + b) for points [begin, end) of layer l > 0: a product per
    channel over those points; the bias enters the value channel only
    (unless add_bias is false: the caller adds it later). */
-void siren__linear_layer_jets(const siren_net *net, const float *params, size_t l,
+static void linear_layer_jets(const siren_net *net, const float *params, size_t l,
                               const float *s, size_t s_stride, const siren_jet_shape *shape,
                               float *z, size_t begin, size_t end, bool add_bias, float *pack)
 {
@@ -162,9 +176,9 @@ static void run_points(void *ctx, size_t part, size_t begin, size_t end)
            to the tape, whose sin rows the next layer reads (no copy). */
         bool values_to_trig = trig && job->kind == JET_VALUE && l + 1 < net->layer_count;
         if (l == 0)
-            siren__first_layer_jets(net, job->params, job->x, &shape, z, begin, end);
+            first_layer_jets(net, job->params, job->x, &shape, z, begin, end);
         else
-            siren__linear_layer_jets(net, job->params, l, input, input_stride, &shape, z, begin,
+            linear_layer_jets(net, job->params, l, input, input_stride, &shape, z, begin,
                                      end, !values_to_trig, siren__workspace_pack(job->ws, part));
         input = s;
         input_stride = shape.row_stride;
@@ -267,24 +281,25 @@ static int forward_instances(const siren_net *net, siren_workspace *ws, size_t i
         return status;
     if (!ws->has_tape)
         return SIREN_ERR_STATE;
+    pass_buffers buf = {ws->tape, ws->ping, ws->pong};
     tape_points(ws->tape_x, x, instances * n, ws->cfg.in_features, n);
     ws->taped_reverse = siren__reverse_gradient_applies(net, kind);
-    if (ws->taped_reverse) {
-        size_t dims = net->cfg.in_features;
+    if (ws->taped_reverse) { /* values by jets, then the gradient sweep */
+        siren_jet values = {out->value, NULL, NULL, NULL};
+        run_instances(net, ws, instances, params, n, x, JET_VALUE, &buf, &values);
         for (size_t i = 0; i < instances; i++) {
             siren_jet part = siren__jet_instance(out, &net->cfg, n, i);
-            siren__reverse_gradient_forward(net, params + i * net->param_count, ws, n,
-                                            x + i * n * dims, &part, i);
+            siren__reverse_gradient_sweep(net, params + i * net->param_count, ws, n,
+                                          part.gradient, i);
         }
     } else {
-        pass_buffers buf = {ws->tape, ws->ping, ws->pong};
         run_instances(net, ws, instances, params, n, x, kind, &buf, out);
     }
     ws->taped_net = net;
     ws->taped_params = params;
     ws->taped_instances = instances;
     ws->taped_points = n;
-    ws->taped_kind = kind;
+    ws->taped_kind = ws->taped_reverse ? JET_VALUE : kind; /* the jets on the tape */
     ws->taped_quantities = siren__jet_quantities(out);
     return SIREN_OK;
 }

@@ -95,6 +95,12 @@ siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, siz
 /* The trigonometric tape of layer l (rows neurons) for instance i of n
    points: after the jets of every instance, sin z0 and cos z0 as two
    channels, [rows][2][n] (workspace.c sizes the tape for it). */
+float *siren__tape_slot(const siren_workspace *ws, size_t l, size_t slot, size_t rows, size_t n,
+                        size_t i)
+{
+    return ws->tape[l] + slot * rows * ws->max_points + i * rows * n;
+}
+
 float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t n, size_t i)
 {
     return ws->tape[l] + rows * ws->max_channels * ws->max_points + i * rows * 2 * n;
