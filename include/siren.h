@@ -174,7 +174,7 @@ SIREN_API void siren_workspace_free(siren_workspace *ws);
 
 /* The number of bytes siren_workspace_create would allocate for these
    arguments, in *bytes, with the default thread count (each thread of
-   siren_workspace_set_threads adds about 305 KiB of matrix-product scratch).
+   siren_workspace_set_threads adds about 520 KiB of matrix-product scratch).
    Same errors as siren_workspace_create. */
 SIREN_API int  siren_workspace_bytes(const siren_net *net, size_t max_points,
                                      unsigned what, size_t *bytes);

@@ -9,7 +9,7 @@
    (gemm_kernels.h, "Determinism"), so C may be split between threads any
    way. The kernel set (AVX-512, AVX2+FMA or portable C) is chosen once,
    from the CPU. Nothing is allocated: the packing buffers are the
-   caller's scratch (about 305 KiB, siren__gemm_pack_floats). */
+   caller's scratch (about 520 KiB, siren__gemm_pack_floats). */
 #include "gemm_kernels.h"
 #include "threads_shim.h"
 
@@ -154,12 +154,12 @@ static void run_tile(const gemm_job *job, size_t kc, const float *a_panel, const
 /* C[i0 : i0 + mc, j0 : j0 + nc] from the packed rows of op(A) and columns
    of op(B) of one K block: each A panel (in L1) meets every B panel (from
    L2), along rows of C. */
-static void macro_kernel(const gemm_job *job, size_t i0, size_t mc, size_t j0, size_t nc,
-                         size_t kc, float beta)
+static void macro_kernel(const gemm_job *job, const float *a_block, size_t i0, size_t mc,
+                         size_t j0, size_t nc, size_t kc, float beta)
 {
     size_t mr = job->kernel->mr, nr = job->kernel->nr;
     for (size_t i = 0; i < mc; i += mr) {
-        const float *a_panel = job->a_pack + i * kc;
+        const float *a_panel = a_block + i * kc;
         float *c_row = job->c + (i0 + i) * job->ldc + j0;
         for (size_t j = 0; j < nc; j += nr)
             run_tile(job, kc, a_panel, job->b_pack + j * kc, c_row + j, min_size(mr, mc - i),
@@ -172,10 +172,13 @@ static void macro_kernel(const gemm_job *job, size_t i0, size_t mc, size_t j0, s
    rows at a time and multiplied with it. A large, mostly DRAM-resident
    operand is thus read once when it is B (the jets in a forward pass) and
    n / nc_block times when it is A (Z' in the weight gradient: once for
-   n = 256 with NC = 256). */
+   n = 256 with NC = 256). A small op(A) of one K block is packed in the
+   first column block only and kept (SIREN__GEMM_A_KEPT_ROWS): the packed
+   panels are the same for every column block. */
 static void gemm_blocked(const gemm_job *job)
 {
     const siren_gemm_kernel *kernel = job->kernel;
+    bool keep_a = job->k <= SIREN__GEMM_KC && job->m <= SIREN__GEMM_A_KEPT_ROWS;
     for (size_t j0 = 0; j0 < job->n; j0 += job->nc_block) {
         size_t nc = min_size(job->nc_block, job->n - j0);
         for (size_t p0 = 0; p0 < job->k; p0 += SIREN__GEMM_KC) {
@@ -185,9 +188,11 @@ static void gemm_blocked(const gemm_job *job)
                          job->b.ld, job->b_pack);
             for (size_t i0 = 0; i0 < job->m; i0 += job->mc_block) {
                 size_t mc = min_size(job->mc_block, job->m - i0);
-                kernel->pack(kernel->mr, job->a.transpose, mc, kc, view_at(&job->a, p0, i0),
-                             job->a.ld, job->a_pack);
-                macro_kernel(job, i0, mc, j0, nc, kc, beta);
+                float *a_block = keep_a ? job->a_pack + i0 * kc : job->a_pack;
+                if (!keep_a || j0 == 0)
+                    kernel->pack(kernel->mr, job->a.transpose, mc, kc,
+                                 view_at(&job->a, p0, i0), job->a.ld, a_block);
+                macro_kernel(job, a_block, i0, mc, j0, nc, kc, beta);
             }
         }
     }

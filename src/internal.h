@@ -75,7 +75,9 @@ typedef struct siren_jet_shape {
     const float *weights;   /* Laplacian weights c_k, [dims] */
 } siren_jet_shape;
 
-/* The members of jet moved on to instance i of instances of n points. */
+/* The members of jet moved on by `first` points, or to instance i of
+   instances of n points. */
+siren_jet siren__jet_points(const siren_jet *jet, const siren_config *cfg, size_t first);
 siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, size_t n, size_t i);
 
 /* Writes the requested members of *out from the output jets y. */
@@ -206,12 +208,31 @@ size_t siren__gemm_pack_floats(void);
 /* The elementwise part of a sine layer, s = sin z on jets (DESIGN.md):
      s0 = sin z0, sk = cos z0 zk, skk = cos z0 zkk - sin z0 zk^2,
      sL = cos z0 zL - sin z0 sum_k c_k zk^2.
-   z and s have the given shape; s may equal z (in place).
-   The trigonometric tape of a layer holds sin z0 and cos z0 as two
-   channels, [row][2][ld]: with trig_in (not NULL) they are read from it
-   instead of computed, with trig_out they are written to it. */
-void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s,
-                     const float *trig_in, float *trig_out);
+   z and s have the given shape; s may equal z (in place). With a bias
+   (not NULL), z0 of row r first gets omega * bias[r] added, in place, in
+   the same pass (the same bits as a pass of its own before). The
+   trigonometric tape of a layer holds sin z0 and cos z0 as two channels,
+   [row][2][ld]: with trig_in (not NULL) they are read from it instead of
+   computed, with trig_out they are written to it. */
+void siren__sine_jet(const siren_jet_shape *shape, float omega, const float *bias, float *z,
+                     float *s, const float *trig_in, float *trig_out);
+
+/* The same for m <= SIREN__SINE_JET_BLOCK points of one row whose
+   pre-activation channels are z_ld apart (a caller's small block), into
+   s with channel stride shape->ld; no bias, no tapes. The same bits as
+   siren__sine_jet on the same values. */
+#define SIREN__SINE_JET_BLOCK 64
+
+/* For loops over a block of points: a function inlined where its count
+   is the constant block size has a constant trip count, which GCC
+   vectorises at -O2 (a variable count it does not). */
+#if defined(__GNUC__)
+#define SIREN__ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define SIREN__ALWAYS_INLINE inline
+#endif
+void siren__sine_jet_points(const siren_jet_shape *shape, size_t m, const float *z,
+                            size_t z_ld, float *s);
 
 /* Value-only jets on the tape: z0 of row r gets omega * bias[r] added
    (bias NULL: nothing), then sin z0 and cos z0 go to the trigonometric
@@ -227,6 +248,51 @@ void siren__sine_jet_backward(const siren_jet_shape *shape, const float *z, floa
 
 /* sin and cos of n floats; the scalar kernel under siren__sine_jet. */
 void siren__sincos(size_t n, const float *x, float *sin_x, float *cos_x);
+
+/* ----------------------------------------------- layers on jets */
+
+/* The jets of `rows` features at n points, [row][channel][n]. */
+siren_jet_shape siren__layer_shape(const siren_workspace *ws, siren_jet_kind kind, size_t rows,
+                                   size_t n);
+
+/* Layer 0's pre-activation jets from the points x ([n][in]) into z, for
+   points [begin, end): no matrix product. */
+void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
+                             const siren_jet_shape *shape, float *z, size_t begin, size_t end);
+
+/* Whether layer 0 can run fused with its sine, and that fused pass: the
+   sine jets of layer 0 straight into s, the same bits as
+   siren__first_layer_jets then siren__sine_jet, without writing the
+   constant channels out and reading them back (for evaluation: a
+   backward pass needs layer 0's jets on the tape). */
+bool siren__first_sine_layer_fuses(const siren_net *net, size_t dims);
+void siren__first_sine_layer_jets(const siren_net *net, const float *params, const float *x,
+                                  const siren_jet_shape *shape, float *s, size_t begin,
+                                  size_t end);
+
+/* Z = w (W S + b) for points [begin, end) of layer l > 0, S with row
+   stride s_stride and the channel stride of shape: a product per channel
+   over those points. The bias enters the value channel only, unless
+   add_bias is false (the caller adds it later, siren__sine_jet). pack:
+   the thread's product scratch. */
+void siren__linear_layer_jets(const siren_net *net, const float *params, size_t l,
+                              const float *s, size_t s_stride, const siren_jet_shape *shape,
+                              float *z, size_t begin, size_t end, bool add_bias, float *pack);
+
+/* The same for a tile, S and Z of the given shape with every channel of a
+   row side by side (row_stride = channels * ld, ld = n): one product over
+   all channels (with a BLAS, a product per channel: a BLAS may round a
+   product of another width differently). The same bits as
+   siren__linear_layer_jets. */
+void siren__linear_layer_tile(const siren_net *net, const float *params, size_t l,
+                              const float *s, const siren_jet_shape *shape, float *z,
+                              bool add_bias, float *pack);
+
+/* The checks shared by evaluation and the taped forward pass; *kind gets
+   the jets to carry. */
+int siren__check_eval_call(const siren_net *net, const siren_workspace *ws, size_t instances,
+                           const float *params, size_t n, const float *x, const siren_jet *out,
+                           siren_jet_kind *kind);
 
 /* --------------------------------------------- gradient by reverse mode */
 

@@ -105,7 +105,7 @@ typedef struct backward_job {
     siren_jet_shape out;    /* jets of the layer's output, on the tape */
     siren_jet_shape in;     /* jets of its input (layer l - 1's output) */
     const float *x;         /* the taped points, for layer 0: [in][n] */
-    const float *z_in;      /* layer l - 1's pre-activation jets */
+    float *z_in;            /* layer l - 1's pre-activation jets (not written) */
     const float *trig_in;   /* and its sin z0, cos z0 */
     float *s;               /* layer l's input jets S, recomputed */
     const float *s_read;    /* where the products read S: s, or for values
@@ -145,7 +145,8 @@ static void recompute_input_points(void *ctx, size_t part, size_t begin, size_t 
     const backward_job *job = ctx;
     (void)part;
     siren_jet_shape range = points_of(&job->in, begin, end);
-    siren__sine_jet(&range, job->z_in + begin, job->s + begin, job->trig_in + begin, NULL);
+    siren__sine_jet(&range, 0.0f, NULL, job->z_in + begin, job->s + begin,
+                    job->trig_in + begin, NULL);
 }
 
 /* W' += w Z' S^T over every channel and point, slab by slab, into the

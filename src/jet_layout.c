@@ -80,16 +80,20 @@ void siren__jet_scatter(const float *y, const siren_jet_shape *shape, const sire
     }
 }
 
-/* The outputs of instance i: each member moved on by i * n points. */
-siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, size_t n, size_t i)
+siren_jet siren__jet_points(const siren_jet *jet, const siren_config *cfg, size_t first)
 {
     size_t per_point = cfg->out_features, per_dims = per_point * cfg->in_features;
     siren_jet part = *jet;
-    if (part.value) part.value += i * n * per_point;
-    if (part.gradient) part.gradient += i * n * per_dims;
-    if (part.laplacian) part.laplacian += i * n * per_point;
-    if (part.hessian_diag) part.hessian_diag += i * n * per_dims;
+    if (part.value) part.value += first * per_point;
+    if (part.gradient) part.gradient += first * per_dims;
+    if (part.laplacian) part.laplacian += first * per_point;
+    if (part.hessian_diag) part.hessian_diag += first * per_dims;
     return part;
+}
+
+siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, size_t n, size_t i)
+{
+    return siren__jet_points(jet, cfg, i * n);
 }
 
 /* The trigonometric tape of layer l (rows neurons) for instance i of n

@@ -9,7 +9,7 @@
    either way). The roundings are those of the straightforward loops. */
 #include "internal.h"
 
-#define BLOCK 64
+#define BLOCK SIREN__SINE_JET_BLOCK
 
 /* The loops over points below read point p of each channel before they
    write point p, and touch no other point, so iterations are independent
@@ -22,24 +22,21 @@
 #endif
 
 /* The block functions are inlined where m = BLOCK is a constant. */
-#if defined(__GNUC__)
-#define BLOCK_INLINE inline __attribute__((always_inline))
-#else
-#define BLOCK_INLINE inline
-#endif
+#define BLOCK_INLINE SIREN__ALWAYS_INLINE
 
 /* sL = cos z0 zL - sin z0 sum_k c_k zk^2, and sk = cos z0 zk, for m points;
-   zk is read once, for the sum and for sk. */
+   zk is read once, for the sum and for sk. The channels of z are z_ld
+   apart, those of s shape->ld. */
 static inline void laplacian_and_gradient(const siren_jet_shape *shape, size_t m,
                                           const float *sn, const float *cs,
-                                          const float *z, float *s)
+                                          const float *z, size_t z_ld, float *s)
 {
     float acc[BLOCK];
     size_t dims = shape->dims, ld = shape->ld;
     for (size_t p = 0; p < m; p++)
         acc[p] = 0.0f;
     for (size_t k = 0; k < dims; k++) {
-        const float *zk = z + (1 + k) * ld;
+        const float *zk = z + (1 + k) * z_ld;
         float *sk = s + (1 + k) * ld;
         float c = shape->weights[k];
         INDEPENDENT_POINTS
@@ -49,7 +46,7 @@ static inline void laplacian_and_gradient(const siren_jet_shape *shape, size_t m
             sk[p] = cs[p] * v;
         }
     }
-    const float *zl = z + (1 + dims) * ld;
+    const float *zl = z + (1 + dims) * z_ld;
     float *sl = s + (1 + dims) * ld;
     INDEPENDENT_POINTS
     for (size_t p = 0; p < m; p++)
@@ -59,11 +56,11 @@ static inline void laplacian_and_gradient(const siren_jet_shape *shape, size_t m
 /* skk = cos z0 zkk - sin z0 zk^2 and sk = cos z0 zk, channel pair by pair. */
 static inline void hessian_and_gradient(const siren_jet_shape *shape, size_t m,
                                         const float *sn, const float *cs,
-                                        const float *z, float *s)
+                                        const float *z, size_t z_ld, float *s)
 {
     size_t dims = shape->dims, ld = shape->ld;
     for (size_t k = 0; k < dims; k++) {
-        const float *zk = z + (1 + k) * ld, *zkk = z + (1 + dims + k) * ld;
+        const float *zk = z + (1 + k) * z_ld, *zkk = z + (1 + dims + k) * z_ld;
         float *sk = s + (1 + k) * ld, *skk = s + (1 + dims + k) * ld;
         INDEPENDENT_POINTS
         for (size_t p = 0; p < m; p++) {
@@ -76,10 +73,10 @@ static inline void hessian_and_gradient(const siren_jet_shape *shape, size_t m,
 
 /* sk = cos z0 zk. */
 static inline void gradient_only(const siren_jet_shape *shape, size_t m, const float *cs,
-                                 const float *z, float *s)
+                                 const float *z, size_t z_ld, float *s)
 {
     for (size_t k = 0; k < shape->dims; k++) {
-        const float *zk = z + (1 + k) * shape->ld;
+        const float *zk = z + (1 + k) * z_ld;
         float *sk = s + (1 + k) * shape->ld;
         INDEPENDENT_POINTS
         for (size_t p = 0; p < m; p++)
@@ -87,14 +84,15 @@ static inline void gradient_only(const siren_jet_shape *shape, size_t m, const f
     }
 }
 
-/* The jet update for points [0, m) of one row, channel stride ld. Inlined
-   with m = BLOCK for full blocks. sin z0 goes straight to its place, s0,
-   from where the other channels read it (z0 is not needed after sincos).
-   With trig_in, sin z0 and cos z0 are read from it (channels 0 and 1, the
-   row's trigonometric tape) instead of computed; with trig_out they are
-   also written there. */
+/* The jet update for points [0, m) of one row, channel stride z_ld in z
+   and shape->ld in s and the tapes. Inlined with m = BLOCK for full
+   blocks. sin z0 goes straight to its place, s0, from where the other
+   channels read it (z0 is not needed after sincos). With trig_in, sin z0
+   and cos z0 are read from it (channels 0 and 1, the row's trigonometric
+   tape) instead of computed; with trig_out they are also written there. */
 static BLOCK_INLINE void sine_jet_block(const siren_jet_shape *shape, size_t m, const float *z,
-                                        float *s, const float *trig_in, float *trig_out)
+                                        size_t z_ld, float *s, const float *trig_in,
+                                        float *trig_out)
 {
     float cs_local[BLOCK];
     const float *sn = s, *cs = cs_local;
@@ -113,13 +111,13 @@ static BLOCK_INLINE void sine_jet_block(const siren_jet_shape *shape, size_t m, 
     }
     switch (shape->kind) {
     case JET_LAPLACIAN:
-        laplacian_and_gradient(shape, m, sn, cs, z, s);
+        laplacian_and_gradient(shape, m, sn, cs, z, z_ld, s);
         break;
     case JET_HESSIAN:
-        hessian_and_gradient(shape, m, sn, cs, z, s);
+        hessian_and_gradient(shape, m, sn, cs, z, z_ld, s);
         break;
     case JET_GRADIENT:
-        gradient_only(shape, m, cs, z, s);
+        gradient_only(shape, m, cs, z, z_ld, s);
         break;
     case JET_VALUE:
         break;
@@ -132,20 +130,45 @@ static const float *trig_row(const siren_jet_shape *shape, const float *trig, si
     return trig ? trig + r * 2 * shape->ld : NULL;
 }
 
-void siren__sine_jet(const siren_jet_shape *shape, const float *z, float *s,
-                     const float *trig_in, float *trig_out)
+/* z0 of points [p, p + m) of a row gets omega * bias (no bias: nothing). */
+static void add_bias_block(float *z0, size_t m, float omega, const float *bias)
 {
+    if (!bias)
+        return;
+    float shift = omega * *bias;
+    for (size_t q = 0; q < m; q++)
+        z0[q] += shift;
+}
+
+void siren__sine_jet(const siren_jet_shape *shape, float omega, const float *bias, float *z,
+                     float *s, const float *trig_in, float *trig_out)
+{
+    size_t ld = shape->ld;
     for (size_t r = 0; r < shape->rows; r++) {
-        const float *zr = z + r * shape->row_stride, *tin = trig_row(shape, trig_in, r);
-        float *sr = s + r * shape->row_stride, *tout = (float *)trig_row(shape, trig_out, r);
+        float *zr = z + r * shape->row_stride, *sr = s + r * shape->row_stride;
+        const float *tin = trig_row(shape, trig_in, r), *row_bias = bias ? bias + r : NULL;
+        float *tout = (float *)trig_row(shape, trig_out, r);
         size_t p = 0;
-        for (; p + BLOCK <= shape->n; p += BLOCK)
-            sine_jet_block(shape, BLOCK, zr + p, sr + p, tin ? tin + p : NULL,
+        for (; p + BLOCK <= shape->n; p += BLOCK) {
+            add_bias_block(zr + p, BLOCK, omega, row_bias);
+            sine_jet_block(shape, BLOCK, zr + p, ld, sr + p, tin ? tin + p : NULL,
                            tout ? tout + p : NULL);
-        if (p < shape->n)
-            sine_jet_block(shape, shape->n - p, zr + p, sr + p, tin ? tin + p : NULL,
+        }
+        if (p < shape->n) {
+            add_bias_block(zr + p, shape->n - p, omega, row_bias);
+            sine_jet_block(shape, shape->n - p, zr + p, ld, sr + p, tin ? tin + p : NULL,
                            tout ? tout + p : NULL);
+        }
     }
+}
+
+void siren__sine_jet_points(const siren_jet_shape *shape, size_t m, const float *z,
+                            size_t z_ld, float *s)
+{
+    if (m == SIREN__SINE_JET_BLOCK)
+        sine_jet_block(shape, SIREN__SINE_JET_BLOCK, z, z_ld, s, NULL, NULL);
+    else
+        sine_jet_block(shape, m, z, z_ld, s, NULL, NULL);
 }
 
 /* The reverse of sine_jet_block (DESIGN.md, "Training"): from the adjoints
@@ -269,11 +292,9 @@ void siren__sine_value_to_trig(const siren_jet_shape *shape, float omega, const 
 {
     for (size_t r = 0; r < shape->rows; r++) {
         float *zr = z + r * shape->row_stride, *sn = trig_out + r * 2 * shape->ld;
-        float shift = bias ? omega * bias[r] : 0.0f;
         for (size_t p = 0; p < shape->n; p += BLOCK) {
             size_t m = shape->n - p < BLOCK ? shape->n - p : BLOCK;
-            for (size_t q = p; bias && q < p + m; q++)
-                zr[q] += shift;
+            add_bias_block(zr + p, m, omega, bias ? bias + r : NULL);
             siren__sincos(m, zr + p, sn + p, sn + shape->ld + p);
         }
     }

@@ -1,0 +1,126 @@
+/* jet_eval.c - evaluation with forward-mode jets (DESIGN.md, "Input
+   derivatives"): siren_eval and siren_eval_instances. Nothing is kept for
+   a backward pass, so each thread takes its points in tiles small enough
+   that a tile's jets stay in the caches from one layer to the next, and
+   each layer after the first is one matrix product over all channels of
+   the tile (layer_jets.c). */
+#include "internal.h"
+#include "thread_pool.h"
+
+/* A tile's jets, channels x widest layer x points, take at most this many
+   floats (1 MiB; two such buffers per thread) unless one sine block of
+   points needs more. With 1 MiB Z and S stay in the caches (512 KiB L2
+   and a 32 MiB L3 on the machine measured, docs/PERFORMANCE.md). */
+enum { EVAL_TILE_FLOATS = 1 << 18 };
+
+static size_t tile_points(size_t per_point)
+{
+    size_t points = EVAL_TILE_FLOATS / per_point / SIREN__POINT_GRAIN * SIREN__POINT_GRAIN;
+    return points > SIREN__POINT_GRAIN ? points : SIREN__POINT_GRAIN;
+}
+
+/* One instance's evaluation, shared by the threads of the pool. */
+typedef struct eval_job {
+    const siren_net *net;
+    const float *params;
+    const float *x;
+    siren_workspace *ws;
+    siren_jet_kind kind;
+    siren_jet out;              /* this instance's outputs */
+    size_t per_point;           /* floats of a point's jets in the widest layer */
+} eval_job;
+
+/* Every layer for the m points of one tile (x: their coordinates), the
+   jets in z and s, [row][channel][m], which alternate; the outputs go to
+   out. */
+static void eval_tile(const eval_job *job, const float *x, size_t m, float *ping, float *pong,
+                      const siren_jet *out, float *pack)
+{
+    const siren_net *net = job->net;
+    const float *input = NULL;
+    siren_jet_shape shape = siren__layer_shape(job->ws, job->kind, 1, m);
+    for (size_t l = 0; l < net->layer_count; l++) {
+        const siren_layer *layer = &net->layers[l];
+        float *z = l % 2 == 0 ? ping : pong;
+        shape.rows = layer->out;
+        if (l == 0 && siren__first_sine_layer_fuses(net, shape.dims)) {
+            siren__first_sine_layer_jets(net, job->params, x, &shape, z, 0, m);
+            input = z;
+            continue;
+        }
+        if (l == 0)
+            siren__first_layer_jets(net, job->params, x, &shape, z, 0, m);
+        else /* a sine layer's bias is added in the sine's pass */
+            siren__linear_layer_tile(net, job->params, l, input, &shape, z, !layer->is_sine,
+                                     pack);
+        if (layer->is_sine)
+            siren__sine_jet(&shape, layer->omega, l > 0 ? job->params + layer->bias_offset : NULL,
+                            z, z, NULL, NULL);
+        input = z;
+    }
+    siren__jet_scatter(input, &shape, out);
+}
+
+/* Points [begin, end) of the instance, tile by tile. The thread's tiles
+   use its own part of ping and pong: the part that would hold its points'
+   jets, so the workspace needs no more memory than for a whole pass. */
+static void eval_points(void *ctx, size_t part, size_t begin, size_t end)
+{
+    const eval_job *job = ctx;
+    size_t dims = job->net->cfg.in_features, tile = tile_points(job->per_point);
+    float *ping = job->ws->ping + begin * job->per_point;
+    float *pong = job->ws->pong + begin * job->per_point;
+    float *pack = siren__workspace_pack(job->ws, part);
+    for (size_t first = begin; first < end; first += tile) {
+        size_t m = end - first < tile ? end - first : tile;
+        siren_jet out = siren__jet_points(&job->out, &job->net->cfg, first);
+        eval_tile(job, job->x + first * dims, m, ping, pong, &out, pack);
+    }
+}
+
+int siren__check_eval_call(const siren_net *net, const siren_workspace *ws, size_t instances,
+                           const float *params, size_t n, const float *x, const siren_jet *out,
+                           siren_jet_kind *kind)
+{
+    size_t total;
+    if (!net || !ws || !params || !x || !out || n == 0 || instances == 0)
+        return SIREN_ERR_INVALID_ARGUMENT;
+    if (!siren__mul_size(instances, n, &total) || total > ws->max_points)
+        return SIREN_ERR_TOO_LARGE;
+    if (!siren__same_architecture(&net->cfg, &ws->cfg))
+        return SIREN_ERR_STATE;
+    unsigned asked = siren__jet_quantities(out);
+    if ((asked & ~ws->what) != 0)
+        return SIREN_ERR_STATE;
+    *kind = siren__jet_kind_for(asked);
+    return SIREN_OK;
+}
+
+static int eval_instances(const siren_net *net, siren_workspace *ws, size_t instances,
+                          const float *params, size_t n, const float *x, const siren_jet *out)
+{
+    siren_jet_kind kind;
+    int status = siren__check_eval_call(net, ws, instances, params, n, x, out, &kind);
+    if (status != SIREN_OK)
+        return status;
+    size_t dims = net->cfg.in_features;
+    size_t per_point = siren__jet_channels(kind, dims) * net->max_width;
+    for (size_t i = 0; i < instances; i++) {
+        eval_job job = {net, params + i * net->param_count, x + i * n * dims, ws, kind,
+                        siren__jet_instance(out, &net->cfg, n, i), per_point};
+        siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, eval_points, &job);
+    }
+    return SIREN_OK;
+}
+
+int siren_eval(const siren_net *net, siren_workspace *ws, size_t n, const float *x,
+               const siren_jet *out)
+{
+    return eval_instances(net, ws, 1, net ? net->params : NULL, n, x, out);
+}
+
+int siren_eval_instances(const siren_net *net, siren_workspace *ws, size_t instances,
+                         const float *params, size_t n, const float *x, const siren_jet *out)
+{
+    return eval_instances(net, ws, instances, params, n, x, out);
+}
