@@ -21,6 +21,9 @@
    The other points' times are uniform in [0, T(step)], the reference's
    growing-time curriculum: T grows linearly from 0 to --t-max over the
    first --ramp-steps steps (the reference: to 0.4 over all of them).
+   With --pretrain-steps N (the reference's --pretrain: 2000 steps) every
+   point of the first N steps lies at t = 0, so they fit the initial
+   condition alone, and the curriculum starts after them.
 
    Result: the relative L2 error sqrt(sum (u - u_fd)^2 / sum u_fd^2) over
    the frames at --times, on the finite-difference grid's nodes in
@@ -50,7 +53,7 @@ enum { MAX_FRAMES = 64 };
 typedef struct options {
     const char *out, *save, *times_text;
     long steps, points, source_points, width, depth, chunk, threads, grid;
-    long ramp_steps;
+    long ramp_steps, pretrain_steps;
     double lr, clip, first_omega, hidden_omega, c, t_max, amplitude, variance;
     double fd_points, courant, source_radius;
     uint64_t seed;
@@ -81,7 +84,7 @@ static const char DESCRIPTION[] =
     "enough that nothing reaches its border by --t-max (relative error about 3e-4\n"
     "at the defaults, tests/test_pde_common.c).";
 
-enum { OPTION_COUNT = 29 };
+enum { OPTION_COUNT = 30 };
 
 typedef struct command_line {
     options o;
@@ -136,6 +139,9 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_DOUBLE_POSITIVE("t-max", &o->t_max, "T", "the end of the time span"),
         ARG_LONG("ramp-steps", &o->ramp_steps, 0, 1000000000, "N",
                  "steps over which the time span grows to --t-max;\n0: --steps (the reference)"),
+        ARG_LONG("pretrain-steps", &o->pretrain_steps, 0, 1000000000, "N",
+                 "first N steps with every point at t = 0 (the initial\n"
+                 "condition alone; the reference's --pretrain: 2000)"),
         ARG_DOUBLE_POSITIVE("amplitude", &o->amplitude, "A", "the pulse's height"),
         ARG_DOUBLE_POSITIVE("variance", &o->variance, "V", "the pulse's variance per axis"),
         ARG_DOUBLE("source-radius", &o->source_radius, 0, 10, "R",
@@ -165,6 +171,9 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
     if (2 * o->source_points >= o->points)
         return args_error(PROGRAM, "--points (%ld) must exceed twice --source-points (%ld)",
                           o->points, o->source_points);
+    if (o->pretrain_steps >= o->steps && o->steps > 0)
+        return args_error(PROGRAM, "--pretrain-steps (%ld) must be fewer than --steps (%ld)",
+                          o->pretrain_steps, o->steps);
     if (!args_given(&cl->spec, "times")) {
         static char text[128];
         snprintf(text, sizeof text, "0,%.17g,%.17g,%.17g,%.17g", 0.25 * o->t_max,
@@ -181,6 +190,7 @@ static void default_options(options *o)
     *o = (options){.steps = 100000, .points = 340 * 340, .source_points = 1000, .lr = 2e-5,
                    .clip = 0, .width = 512, .depth = 3, .first_omega = cfg.first_omega,
                    .hidden_omega = cfg.hidden_omega, .c = 1, .t_max = 0.4, .ramp_steps = 0,
+                   .pretrain_steps = 0,
                    .amplitude = 0.02, .variance = 5e-4, .times_text = "", .grid = 256,
                    .fd_points = 6, .courant = 0.1, .seed = 0, .chunk = 16384, .threads = 0,
                    .out = "out/wave"};
@@ -245,16 +255,20 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     return 0;
 }
 
-/* The end of the time span at `step` (0-based): the reference's
-   0.4 * counter / full_count, with full_count = --ramp-steps or --steps.
-   (A run resumed with another --steps keeps its curriculum only when
-   --ramp-steps is given.) */
+/* The end of the time span at `step` (0-based): 0 while pretraining,
+   then the reference's 0.4 * counter / full_count, counter counting the
+   steps after pretraining, full_count = --ramp-steps or the steps after
+   pretraining. (A run resumed with another --steps keeps its curriculum
+   only when --ramp-steps is given.) */
 static double time_span(const options *o, uint64_t step)
 {
-    double full = (double)(o->ramp_steps > 0 ? o->ramp_steps : o->steps);
+    uint64_t pretrain = (uint64_t)o->pretrain_steps;
+    if (step < pretrain)
+        return 0;
+    double full = (double)(o->ramp_steps > 0 ? o->ramp_steps : o->steps - o->pretrain_steps);
     if (!(full >= 1))
         return o->t_max;
-    double f = (double)step / full;
+    double f = (double)(step - pretrain) / full;
     return o->t_max * (f < 1 ? f : 1);
 }
 

@@ -257,49 +257,6 @@ static void test_forward_equals_eval(void)
     free(x);
 }
 
-/* siren_eval runs each thread's points in tiles (src/jet_eval.c: about
-   1 MiB of jets, here 585 points for 7 channels x 64 wide), siren_forward
-   in one pass; with several tiles per thread and a ragged last one, every
-   quantity agrees bit for bit between the two and between thread counts.
-   A last sine layer takes its bias in the sine's pass. */
-static void test_eval_in_tiles_equals_forward(void)
-{
-    const case_config configs[] = {{3, 64, 3, 2, 30.0f, 30.0f, 1}, {2, 48, 2, 1, 20.0f, 30.0f, 0}};
-    const size_t n = 3001, threads[] = {1, 3};
-    for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {
-        const case_config *c = &configs[i];
-        siren_net *net = make_net(c, 21 + i);
-        float *x = random_points(n, c->dims, 22 + i);
-        size_t values = n * c->out, derivs = values * c->dims;
-        float *got[3][4];
-        siren_workspace *ws = NULL;
-        CHECK_STATUS(siren_workspace_create(net, n, ALL_QUANTITIES, &ws), SIREN_OK);
-        for (size_t run = 0; run < 3; run++) {
-            got[run][0] = malloc(values * sizeof(float));
-            got[run][1] = malloc(derivs * sizeof(float));
-            got[run][2] = malloc(values * sizeof(float));
-            got[run][3] = malloc(derivs * sizeof(float));
-            siren_jet out = {got[run][0], got[run][1], got[run][2], got[run][3]};
-            CHECK_STATUS(siren_workspace_set_threads(ws, threads[run % 2]), SIREN_OK);
-            if (run < 2)
-                CHECK_STATUS(siren_eval(net, ws, n, x, &out), SIREN_OK);
-            else
-                CHECK_STATUS(siren_forward(net, ws, n, x, &out), SIREN_OK);
-        }
-        size_t sizes[4] = {values, derivs, values, derivs};
-        for (size_t q = 0; q < 4; q++) {
-            CHECK(memcmp(got[0][q], got[1][q], sizes[q] * sizeof(float)) == 0);
-            CHECK(memcmp(got[0][q], got[2][q], sizes[q] * sizeof(float)) == 0);
-        }
-        for (size_t run = 0; run < 3; run++)
-            for (size_t q = 0; q < 4; q++)
-                free(got[run][q]);
-        siren_workspace_free(ws);
-        siren_net_free(net);
-        free(x);
-    }
-}
-
 /* Fewer points than max_points, and one point at a time, agree with a
    full batch: points never interact. */
 static void test_points_are_independent(void)
@@ -332,7 +289,6 @@ int main(void)
     RUN(test_library_against_finite_differences);
     RUN(test_weighted_laplacian);
     RUN(test_forward_equals_eval);
-    RUN(test_eval_in_tiles_equals_forward);
     RUN(test_points_are_independent);
     return check_summary();
 }
