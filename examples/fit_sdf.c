@@ -33,6 +33,7 @@
 #include "mesh.h"
 #include "nearest.h"
 #include "pointcloud.h"
+#include "shape_geometry.h"
 #include "progress.h"
 #include "rng.h"
 #include "siren.h"

@@ -2,6 +2,7 @@
    binary PLY writer (see mesh.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "mesh.h"
+#include "shape_geometry.h"
 
 #include <errno.h>
 #include <math.h>
