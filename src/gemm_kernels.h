@@ -45,7 +45,7 @@
    layer products W S and W^T Z' of networks up to 256 wide) packs op(A)
    once and keeps it for every column block of op(B), instead of packing
    it again for each: the forward product W S, whose packing transposes W,
-   ran at 80% of OpenBLAS before and at about 95% after on Zen 3. The A
+   ran at 80% of OpenBLAS before and at 100-104% after on Zen 3. The A
    buffer holds that much (rounded up to whole panels); other products
    use its first MC rows' worth. */
 #define SIREN__GEMM_A_KEPT_ROWS 256

@@ -283,7 +283,7 @@ void siren__linear_layer_jets(const siren_net *net, const float *params, size_t 
    row side by side (row_stride = channels * ld, ld = n): one product over
    all channels (with a BLAS, a product per channel: a BLAS may round a
    product of another width differently). The same bits as
-   siren__linear_layer_jets. */
+   siren__linear_layer_jets over the same points. */
 void siren__linear_layer_tile(const siren_net *net, const float *params, size_t l,
                               const float *s, const siren_jet_shape *shape, float *z,
                               bool add_bias, float *pack);

@@ -15,8 +15,16 @@ enum { EVAL_TILE_FLOATS = 1 << 18 };
 
 static size_t tile_points(size_t per_point)
 {
+#ifdef SIREN_USE_CBLAS
+    /* A BLAS may round a product of another width differently: one tile
+       per thread keeps the products those of the taped pass (the same
+       bits as siren_forward), at the cost of the caches. */
+    (void)per_point;
+    return SIZE_MAX;
+#else
     size_t points = EVAL_TILE_FLOATS / per_point / SIREN__POINT_GRAIN * SIREN__POINT_GRAIN;
     return points > SIREN__POINT_GRAIN ? points : SIREN__POINT_GRAIN;
+#endif
 }
 
 /* One instance's evaluation, shared by the threads of the pool. */
@@ -71,8 +79,8 @@ static void eval_points(void *ctx, size_t part, size_t begin, size_t end)
     float *ping = job->ws->ping + begin * job->per_point;
     float *pong = job->ws->pong + begin * job->per_point;
     float *pack = siren__workspace_pack(job->ws, part);
-    for (size_t first = begin; first < end; first += tile) {
-        size_t m = end - first < tile ? end - first : tile;
+    for (size_t first = begin, m; first < end; first += m) {
+        m = end - first < tile ? end - first : tile;
         siren_jet out = siren__jet_points(&job->out, &job->net->cfg, first);
         eval_tile(job, job->x + first * dims, m, ping, pong, &out, pack);
     }

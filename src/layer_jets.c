@@ -204,7 +204,8 @@ void siren__linear_layer_tile(const siren_net *net, const float *params, size_t 
 {
 #ifdef SIREN_USE_CBLAS
     /* A BLAS may round a product of another width differently: the taped
-       pass's products, channel by channel, keep eval and forward equal. */
+       pass's products, channel by channel (with a BLAS the tile is the
+       thread's whole range, jet_eval.c), keep eval and forward equal. */
     siren__linear_layer_jets(net, params, l, s, shape->row_stride, shape, z, 0, shape->n,
                              add_bias, pack);
 #else
