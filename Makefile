@@ -152,7 +152,8 @@ build/tests/test_pnm build/san/tests/test_pnm: examples/common/pnm.c examples/co
     examples/common/image.c examples/common/image.h
 
 build/tests/test_shapes build/san/tests/test_shapes: examples/common/pointcloud.c \
-    examples/common/pointcloud.h examples/common/shape_geometry.c \
+    examples/common/pointcloud.h examples/common/ply.c examples/common/shape_text.c \
+    examples/common/shape_text.h examples/common/shape_geometry.c \
     examples/common/shape_geometry.h examples/common/mesh.c examples/common/mesh.h \
     examples/common/nearest.c examples/common/nearest.h examples/common/rng.h
 build/tests/test_pde_common build/san/tests/test_pde_common: examples/common/bessel.c \

@@ -27,7 +27,8 @@ FUZZ_BIN := $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
 # examples/common (to fuzz a fix before it lands there).
 FUZZ_EXAMPLES ?= examples/common
 FUZZ_EXAMPLE_OBJ := build/fuzz/obj/example_pnm.o build/fuzz/obj/example_wav.o \
-                    build/fuzz/obj/example_pointcloud.o
+                    build/fuzz/obj/example_pointcloud.o build/fuzz/obj/example_ply.o \
+                    build/fuzz/obj/example_shape_text.o
 
 .PHONY: fuzz fuzz-build fuzz-seeds
 # Objects made by pattern rules would otherwise be deleted as intermediates.
@@ -45,15 +46,15 @@ build/fuzz/obj/example_%.o: $(FUZZ_EXAMPLES)/%.c $(wildcard $(FUZZ_EXAMPLES)/*.h
 build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HDR) $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJ) -o $@ -lm -lpthread
 
-# A reader's harness: the harness and the reader's object only.
+# A reader's harness: the harness and the reader's objects only.
 define fuzz_reader
-build/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h build/fuzz/obj/example_$(2).o
+build/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h $(2:%=build/fuzz/obj/example_%.o)
 	$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(FUZZ_WARN) -I$$(FUZZ_EXAMPLES) -fsanitize=fuzzer $$< \
-	    build/fuzz/obj/example_$(2).o -o $$@ -lm
+	    $(2:%=build/fuzz/obj/example_%.o) -o $$@ -lm
 endef
 $(eval $(call fuzz_reader,pnm,pnm))
 $(eval $(call fuzz_reader,wav,wav))
-$(eval $(call fuzz_reader,shape,pointcloud))
+$(eval $(call fuzz_reader,shape,pointcloud ply shape_text))
 
 fuzz-build: $(FUZZ_BIN)
 

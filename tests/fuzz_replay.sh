@@ -38,7 +38,8 @@ for harness in "$root"/fuzz/fuzz_*.c; do
     case $short in
     pnm) extra="-I$root/examples/common $root/examples/common/pnm.c" ;;
     wav) extra="-I$root/examples/common $root/examples/common/wav.c" ;;
-    shape) extra="-I$root/examples/common $root/examples/common/pointcloud.c" ;;
+    shape) extra="-I$root/examples/common $root/examples/common/pointcloud.c
+                  $root/examples/common/ply.c $root/examples/common/shape_text.c" ;;
     esac
     if ! $cc $flags "$harness" "$root/fuzz/replay_main.c" $extra $objs -o "$out/$name" \
             -lm -lpthread > "$log" 2>&1; then

@@ -8,6 +8,8 @@
    The sources are compiled into this test directly. */
 #define _POSIX_C_SOURCE 200809L
 #include "../examples/common/pointcloud.c"
+#include "../examples/common/ply.c"
+#include "../examples/common/shape_text.c"
 #include "../examples/common/shape_geometry.c"
 #include "../examples/common/mesh.c"
 #include "../examples/common/nearest.c"

@@ -3,32 +3,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mesh.h"
 #include "shape_geometry.h"
+#include "shape_text.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int mc_fail(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int mc_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (errlen > 0)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 mc_options mc_default_options(void)
 {
@@ -220,7 +204,7 @@ static int flush_batch(extractor *x, size_t n, float *dst)
         return 0;
     int status = x->field(x->user, n, x->batch_xyz, x->batch_values);
     if (status)
-        return mc_fail(x->err, x->errlen, "evaluating the field failed (status %d)", status);
+        return shape_fail(x->err, x->errlen, "evaluating the field failed (status %d)", status);
     for (size_t i = 0; i < n; i++)
         dst[x->batch_index[i]] = x->batch_values[i];
     x->stats->evaluated += n;
@@ -480,11 +464,11 @@ static int polygonise_cell(extractor *x, size_t i, size_t j, size_t k)
             loop_bits |= 1u << e;
             poly[len] = edge_vertex(x, e, i, j, k);
             if (poly[len++] == NO_VERTEX)
-                return mc_fail(x->err, x->errlen, "out of memory (or 2^32 vertices) for the mesh");
+                return shape_fail(x->err, x->errlen, "out of memory (or 2^32 vertices) for the mesh");
             e = L.next[e];
         } while (e != start);
         if (triangulate(x, poly, len, loop_bits))
-            return mc_fail(x->err, x->errlen, "out of memory for the mesh");
+            return shape_fail(x->err, x->errlen, "out of memory for the mesh");
     }
     return 0;
 }
@@ -563,7 +547,7 @@ static int extractor_init(extractor *x)
               x->zedge && x->batch_xyz && x->batch_values && x->batch_index &&
               (!x->banded || (x->coarse && x->active));
     if (!ok)
-        return mc_fail(x->err, x->errlen, "out of memory for a %zu^3 grid", R);
+        return shape_fail(x->err, x->errlen, "out of memory for a %zu^3 grid", R);
     reset_cache(x->xedge[1], (R - 1) * R);
     reset_cache(x->yedge[1], (R - 1) * R);
     return 0;
@@ -579,7 +563,7 @@ int mc_extract(const mc_options *opt, mc_field_fn field, void *user, tri_mesh *o
     if (!opt || !field || opt->resolution < 2 || opt->resolution > 65536 || opt->batch == 0 ||
         !(opt->hi > opt->lo) || !isfinite(opt->lo) || !isfinite(opt->hi) ||
         !(opt->band >= 0) || opt->coarse_step < 2)
-        return mc_fail(err, errlen, "invalid marching cubes options");
+        return shape_fail(err, errlen, "invalid marching cubes options");
     stats->grid_points = opt->resolution * opt->resolution * opt->resolution;
     extractor x;
     memset(&x, 0, sizeof x);
@@ -671,13 +655,13 @@ int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen
     size_t len = strlen(path);
     char *tmp = malloc(len + 16);
     if (!tmp)
-        return mc_fail(err, errlen, "out of memory");
+        return shape_fail(err, errlen, "out of memory");
     snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         int saved = errno;
         free(tmp);
-        return mc_fail(err, errlen, "cannot write: %s", strerror(saved));
+        return shape_fail(err, errlen, "cannot write: %s", strerror(saved));
     }
     FILE *f = fdopen(fd, "wb");
     int status = f ? 0 : -1;
@@ -702,7 +686,7 @@ int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen
     }
     if (status != 0) {
         unlink(tmp);
-        mc_fail(err, errlen, "cannot write: %s", strerror(saved));
+        shape_fail(err, errlen, "cannot write: %s", strerror(saved));
     }
     free(tmp);
     return status;

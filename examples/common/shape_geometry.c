@@ -2,30 +2,14 @@
    (shape_geometry.h): triangle corners and orientation, sampling oriented
    points on a mesh by area, and the reference's normalisation. */
 #include "shape_geometry.h"
+#include "shape_text.h"
 
 #include "rng.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int geometry_fail(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int geometry_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (errlen > 0)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ------------------------------------------------------- geometry */
 
@@ -105,7 +89,7 @@ int shape_sample_mesh(const tri_mesh *m, size_t count, uint64_t seed, oriented_p
     if (!cumulative || !out->xyz || !out->normals) {
         free(cumulative);
         oriented_points_free(out);
-        return geometry_fail(err, errlen, "out of memory for %zu samples", count);
+        return shape_fail(err, errlen, "out of memory for %zu samples", count);
     }
     double total = 0;
     for (size_t t = 0; t < nt; t++) {
@@ -118,7 +102,7 @@ int shape_sample_mesh(const tri_mesh *m, size_t count, uint64_t seed, oriented_p
     if (!(total > 0) || !isfinite(total)) {
         free(cumulative);
         oriented_points_free(out);
-        return geometry_fail(err, errlen, "the mesh has no area");
+        return shape_fail(err, errlen, "the mesh has no area");
     }
     rng r = rng_seeded(seed, 0x5a3b1e);
     for (size_t i = 0; i < count; i++) {
@@ -154,7 +138,7 @@ static int finish_transform(const double mean[3], double lo, double hi, shape_tr
                             char *err, size_t errlen)
 {
     if (!(hi > lo) || !isfinite(hi - lo))
-        return geometry_fail(err, errlen, "the shape has no extent (all coordinates equal)");
+        return shape_fail(err, errlen, "the shape has no extent (all coordinates equal)");
     for (int k = 0; k < 3; k++)
         t->offset[k] = mean[k] + 0.5 * (lo + hi);
     t->scale = 2.0 / (hi - lo);
