@@ -1,18 +1,15 @@
-/* mesh.c - marching cubes over a field evaluated slice by slice, and the
-   binary PLY writer (see mesh.h). */
+/* mesh.c - marching cubes over a field evaluated slice by slice (see
+   mesh.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "mesh.h"
-#include "shape_geometry.h"
 #include "shape_text.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 mc_options mc_default_options(void)
 {
@@ -588,106 +585,4 @@ int mc_extract(const mc_options *opt, mc_field_fn field, void *user, tri_mesh *o
         return -1;
     }
     return 0;
-}
-
-/* ------------------------------------------------------- measurements */
-
-double mesh_area(const tri_mesh *m)
-{
-    double total = 0;
-    for (size_t t = 0; t < m->triangle_count; t++) {
-        double p[3][3], u[3], v[3];
-        tri_mesh_corners(m, t, p);
-        for (int d = 0; d < 3; d++) {
-            u[d] = p[1][d] - p[0][d];
-            v[d] = p[2][d] - p[0][d];
-        }
-        double cx = u[1] * v[2] - u[2] * v[1], cy = u[2] * v[0] - u[0] * v[2],
-               cz = u[0] * v[1] - u[1] * v[0];
-        total += 0.5 * sqrt(cx * cx + cy * cy + cz * cz);
-    }
-    return total;
-}
-
-double mesh_signed_volume(const tri_mesh *m)
-{
-    double total = 0;
-    for (size_t t = 0; t < m->triangle_count; t++) {
-        double p[3][3];
-        tri_mesh_corners(m, t, p);
-        total += (p[0][0] * (p[1][1] * p[2][2] - p[1][2] * p[2][1]) -
-                  p[0][1] * (p[1][0] * p[2][2] - p[1][2] * p[2][0]) +
-                  p[0][2] * (p[1][0] * p[2][1] - p[1][1] * p[2][0])) / 6.0;
-    }
-    return total;
-}
-
-/* ------------------------------------------------------------ writing */
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static int write_body(FILE *f, const tri_mesh *m)
-{
-    unsigned char buf[13];
-    for (size_t i = 0; i < 3 * m->vertex_count; i++) {
-        uint32_t bits;
-        memcpy(&bits, &m->vertices[i], sizeof bits);
-        put_u32(buf, bits);
-        if (fwrite(buf, 1, 4, f) != 4)
-            return -1;
-    }
-    for (size_t t = 0; t < m->triangle_count; t++) {
-        buf[0] = 3;
-        for (int c = 0; c < 3; c++)
-            put_u32(buf + 1 + 4 * c, m->triangles[3 * t + (size_t)c]);
-        if (fwrite(buf, 1, 13, f) != 13)
-            return -1;
-    }
-    return 0;
-}
-
-int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen)
-{
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (!tmp)
-        return shape_fail(err, errlen, "out of memory");
-    snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int saved = errno;
-        free(tmp);
-        return shape_fail(err, errlen, "cannot write: %s", strerror(saved));
-    }
-    FILE *f = fdopen(fd, "wb");
-    int status = f ? 0 : -1;
-    if (status == 0)
-        status = fprintf(f, "ply\nformat binary_little_endian 1.0\ncomment libsiren fit_sdf\n"
-                            "element vertex %zu\nproperty float x\nproperty float y\n"
-                            "property float z\nelement face %zu\n"
-                            "property list uchar int vertex_indices\nend_header\n",
-                         m->vertex_count, m->triangle_count) < 0 ? -1 : 0;
-    if (status == 0)
-        status = write_body(f, m);
-    int saved = errno;
-    if (f && fclose(f) != 0 && status == 0) {
-        status = -1;
-        saved = errno;
-    }
-    if (!f)
-        close(fd);
-    if (status == 0 && rename(tmp, path) != 0) {
-        status = -1;
-        saved = errno;
-    }
-    if (status != 0) {
-        unlink(tmp);
-        shape_fail(err, errlen, "cannot write: %s", strerror(saved));
-    }
-    free(tmp);
-    return status;
 }

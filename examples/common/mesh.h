@@ -1,5 +1,6 @@
 /* mesh.h - the zero level set of a 3-D field as a triangle mesh (marching
-   cubes), and binary PLY output, for fit_sdf.
+   cubes), for fit_sdf (its area and volume: shape_geometry.h; writing it
+   as PLY: pointcloud.h).
 
    The field is sampled on a grid of resolution^3 points spanning
    [lo, hi]^3 (both ends included, as the reference's sdf_meshing does),
@@ -63,15 +64,5 @@ int mc_extract(const mc_options *opt, mc_field_fn field, void *user, tri_mesh *o
                mc_stats *stats, char *err, size_t errlen);
 
 void mesh_free(tri_mesh *m);
-
-/* The total area, and the signed volume (positive when the triangles
-   face outward), of a mesh. */
-double mesh_area(const tri_mesh *m);
-double mesh_signed_volume(const tri_mesh *m);
-
-/* Writes m as a binary little-endian PLY (float x, y, z; faces as
-   uchar-counted int lists), to a temporary file beside path renamed over
-   it. 0, or -1 with err set. */
-int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen);
 
 #endif

@@ -1,12 +1,15 @@
 /* ply.c - the PLY reader (ASCII and binary little-endian; pointcloud.h
-   says what it accepts). */
+   says what it accepts) and the binary PLY writer of meshes. */
+#define _POSIX_C_SOURCE 200809L
 #include "shape_text.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum ply_type {
     PLY_NONE, PLY_I8, PLY_U8, PLY_I16, PLY_U16, PLY_I32, PLY_U32, PLY_F32, PLY_F64
@@ -419,5 +422,75 @@ int shape_parse_ply(const unsigned char *buf, size_t len, shape *out, char *err,
     free(b.xyz.data);
     free(b.normals.data);
     free(b.triangles.data);
+    return status;
+}
+
+/* ------------------------------------------------------------ writing */
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static int write_body(FILE *f, const tri_mesh *m)
+{
+    unsigned char buf[13];
+    for (size_t i = 0; i < 3 * m->vertex_count; i++) {
+        uint32_t bits;
+        memcpy(&bits, &m->vertices[i], sizeof bits);
+        put_u32(buf, bits);
+        if (fwrite(buf, 1, 4, f) != 4)
+            return -1;
+    }
+    for (size_t t = 0; t < m->triangle_count; t++) {
+        buf[0] = 3;
+        for (int c = 0; c < 3; c++)
+            put_u32(buf + 1 + 4 * c, m->triangles[3 * t + (size_t)c]);
+        if (fwrite(buf, 1, 13, f) != 13)
+            return -1;
+    }
+    return 0;
+}
+
+int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    if (!tmp)
+        return shape_fail(err, errlen, "out of memory");
+    snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int saved = errno;
+        free(tmp);
+        return shape_fail(err, errlen, "cannot write: %s", strerror(saved));
+    }
+    FILE *f = fdopen(fd, "wb");
+    int status = f ? 0 : -1;
+    if (status == 0)
+        status = fprintf(f, "ply\nformat binary_little_endian 1.0\ncomment libsiren fit_sdf\n"
+                            "element vertex %zu\nproperty float x\nproperty float y\n"
+                            "property float z\nelement face %zu\n"
+                            "property list uchar int vertex_indices\nend_header\n",
+                         m->vertex_count, m->triangle_count) < 0 ? -1 : 0;
+    if (status == 0)
+        status = write_body(f, m);
+    int saved = errno;
+    if (f && fclose(f) != 0 && status == 0) {
+        status = -1;
+        saved = errno;
+    }
+    if (!f)
+        close(fd);
+    if (status == 0 && rename(tmp, path) != 0) {
+        status = -1;
+        saved = errno;
+    }
+    if (status != 0) {
+        unlink(tmp);
+        shape_fail(err, errlen, "cannot write: %s", strerror(saved));
+    }
+    free(tmp);
     return status;
 }

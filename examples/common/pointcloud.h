@@ -1,6 +1,7 @@
 /* pointcloud.h - oriented point clouds and triangle meshes for fit_sdf,
-   and their readers for .xyz, PLY (ASCII and binary little-endian) and
-   OBJ (what is done with them: shape_geometry.h).
+   their readers for .xyz, PLY (ASCII and binary little-endian) and OBJ,
+   and the binary PLY writer of meshes (what is done with them:
+   shape_geometry.h).
 
    Formats read:
      .xyz  one point per line: "x y z nx ny nz" (whitespace-separated
@@ -78,5 +79,10 @@ int shape_read(const char *path, shape *out, char *err, size_t errlen);
 
 void shape_free(shape *s);
 void oriented_points_free(oriented_points *p);
+
+/* Writes m as a binary little-endian PLY (float x, y, z; faces as
+   uchar-counted int lists), to a temporary file beside path renamed over
+   it. 0, or -1 with err set. */
+int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen);
 
 #endif

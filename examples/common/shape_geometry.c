@@ -1,6 +1,7 @@
 /* shape_geometry.c - what fit_sdf does with a shape once it is read
-   (shape_geometry.h): triangle corners and orientation, sampling oriented
-   points on a mesh by area, and the reference's normalisation. */
+   (shape_geometry.h): triangle corners and orientation, a mesh's area and
+   volume, sampling oriented points on a mesh by area, and the reference's
+   normalisation. */
 #include "shape_geometry.h"
 #include "shape_text.h"
 
@@ -130,6 +131,32 @@ int shape_sample_mesh(const tri_mesh *m, size_t count, uint64_t seed, oriented_p
     out->count = count;
     free(cumulative);
     return 0;
+}
+
+/* ------------------------------------------------------- measurements */
+
+double mesh_area(const tri_mesh *m)
+{
+    double total = 0;
+    for (size_t t = 0; t < m->triangle_count; t++) {
+        double p[3][3], n[3];
+        tri_mesh_corners(m, t, p);
+        triangle_cross(p, n);
+        total += 0.5 * norm3(n);
+    }
+    return total;
+}
+double mesh_signed_volume(const tri_mesh *m)
+{
+    double total = 0;
+    for (size_t t = 0; t < m->triangle_count; t++) {
+        double p[3][3];
+        tri_mesh_corners(m, t, p);
+        total += (p[0][0] * (p[1][1] * p[2][2] - p[1][2] * p[2][1]) -
+                  p[0][1] * (p[1][0] * p[2][2] - p[1][2] * p[2][0]) +
+                  p[0][2] * (p[1][0] * p[2][1] - p[1][1] * p[2][0])) / 6.0;
+    }
+    return total;
 }
 
 /* ------------------------------------------------------- transform */

@@ -1,7 +1,7 @@
 /* shape_geometry.h - the geometry fit_sdf needs on a shape read by
-   pointcloud.h: triangle corners and orientation, oriented points sampled
-   on a mesh by area, and the reference implementation's normalisation
-   into [-1, 1]^3. */
+   pointcloud.h: triangle corners and orientation, a mesh's area and
+   volume, oriented points sampled on a mesh by area, and the reference
+   implementation's normalisation into [-1, 1]^3. */
 #ifndef EXAMPLES_SHAPE_GEOMETRY_H
 #define EXAMPLES_SHAPE_GEOMETRY_H
 
@@ -42,5 +42,10 @@ int shape_reference_transform(const shape *s, shape_transform *t, char *err, siz
 /* In place, [count][3]: forward (into [-1, 1]^3) and back. */
 void shape_transform_apply(const shape_transform *t, float *xyz, size_t count);
 void shape_transform_invert(const shape_transform *t, float *xyz, size_t count);
+
+/* The total area, and the signed volume (positive when the triangles
+   face outward), of a mesh. */
+double mesh_area(const tri_mesh *m);
+double mesh_signed_volume(const tri_mesh *m);
 
 #endif
