@@ -217,20 +217,21 @@ size_t siren__gemm_pack_floats(void);
 void siren__sine_jet(const siren_jet_shape *shape, float omega, const float *bias, float *z,
                      float *s, const float *trig_in, float *trig_out);
 
-/* The same for m <= SIREN__SINE_JET_BLOCK points of one row whose
-   pre-activation channels are z_ld apart (a caller's small block), into
-   s with channel stride shape->ld; no bias, no tapes. The same bits as
-   siren__sine_jet on the same values. */
+/* Points per block of the elementwise passes. For loops over a block: a
+   function inlined where its count is the constant block size has a
+   constant trip count, which GCC vectorises at -O2 (a variable count it
+   does not). */
 #define SIREN__SINE_JET_BLOCK 64
-
-/* For loops over a block of points: a function inlined where its count
-   is the constant block size has a constant trip count, which GCC
-   vectorises at -O2 (a variable count it does not). */
 #if defined(__GNUC__)
 #define SIREN__ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define SIREN__ALWAYS_INLINE inline
 #endif
+
+/* siren__sine_jet for m <= SIREN__SINE_JET_BLOCK points of one row whose
+   pre-activation channels are z_ld apart (a caller's small block), into
+   s with channel stride shape->ld; no bias, no tapes. The same bits as
+   siren__sine_jet on the same values. */
 void siren__sine_jet_points(const siren_jet_shape *shape, size_t m, const float *z,
                             size_t z_ld, float *s);
 
