@@ -155,15 +155,19 @@ SIREN_API int    siren_net_config(const siren_net *net, siren_config *cfg);
 enum { SIREN_VALUE = 1, SIREN_GRADIENT = 2, SIREN_LAPLACIAN = 4,
        SIREN_HESSIAN_DIAG = 8 };
 /* Added to `what`: the workspace is for siren_eval only and keeps no tape
-   for siren_backward, which roughly halves its memory for deep networks.
-   siren_forward on such a workspace returns SIREN_ERR_STATE. */
+   for siren_backward. Its memory then does not grow with max_points
+   beyond about 1 MiB of jets: each thread evaluates its points in tiles
+   of that size, so it takes about 2.5 MiB per thread (5 MiB with 2
+   threads for a million points of a 256-wide network's Laplacian; with a
+   CBLAS build, jets for max_points points). siren_forward on such a
+   workspace returns SIREN_ERR_STATE. */
 enum { SIREN_EVAL_ONLY = 256 };
 
 /* Creates a workspace that evaluates `net` (or any network with the same
    architecture) on up to max_points points per call, for the quantities in
    `what`. The workspace owns all scratch memory: siren_eval, siren_forward
    and siren_backward never allocate. Memory grows linearly with max_points
-   and with the number of jet channels (1 for the value, 1+D with the
+   (except SIREN_EVAL_ONLY's) and with the number of jet channels (1 for the value, 1+D with the
    gradient, D+2 with the Laplacian, 2D+1 with the Hessian diagonal, where
    D = in_features); see siren_workspace_bytes.
    INVALID_ARGUMENT: NULL, max_points 0, `what` 0 or with unknown bits.
@@ -174,7 +178,8 @@ SIREN_API void siren_workspace_free(siren_workspace *ws);
 
 /* The number of bytes siren_workspace_create would allocate for these
    arguments, in *bytes, with the default thread count (each thread of
-   siren_workspace_set_threads adds about 520 KiB of matrix-product scratch).
+   siren_workspace_set_threads adds about 520 KiB of matrix-product scratch,
+   and in an eval-only workspace its tile buffers, about 2 MiB).
    Same errors as siren_workspace_create. */
 SIREN_API int  siren_workspace_bytes(const siren_net *net, size_t max_points,
                                      unsigned what, size_t *bytes);
@@ -194,7 +199,9 @@ SIREN_API int  siren_workspace_set_laplacian_weights(siren_workspace *ws,
    included (1: no other thread). The default is SIREN_NUM_THREADS from the
    environment when it is a positive integer, else the number of online
    CPUs. The threads are created here, once, and live as long as the
-   workspace. Results are bit-identical for every thread count.
+   workspace, and so does the per-thread scratch, which only grows (more
+   threads than ever before allocate; fewer never do). Results are
+   bit-identical for every thread count.
    INVALID_ARGUMENT: ws NULL, threads 0 or more than 256. OUT_OF_MEMORY
    (or threads could not be created): the previous setting stays. */
 SIREN_API int    siren_workspace_set_threads(siren_workspace *ws, size_t threads);

@@ -108,8 +108,13 @@ struct siren_workspace {
     float *slab_partials;       /* weight-gradient partials, with a tape:
                                    [SIREN__WEIGHT_SLABS][max_width][max_width] */
 
-    /* Buffers of max_width * max_channels * max_points floats. */
+    /* Buffers of max_width * max_channels * max_points floats, except in
+       an eval-only workspace that evaluates in tiles (eval_region > 0):
+       there they hold one region of eval_region floats per thread, for
+       region_threads threads (grown by siren_workspace_set_threads). */
     float *ping, *pong;         /* eval: layer jets; backward: adjoints */
+    size_t eval_region;
+    size_t region_threads;
     float *activation;          /* forward/backward: a layer's sine jet
                                    (reverse-mode gradient: e_l) */
     float **tape;               /* [layer_count]: pre-activation jets Z (the
@@ -288,6 +293,13 @@ void siren__linear_layer_jets(const siren_net *net, const float *params, size_t 
 void siren__linear_layer_tile(const siren_net *net, const float *params, size_t l,
                               const float *s, const siren_jet_shape *shape, float *z,
                               bool add_bias, float *pack);
+
+/* The floats of ping (and of pong) one thread's tiles of siren_eval need
+   at most, for jets of per_point floats per point (channels x widest
+   layer) and calls of up to max_points points: about 1 MiB, at most
+   max_points points' worth. 0 when evaluation does not take tiles (a
+   BLAS build) and needs the whole buffers. */
+size_t siren__eval_region_floats(size_t per_point, size_t max_points);
 
 /* The checks shared by evaluation and the taped forward pass; *kind gets
    the jets to carry. */

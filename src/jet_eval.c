@@ -13,18 +13,36 @@
    and a 32 MiB L3 on the machine measured, docs/PERFORMANCE.md). */
 enum { EVAL_TILE_FLOATS = 1 << 18 };
 
+/* A BLAS may round a product of another width differently: there one
+   tile per thread keeps the products those of the taped pass (the same
+   bits as siren_forward), at the cost of the caches. */
+#ifdef SIREN_USE_CBLAS
+enum { EVAL_IN_TILES = 0 };
+#else
+enum { EVAL_IN_TILES = 1 };
+#endif
+
+/* Points per tile: EVAL_TILE_FLOATS' worth, a multiple of the grain. */
 static size_t tile_points(size_t per_point)
 {
-#ifdef SIREN_USE_CBLAS
-    /* A BLAS may round a product of another width differently: one tile
-       per thread keeps the products those of the taped pass (the same
-       bits as siren_forward), at the cost of the caches. */
-    (void)per_point;
-    return SIZE_MAX;
-#else
+    if (!EVAL_IN_TILES)
+        return SIZE_MAX;
     size_t points = EVAL_TILE_FLOATS / per_point / SIREN__POINT_GRAIN * SIREN__POINT_GRAIN;
     return points > SIREN__POINT_GRAIN ? points : SIREN__POINT_GRAIN;
-#endif
+}
+
+/* A tile of tile_points(q) points, q <= per_point, takes at most
+   max(EVAL_TILE_FLOATS, grain q) floats, and never more than the call's
+   points: max_points per_point (which the workspace has checked). */
+size_t siren__eval_region_floats(size_t per_point, size_t max_points)
+{
+    if (!EVAL_IN_TILES)
+        return 0;
+    size_t grain_floats, all_points = per_point * max_points;
+    if (!siren__mul_size(per_point, SIREN__POINT_GRAIN, &grain_floats))
+        grain_floats = SIZE_MAX;
+    size_t tile = grain_floats > EVAL_TILE_FLOATS ? grain_floats : EVAL_TILE_FLOATS;
+    return tile < all_points ? tile : all_points;
 }
 
 /* One instance's evaluation, shared by the threads of the pool. */
@@ -69,15 +87,23 @@ static void eval_tile(const eval_job *job, const float *x, size_t m, float *ping
     siren__jet_scatter(input, &shape, out);
 }
 
-/* Points [begin, end) of the instance, tile by tile. The thread's tiles
-   use its own part of ping and pong: the part that would hold its points'
-   jets, so the workspace needs no more memory than for a whole pass. */
+/* Where a thread's tiles live in a buffer of the workspace: its own
+   region in an eval-only workspace, else the part of the buffer that
+   would hold its points' jets. */
+static float *thread_tiles(const eval_job *job, float *buffer, size_t part, size_t begin)
+{
+    if (job->ws->eval_region > 0)
+        return buffer + part * job->ws->eval_region;
+    return buffer + begin * job->per_point;
+}
+
+/* Points [begin, end) of the instance, tile by tile. */
 static void eval_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const eval_job *job = ctx;
     size_t dims = job->net->cfg.in_features, tile = tile_points(job->per_point);
-    float *ping = job->ws->ping + begin * job->per_point;
-    float *pong = job->ws->pong + begin * job->per_point;
+    float *ping = thread_tiles(job, job->ws->ping, part, begin);
+    float *pong = thread_tiles(job, job->ws->pong, part, begin);
     float *pack = siren__workspace_pack(job->ws, part);
     for (size_t first = begin, m; first < end; first += m) {
         m = end - first < tile ? end - first : tile;

@@ -12,6 +12,8 @@
 /* Floats of each buffer a workspace needs, in the order it allocates them. */
 typedef struct workspace_plan {
     size_t layer_floats;        /* ping, pong, activation: widest layer */
+    size_t eval_region;         /* eval-only and in tiles: ping and pong
+                                   per thread instead (else 0) */
     size_t partial_floats;      /* weight-gradient partials (with a tape) */
     size_t total_bytes;         /* everything, tape included */
 } workspace_plan;
@@ -38,8 +40,12 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
         !siren__mul_size(per_row, net->max_width, &plan->layer_floats))
         return SIREN_ERR_TOO_LARGE;
     bool tape = !(what & SIREN_EVAL_ONLY);
-    size_t buffers = tape ? 3 : 2;
-    if (!siren__mul_size(plan->layer_floats, buffers, &total))
+    plan->eval_region = tape ? 0 : siren__eval_region_floats(channels * net->max_width, max_points);
+    size_t buffer_floats = plan->layer_floats;
+    if (plan->eval_region > 0 &&
+        !siren__mul_size(plan->eval_region, siren__default_threads(), &buffer_floats))
+        return SIREN_ERR_TOO_LARGE;
+    if (!siren__mul_size(buffer_floats, tape ? 3 : 2, &total))
         return SIREN_ERR_TOO_LARGE;
     for (size_t l = 0; tape && l < net->layer_count; l++) {
         /* the jets and, as two more channels, the trigonometric tape */
@@ -112,11 +118,13 @@ int siren_workspace_create(const siren_net *net, size_t max_points, unsigned wha
     ws->max_kind = siren__jet_kind_for(what);
     ws->max_channels = siren__jet_channels(ws->max_kind, net->cfg.in_features);
     ws->layer_count = net->layer_count;
+    ws->eval_region = plan.eval_region;
     size_t layer_bytes = plan.layer_floats * sizeof(float);
     bool ok = (ws->laplacian_weights =
                    siren__alloc(alloc, net->cfg.in_features * sizeof(float))) &&
-              (ws->ping = siren__alloc(alloc, layer_bytes)) &&
-              (ws->pong = siren__alloc(alloc, layer_bytes));
+              (ws->eval_region > 0 || /* per thread: siren_workspace_set_threads */
+               ((ws->ping = siren__alloc(alloc, layer_bytes)) &&
+                (ws->pong = siren__alloc(alloc, layer_bytes))));
     if (ok && ws->has_tape)
         ok = (ws->activation = siren__alloc(alloc, layer_bytes)) &&
              (ws->slab_partials = siren__alloc(alloc, plan.partial_floats * sizeof(float))) &&
@@ -170,38 +178,79 @@ int siren_workspace_set_laplacian_weights(siren_workspace *ws, const float *weig
     return SIREN_OK;
 }
 
+/* The per-thread scratch of a workspace, for `threads` threads. */
+typedef struct thread_scratch {
+    float *pack;                /* the products' packing buffers */
+    float *ping, *pong;         /* eval-only in tiles: the tile regions */
+} thread_scratch;
+
+static void free_thread_scratch(const siren_allocator *alloc, thread_scratch *t)
+{
+    siren__free(alloc, t->pack);
+    siren__free(alloc, t->ping);
+    siren__free(alloc, t->pong);
+}
+
+/* Allocates the per-thread scratch the workspace lacks for `threads`
+   threads into *grown (members NULL where it has enough). false: out of
+   memory, nothing allocated. */
+static bool allocate_thread_scratch(const siren_workspace *ws, size_t threads,
+                                    thread_scratch *grown)
+{
+    *grown = (thread_scratch){NULL, NULL, NULL};
+    size_t bytes;
+    bool ok = true;
+    if (threads > ws->pack_threads)
+        ok = siren__mul_size(threads, siren__gemm_pack_floats() * sizeof(float), &bytes) &&
+             (grown->pack = siren__alloc(&ws->allocator, bytes));
+    if (ok && ws->eval_region > 0 && threads > ws->region_threads)
+        ok = siren__mul_size(threads, ws->eval_region * sizeof(float), &bytes) &&
+             (grown->ping = siren__alloc(&ws->allocator, bytes)) &&
+             (grown->pong = siren__alloc(&ws->allocator, bytes));
+    if (!ok)
+        free_thread_scratch(&ws->allocator, grown);
+    return ok;
+}
+
+/* Puts the grown scratch in place of the workspace's, freeing that. */
+static void install_thread_scratch(siren_workspace *ws, size_t threads,
+                                   const thread_scratch *grown)
+{
+    if (grown->pack) {
+        siren__free(&ws->allocator, ws->gemm_pack);
+        ws->gemm_pack = grown->pack;
+        ws->pack_threads = threads;
+    }
+    if (grown->ping) {
+        siren__free(&ws->allocator, ws->ping);
+        siren__free(&ws->allocator, ws->pong);
+        ws->ping = grown->ping;
+        ws->pong = grown->pong;
+        ws->region_threads = threads;
+    }
+}
+
 int siren_workspace_set_threads(siren_workspace *ws, size_t threads)
 {
     if (!ws || threads == 0 || threads > SIREN__MAX_THREADS)
         return SIREN_ERR_INVALID_ARGUMENT;
     if (threads == ws->threads)
         return SIREN_OK;
-    /* The packing scratch only grows: fewer threads (one above all) never
-       allocate, so going back to fewer threads cannot fail. */
-    float *pack = ws->gemm_pack;
-    size_t bytes;
-    if (threads > ws->pack_threads) {
-        if (!siren__mul_size(threads, siren__gemm_pack_floats() * sizeof(float), &bytes))
-            return SIREN_ERR_OUT_OF_MEMORY;
-        pack = siren__alloc(&ws->allocator, bytes);
-        if (!pack)
-            return SIREN_ERR_OUT_OF_MEMORY;
-    }
+    /* The per-thread scratch only grows: fewer threads (one above all)
+       never allocate, so going back to fewer threads cannot fail. */
+    thread_scratch grown;
+    if (!allocate_thread_scratch(ws, threads, &grown))
+        return SIREN_ERR_OUT_OF_MEMORY;
     siren_pool *pool = NULL;
     if (threads > 1) {
         int status = siren__pool_create(threads, &ws->allocator, &pool);
         if (status != SIREN_OK) {
-            if (pack != ws->gemm_pack)
-                siren__free(&ws->allocator, pack);
+            free_thread_scratch(&ws->allocator, &grown);
             return status;
         }
     }
     siren__pool_free(ws->pool);
-    if (pack != ws->gemm_pack) {
-        siren__free(&ws->allocator, ws->gemm_pack);
-        ws->gemm_pack = pack;
-        ws->pack_threads = threads;
-    }
+    install_thread_scratch(ws, threads, &grown);
     ws->pool = pool;
     ws->threads = threads;
     return SIREN_OK;

@@ -22,6 +22,7 @@
    allocator and is freed once: free checks and clears the tag. */
 typedef struct block_header {
     alignas(max_align_t) unsigned long long tag;
+    size_t size;
 } block_header;
 enum { LIVE_TAG = 0x5152454e, FREED_TAG = 0x46524545 };
 
@@ -29,6 +30,7 @@ typedef struct counter {
     size_t calls;       /* allocations attempted */
     size_t fail_at;     /* the call number that returns NULL; 0: none */
     size_t live;        /* blocks not yet freed */
+    size_t live_bytes;  /* their bytes */
     size_t bad_frees;   /* frees of blocks that are not live blocks of ours */
 } counter;
 
@@ -42,7 +44,9 @@ static void *counting_alloc(void *user, size_t size)
     if (!h)
         return NULL;
     h->tag = LIVE_TAG;
+    h->size = size;
     c->live++;
+    c->live_bytes += size;
     return h + 1;
 }
 
@@ -56,6 +60,7 @@ static void counting_free(void *user, void *ptr)
     }
     h->tag = FREED_TAG;
     c->live--;
+    c->live_bytes -= h->size;
     free(h);
 }
 
@@ -317,18 +322,56 @@ static bool workspace_still_works(void *ctx)
            memcmp(value, t->f->outputs, sizeof value) == 0 && net_unchanged(t->f);
 }
 
+/* For a workspace with a tape and for an eval-only one, whose tile
+   buffers grow with the thread count. */
 static void test_set_threads(void)
 {
-    fixture f;
-    fixture_open(&f);
-    threads_ctx t = {&f, NULL};
-    CHECK_STATUS(siren_workspace_create(f.net, POINTS, SIREN_VALUE | SIREN_GRADIENT, &t.ws),
-                 SIREN_OK);
-    CHECK(siren_workspace_threads(t.ws) == 2);
-    run_result r = fail_each_allocation(&f.c, attempt_set_threads, workspace_still_works, &t);
-    CHECK(r.failures >= 3);
-    siren_workspace_free(t.ws);
-    fixture_close(&f);
+    const unsigned whats[] = {SIREN_VALUE | SIREN_GRADIENT,
+                              SIREN_VALUE | SIREN_GRADIENT | SIREN_EVAL_ONLY};
+    const size_t least_failures[] = {3, 5}; /* + the tile buffers (2) */
+    for (size_t w = 0; w < 2; w++) {
+        fixture f;
+        fixture_open(&f);
+        threads_ctx t = {&f, NULL};
+        CHECK_STATUS(siren_workspace_create(f.net, POINTS, whats[w], &t.ws), SIREN_OK);
+        CHECK(siren_workspace_threads(t.ws) == 2);
+        run_result r = fail_each_allocation(&f.c, attempt_set_threads, workspace_still_works, &t);
+        CHECK(r.failures >= least_failures[w]);
+        siren_workspace_free(t.ws);
+        fixture_close(&f);
+    }
+}
+
+/* An eval-only workspace holds only its threads' tiles (about 2 MiB per
+   thread, src/jet_eval.c), not jets for max_points points: for a million
+   points of a 256-wide network's Laplacian (8 GiB of jets in two
+   buffers) it takes a few MiB, as siren_workspace_bytes says, and works. */
+static void test_eval_only_workspace_is_small(void)
+{
+    counter c = {0, 0, 0, 0, 0};
+    siren_allocator alloc = allocator_of(&c);
+    siren_config cfg;
+    siren_config_default(&cfg);
+    siren_net *net = NULL;
+    CHECK_STATUS(siren_net_create_with_allocator(&cfg, &alloc, &net), SIREN_OK);
+    CHECK_STATUS(siren_net_init(net, 3), SIREN_OK);
+    size_t net_bytes = c.live_bytes, max_points = 1000000, bytes = 0;
+    unsigned what = SIREN_VALUE | SIREN_LAPLACIAN | SIREN_EVAL_ONLY;
+    CHECK_STATUS(siren_workspace_bytes(net, max_points, what, &bytes), SIREN_OK);
+    siren_workspace *ws = NULL;
+    CHECK_STATUS(siren_workspace_create(net, max_points, what, &ws), SIREN_OK);
+    size_t ws_bytes = c.live_bytes - net_bytes;
+    CHECK(ws_bytes < 16u << 20);
+    CHECK(bytes <= ws_bytes && ws_bytes - bytes < 4096); /* and the pool's blocks */
+    float x[2 * 300], value[300], laplacian[300];
+    for (size_t i = 0; i < 600; i++)
+        x[i] = (float)i / 300.0f - 1.0f;
+    siren_jet jet = {value, NULL, laplacian, NULL};
+    CHECK_STATUS(siren_eval(net, ws, 300, x, &jet), SIREN_OK);
+    CHECK(isfinite(value[299]) && isfinite(laplacian[299]));
+    siren_workspace_free(ws);
+    siren_net_free(net);
+    CHECK(c.live == 0 && c.bad_frees == 0);
 }
 
 static int attempt_adam_create(void *ctx)
@@ -594,7 +637,7 @@ static void test_checkpoint_save(void)
 
 static void test_allocator_is_per_object(void)
 {
-    counter a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
+    counter a = {0, 0, 0, 0, 0}, b = {0, 0, 0, 0, 0};
     siren_allocator alloc_a = allocator_of(&a), alloc_b = allocator_of(&b);
     siren_config cfg = tiny_config();
     siren_net *net_a = NULL, *net_b = NULL, *plain = NULL;
@@ -625,7 +668,7 @@ static void test_allocator_is_per_object(void)
 
 static void test_allocator_must_be_complete(void)
 {
-    counter c = {0, 0, 0, 0};
+    counter c = {0, 0, 0, 0, 0};
     siren_allocator half = {counting_alloc, NULL, &c};
     siren_allocator other_half = {NULL, counting_free, &c};
     siren_config cfg = tiny_config();
@@ -657,6 +700,7 @@ int main(void)
     RUN(test_net_create);
     RUN(test_workspace_create_with_thread_pool);
     RUN(test_set_threads);
+    RUN(test_eval_only_workspace_is_small);
     RUN(test_adam_create);
     RUN(test_model_load);
     RUN(test_model_save);

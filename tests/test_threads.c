@@ -125,57 +125,95 @@ static void test_reverse_gradient_bit_identical(void)
     siren_net_free(net);
 }
 
+/* The four outputs of siren_eval (or siren_forward) of the first n points
+   on ws with the given threads, into fresh buffers. */
+static void eval_outputs(siren_net *net, siren_workspace *ws, size_t threads, size_t n,
+                         const float *x, bool taped, float *got[4])
+{
+    siren_config cfg;
+    siren_net_config(net, &cfg);
+    size_t values = n * cfg.out_features, derivs = values * cfg.in_features;
+    size_t sizes[4] = {values, derivs, values, derivs};
+    for (size_t q = 0; q < 4; q++)
+        got[q] = malloc(sizes[q] * sizeof(float));
+    siren_jet out = {got[0], got[1], got[2], got[3]};
+    CHECK_STATUS(siren_workspace_set_threads(ws, threads), SIREN_OK);
+    if (taped)
+        CHECK_STATUS(siren_forward(net, ws, n, x, &out), SIREN_OK);
+    else
+        CHECK_STATUS(siren_eval(net, ws, n, x, &out), SIREN_OK);
+}
+
+/* got's outputs of the first n points equal want's (bit for bit). */
+static void check_same_outputs(const siren_config *cfg, size_t n, float *const want[4],
+                               float *const got[4])
+{
+    size_t values = n * cfg->out_features, derivs = values * cfg->in_features;
+    size_t sizes[4] = {values, derivs, values, derivs};
+    for (size_t q = 0; q < 4; q++)
+        CHECK(memcmp(want[q], got[q], sizes[q] * sizeof(float)) == 0);
+}
+
+static void free_outputs(float *got[4])
+{
+    for (size_t q = 0; q < 4; q++)
+        free(got[q]);
+}
+
+static siren_net *make_tile_test_net(size_t i)
+{
+    /* in, width, hidden layers, out, first omega, last layer linear */
+    const struct { uint32_t dims, width, depth, out; float first_omega; int32_t linear; }
+        configs[] = {{3, 64, 3, 2, 30.0f, 1}, {2, 48, 2, 1, 20.0f, 0}};
+    siren_config cfg;
+    siren_config_default(&cfg);
+    cfg.in_features = configs[i].dims;
+    cfg.hidden_features = configs[i].width;
+    cfg.hidden_layers = configs[i].depth;
+    cfg.out_features = configs[i].out;
+    cfg.first_omega = configs[i].first_omega;
+    cfg.outermost_linear = configs[i].linear;
+    siren_net *net = NULL;
+    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
+    CHECK_STATUS(siren_net_init(net, 21 + (unsigned long long)i), SIREN_OK);
+    return net;
+}
+
 /* siren_eval runs each thread's points in tiles (src/jet_eval.c: about
    1 MiB of jets, here 576 points for 7 channels x 64 wide), siren_forward
    in one pass; with several tiles per thread and a ragged last one, every
    quantity agrees bit for bit between the two and between thread counts
    (with the library's kernels: a BLAS build, which this file is not run
-   in, may round products of other widths differently).
-   A last sine layer takes its bias in the sine's pass. */
+   in, may round products of other widths differently). So does an
+   eval-only workspace, whose threads keep their tiles in regions of their
+   own, grown when the thread count grows, also for a call of fewer points
+   than it was made for. The second network's last sine layer takes its
+   bias in the sine's pass. */
 static void test_eval_in_tiles_equals_forward(void)
 {
-    /* in, width, hidden layers, out, first omega, last layer linear */
-    const struct { uint32_t dims, width, depth, out; float first_omega; int32_t linear; }
-        configs[] = {{3, 64, 3, 2, 30.0f, 1}, {2, 48, 2, 1, 20.0f, 0}};
-    const size_t n = 3001, threads[] = {1, 3};
-    for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {
+    const size_t n = 3001, few = 70;
+    for (size_t i = 0; i < 2; i++) {
+        siren_net *net = make_tile_test_net(i);
         siren_config cfg;
-        siren_config_default(&cfg);
-        cfg.in_features = configs[i].dims;
-        cfg.hidden_features = configs[i].width;
-        cfg.hidden_layers = configs[i].depth;
-        cfg.out_features = configs[i].out;
-        cfg.first_omega = configs[i].first_omega;
-        cfg.outermost_linear = configs[i].linear;
-        siren_net *net = NULL;
-        CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-        CHECK_STATUS(siren_net_init(net, 21 + i), SIREN_OK);
+        siren_net_config(net, &cfg);
         float *x = random_floats(n * cfg.in_features, 22 + i);
-        size_t values = n * cfg.out_features, derivs = values * cfg.in_features;
-        float *got[3][4];
-        siren_workspace *ws = NULL;
+        float *taped[4], *got[4];
+        siren_workspace *ws = NULL, *eval_ws = NULL;
         CHECK_STATUS(siren_workspace_create(net, n, ALL_QUANTITIES, &ws), SIREN_OK);
-        for (size_t run = 0; run < 3; run++) {
-            got[run][0] = malloc(values * sizeof(float));
-            got[run][1] = malloc(derivs * sizeof(float));
-            got[run][2] = malloc(values * sizeof(float));
-            got[run][3] = malloc(derivs * sizeof(float));
-            siren_jet out = {got[run][0], got[run][1], got[run][2], got[run][3]};
-            CHECK_STATUS(siren_workspace_set_threads(ws, threads[run % 2]), SIREN_OK);
-            if (run < 2)
-                CHECK_STATUS(siren_eval(net, ws, n, x, &out), SIREN_OK);
-            else
-                CHECK_STATUS(siren_forward(net, ws, n, x, &out), SIREN_OK);
+        CHECK_STATUS(siren_workspace_create(net, n, ALL_QUANTITIES | SIREN_EVAL_ONLY, &eval_ws),
+                     SIREN_OK);
+        eval_outputs(net, ws, 2, n, x, true, taped);
+        const struct { siren_workspace *ws; size_t threads, n; } runs[] = {
+            {ws, 1, n}, {ws, 3, n}, {eval_ws, 1, n}, {eval_ws, 3, n}, {eval_ws, 2, n},
+            {eval_ws, 3, few}, {eval_ws, 1, few}};
+        for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+            eval_outputs(net, runs[r].ws, runs[r].threads, runs[r].n, x, false, got);
+            check_same_outputs(&cfg, runs[r].n, taped, got);
+            free_outputs(got);
         }
-        size_t sizes[4] = {values, derivs, values, derivs};
-        for (size_t q = 0; q < 4; q++) {
-            CHECK(memcmp(got[0][q], got[1][q], sizes[q] * sizeof(float)) == 0);
-            CHECK(memcmp(got[0][q], got[2][q], sizes[q] * sizeof(float)) == 0);
-        }
-        for (size_t run = 0; run < 3; run++)
-            for (size_t q = 0; q < 4; q++)
-                free(got[run][q]);
+        free_outputs(taped);
         siren_workspace_free(ws);
+        siren_workspace_free(eval_ws);
         siren_net_free(net);
         free(x);
     }

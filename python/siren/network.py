@@ -270,10 +270,7 @@ class Network:
         cached = self._eval_ws
         if cached is not None:
             flags |= _arrays.flags_of(cached.what)
-        fixed = Workspace.bytes_needed(self, 1, flags, eval_only=True)
-        per_point = Workspace.bytes_needed(self, 2, flags, eval_only=True) - fixed
-        budget = max(1, (int(max_bytes) - fixed) // per_point + 1) if per_point > 0 else n
-        points = min(n, budget)
+        points = self._eval_points(flags, n, int(max_bytes))
         if (cached is None or _arrays.flags_of(cached.what) != flags
                 or cached.max_points < points):
             self._eval_ws = None
@@ -281,6 +278,24 @@ class Network:
             ws.net = None  # no reference cycle: the network owns this workspace
             self._eval_ws = ws
         return self._eval_ws
+
+    def _eval_points(self, flags, n, max_bytes):
+        """The most points, up to n and at least 1, of an eval-only
+        workspace within max_bytes. Its bytes grow with the points (in
+        the default build only up to about 1 MiB of jets per thread, the
+        evaluation's tiles), so a bisection."""
+        def fits(points):
+            return Workspace.bytes_needed(self, points, flags, eval_only=True) <= max_bytes
+        if fits(n):
+            return n
+        low, high = 1, n
+        while high - low > 1:
+            middle = (low + high) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle
+        return low
 
     def __repr__(self):
         c = self.config
