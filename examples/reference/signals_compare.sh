@@ -80,6 +80,8 @@ run siren_edit $B/poisson_edit camera64.pgm rings64.pgm --size 0 --region 20,8,2
 run torch_edit $P edit camera64.pgm rings64.pgm --region 20,8,24,24 --steps 200 --out out/te
 run siren_audio $B/fit_audio speech.wav --steps 500 --threads 2 --out out/sa
 run torch_audio $P audio speech.wav --steps 500
+run siren_audio_1000 $B/fit_audio speech.wav --steps 1000 --threads 1 --out out/sa1000
+run torch_audio_1000 $P audio speech.wav --steps 1000 --threads 1 --out out/ta1000
 run siren_video $B/fit_video 'vid16/%03d.pgm' --steps 1000 --threads 2 --out out/sv
 run torch_video $P video 'vid16/%03d.pgm' --steps 1000
 run siren_video_b4096 $B/fit_video 'vid16/%03d.pgm' --width 256 --batch 4096 --steps 500 --threads 2 --out out/sv2
