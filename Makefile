@@ -147,20 +147,26 @@ demo: all examples
 	./bin/fit_image data/camera.pgm --size 256 --steps 150 --lr 2e-4 --out out/demo \
 	    --save out/demo.siren
 
+# The readers' and writers' shared helpers (tests compile them in too).
+EXAMPLE_FILE_HELPERS := examples/common/files.c examples/common/files.h \
+    examples/common/error_message.c examples/common/error_message.h
+
 # test_pnm compiles these sources into itself
 build/tests/test_pnm build/san/tests/test_pnm: examples/common/pnm.c examples/common/pnm.h \
-    examples/common/image.c examples/common/image.h
+    examples/common/image.c examples/common/image.h $(EXAMPLE_FILE_HELPERS)
 
 build/tests/test_shapes build/san/tests/test_shapes: examples/common/pointcloud.c \
     examples/common/pointcloud.h examples/common/ply.c examples/common/shape_text.c \
     examples/common/shape_text.h examples/common/shape_geometry.c \
     examples/common/shape_geometry.h examples/common/mesh.c examples/common/mesh.h \
-    examples/common/nearest.c examples/common/nearest.h examples/common/rng.h
+    examples/common/nearest.c examples/common/nearest.h examples/common/rng.h \
+    examples/common/error_message.c examples/common/error_message.h
 build/tests/test_pde_common build/san/tests/test_pde_common: examples/common/bessel.c \
     examples/common/bessel.h examples/common/helmholtz_pml.c examples/common/helmholtz_pml.h \
     examples/common/wave_fd.c examples/common/wave_fd.h
 
-build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/common/wav.h
+build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/common/wav.h \
+    $(EXAMPLE_FILE_HELPERS)
 build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c \
     examples/common/stencil.h
 

@@ -28,7 +28,8 @@ FUZZ_BIN := $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
 FUZZ_EXAMPLES ?= examples/common
 FUZZ_EXAMPLE_OBJ := build/fuzz/obj/example_pnm.o build/fuzz/obj/example_wav.o \
                     build/fuzz/obj/example_pointcloud.o build/fuzz/obj/example_ply.o \
-                    build/fuzz/obj/example_shape_text.o
+                    build/fuzz/obj/example_shape_text.o build/fuzz/obj/example_files.o \
+                    build/fuzz/obj/example_error_message.o
 
 .PHONY: fuzz fuzz-build fuzz-seeds
 # Objects made by pattern rules would otherwise be deleted as intermediates.
@@ -52,9 +53,9 @@ build/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h $(2:%=build/fuzz/obj/example_
 	$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(FUZZ_WARN) -I$$(FUZZ_EXAMPLES) -fsanitize=fuzzer $$< \
 	    $(2:%=build/fuzz/obj/example_%.o) -o $$@ -lm
 endef
-$(eval $(call fuzz_reader,pnm,pnm))
-$(eval $(call fuzz_reader,wav,wav))
-$(eval $(call fuzz_reader,shape,pointcloud ply shape_text))
+$(eval $(call fuzz_reader,pnm,pnm files error_message))
+$(eval $(call fuzz_reader,wav,wav files error_message))
+$(eval $(call fuzz_reader,shape,pointcloud ply shape_text error_message))
 
 fuzz-build: $(FUZZ_BIN)
 

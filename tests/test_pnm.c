@@ -7,6 +7,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "../examples/common/pnm.c"
 #include "../examples/common/image.c"
+#include "../examples/common/files.c"
+#include "../examples/common/error_message.c"
 
 #include "check.h"
 

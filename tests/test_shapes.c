@@ -13,6 +13,7 @@
 #include "../examples/common/shape_geometry.c"
 #include "../examples/common/mesh.c"
 #include "../examples/common/nearest.c"
+#include "../examples/common/error_message.c"
 
 #include "check.h"
 

@@ -4,6 +4,8 @@
    (run under ASan+UBSan by `make check`). */
 #define _POSIX_C_SOURCE 200809L
 #include "../examples/common/wav.c"
+#include "../examples/common/files.c"
+#include "../examples/common/error_message.c"
 
 #include "check.h"
 

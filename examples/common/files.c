@@ -1,6 +1,8 @@
-/* files.c - output directories and write checks (see files.h). */
+/* files.c - output directories, write checks, whole-file reads and
+   atomic writes (see files.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "files.h"
+#include "error_message.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,4 +91,100 @@ int files_check_writable(const char *path, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+/* ---------------------------------------------------------- read all */
+
+/* buf grown to twice its capacity, unless that passes max_bytes. */
+static int grow_buffer(unsigned char **buf, size_t *cap, size_t max_bytes, char *err,
+                       size_t errlen)
+{
+    if (*cap > max_bytes / 2)
+        return error_message(err, errlen, "file larger than %zu bytes", max_bytes);
+    unsigned char *bigger = realloc(*buf, *cap * 2);
+    if (!bigger)
+        return error_message(err, errlen, "out of memory");
+    *buf = bigger;
+    *cap *= 2;
+    return 0;
+}
+
+int files_read_all(const char *path, size_t max_bytes, unsigned char **data, size_t *len,
+                   char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return error_message(err, errlen, "cannot open: %s", strerror(errno));
+    size_t cap = 1 << 16, used = 0;
+    unsigned char *buf = malloc(cap);
+    int status = buf ? 0 : error_message(err, errlen, "out of memory");
+    while (status == 0) {
+        if (used == cap && (status = grow_buffer(&buf, &cap, max_bytes, err, errlen)) != 0)
+            break;
+        size_t got = fread(buf + used, 1, cap - used, f);
+        used += got;
+        if (got == 0) {
+            if (ferror(f))
+                status = error_message(err, errlen, "read error: %s", strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (status) {
+        free(buf);
+        return -1;
+    }
+    *data = buf;
+    *len = used;
+    return 0;
+}
+
+/* ------------------------------------------------------ atomic write */
+
+/* Creates "path.tmp-PID-N" exclusively, with the umask's permissions. */
+static FILE *create_temporary(const char *path, char **tmp_path)
+{
+    static unsigned counter;
+    size_t len = strlen(path) + 48;
+    char *tmp = malloc(len);
+    if (!tmp)
+        return NULL;
+    snprintf(tmp, len, "%s.tmp-%ld-%u", path, (long)getpid(), counter++);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!f) {
+        int saved = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
+        errno = saved;
+        return NULL;
+    }
+    *tmp_path = tmp;
+    return f;
+}
+
+int files_write_atomic(const char *path, files_writer write, const void *ctx, char *err,
+                       size_t errlen)
+{
+    char *tmp = NULL;
+    FILE *f = create_temporary(path, &tmp);
+    if (!f)
+        return error_message(err, errlen, "cannot create: %s", strerror(errno));
+    int written = write(f, ctx) == 0 && fflush(f) == 0;
+    int saved = errno;
+    if (fclose(f) != 0 && written) {
+        written = 0;
+        saved = errno;
+    }
+    if (written && rename(tmp, path) != 0) {
+        written = 0;
+        saved = errno;
+    }
+    if (!written)
+        unlink(tmp);
+    free(tmp);
+    return written ? 0 : error_message(err, errlen, "cannot write: %s", strerror(saved));
 }

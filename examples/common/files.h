@@ -1,10 +1,13 @@
-/* files.h - output paths for the example programs: make the directories
-   an output goes into, and find out before a long run whether the output
-   can be written at all. */
+/* files.h - files for the example programs: make the directories an
+   output goes into, find out before a long run whether the output can be
+   written at all, read a whole input, and write an output so that it
+   appears whole or not at all. Errors are one line in err (without the
+   path, which the caller adds). */
 #ifndef EXAMPLES_FILES_H
 #define EXAMPLES_FILES_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Creates the directories leading to path, like `mkdir -p $(dirname path)`.
    Returns 0, or -1 with a one-line message in err. */
@@ -18,5 +21,22 @@ int files_check_writable(const char *path, char *err, size_t errlen);
 
 /* "prefix" + "suffix" in a malloc'd string (NULL when out of memory). */
 char *files_join(const char *prefix, const char *suffix);
+
+/* The whole file at path, at most max_bytes, into a malloc'd buffer
+   (*data, *len; the caller frees *data). Returns 0, or -1 with "cannot
+   open: ...", "file larger than N bytes", "out of memory" or "read
+   error: ..." in err. */
+int files_read_all(const char *path, size_t max_bytes, unsigned char **data, size_t *len,
+                   char *err, size_t errlen);
+
+/* Writes path through write(f, ctx) into a new temporary file beside it
+   ("path.tmp-PID-N", created exclusively, with the umask's permissions),
+   which then replaces path by rename: a reader never sees half a file,
+   and a failure leaves what was at path. write returns 0, or -1 with
+   errno set. Returns 0, or -1 with "cannot create: ..." or "cannot
+   write: ..." in err. */
+typedef int (*files_writer)(FILE *f, const void *ctx);
+int files_write_atomic(const char *path, files_writer write, const void *ctx, char *err,
+                       size_t errlen);
 
 #endif

@@ -2,7 +2,7 @@
    mesh.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "mesh.h"
-#include "shape_text.h"
+#include "error_message.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -201,7 +201,7 @@ static int flush_batch(extractor *x, size_t n, float *dst)
         return 0;
     int status = x->field(x->user, n, x->batch_xyz, x->batch_values);
     if (status)
-        return shape_fail(x->err, x->errlen, "evaluating the field failed (status %d)", status);
+        return error_message(x->err, x->errlen, "evaluating the field failed (status %d)", status);
     for (size_t i = 0; i < n; i++)
         dst[x->batch_index[i]] = x->batch_values[i];
     x->stats->evaluated += n;
@@ -461,11 +461,11 @@ static int polygonise_cell(extractor *x, size_t i, size_t j, size_t k)
             loop_bits |= 1u << e;
             poly[len] = edge_vertex(x, e, i, j, k);
             if (poly[len++] == NO_VERTEX)
-                return shape_fail(x->err, x->errlen, "out of memory (or 2^32 vertices) for the mesh");
+                return error_message(x->err, x->errlen, "out of memory (or 2^32 vertices) for the mesh");
             e = L.next[e];
         } while (e != start);
         if (triangulate(x, poly, len, loop_bits))
-            return shape_fail(x->err, x->errlen, "out of memory for the mesh");
+            return error_message(x->err, x->errlen, "out of memory for the mesh");
     }
     return 0;
 }
@@ -544,7 +544,7 @@ static int extractor_init(extractor *x)
               x->zedge && x->batch_xyz && x->batch_values && x->batch_index &&
               (!x->banded || (x->coarse && x->active));
     if (!ok)
-        return shape_fail(x->err, x->errlen, "out of memory for a %zu^3 grid", R);
+        return error_message(x->err, x->errlen, "out of memory for a %zu^3 grid", R);
     reset_cache(x->xedge[1], (R - 1) * R);
     reset_cache(x->yedge[1], (R - 1) * R);
     return 0;
@@ -560,7 +560,7 @@ int mc_extract(const mc_options *opt, mc_field_fn field, void *user, tri_mesh *o
     if (!opt || !field || opt->resolution < 2 || opt->resolution > 65536 || opt->batch == 0 ||
         !(opt->hi > opt->lo) || !isfinite(opt->lo) || !isfinite(opt->hi) ||
         !(opt->band >= 0) || opt->coarse_step < 2)
-        return shape_fail(err, errlen, "invalid marching cubes options");
+        return error_message(err, errlen, "invalid marching cubes options");
     stats->grid_points = opt->resolution * opt->resolution * opt->resolution;
     extractor x;
     memset(&x, 0, sizeof x);

@@ -68,12 +68,12 @@ static int header_words(text_cursor *c, char words[6][64], int *count, char *err
     int t;
     while ((t = text_line_token(c, words[*count < 6 ? *count : 5], 64)) != 0) {
         if (t < 0)
-            return shape_fail(err, errlen, "header line %zu: a word is too long", c->line);
+            return error_message(err, errlen, "header line %zu: a word is too long", c->line);
         if (*count < 6)
             (*count)++;
     }
     if (c->p >= c->end)
-        return shape_fail(err, errlen, "the header has no end_header line");
+        return error_message(err, errlen, "the header has no end_header line");
     text_skip_line(c);
     return 0;
 }
@@ -82,19 +82,19 @@ static int ply_add_property(ply_header *h, char words[6][64], int n, size_t line
                             size_t errlen)
 {
     if (h->element_count == 0)
-        return shape_fail(err, errlen, "header line %zu: a property before any element", line);
+        return error_message(err, errlen, "header line %zu: a property before any element", line);
     ply_element *e = &h->elements[h->element_count - 1];
     if (e->prop_count == PLY_MAX_PROPERTIES)
-        return shape_fail(err, errlen, "header line %zu: too many properties", line);
+        return error_message(err, errlen, "header line %zu: too many properties", line);
     ply_property *p = &e->props[e->prop_count];
     bool list = n >= 2 && strcmp(words[1], "list") == 0;
     if ((list && n != 5) || (!list && n != 3))
-        return shape_fail(err, errlen, "header line %zu: malformed property", line);
+        return error_message(err, errlen, "header line %zu: malformed property", line);
     p->count_type = list ? ply_type_named(words[2]) : PLY_NONE;
     p->type = ply_type_named(words[list ? 3 : 1]);
     if (p->type == PLY_NONE || (list && (p->count_type == PLY_NONE ||
                                           !ply_type_is_integer(p->count_type))))
-        return shape_fail(err, errlen, "header line %zu: unknown property type", line);
+        return error_message(err, errlen, "header line %zu: unknown property type", line);
     snprintf(p->name, sizeof p->name, "%.31s", words[list ? 4 : 2]);
     e->prop_count++;
     return 0;
@@ -106,7 +106,7 @@ static int ply_parse_header(text_cursor *c, ply_header *h, char *err, size_t err
     int n;
     bool have_format = false;
     if (header_words(c, words, &n, err, errlen) || n != 1 || strcmp(words[0], "ply") != 0)
-        return shape_fail(err, errlen, "not a PLY file (no 'ply' first line)");
+        return error_message(err, errlen, "not a PLY file (no 'ply' first line)");
     for (;;) {
         size_t line = c->line;
         if (header_words(c, words, &n, err, errlen))
@@ -119,22 +119,22 @@ static int ply_parse_header(text_cursor *c, ply_header *h, char *err, size_t err
             continue;
         if (strcmp(words[0], "format") == 0) {
             if (n != 3 || strcmp(words[2], "1.0") != 0)
-                return shape_fail(err, errlen, "header line %zu: malformed format line", line);
+                return error_message(err, errlen, "header line %zu: malformed format line", line);
             if (strcmp(words[1], "binary_big_endian") == 0)
-                return shape_fail(err, errlen, "big-endian PLY is not supported (convert it to "
+                return error_message(err, errlen, "big-endian PLY is not supported (convert it to "
                                          "binary_little_endian or ascii)");
             if (strcmp(words[1], "ascii") != 0 && strcmp(words[1], "binary_little_endian") != 0)
-                return shape_fail(err, errlen, "header line %zu: unknown format '%s'", line, words[1]);
+                return error_message(err, errlen, "header line %zu: unknown format '%s'", line, words[1]);
             h->binary = strcmp(words[1], "binary_little_endian") == 0;
             have_format = true;
         } else if (strcmp(words[0], "element") == 0) {
             long long count;
             if (n != 3 || !text_parse_integer(words[2], &count) || count < 0)
-                return shape_fail(err, errlen, "header line %zu: malformed element", line);
+                return error_message(err, errlen, "header line %zu: malformed element", line);
             if (h->element_count == PLY_MAX_ELEMENTS)
-                return shape_fail(err, errlen, "header line %zu: too many elements", line);
+                return error_message(err, errlen, "header line %zu: too many elements", line);
             if ((unsigned long long)count > SHAPE_MAX_ELEMENTS)
-                return shape_fail(err, errlen, "element '%.31s' has %lld entries, more than %zu",
+                return error_message(err, errlen, "element '%.31s' has %lld entries, more than %zu",
                             words[1], count, SHAPE_MAX_ELEMENTS);
             ply_element *e = &h->elements[h->element_count++];
             memset(e, 0, sizeof *e);
@@ -144,12 +144,12 @@ static int ply_parse_header(text_cursor *c, ply_header *h, char *err, size_t err
             if (ply_add_property(h, words, n, line, err, errlen))
                 return -1;
         } else {
-            return shape_fail(err, errlen, "header line %zu: unknown keyword '%.20s'", line,
+            return error_message(err, errlen, "header line %zu: unknown keyword '%.20s'", line,
                         words[0]);
         }
     }
     if (!have_format)
-        return shape_fail(err, errlen, "the header has no format line");
+        return error_message(err, errlen, "the header has no format line");
     return 0;
 }
 
@@ -161,10 +161,10 @@ static int ply_read_value(text_cursor *c, bool binary, ply_type t, double *out, 
         char tok[64];
         int r = text_any_token(c, tok, sizeof tok);
         if (r == 0)
-            return shape_fail(err, errlen, "the data ends early (line %zu)", c->line);
+            return error_message(err, errlen, "the data ends early (line %zu)", c->line);
         long long iv;
         if (r < 0 || (ply_type_is_integer(t) ? !text_parse_integer(tok, &iv) : !text_parse_double(tok, out)))
-            return shape_fail(err, errlen, "line %zu: '%.20s' is not a valid %s", c->line, tok,
+            return error_message(err, errlen, "line %zu: '%.20s' is not a valid %s", c->line, tok,
                         ply_type_is_integer(t) ? "integer" : "number");
         if (ply_type_is_integer(t))
             *out = (double)iv;
@@ -172,7 +172,7 @@ static int ply_read_value(text_cursor *c, bool binary, ply_type t, double *out, 
     }
     size_t size = ply_type_size(t);
     if ((size_t)(c->end - c->p) < size)
-        return shape_fail(err, errlen, "the binary data ends early");
+        return error_message(err, errlen, "the binary data ends early");
     uint64_t bits = 0;
     for (size_t i = 0; i < size; i++)
         bits |= (uint64_t)c->p[i] << (8 * i);
@@ -199,7 +199,7 @@ static int ply_read_value(text_cursor *c, bool binary, ply_type t, double *out, 
     }
     }
     if (!isfinite(*out))
-        return shape_fail(err, errlen, "a value is not finite");
+        return error_message(err, errlen, "a value is not finite");
     return 0;
 }
 
@@ -223,16 +223,16 @@ static int vertex_layout_of(const ply_element *e, vertex_layout *v, char *err, s
         v->xyz[k] = find_property(e, names[k]);
         v->normal[k] = find_property(e, names[3 + k]);
         if (v->xyz[k] < 0)
-            return shape_fail(err, errlen, "the vertex element has no '%s' property", names[k]);
+            return error_message(err, errlen, "the vertex element has no '%s' property", names[k]);
     }
     int normals = (v->normal[0] >= 0) + (v->normal[1] >= 0) + (v->normal[2] >= 0);
     if (normals != 0 && normals != 3)
-        return shape_fail(err, errlen, "the vertex element has only some of nx, ny, nz");
+        return error_message(err, errlen, "the vertex element has only some of nx, ny, nz");
     for (size_t i = 0; i < e->prop_count; i++)
         if (e->props[i].count_type != PLY_NONE &&
             ((int)i == v->xyz[0] || (int)i == v->xyz[1] || (int)i == v->xyz[2] ||
              (int)i == v->normal[0] || (int)i == v->normal[1] || (int)i == v->normal[2]))
-            return shape_fail(err, errlen, "vertex property '%s' is a list", e->props[i].name);
+            return error_message(err, errlen, "vertex property '%s' is a list", e->props[i].name);
     return 0;
 }
 
@@ -265,7 +265,7 @@ static int store_vertex(ply_body *b, const vertex_layout *lay, const double *val
     for (int k = 0; k < 3; k++) {
         double v = values[lay->xyz[k]];
         if (!shape_finite_float(v))
-            return shape_fail(err, errlen, "vertex %zu: a coordinate out of float range", index);
+            return error_message(err, errlen, "vertex %zu: a coordinate out of float range", index);
         xyz[k] = (float)v;
     }
     if (b->has_normals) {
@@ -273,7 +273,7 @@ static int store_vertex(ply_body *b, const vertex_layout *lay, const double *val
         for (int k = 0; k < 3; k++)
             n[k] = (float)values[lay->normal[k]];
         if (!shape_normalise3(n))
-            return shape_fail(err, errlen, "vertex %zu: the normal is zero", index);
+            return error_message(err, errlen, "vertex %zu: the normal is zero", index);
     }
     return 0;
 }
@@ -283,10 +283,10 @@ static int store_face(ply_body *b, const uint32_t *idx, size_t n, size_t face, c
                       size_t errlen)
 {
     if (n < 3)
-        return shape_fail(err, errlen, "face %zu has %zu vertices", face, n);
+        return error_message(err, errlen, "face %zu has %zu vertices", face, n);
     growable *t = &b->triangles;
     if (shape_grow_to(t, t->count + 3 * (n - 2)))
-        return shape_fail(err, errlen, "out of memory for the faces");
+        return error_message(err, errlen, "out of memory for the faces");
     uint32_t *tri = (uint32_t *)t->data;
     for (size_t i = 1; i + 1 < n; i++) {
         tri[t->count++] = idx[0];
@@ -294,7 +294,7 @@ static int store_face(ply_body *b, const uint32_t *idx, size_t n, size_t face, c
         tri[t->count++] = idx[i + 1];
     }
     if (t->count / 3 > SHAPE_MAX_ELEMENTS)
-        return shape_fail(err, errlen, "more than %zu triangles", SHAPE_MAX_ELEMENTS);
+        return error_message(err, errlen, "more than %zu triangles", SHAPE_MAX_ELEMENTS);
     return 0;
 }
 
@@ -311,18 +311,18 @@ static int ply_read_element(text_cursor *c, const ply_header *h, const ply_eleme
         b->vertices = e->count;
         b->xyz.count = b->normals.count = e->count;
         if (shape_grow_to(&b->xyz, 3 * e->count + 1) || shape_grow_to(&b->normals, 3 * e->count + 1))
-            return shape_fail(err, errlen, "out of memory for %zu vertices", e->count);
+            return error_message(err, errlen, "out of memory for %zu vertices", e->count);
     }
     if (is_face) {
         face_list = find_property(e, "vertex_indices");
         if (face_list < 0)
             face_list = find_property(e, "vertex_index");
         if (face_list < 0 || e->props[face_list].count_type == PLY_NONE)
-            return shape_fail(err, errlen, "the face element has no vertex_indices list");
+            return error_message(err, errlen, "the face element has no vertex_indices list");
     }
     uint32_t *idx = malloc(PLY_MAX_FACE_SIZE * sizeof *idx);
     if (!idx)
-        return shape_fail(err, errlen, "out of memory");
+        return error_message(err, errlen, "out of memory");
     double values[PLY_MAX_PROPERTIES];
     int status = 0;
     for (size_t i = 0; i < e->count && status == 0; i++) {
@@ -336,13 +336,13 @@ static int ply_read_element(text_cursor *c, const ply_header *h, const ply_eleme
             double count;
             status = ply_read_value(c, h->binary, p->count_type, &count, err, errlen);
             if (status == 0 && (count < 0 || count >= PLY_MAX_FACE_SIZE))
-                status = shape_fail(err, errlen, "%s %zu: a list of %.0f items", e->name, i, count);
+                status = error_message(err, errlen, "%s %zu: a list of %.0f items", e->name, i, count);
             for (size_t k = 0; status == 0 && k < (size_t)count; k++) {
                 double v;
                 status = ply_read_value(c, h->binary, p->type, &v, err, errlen);
                 if (status == 0 && (int)j == face_list) {
                     if (v < 0 || v != floor(v) || v >= 4294967295.0)
-                        status = shape_fail(err, errlen, "face %zu: invalid vertex index", i);
+                        status = error_message(err, errlen, "face %zu: invalid vertex index", i);
                     else
                         idx[face_n++] = (uint32_t)v;
                 }
@@ -362,7 +362,7 @@ static int ply_check_indices(const ply_body *b, char *err, size_t errlen)
     const uint32_t *tri = (const uint32_t *)b->triangles.data;
     for (size_t i = 0; i < b->triangles.count; i++)
         if (tri[i] >= b->vertices)
-            return shape_fail(err, errlen, "face index %u out of range (%zu vertices)", tri[i],
+            return error_message(err, errlen, "face index %u out of range (%zu vertices)", tri[i],
                         b->vertices);
     return 0;
 }
@@ -370,7 +370,7 @@ static int ply_check_indices(const ply_body *b, char *err, size_t errlen)
 static int ply_finish(ply_body *b, shape *out, char *err, size_t errlen)
 {
     if (b->vertices == 0)
-        return shape_fail(err, errlen, "no vertices");
+        return error_message(err, errlen, "no vertices");
     if (ply_check_indices(b, err, errlen))
         return -1;
     if (b->triangles.count > 0) {
@@ -382,7 +382,7 @@ static int ply_finish(ply_body *b, shape *out, char *err, size_t errlen)
         return 0;
     }
     if (!b->has_normals)
-        return shape_fail(err, errlen, "neither faces nor normals: fit_sdf needs oriented points "
+        return error_message(err, errlen, "neither faces nor normals: fit_sdf needs oriented points "
                                  "(nx ny nz) or a mesh");
     out->points.count = b->vertices;
     out->points.xyz = b->xyz.data;
@@ -408,10 +408,10 @@ int shape_parse_ply(const unsigned char *buf, size_t len, shape *out, char *err,
         size_t min = min_entry_bytes(e, h.binary);
         size_t left = (size_t)(c.end - c.p);
         if (e->count > 0 && min > 0 && e->count > left / min + 1)
-            status = shape_fail(err, errlen, "element '%s' claims %zu entries, more than the file "
+            status = error_message(err, errlen, "element '%s' claims %zu entries, more than the file "
                           "holds", e->name, e->count);
         else if (strcmp(e->name, "vertex") == 0 && seen_vertex)
-            status = shape_fail(err, errlen, "two vertex elements");
+            status = error_message(err, errlen, "two vertex elements");
         else {
             seen_vertex |= strcmp(e->name, "vertex") == 0;
             status = ply_read_element(&c, &h, e, &b, err, errlen);
@@ -458,13 +458,13 @@ int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen
     size_t len = strlen(path);
     char *tmp = malloc(len + 16);
     if (!tmp)
-        return shape_fail(err, errlen, "out of memory");
+        return error_message(err, errlen, "out of memory");
     snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         int saved = errno;
         free(tmp);
-        return shape_fail(err, errlen, "cannot write: %s", strerror(saved));
+        return error_message(err, errlen, "cannot write: %s", strerror(saved));
     }
     FILE *f = fdopen(fd, "wb");
     int status = f ? 0 : -1;
@@ -489,7 +489,7 @@ int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen
     }
     if (status != 0) {
         unlink(tmp);
-        shape_fail(err, errlen, "cannot write: %s", strerror(saved));
+        error_message(err, errlen, "cannot write: %s", strerror(saved));
     }
     free(tmp);
     return status;

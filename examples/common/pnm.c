@@ -2,30 +2,16 @@
    whole file into memory and parses it with bounds checks at every byte,
    following the Netpbm specification (netpbm.sourceforge.net/doc/pgm.html
    and ppm.html). */
-#define _POSIX_C_SOURCE 200809L
 #include "pnm.h"
+#include "error_message.h"
+#include "files.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* -------------------------------------------------------------- images */
 
@@ -34,14 +20,14 @@ int pnm_alloc(pnm_image *img, size_t width, size_t height, size_t channels,
 {
     memset(img, 0, sizeof *img);
     if (width == 0 || height == 0 || (channels != 1 && channels != 3))
-        return fail(err, errlen, "invalid image size %zux%zu, %zu channels", width, height,
+        return error_message(err, errlen, "invalid image size %zux%zu, %zu channels", width, height,
                     channels);
     if (width > PNM_MAX_SAMPLES / height ||
         width * height > PNM_MAX_SAMPLES / channels)
-        return fail(err, errlen, "image too large (%zux%zu)", width, height);
+        return error_message(err, errlen, "image too large (%zux%zu)", width, height);
     img->data = calloc(width * height * channels, sizeof *img->data);
     if (!img->data)
-        return fail(err, errlen, "out of memory for a %zux%zu image", width, height);
+        return error_message(err, errlen, "out of memory for a %zux%zu image", width, height);
     img->width = width;
     img->height = height;
     img->channels = channels;
@@ -127,19 +113,19 @@ static int header_number(cursor *c, const char *what, unsigned long limit,
     char shown[16];
     skip_header_space(c);
     if (c->p == c->end)
-        return fail(err, errlen, "truncated header: no %s", what);
+        return error_message(err, errlen, "truncated header: no %s", what);
     if (!is_digit(*c->p))
-        return fail(err, errlen, "malformed header: expected the %s, found %s", what,
+        return error_message(err, errlen, "malformed header: expected the %s, found %s", what,
                     describe_byte(*c->p, shown, sizeof shown));
     bool too_big;
     *out = parse_decimal(c, limit, &too_big);
     if (too_big)
-        return fail(err, errlen, "malformed header: %s too large (at most %lu)", what,
+        return error_message(err, errlen, "malformed header: %s too large (at most %lu)", what,
                     limit);
     if (c->p == c->end)
-        return fail(err, errlen, "truncated header after the %s", what);
+        return error_message(err, errlen, "truncated header after the %s", what);
     if (!is_space(*c->p) && *c->p != '#')
-        return fail(err, errlen, "malformed header: %s followed by %s", what,
+        return error_message(err, errlen, "malformed header: %s followed by %s", what,
                     describe_byte(*c->p, shown, sizeof shown));
     return 0;
 }
@@ -148,17 +134,17 @@ static int header_number(cursor *c, const char *what, unsigned long limit,
 static int parse_magic(cursor *c, bool *binary, size_t *channels, char *err, size_t errlen)
 {
     if (c->end - c->p < 2 || c->p[0] != 'P' || !is_digit(c->p[1]))
-        return fail(err, errlen, "not a PGM or PPM image (no P2, P3, P5 or P6 magic number)");
+        return error_message(err, errlen, "not a PGM or PPM image (no P2, P3, P5 or P6 magic number)");
     char kind = (char)c->p[1];
     if (kind == '1' || kind == '4')
-        return fail(err, errlen, "PBM (bitmap) images are not supported, only PGM and PPM");
+        return error_message(err, errlen, "PBM (bitmap) images are not supported, only PGM and PPM");
     if (kind == '7')
-        return fail(err, errlen, "PAM images are not supported, only PGM and PPM");
+        return error_message(err, errlen, "PAM images are not supported, only PGM and PPM");
     if (kind != '2' && kind != '3' && kind != '5' && kind != '6')
-        return fail(err, errlen, "not a PGM or PPM image (magic number P%c)", kind);
+        return error_message(err, errlen, "not a PGM or PPM image (magic number P%c)", kind);
     c->p += 2;
     if (c->p == c->end || (!is_space(*c->p) && *c->p != '#'))
-        return fail(err, errlen, "malformed header: nothing valid after the magic number");
+        return error_message(err, errlen, "malformed header: nothing valid after the magic number");
     *binary = kind == '5' || kind == '6';
     *channels = (kind == '3' || kind == '6') ? 3 : 1;
     return 0;
@@ -179,11 +165,11 @@ static int parse_header(cursor *c, header *h, char *err, size_t errlen)
         header_number(c, "maxval", 65535, &maxval, err, errlen))
         return -1;
     if (width == 0 || height == 0)
-        return fail(err, errlen, "zero image size (%lux%lu)", width, height);
+        return error_message(err, errlen, "zero image size (%lux%lu)", width, height);
     if (maxval == 0)
-        return fail(err, errlen, "maxval 0 is invalid (must be 1 to 65535)");
+        return error_message(err, errlen, "maxval 0 is invalid (must be 1 to 65535)");
     if (width > PNM_MAX_SAMPLES / height || width * height > PNM_MAX_SAMPLES / h->channels)
-        return fail(err, errlen, "image too large (%lux%lu, at most %zu samples)", width,
+        return error_message(err, errlen, "image too large (%lux%lu, at most %zu samples)", width,
                     height, PNM_MAX_SAMPLES);
     /* Exactly one white space byte ends the header. A comment right
        after the maxval runs to the end of its line, and the line end is
@@ -192,7 +178,7 @@ static int parse_header(cursor *c, header *h, char *err, size_t errlen)
         while (c->p < c->end && *c->p != '\n' && *c->p != '\r')
             c->p++;
     if (c->p == c->end)
-        return fail(err, errlen, "truncated header after the maxval");
+        return error_message(err, errlen, "truncated header after the maxval");
     c->p++;
     h->width = width;
     h->height = height;
@@ -204,7 +190,7 @@ static int sample_too_big(size_t index, const header *h, unsigned long value, ch
                           size_t errlen)
 {
     size_t pixel = index / h->channels;
-    return fail(err, errlen, "sample %lu at pixel (%zu, %zu) exceeds maxval %u", value,
+    return error_message(err, errlen, "sample %lu at pixel (%zu, %zu) exceeds maxval %u", value,
                 pixel % h->width, pixel / h->width, h->maxval);
 }
 
@@ -216,7 +202,7 @@ static int parse_binary_raster(cursor *c, const header *h, float *out, size_t co
     size_t bytes = h->maxval > 255 ? 2 : 1;
     size_t available = (size_t)(c->end - c->p);
     if (available / bytes < count)
-        return fail(err, errlen, "truncated pixel data: %zu of %zu bytes", available,
+        return error_message(err, errlen, "truncated pixel data: %zu of %zu bytes", available,
                     count * bytes);
     float scale = 1.0f / (float)h->maxval;
     for (size_t i = 0; i < count; i++) {
@@ -239,17 +225,17 @@ static int parse_ascii_raster(cursor *c, const header *h, float *out, size_t cou
         while (c->p < c->end && is_space(*c->p))
             c->p++;
         if (c->p == c->end)
-            return fail(err, errlen, "truncated pixel data: %zu of %zu samples", i, count);
+            return error_message(err, errlen, "truncated pixel data: %zu of %zu samples", i, count);
         if (!is_digit(*c->p))
-            return fail(err, errlen, "malformed pixel data: expected a number, found %s",
+            return error_message(err, errlen, "malformed pixel data: expected a number, found %s",
                         describe_byte(*c->p, shown, sizeof shown));
         bool too_big;
         unsigned long value = parse_decimal(c, h->maxval, &too_big);
         if (too_big)
-            return fail(err, errlen, "sample at pixel (%zu, %zu) exceeds maxval %u",
+            return error_message(err, errlen, "sample at pixel (%zu, %zu) exceeds maxval %u",
                         i / h->channels % h->width, i / h->channels / h->width, h->maxval);
         if (c->p < c->end && !is_space(*c->p))
-            return fail(err, errlen, "malformed pixel data: number followed by %s",
+            return error_message(err, errlen, "malformed pixel data: number followed by %s",
                         describe_byte(*c->p, shown, sizeof shown));
         out[i] = (float)value * scale;
     }
@@ -260,7 +246,7 @@ int pnm_parse(const unsigned char *buf, size_t len, pnm_image *img, char *err, s
 {
     memset(img, 0, sizeof *img);
     if (!buf || len == 0)
-        return fail(err, errlen, "empty file");
+        return error_message(err, errlen, "empty file");
     cursor c = {buf, buf + len};
     header h = {0};
     if (parse_header(&c, &h, err, errlen))
@@ -280,52 +266,12 @@ int pnm_parse(const unsigned char *buf, size_t len, pnm_image *img, char *err, s
     return 0;
 }
 
-/* The whole file, at most PNM_MAX_FILE_BYTES, into a malloc'd buffer. */
-static int read_file(const char *path, unsigned char **data, size_t *len, char *err,
-                     size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fail(err, errlen, "cannot open: %s", strerror(errno));
-    size_t cap = 1 << 16, used = 0;
-    unsigned char *buf = malloc(cap);
-    int status = buf ? 0 : fail(err, errlen, "out of memory");
-    while (status == 0) {
-        if (used == cap) {
-            unsigned char *bigger = cap > PNM_MAX_FILE_BYTES / 2 ? NULL : realloc(buf, cap * 2);
-            if (!bigger) {
-                status = cap > PNM_MAX_FILE_BYTES / 2
-                             ? fail(err, errlen, "file larger than %zu bytes", PNM_MAX_FILE_BYTES)
-                             : fail(err, errlen, "out of memory");
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + used, 1, cap - used, f);
-        used += got;
-        if (got == 0) {
-            if (ferror(f))
-                status = fail(err, errlen, "read error: %s", strerror(errno));
-            break;
-        }
-    }
-    fclose(f);
-    if (status) {
-        free(buf);
-        return -1;
-    }
-    *data = buf;
-    *len = used;
-    return 0;
-}
-
 int pnm_read(const char *path, pnm_image *img, char *err, size_t errlen)
 {
     unsigned char *data = NULL;
     size_t len = 0;
     memset(img, 0, sizeof *img);
-    if (read_file(path, &data, &len, err, errlen))
+    if (files_read_all(path, PNM_MAX_FILE_BYTES, &data, &len, err, errlen))
         return -1;
     int status = pnm_parse(data, len, img, err, errlen);
     free(data);
@@ -369,57 +315,29 @@ static int write_raster(FILE *f, const pnm_image *img, unsigned maxval)
     return status;
 }
 
-/* Creates "path.tmp-PID-N" exclusively, with the umask's permissions. */
-static FILE *create_temporary(const char *path, char **tmp_path)
+/* What pnm_write hands to files_write_atomic. */
+typedef struct pnm_output {
+    const pnm_image *img;
+    unsigned maxval;
+} pnm_output;
+
+/* The header and the raster. */
+static int write_pnm(FILE *f, const void *ctx)
 {
-    static unsigned counter;
-    size_t len = strlen(path) + 48;
-    char *tmp = malloc(len);
-    if (!tmp)
-        return NULL;
-    snprintf(tmp, len, "%s.tmp-%ld-%u", path, (long)getpid(), counter++);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
-    if (!f) {
-        int saved = errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        errno = saved;
-        return NULL;
-    }
-    *tmp_path = tmp;
-    return f;
+    const pnm_output *o = ctx;
+    if (fprintf(f, "P%c\n%zu %zu\n%u\n", o->img->channels == 3 ? '6' : '5', o->img->width,
+                o->img->height, o->maxval) < 0)
+        return -1;
+    return write_raster(f, o->img, o->maxval);
 }
 
 int pnm_write(const char *path, const pnm_image *img, int bits, char *err, size_t errlen)
 {
     if (!img || !img->data || img->width == 0 || img->height == 0 ||
         (img->channels != 1 && img->channels != 3))
-        return fail(err, errlen, "no image to write");
+        return error_message(err, errlen, "no image to write");
     if (bits != 8 && bits != 16)
-        return fail(err, errlen, "cannot write %d-bit samples (8 or 16)", bits);
-    unsigned maxval = bits == 8 ? 255u : 65535u;
-    char *tmp = NULL;
-    FILE *f = create_temporary(path, &tmp);
-    if (!f)
-        return fail(err, errlen, "cannot create: %s", strerror(errno));
-    int written = fprintf(f, "P%c\n%zu %zu\n%u\n", img->channels == 3 ? '6' : '5',
-                          img->width, img->height, maxval) > 0 &&
-                  write_raster(f, img, maxval) == 0 && fflush(f) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && written) {
-        written = 0;
-        saved = errno;
-    }
-    if (written && rename(tmp, path) != 0) {
-        written = 0;
-        saved = errno;
-    }
-    if (!written)
-        unlink(tmp);
-    free(tmp);
-    return written ? 0 : fail(err, errlen, "cannot write: %s", strerror(saved));
+        return error_message(err, errlen, "cannot write %d-bit samples (8 or 16)", bits);
+    pnm_output output = {img, bits == 8 ? 255u : 65535u};
+    return files_write_atomic(path, write_pnm, &output, err, errlen);
 }

@@ -35,12 +35,12 @@ static int parse_xyz(const unsigned char *buf, size_t len, shape *out, char *err
     for (size_t i = 0; i < len; i++)
         lines += buf[i] == '\n';
     if (lines > SHAPE_MAX_ELEMENTS)
-        return shape_fail(err, errlen, "more than %zu lines", SHAPE_MAX_ELEMENTS);
+        return error_message(err, errlen, "more than %zu lines", SHAPE_MAX_ELEMENTS);
     oriented_points *pts = &out->points;
     pts->xyz = malloc(lines * 3 * sizeof *pts->xyz);
     pts->normals = malloc(lines * 3 * sizeof *pts->normals);
     if (!pts->xyz || !pts->normals)
-        return shape_fail(err, errlen, "out of memory for %zu points", lines);
+        return error_message(err, errlen, "out of memory for %zu points", lines);
     text_cursor c = {buf, buf + len, 1};
     char tok[64];
     while (c.p < c.end) {
@@ -53,26 +53,26 @@ static int parse_xyz(const unsigned char *buf, size_t len, shape *out, char *err
         int found = 0, t;
         while ((t = text_line_token(&c, tok, sizeof tok)) != 0) {
             if (t < 0 || !text_parse_double(tok, &v[found < 6 ? found : 5]))
-                return shape_fail(err, errlen, "line %zu: '%.20s' is not a number", c.line, tok);
+                return error_message(err, errlen, "line %zu: '%.20s' is not a number", c.line, tok);
             found++;
         }
         if (found != 6)
-            return shape_fail(err, errlen, "line %zu: expected 6 numbers (x y z nx ny nz), found %d",
+            return error_message(err, errlen, "line %zu: expected 6 numbers (x y z nx ny nz), found %d",
                         c.line, found);
         size_t i = pts->count;
         for (int k = 0; k < 3; k++) {
             if (!shape_finite_float(v[k]) || !shape_finite_float(v[3 + k]))
-                return shape_fail(err, errlen, "line %zu: a number out of float range", c.line);
+                return error_message(err, errlen, "line %zu: a number out of float range", c.line);
             pts->xyz[3 * i + (size_t)k] = (float)v[k];
             pts->normals[3 * i + (size_t)k] = (float)v[3 + k];
         }
         if (!shape_normalise3(pts->normals + 3 * i))
-            return shape_fail(err, errlen, "line %zu: the normal is zero", c.line);
+            return error_message(err, errlen, "line %zu: the normal is zero", c.line);
         pts->count++;
         text_skip_line(&c);
     }
     if (pts->count == 0)
-        return shape_fail(err, errlen, "no points");
+        return error_message(err, errlen, "no points");
     return 0;
 }
 
@@ -97,18 +97,18 @@ static int obj_vertex(text_cursor *c, growable *v, char *err, size_t errlen)
     for (int k = 0; k < 3; k++) {
         int t = text_line_token(c, tok, sizeof tok);
         if (t <= 0 || !text_parse_double(tok, &xyz[k]) || !shape_finite_float(xyz[k]))
-            return shape_fail(err, errlen, "line %zu: a vertex needs 3 numbers", c->line);
+            return error_message(err, errlen, "line %zu: a vertex needs 3 numbers", c->line);
     }
     int t;
     while ((t = text_line_token(c, tok, sizeof tok)) != 0) {  /* w or a colour: checked, unused */
         double extra;
         if (t < 0 || !text_parse_double(tok, &extra))
-            return shape_fail(err, errlen, "line %zu: '%.20s' is not a number", c->line, tok);
+            return error_message(err, errlen, "line %zu: '%.20s' is not a number", c->line, tok);
     }
     if (v->count / 3 >= SHAPE_MAX_ELEMENTS)
-        return shape_fail(err, errlen, "more than %zu vertices", SHAPE_MAX_ELEMENTS);
+        return error_message(err, errlen, "more than %zu vertices", SHAPE_MAX_ELEMENTS);
     if (shape_grow_to(v, v->count + 3))
-        return shape_fail(err, errlen, "out of memory for the vertices");
+        return error_message(err, errlen, "out of memory for the vertices");
     float *dst = (float *)v->data + v->count;
     for (int k = 0; k < 3; k++)
         dst[k] = (float)xyz[k];
@@ -125,23 +125,23 @@ static int obj_face(text_cursor *c, const growable *v, growable *tris, char *err
     while ((t = text_line_token(c, tok, sizeof tok)) != 0) {
         long long ref;
         if (t < 0 || !obj_vertex_ref(tok, &ref))
-            return shape_fail(err, errlen, "line %zu: '%.20s' is not a vertex reference", c->line,
+            return error_message(err, errlen, "line %zu: '%.20s' is not a vertex reference", c->line,
                         tok);
         /* Negative: relative to the vertices read so far; positive refs
            may point forward and are checked at the end. */
         long long index = ref > 0 ? ref - 1 : (long long)vertices + ref;
         if (index < 0 || index >= 4294967295LL)
-            return shape_fail(err, errlen, "line %zu: vertex index %lld out of range", c->line, ref);
+            return error_message(err, errlen, "line %zu: vertex index %lld out of range", c->line, ref);
         if (corners >= 2) {
             if (shape_grow_to(tris, tris->count + 3))
-                return shape_fail(err, errlen, "out of memory for the faces");
+                return error_message(err, errlen, "out of memory for the faces");
             uint32_t *dst = (uint32_t *)tris->data + tris->count;
             dst[0] = (uint32_t)first;
             dst[1] = (uint32_t)prev;
             dst[2] = (uint32_t)index;
             tris->count += 3;
             if (tris->count / 3 > SHAPE_MAX_ELEMENTS)
-                return shape_fail(err, errlen, "more than %zu triangles", SHAPE_MAX_ELEMENTS);
+                return error_message(err, errlen, "more than %zu triangles", SHAPE_MAX_ELEMENTS);
         }
         if (corners == 0)
             first = index;
@@ -149,7 +149,7 @@ static int obj_face(text_cursor *c, const growable *v, growable *tris, char *err
         corners++;
     }
     if (corners < 3)
-        return shape_fail(err, errlen, "line %zu: a face needs at least 3 vertices", c->line);
+        return error_message(err, errlen, "line %zu: a face needs at least 3 vertices", c->line);
     return 0;
 }
 
@@ -179,10 +179,10 @@ static int parse_obj(const unsigned char *buf, size_t len, shape *out, char *err
     int status = parse_obj_lines(&c, &v, &tris, err, errlen);
     size_t vertices = v.count / 3;
     if (status == 0 && tris.count == 0)
-        status = shape_fail(err, errlen, "no faces (an OBJ input must be a mesh)");
+        status = error_message(err, errlen, "no faces (an OBJ input must be a mesh)");
     for (size_t i = 0; status == 0 && i < tris.count; i++)
         if (((uint32_t *)tris.data)[i] >= vertices)
-            status = shape_fail(err, errlen, "face index %u out of range (%zu vertices)",
+            status = error_message(err, errlen, "face index %u out of range (%zu vertices)",
                           ((uint32_t *)tris.data)[i] + 1, vertices);
     if (status == 0) {
         out->mesh.vertex_count = vertices;
@@ -234,7 +234,7 @@ int shape_parse(const unsigned char *buf, size_t len, shape_format format, shape
     case SHAPE_FORMAT_PLY: status = shape_parse_ply(buf, len, out, err, errlen); break;
     case SHAPE_FORMAT_OBJ: status = parse_obj(buf, len, out, err, errlen); break;
     default:
-        status = shape_fail(err, errlen, "unknown format (expected a .xyz, .ply or .obj file)");
+        status = error_message(err, errlen, "unknown format (expected a .xyz, .ply or .obj file)");
     }
     if (status)
         shape_free(out);
@@ -246,15 +246,15 @@ int shape_read(const char *path, shape *out, char *err, size_t errlen)
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return shape_fail(err, errlen, "%s", strerror(errno));
+        return error_message(err, errlen, "%s", strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);
-        return shape_fail(err, errlen, "not a regular file");
+        return error_message(err, errlen, "not a regular file");
     }
     if ((unsigned long long)st.st_size > SHAPE_MAX_FILE_BYTES) {
         fclose(f);
-        return shape_fail(err, errlen, "larger than %zu bytes", SHAPE_MAX_FILE_BYTES);
+        return error_message(err, errlen, "larger than %zu bytes", SHAPE_MAX_FILE_BYTES);
     }
     size_t len = (size_t)st.st_size;
     unsigned char *buf = malloc(len ? len : 1);
@@ -262,14 +262,14 @@ int shape_read(const char *path, shape *out, char *err, size_t errlen)
     int read_error = ferror(f);
     fclose(f);
     if (!buf)
-        return shape_fail(err, errlen, "out of memory for %zu bytes", len);
+        return error_message(err, errlen, "out of memory for %zu bytes", len);
     if (got != len || read_error) {
         free(buf);
-        return shape_fail(err, errlen, "read error");
+        return error_message(err, errlen, "read error");
     }
     if (len == 0) {
         free(buf);
-        return shape_fail(err, errlen, "empty file");
+        return error_message(err, errlen, "empty file");
     }
     int status = shape_parse(buf, len, shape_format_from_path(path), out, err, errlen);
     free(buf);

@@ -3,7 +3,7 @@
    volume, sampling oriented points on a mesh by area, and the reference's
    normalisation. */
 #include "shape_geometry.h"
-#include "shape_text.h"
+#include "error_message.h"
 
 #include "rng.h"
 
@@ -90,7 +90,7 @@ int shape_sample_mesh(const tri_mesh *m, size_t count, uint64_t seed, oriented_p
     if (!cumulative || !out->xyz || !out->normals) {
         free(cumulative);
         oriented_points_free(out);
-        return shape_fail(err, errlen, "out of memory for %zu samples", count);
+        return error_message(err, errlen, "out of memory for %zu samples", count);
     }
     double total = 0;
     for (size_t t = 0; t < nt; t++) {
@@ -103,7 +103,7 @@ int shape_sample_mesh(const tri_mesh *m, size_t count, uint64_t seed, oriented_p
     if (!(total > 0) || !isfinite(total)) {
         free(cumulative);
         oriented_points_free(out);
-        return shape_fail(err, errlen, "the mesh has no area");
+        return error_message(err, errlen, "the mesh has no area");
     }
     rng r = rng_seeded(seed, 0x5a3b1e);
     for (size_t i = 0; i < count; i++) {
@@ -165,7 +165,7 @@ static int finish_transform(const double mean[3], double lo, double hi, shape_tr
                             char *err, size_t errlen)
 {
     if (!(hi > lo) || !isfinite(hi - lo))
-        return shape_fail(err, errlen, "the shape has no extent (all coordinates equal)");
+        return error_message(err, errlen, "the shape has no extent (all coordinates equal)");
     for (int k = 0; k < 3; k++)
         t->offset[k] = mean[k] + 0.5 * (lo + hi);
     t->scale = 2.0 / (hi - lo);

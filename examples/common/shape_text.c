@@ -1,24 +1,12 @@
-/* shape_text.c - what the shape readers share (shape_text.h): error
-   messages, growing arrays, a cursor over text and number parsing. */
+/* shape_text.c - what the shape readers share (shape_text.h): growing
+   arrays, a cursor over text and number parsing. */
 #include "shape_text.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-int shape_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (errlen > 0)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 
 /* ------------------------------------------------------------ growing */
 

@@ -1,20 +1,15 @@
-/* shape_text.h - private to the shape readers (pointcloud.c, ply.c): a
-   one-line error message, arrays that grow, a cursor over the text of a
-   file held in memory, and the number parsing they share. */
+/* shape_text.h - private to the shape readers (pointcloud.c, ply.c):
+   arrays that grow, a cursor over the text of a file held in memory, and
+   the number parsing they share. Their one-line error messages are
+   error_message.h's. */
 #ifndef EXAMPLES_SHAPE_TEXT_H
 #define EXAMPLES_SHAPE_TEXT_H
 
+#include "error_message.h"
 #include "pointcloud.h"
 
 #include <stdbool.h>
 #include <stddef.h>
-
-/* Formats the message into err (when errlen > 0); returns -1. */
-int shape_fail(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 
 /* A growable array of floats or indices: capacity doubles, sizes checked. */
 typedef struct growable {

@@ -1,33 +1,13 @@
 /* wav.c - RIFF WAVE reading and writing (see wav.h). */
-#define _POSIX_C_SOURCE 200809L
 #include "wav.h"
+#include "error_message.h"
+#include "files.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 void wav_free(wav_audio *audio)
 {
@@ -72,13 +52,13 @@ static int format_tag(const unsigned char *fmt, uint32_t size, unsigned bits, ui
     if (*tag != 0xFFFE)
         return 0;
     if (size < 40 || le16(fmt + 16) < 22)
-        return fail(err, errlen, "WAVE_FORMAT_EXTENSIBLE \"fmt \" chunk of %u bytes, "
+        return error_message(err, errlen, "WAVE_FORMAT_EXTENSIBLE \"fmt \" chunk of %u bytes, "
                     "expected 40", (unsigned)size);
     unsigned valid = (unsigned)le16(fmt + 18);
     if (valid == 0 || valid > bits)
-        return fail(err, errlen, "%u valid bits in %u-bit samples", valid, bits);
+        return error_message(err, errlen, "%u valid bits in %u-bit samples", valid, bits);
     if (memcmp(fmt + 26, GUID_TAIL, sizeof GUID_TAIL) != 0)
-        return fail(err, errlen, "unknown WAVE_FORMAT_EXTENSIBLE sub-format");
+        return error_message(err, errlen, "unknown WAVE_FORMAT_EXTENSIBLE sub-format");
     *tag = le16(fmt + 24);
     return 0;
 }
@@ -88,7 +68,7 @@ static int parse_format(const unsigned char *fmt, uint32_t size, wav_audio *audi
                         size_t errlen)
 {
     if (size < 16)
-        return fail(err, errlen, "\"fmt \" chunk of %u bytes, expected 16 at least",
+        return error_message(err, errlen, "\"fmt \" chunk of %u bytes, expected 16 at least",
                     (unsigned)size);
     uint32_t channels = le16(fmt + 2), rate = le32(fmt + 4), byte_rate = le32(fmt + 8);
     uint32_t block_align = le16(fmt + 12), bits = le16(fmt + 14), tag;
@@ -96,28 +76,28 @@ static int parse_format(const unsigned char *fmt, uint32_t size, wav_audio *audi
         return -1;
     if (tag == WAV_PCM) {
         if (bits != 8 && bits != 16 && bits != 24 && bits != 32)
-            return fail(err, errlen, "%u-bit PCM is not supported (8, 16, 24 or 32)",
+            return error_message(err, errlen, "%u-bit PCM is not supported (8, 16, 24 or 32)",
                         (unsigned)bits);
     } else if (tag == WAV_FLOAT) {
         if (bits != 32)
-            return fail(err, errlen, "%u-bit float is not supported (32 only)",
+            return error_message(err, errlen, "%u-bit float is not supported (32 only)",
                         (unsigned)bits);
     } else {
-        return fail(err, errlen, "format tag 0x%04x is not supported (PCM or float only)",
+        return error_message(err, errlen, "format tag 0x%04x is not supported (PCM or float only)",
                     (unsigned)tag);
     }
     if (channels != 1 && channels != 2)
-        return fail(err, errlen, "%u channels: only mono and stereo are supported",
+        return error_message(err, errlen, "%u channels: only mono and stereo are supported",
                     (unsigned)channels);
     if (rate == 0 || rate > WAV_MAX_RATE)
-        return fail(err, errlen, "sample rate %u Hz out of range (1 to %u)", (unsigned)rate,
+        return error_message(err, errlen, "sample rate %u Hz out of range (1 to %u)", (unsigned)rate,
                     WAV_MAX_RATE);
     if (block_align != channels * bits / 8)
-        return fail(err, errlen, "block align %u, expected %u for %u x %u bits",
+        return error_message(err, errlen, "block align %u, expected %u for %u x %u bits",
                     (unsigned)block_align, (unsigned)(channels * bits / 8),
                     (unsigned)channels, (unsigned)bits);
     if (byte_rate != (uint64_t)rate * block_align)
-        return fail(err, errlen, "byte rate %u, expected %llu", (unsigned)byte_rate,
+        return error_message(err, errlen, "byte rate %u, expected %llu", (unsigned)byte_rate,
                     (unsigned long long)rate * block_align);
     audio->encoding = tag == WAV_PCM ? WAV_PCM : WAV_FLOAT;
     audio->bits = bits;
@@ -151,23 +131,23 @@ static int decode_data(const unsigned char *data, uint32_t size, wav_audio *audi
 {
     size_t frame_bytes = audio->channels * audio->bits / 8;
     if (size == 0)
-        return fail(err, errlen, "no samples: the \"data\" chunk is empty");
+        return error_message(err, errlen, "no samples: the \"data\" chunk is empty");
     if (size % frame_bytes != 0)
-        return fail(err, errlen, "\"data\" chunk of %u bytes is not a whole number of "
+        return error_message(err, errlen, "\"data\" chunk of %u bytes is not a whole number of "
                     "%zu-byte frames", (unsigned)size, frame_bytes);
     size_t frames = size / frame_bytes, count = frames * audio->channels;
     if (count > WAV_MAX_SAMPLES)
-        return fail(err, errlen, "%zu samples, more than the %zu accepted", count,
+        return error_message(err, errlen, "%zu samples, more than the %zu accepted", count,
                     WAV_MAX_SAMPLES);
     float *samples = malloc(count * sizeof *samples);
     if (!samples)
-        return fail(err, errlen, "out of memory for %zu samples", count);
+        return error_message(err, errlen, "out of memory for %zu samples", count);
     size_t bytes = audio->bits / 8;
     for (size_t i = 0; i < count; i++) {
         samples[i] = decode_sample(data + i * bytes, audio);
         if (!isfinite(samples[i])) {
             free(samples);
-            return fail(err, errlen, "sample %zu is not a finite number", i);
+            return error_message(err, errlen, "sample %zu is not a finite number", i);
         }
     }
     audio->samples = samples;
@@ -183,30 +163,30 @@ static int parse_chunks(const unsigned char *buf, size_t end, wav_audio *audio, 
     size_t pos = 12;
     while (pos < end) {
         if (end - pos < 8)
-            return fail(err, errlen, "truncated chunk header at byte %zu", pos);
+            return error_message(err, errlen, "truncated chunk header at byte %zu", pos);
         const unsigned char *id = buf + pos;
         uint32_t size = le32(buf + pos + 4);
         char name[5];
         chunk_name(id, name);
         if (size > end - pos - 8)
-            return fail(err, errlen, "truncated: chunk \"%s\" at byte %zu says %u bytes, "
+            return error_message(err, errlen, "truncated: chunk \"%s\" at byte %zu says %u bytes, "
                         "%zu remain", name, pos, (unsigned)size, end - pos - 8);
         const unsigned char *body = buf + pos + 8;
         if (memcmp(id, "fmt ", 4) == 0) {
             if (have_format)
-                return fail(err, errlen, "a second \"fmt \" chunk at byte %zu", pos);
+                return error_message(err, errlen, "a second \"fmt \" chunk at byte %zu", pos);
             if (parse_format(body, size, audio, err, errlen))
                 return -1;
             have_format = true;
         } else if (memcmp(id, "data", 4) == 0) {
             if (!have_format)
-                return fail(err, errlen, "\"data\" chunk before the \"fmt \" chunk");
+                return error_message(err, errlen, "\"data\" chunk before the \"fmt \" chunk");
             return decode_data(body, size, audio, err, errlen);
         }
         /* Next chunk: the body, and the pad byte after an odd size. */
         pos += 8 + (size_t)size + (size & 1u);
     }
-    return fail(err, errlen, have_format ? "no \"data\" chunk" : "no \"fmt \" chunk");
+    return error_message(err, errlen, have_format ? "no \"data\" chunk" : "no \"fmt \" chunk");
 }
 
 int wav_read_buffer(const unsigned char *buf, size_t len, wav_audio *audio, char *err,
@@ -214,12 +194,12 @@ int wav_read_buffer(const unsigned char *buf, size_t len, wav_audio *audio, char
 {
     memset(audio, 0, sizeof *audio);
     if (len < 12 || memcmp(buf, "RIFF", 4) != 0 || memcmp(buf + 8, "WAVE", 4) != 0)
-        return fail(err, errlen, len < 12 && len > 0 && memcmp(buf, "RIFF", len < 4 ? len : 4) == 0
+        return error_message(err, errlen, len < 12 && len > 0 && memcmp(buf, "RIFF", len < 4 ? len : 4) == 0
                                      ? "truncated RIFF header"
                                      : "not a WAV file (no RIFF/WAVE header)");
     uint32_t riff_size = le32(buf + 4);
     if (riff_size < 4 || riff_size > len - 8)
-        return fail(err, errlen, "truncated: the RIFF header says %llu bytes, the file has %zu",
+        return error_message(err, errlen, "truncated: the RIFF header says %llu bytes, the file has %zu",
                     (unsigned long long)riff_size + 8, len);
     if (parse_chunks(buf, (size_t)riff_size + 8, audio, err, errlen)) {
         wav_free(audio);
@@ -229,52 +209,12 @@ int wav_read_buffer(const unsigned char *buf, size_t len, wav_audio *audio, char
     return 0;
 }
 
-/* The whole file, at most WAV_MAX_FILE_BYTES, into a malloc'd buffer. */
-static int read_file(const char *path, unsigned char **data, size_t *len, char *err,
-                     size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fail(err, errlen, "cannot open: %s", strerror(errno));
-    size_t cap = 1 << 16, used = 0;
-    unsigned char *buf = malloc(cap);
-    int status = buf ? 0 : fail(err, errlen, "out of memory");
-    while (status == 0) {
-        if (used == cap) {
-            unsigned char *bigger = cap > WAV_MAX_FILE_BYTES / 2 ? NULL : realloc(buf, cap * 2);
-            if (!bigger) {
-                status = cap > WAV_MAX_FILE_BYTES / 2
-                             ? fail(err, errlen, "file larger than %zu bytes", WAV_MAX_FILE_BYTES)
-                             : fail(err, errlen, "out of memory");
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + used, 1, cap - used, f);
-        used += got;
-        if (got == 0) {
-            if (ferror(f))
-                status = fail(err, errlen, "read error: %s", strerror(errno));
-            break;
-        }
-    }
-    fclose(f);
-    if (status) {
-        free(buf);
-        return -1;
-    }
-    *data = buf;
-    *len = used;
-    return 0;
-}
-
 int wav_read(const char *path, wav_audio *audio, char *err, size_t errlen)
 {
     unsigned char *data = NULL;
     size_t len = 0;
     memset(audio, 0, sizeof *audio);
-    if (read_file(path, &data, &len, err, errlen))
+    if (files_read_all(path, WAV_MAX_FILE_BYTES, &data, &len, err, errlen))
         return -1;
     int status = wav_read_buffer(data, len, audio, err, errlen);
     free(data);
@@ -387,38 +327,16 @@ static int write_body(FILE *f, const wav_audio *audio)
     return fflush(f) == 0 ? 0 : -1;
 }
 
+/* write_body for files_write_atomic. */
+static int write_wav(FILE *f, const void *audio)
+{
+    return write_body(f, audio);
+}
+
 int wav_write(const char *path, const wav_audio *audio, char *err, size_t errlen)
 {
     if (!audio || !writable_format(audio))
-        return fail(err, errlen, "no audio to write, or a format that cannot be written");
-    size_t len = strlen(path) + 48;
-    char *tmp = malloc(len);
-    if (!tmp)
-        return fail(err, errlen, "out of memory");
-    snprintf(tmp, len, "%s.tmp-%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
-    if (!f) {
-        int saved = errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        return fail(err, errlen, "cannot create: %s", strerror(saved));
-    }
-    int ok = write_body(f, audio) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
-    return ok ? 0 : fail(err, errlen, "cannot write: %s", strerror(saved));
+        return error_message(err, errlen,
+                             "no audio to write, or a format that cannot be written");
+    return files_write_atomic(path, write_wav, audio, err, errlen);
 }
