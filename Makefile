@@ -174,7 +174,8 @@ build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c
 .SECONDARY: $(EXAMPLE_COMMON_OBJ)
 
 # The hypernetwork example on the LFW faces of Debian's python3-skimage
-# (converted at run time, not committed). About 11 minutes on 2 cores.
+# (converted at run time, not committed). About 6.5 minutes on one core
+# (docs/HYPERNET.md).
 build/hypernet/lfw_faces.pgm: examples/hypernet_data/convert_lfw.py
 	mkdir -p $(dir $@) && $(PYTHON) $< $@
 hypernet: bin/hypernet build/hypernet/lfw_faces.pgm

@@ -19,8 +19,13 @@
    Then, on the held-out faces, for 10, 100 and 300 random context pixels
    and for the top half of the image, it measures the inpainting error of
    the hypernetwork and of two baselines on the same contexts: the mean
-   training face, and a SIREN fitted to the context pixels alone; and, not
-   the paper's method, that fit started from the generated SIREN. The
+   training face, and a SIREN fitted to the context pixels alone. The
+   hypernetwork's face comes from the code the encoder reads from the
+   known pixels, refined on those pixels by a few Adam steps through the
+   frozen hypernetwork (test-time code refinement, as auto-decoders such
+   as DeepSDF infer their codes); the paper's single forward pass
+   ("onepass") and, not the paper's method, the fitted SIREN started from
+   the generated one ("tuned") are reported beside it. The
    error is the reference's (test_neural_process.py): the mean squared
    error over all pixels of the image, on the [0, 1] scale, prediction
    clipped to [0, 1]. An image grid shows, per held-out face, the truth,
@@ -53,12 +58,13 @@ typedef struct options {
     const char *faces;
     long steps, batch, train, context_min, context_max, chunk, threads;
     long width, depth, latent, encoder_width, encoder_layers, hyper_width;
-    long baseline_steps, draws, grid_faces, zoom;
+    long baseline_steps, draws, grid_faces, zoom, refine_steps, oracle_steps;
     double lr, baseline_lr, clip, output_scale, latent_weight, param_weight, jitter;
+    double refine_lr;
     bool no_flip;
     const char *encoder;
     uint64_t seed;
-    const char *out;
+    const char *out, *save, *load;
 } options;
 
 static const char DESCRIPTION[] =
@@ -71,18 +77,23 @@ static const char DESCRIPTION[] =
     "Then reports the held-out inpainting error for 10, 100 and 300 random known\n"
     "pixels and for the top half of each face, beside two baselines on the same\n"
     "known pixels: the mean training face, and a SIREN of the generated architecture\n"
-    "fitted to the known pixels alone (--baseline-steps Adam steps). A fourth\n"
-    "column, not the paper's method, starts that fit from the generated SIREN\n"
-    "(\"tuned\"). Error: mean squared error over all pixels on the [0, 1] scale,\n"
-    "predictions clipped to [0, 1], averaged over the held-out faces and --draws\n"
-    "random contexts each. Writes PREFIX_grid.pgm: per held-out face the truth, the\n"
-    "mean face, then for each context the known pixels (white elsewhere), the\n"
-    "hypernetwork's face, the tuned one and the fitted SIREN's. The last line is\n"
+    "fitted to the known pixels alone (--baseline-steps Adam steps). The\n"
+    "hypernetwork's face (mse_*) is made from the code the encoder reads from the\n"
+    "known pixels, refined by --refine-steps Adam steps on those pixels through the\n"
+    "frozen hypernetwork (0: the paper's single forward pass). Also reported: that\n"
+    "single pass (\"onepass\") and, not the paper's method, the baseline's fit\n"
+    "started from the one-pass SIREN (\"tuned\"). Error: mean squared error over all\n"
+    "pixels on the [0, 1] scale, predictions clipped to [0, 1], averaged over the\n"
+    "held-out faces and --draws random contexts each. Writes PREFIX_grid.pgm: per\n"
+    "held-out face the truth, the mean face, then for each context the known pixels\n"
+    "(white elsewhere), the hypernetwork's face, the one-pass face and the fitted\n"
+    "SIREN's. The last line is\n"
     "  result: mse_10=... mse_100=... mse_300=... mse_half=... meanface_10=...\n"
-    "          siren_10=... tuned_10=... beats_baselines=0|1 ... steps=N ...\n"
+    "          siren_10=... onepass_10=... tuned_10=... beats_baselines=0|1 ...\n"
+    "          refine_steps=N ... steps=N ...\n"
     "(one line). See docs/HYPERNET.md.";
 
-enum { OPTION_COUNT = 28 };
+enum { OPTION_COUNT = 33 };
 
 typedef struct command_line {
     options o;
@@ -123,6 +134,14 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                    "weight of mean(z^2) in the loss"),
         ARG_DOUBLE("param-weight", &o->param_weight, 0, 1e30, "X",
                    "weight of mean(theta^2) in the loss"),
+        ARG_LONG("refine-steps", &o->refine_steps, 0, 1000000, "N",
+                 "Adam steps refining a held-out code on the known pixels; 0: one pass"),
+        ARG_DOUBLE_POSITIVE("refine-lr", &o->refine_lr, "X", "learning rate of that refinement"),
+        ARG_LONG("oracle-steps", &o->oracle_steps, 0, 1000000, "N",
+                 "diagnostic: steps fitting each code to all pixels (oracle=); 0: off"),
+        ARG_STRING("save", &o->save, "FILE", "write the trained model to FILE"),
+        ARG_STRING("load", &o->load, "FILE",
+                   "read a model saved with the same architecture options; no training"),
         ARG_LONG("baseline-steps", &o->baseline_steps, 0, 1000000, "N",
                  "Adam steps of the SIREN fitted to the context alone"),
         ARG_DOUBLE_POSITIVE("baseline-lr", &o->baseline_lr, "X",
@@ -166,7 +185,9 @@ static void default_options(options *o)
                    .clip = 1.0,
                    .output_scale = cfg.output_scale, .latent_weight = cfg.latent_weight,
                    .param_weight = cfg.param_weight, .no_flip = false, .seed = 0,
-                   .encoder = "relu", .out = "out/hypernet"};
+                   .encoder = "relu", .out = "out/hypernet",
+                   .refine_steps = 100, .refine_lr = 1e-2, .oracle_steps = 0, .save = NULL,
+                   .load = NULL};
 }
 
 /* ---------------------------------------------------------------- data */
@@ -395,11 +416,16 @@ enum { SETTINGS = 4 };
 static const size_t SETTING_PIXELS[SETTINGS] = {10, 100, 300, 0}; /* 0: the top half */
 static const char *const SETTING_NAMES[SETTINGS] = {"10", "100", "300", "half"};
 
-/* TUNED is not the paper's method: the generated SIREN refined on the
-   known pixels like the SIREN_FIT baseline, reported beside it to show
-   what the learnt prior is worth as an initialisation. */
-enum { HYPERNET, MEAN_FACE, SIREN_FIT, TUNED, METHODS };
-static const char *const METHOD_KEYS[METHODS] = {"mse", "meanface", "siren", "tuned"};
+/* HYPERNET is the example's method: the encoder's code, refined on the
+   known pixels through the frozen hypernetwork (--refine-steps; without
+   it, the same as ONE_PASS), and the SIREN the hypernetwork makes from
+   it. ONE_PASS is the paper's single forward pass. TUNED is not the
+   paper's method: the one-pass SIREN's weights fitted to the known pixels
+   like the SIREN_FIT baseline, reported to show what the learnt prior is
+   worth as an initialisation. */
+enum { HYPERNET, MEAN_FACE, SIREN_FIT, ONE_PASS, TUNED, METHODS };
+static const char *const METHOD_KEYS[METHODS] = {"mse", "meanface", "siren", "onepass",
+                                                 "tuned"};
 
 /* The known pixels of every held-out face for one setting and draw. */
 typedef struct context_set {
@@ -527,11 +553,96 @@ static int fit_siren_baseline(const options *o, const hn_model *m, const faces *
     return status == SIREN_OK ? 0 : library_error("fitting the SIREN baseline", status);
 }
 
+/* Test-time code refinement: each face's code z[F][latent] (in and out)
+   optimised by Adam through the frozen hypernetwork on the face's own k
+   points (hn_code_loss_and_grad). The output is still a SIREN the
+   hypernetwork generates from a code. */
+static int refine_codes(const options *o, const hn_model *m, hn_work *w, size_t F, size_t k,
+                        const float *points, const float *targets, long steps, float *z)
+{
+    size_t n = F * m->cfg.latent;
+    float *dz = malloc(n * sizeof *dz);
+    hn_adam opt = {0};
+    int status = dz ? hn_adam_create(n, (float)o->refine_lr, 0.0f, &opt) : SIREN_ERR_OUT_OF_MEMORY;
+    for (long step = 0; status == SIREN_OK && step < steps; step++) {
+        double loss = 0.0;
+        status = hn_code_loss_and_grad(m, w, F, z, k, points, targets, &loss, dz);
+        if (status == SIREN_OK)
+            hn_adam_step(&opt, z, dz);
+    }
+    hn_adam_free(&opt);
+    free(dz);
+    return status == SIREN_OK ? 0 : library_error("refining the codes", status);
+}
+
+/* The encoder's codes of a context set, refined on its known pixels, and
+   the faces the hypernetwork makes from them: out[F][pixels]. */
+static int predict_refined(const options *o, const hn_model *m, const faces *d, hn_work *w,
+                           const context_set *c, float *out)
+{
+    size_t F = c->faces, k = c->k;
+    float *z = malloc(F * m->cfg.latent * sizeof *z);
+    float *points = malloc(F * k * 2 * sizeof *points), *targets = malloc(F * k * sizeof *targets);
+    if (!z || !points || !targets) {
+        free(z);
+        free(points);
+        free(targets);
+        return args_error(PROGRAM, "out of memory for the code refinement");
+    }
+    for (size_t i = 0; i < F * k; i++) {
+        points[2 * i] = c->rows[3 * i];
+        points[2 * i + 1] = c->rows[3 * i + 1];
+        targets[i] = c->rows[3 * i + 2];
+    }
+    hn_batch batch = {F, c->start, c->rows, d->pixels, d->grid, NULL};
+    int rc = hn_encode_batch(m, w, &batch, z), status = 0;
+    if (rc != SIREN_OK)
+        status = library_error("encoding the contexts", rc);
+    if (status == 0)
+        status = refine_codes(o, m, w, F, k, points, targets, o->refine_steps, z);
+    if (status == 0 && (rc = hn_predict_from_codes(m, w, F, z, d->pixels, d->grid, out)))
+        status = library_error("prediction from the refined codes", rc);
+    free(z);
+    free(points);
+    free(targets);
+    return status;
+}
+
+/* The decoder's floor (diagnostic): each held-out face's code fitted to
+   all of its pixels, starting from the encoder's code of `c`; the error
+   of the faces made from those codes, averaged over the faces. */
+static int oracle_error(const options *o, const hn_model *m, const faces *d, hn_work *w,
+                        const context_set *c, double *mse)
+{
+    size_t F = c->faces, n = d->pixels;
+    float *z = malloc(F * m->cfg.latent * sizeof *z), *points = malloc(F * n * 2 * sizeof(float));
+    float *out = malloc(F * n * sizeof *out);
+    const float *truth = d->values + (size_t)o->train * n;
+    int status = z && points && out ? 0 : args_error(PROGRAM, "out of memory for the oracle");
+    for (size_t f = 0; status == 0 && f < F; f++)
+        memcpy(points + f * n * 2, d->grid, n * 2 * sizeof *points);
+    hn_batch batch = {F, c->start, c->rows, n, d->grid, NULL};
+    if (status == 0 && hn_encode_batch(m, w, &batch, z) != SIREN_OK)
+        status = args_error(PROGRAM, "encoding the contexts failed");
+    if (status == 0)
+        status = refine_codes(o, m, w, F, n, points, truth, o->oracle_steps, z);
+    if (status == 0 && hn_predict_from_codes(m, w, F, z, n, d->grid, out) != SIREN_OK)
+        status = args_error(PROGRAM, "prediction from the oracle codes failed");
+    *mse = 0.0;
+    for (size_t f = 0; status == 0 && f < F; f++)
+        *mse += image_mse(n, out + f * n, truth + f * n) / (double)F;
+    free(z);
+    free(points);
+    free(out);
+    return status;
+}
+
 /* What the evaluation keeps for the grid: the first draw of every
    setting, per method, for the held-out faces. */
 typedef struct evaluation {
     size_t first, count;                     /* held-out faces */
     double mse[METHODS][SETTINGS];
+    double oracle;                           /* --oracle-steps > 0 */
     float *mean_face;                        /* [pixels], [-1, 1] */
     float *shown[SETTINGS][METHODS];         /* [count][pixels], draw 0 */
     context_set shown_context[SETTINGS];     /* draw 0 */
@@ -559,6 +670,9 @@ static int compute_mean_face(const faces *d, size_t train, evaluation *e)
     return 0;
 }
 
+/* The oracle codes start from the encoder's codes of 300 known pixels. */
+enum { ORACLE_SETTING = 2 };
+
 /* Every method on one context set; adds each face's error into sums and,
    for draw 0, keeps the predictions. */
 static int evaluate_set(const options *o, const hn_model *m, const faces *d, hn_work *w,
@@ -578,7 +692,7 @@ static int evaluate_set(const options *o, const hn_model *m, const faces *d, hn_
     if (status)
         status = args_error(PROGRAM, "out of memory");
     hn_batch batch = {c.faces, c.start, c.rows, d->pixels, d->grid, NULL};
-    int rc = status ? SIREN_OK : hn_predict(m, w, &batch, pred[HYPERNET]);
+    int rc = status ? SIREN_OK : hn_predict(m, w, &batch, pred[ONE_PASS]);
     if (rc != SIREN_OK)
         status = library_error("hypernetwork prediction", rc);
     for (size_t f = 0; status == 0 && f < e->count; f++)
@@ -587,6 +701,12 @@ static int evaluate_set(const options *o, const hn_model *m, const faces *d, hn_
         status = fit_siren_baseline(o, m, d, &c, NULL, pred[SIREN_FIT]);
     if (status == 0) /* hn_predict left each face's generated SIREN in w->theta */
         status = fit_siren_baseline(o, m, d, &c, w->theta, pred[TUNED]);
+    if (status == 0 && o->refine_steps > 0) /* after TUNED: this overwrites w->theta */
+        status = predict_refined(o, m, d, w, &c, pred[HYPERNET]);
+    else if (status == 0)
+        memcpy(pred[HYPERNET], pred[ONE_PASS], n * sizeof(float));
+    if (status == 0 && o->oracle_steps > 0 && s == ORACLE_SETTING && draw == 0)
+        status = oracle_error(o, m, d, w, &c, &e->oracle);
     for (int k = 0; status == 0 && k < METHODS; k++)
         for (size_t f = 0; f < e->count; f++)
             sums[k] += image_mse(d->pixels, pred[k] + f * d->pixels,
@@ -686,7 +806,7 @@ static int write_grid(const options *o, const faces *d, const evaluation *e, con
             context_image(d, &e->shown_context[s], f, scratch);
             put_face(&img, d, f, col, zoom, scratch);
             put_face(&img, d, f, col + 1, zoom, e->shown[s][HYPERNET] + f * d->pixels);
-            put_face(&img, d, f, col + 2, zoom, e->shown[s][TUNED] + f * d->pixels);
+            put_face(&img, d, f, col + 2, zoom, e->shown[s][ONE_PASS] + f * d->pixels);
             put_face(&img, d, f, col + 3, zoom, e->shown[s][SIREN_FIT] + f * d->pixels);
         }
     }
@@ -710,19 +830,23 @@ static void print_results(const options *o, const evaluation *e, const run_stats
 {
     printf("held-out inpainting MSE ([0, 1] scale, all pixels; %zu faces x %ld draw%s)\n",
            e->count, o->draws, o->draws > 1 ? "s" : "");
-    printf("%-8s %12s %12s %12s %16s\n", "context", "hypernet", "mean face", "SIREN fit",
-           "hypernet+tuning");
+    printf("%-8s %12s %12s %12s %12s %16s\n", "context", "hypernet", "mean face", "SIREN fit",
+           "one pass", "hypernet+tuning");
     for (int s = 0; s < SETTINGS; s++)
-        printf("%-8s %12.5f %12.5f %12.5f %16.5f\n", SETTING_NAMES[s], e->mse[HYPERNET][s],
-               e->mse[MEAN_FACE][s], e->mse[SIREN_FIT][s], e->mse[TUNED][s]);
+        printf("%-8s %12.5f %12.5f %12.5f %12.5f %16.5f\n", SETTING_NAMES[s],
+               e->mse[HYPERNET][s], e->mse[MEAN_FACE][s], e->mse[SIREN_FIT][s],
+               e->mse[ONE_PASS][s], e->mse[TUNED][s]);
     printf("result:");
     for (int k = 0; k < METHODS; k++)
         for (int s = 0; s < SETTINGS; s++)
             printf(" %s_%s=%.5f", METHOD_KEYS[k], SETTING_NAMES[s], e->mse[k][s]);
-    printf(" beats_baselines=%d tuned_beats_baselines=%d train_image_mse=%.5f steps=%llu "
-           "seconds=%.1f eval_seconds=%.1f\n", beats_baselines(e, HYPERNET),
-           beats_baselines(e, TUNED), stats->last.image, (unsigned long long)stats->steps,
-           stats->seconds, e->seconds);
+    printf(" beats_baselines=%d onepass_beats_baselines=%d tuned_beats_baselines=%d "
+           "refine_steps=%ld", beats_baselines(e, HYPERNET), beats_baselines(e, ONE_PASS),
+           beats_baselines(e, TUNED), o->refine_steps);
+    if (o->oracle_steps > 0)
+        printf(" oracle=%.5f", e->oracle);
+    printf(" train_image_mse=%.5f steps=%llu seconds=%.1f eval_seconds=%.1f\n",
+           stats->last.image, (unsigned long long)stats->steps, stats->seconds, e->seconds);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -748,6 +872,14 @@ static int create_model(const options *o, hn_model *m)
     return 0;
 }
 
+static int load_model(const options *o, hn_model *m)
+{
+    char err[512];
+    if (hn_model_load(m, o->load, err, sizeof err))
+        return args_error(PROGRAM, "%s", err);
+    return 0;
+}
+
 static int run(const options *o)
 {
     faces d = {0};
@@ -761,15 +893,22 @@ static int run(const options *o)
         status = load_faces(o, &d);
     if (status == 0 && files_check_writable(grid, err, sizeof err))
         status = args_error(PROGRAM, "%s", err);
+    if (status == 0 && o->save && files_check_writable(o->save, err, sizeof err))
+        status = args_error(PROGRAM, "%s", err); /* before training, not after */
     if (status == 0)
         status = create_model(o, &m);
+    if (status == 0 && o->load)
+        status = load_model(o, &m);
     if (status == 0) {
         fprintf(stderr, "%s: %zu faces of %zux%zu (%ld train, %zu held out); SIREN 2-%ld"
                 "x%ld-1 with %zu parameters made by a model of %zu parameters\n", PROGRAM,
                 d.count, d.side, d.side, o->train, d.count - (size_t)o->train, o->width,
                 o->depth + 1, m.siren_params, m.count);
-        status = train(o, &d, &m, &stats);
+        if (!o->load)
+            status = train(o, &d, &m, &stats);
     }
+    if (status == 0 && o->save && hn_model_save(&m, o->save, err, sizeof err))
+        status = args_error(PROGRAM, "%s", err);
     if (status == 0)
         status = evaluate(o, &m, &d, &e);
     if (status == 0)

@@ -19,6 +19,11 @@
        loss = mean (f(p) - v(p))^2 + lambda_z mean(z^2) + lambda_theta mean(theta^2)
 
    (the reference's image_hypernetwork_loss: lambda_z = 0.1, lambda_theta = 100).
+   At test time the same loss, with the image term over a face's known
+   pixels only, can be minimised in that face's code z alone, through the
+   frozen hypernetwork (hn_code_loss_and_grad): the face is still one the
+   hypernetwork generates, from a better code than the encoder's.
+
    The encoder's activation a is a ReLU, or sin(30 x) as in the reference
    code's default set encoder (modules.SetEncoder with nonlinearity 'sine').
 
@@ -153,6 +158,40 @@ int hn_loss_and_grad(hn_model *m, hn_work *w, const hn_batch *b, hn_loss *loss);
    out[faces][points]. Returns a siren_status. */
 int hn_predict(const hn_model *m, hn_work *w, const hn_batch *b, float *out);
 
+/* Test-time code refinement (the auto-decoder view of the model, as in
+   DeepSDF): the hypernetwork frozen, the loss of each face f as a
+   function of its code z_f alone, over that face's own k points:
+
+       loss_f = mean_i (f(p_fi) - v_fi)^2 + lambda_z mean(z_f^2)
+                + lambda_theta mean(theta_f^2)
+
+   (the training loss with the image term over the given points). z is
+   [faces][latent], points [faces][k][2], targets [faces][k]. Writes
+   dz[faces][latent] = d loss_f / d z_f and returns sum_f loss_f in *loss;
+   leaves each face's SIREN in w->theta. The model is not changed. Needs
+   faces <= w->max_faces and k <= w->points. Returns a siren_status. */
+int hn_code_loss_and_grad(const hn_model *m, hn_work *w, size_t faces, const float *z,
+                          size_t k, const float *points, const float *targets, double *loss,
+                          float *dz);
+
+/* The codes of a batch as the encoder reads them from its contexts:
+   z[faces][latent]. Returns a siren_status. */
+int hn_encode_batch(const hn_model *m, hn_work *w, const hn_batch *b, float *z);
+
+/* Each face's SIREN from its code z[faces][latent] (into w->theta) and its
+   values at the `points` coordinates shared by every face,
+   out[faces][points]. Returns a siren_status. */
+int hn_predict_from_codes(const hn_model *m, hn_work *w, size_t faces, const float *z,
+                          size_t points, const float *coords, float *out);
+
+/* The model's parameters to a file and back (the architecture is not
+   stored: load into a model created with the same hn_config). The file:
+   "HNMODEL1", the parameter count (uint64), the parameters (float), all
+   in the machine's byte order, then a 32-bit FNV-1a of the parameter
+   bytes. Return 0, or -1 with a message in err. */
+int hn_model_save(const hn_model *m, const char *path, char *err, size_t errlen);
+int hn_model_load(hn_model *m, const char *path, char *err, size_t errlen);
+
 /* Adam as torch.optim.Adam (amsgrad off, no weight decay) on a flat
    vector, with torch.nn.utils.clip_grad_norm_ before the step when
    clip > 0. */
@@ -182,6 +221,7 @@ double hn_random_normal(uint64_t *state);    /* N(0, 1) */
 #define EXAMPLES_HYPERNET_MODEL_IMPLEMENTED
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -765,6 +805,183 @@ int hn_loss_and_grad(hn_model *m, hn_work *w, const hn_batch *b, hn_loss *loss)
     loss->total = loss->image + (double)m->cfg.latent_weight * loss->latent +
                   (double)m->cfg.param_weight * loss->params;
     return SIREN_OK;
+}
+
+/* ----------------------------------------------------- codes alone */
+
+int hn_encode_batch(const hn_model *m, hn_work *w, const hn_batch *b, float *z)
+{
+    int status = hn_check_batch(m, w, b);
+    if (status != SIREN_OK || !z)
+        return status != SIREN_OK ? status : SIREN_ERR_INVALID_ARGUMENT;
+    hn_encode(m, w, b);
+    memcpy(z, w->z, b->faces * m->cfg.latent * sizeof *z);
+    return SIREN_OK;
+}
+
+static int hn_check_codes(const hn_work *w, size_t faces, const float *z, size_t k,
+                          const float *points)
+{
+    if (faces == 0 || faces > w->max_faces || k == 0 || k > w->points || !z || !points)
+        return SIREN_ERR_INVALID_ARGUMENT;
+    return SIREN_OK;
+}
+
+int hn_predict_from_codes(const hn_model *m, hn_work *w, size_t faces, const float *z,
+                          size_t points, const float *coords, float *out)
+{
+    int status = hn_check_codes(w, faces, z, points, coords);
+    if (status != SIREN_OK || !out)
+        return status != SIREN_OK ? status : SIREN_ERR_INVALID_ARGUMENT;
+    memcpy(w->z, z, faces * m->cfg.latent * sizeof *z);
+    hn_generate(m, w, faces);
+    for (size_t f = 0; f < (w->chunk_faces < faces ? w->chunk_faces : faces); f++)
+        memcpy(w->grid + f * points * 2, coords, points * 2 * sizeof(float));
+    for (size_t f0 = 0; f0 < faces && status == SIREN_OK; f0 += w->chunk_faces) {
+        size_t n = faces - f0 < w->chunk_faces ? faces - f0 : w->chunk_faces;
+        siren_jet jet = {.value = out + f0 * points};
+        status = siren_eval_instances(m->siren, w->ws, n, w->theta + f0 * m->siren_params,
+                                      points, w->grid, &jet);
+    }
+    return status;
+}
+
+/* The image term of every face over its own k points, chunk by chunk:
+   w->dtheta = d(sum_f mean_i err^2)/d theta; returns the sum of each
+   face's mean squared error. */
+static int hn_points_backward(const hn_model *m, hn_work *w, size_t faces, size_t k,
+                              const float *points, const float *targets, double *sum_mse)
+{
+    size_t P = m->siren_params;
+    float scale = (float)(2.0 / (double)k);
+    double sum = 0.0;
+    int status = SIREN_OK;
+    memset(w->dtheta, 0, faces * P * sizeof(float));
+    for (size_t f0 = 0; f0 < faces && status == SIREN_OK; f0 += w->chunk_faces) {
+        size_t n = faces - f0 < w->chunk_faces ? faces - f0 : w->chunk_faces;
+        siren_jet out = {.value = w->values}, adj = {.value = w->adjoint};
+        status = siren_forward_instances(m->siren, w->ws, n, w->theta + f0 * P, k,
+                                         points + f0 * k * 2, &out);
+        const float *target = targets + f0 * k;
+        for (size_t i = 0; status == SIREN_OK && i < n * k; i++) {
+            float diff = w->values[i] - target[i];
+            sum += (double)diff * diff / (double)k;
+            w->adjoint[i] = scale * diff;
+        }
+        if (status == SIREN_OK)
+            status = siren_backward_instances(m->siren, w->ws, &adj, w->dtheta + f0 * P);
+    }
+    *sum_mse = sum;
+    return status;
+}
+
+/* d theta -> dz through the frozen hypernetwork (no parameter gradient):
+   dg_t = d theta_t C_t^T, the ReLU's mask, dz = dg A^T. Needs
+   w->transposed. */
+static void hn_codes_backward(const hn_model *m, hn_work *w, size_t faces, float *dz)
+{
+    size_t H = m->cfg.hyper_width, hidden = m->hidden.out, P = m->siren_params;
+    size_t L = m->cfg.latent;
+    for (size_t t = 0; t < m->tensor_count; t++) {
+        const hn_tensor *tensor = &m->tensors[t];
+        const hn_dense *d = &tensor->output;
+        hn_gemm_nn(faces, d->in, d->out, w->dtheta + tensor->offset, P,
+                   w->transposed + d->weight, d->in, w->dhidden + t * H, hidden, false);
+    }
+    hn_relu_backward(faces, hidden, w->hidden, hidden, w->dhidden, hidden);
+    hn_gemm_nn(faces, L, hidden, w->dhidden, hidden, w->transposed + m->hidden.weight, L, dz, L,
+               false);
+}
+
+/* The sum over faces of weight * mean(x_f^2) over each face's n values,
+   its adjoint added into dx. */
+static double hn_per_face_mean_square_backward(size_t faces, size_t n, const float *x,
+                                               float weight, float *dx)
+{
+    double sum = 0.0;
+    for (size_t f = 0; f < faces; f++)
+        sum += hn_mean_square_backward(n, x + f * n, weight, dx + f * n);
+    return sum;
+}
+
+int hn_code_loss_and_grad(const hn_model *m, hn_work *w, size_t faces, const float *z,
+                          size_t k, const float *points, const float *targets, double *loss,
+                          float *dz)
+{
+    int status = hn_check_codes(w, faces, z, k, points);
+    if (status != SIREN_OK || !targets || !loss || !dz)
+        return status != SIREN_OK ? status : SIREN_ERR_INVALID_ARGUMENT;
+    size_t P = m->siren_params, L = m->cfg.latent;
+    memcpy(w->z, z, faces * L * sizeof *z);
+    hn_generate(m, w, faces);
+    double image = 0.0;
+    if ((status = hn_points_backward(m, w, faces, k, points, targets, &image)) != SIREN_OK)
+        return status;
+    double params = hn_per_face_mean_square_backward(faces, P, w->theta, m->cfg.param_weight,
+                                                     w->dtheta);
+    hn_transpose_weights(m, w);
+    hn_codes_backward(m, w, faces, dz);
+    double latent = hn_per_face_mean_square_backward(faces, L, z, m->cfg.latent_weight, dz);
+    *loss = image + (double)m->cfg.latent_weight * latent + (double)m->cfg.param_weight * params;
+    return SIREN_OK;
+}
+
+/* ------------------------------------------------------------ files */
+
+static uint32_t hn_fnv1a(const void *data, size_t bytes)
+{
+    const unsigned char *p = data;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < bytes; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static const char HN_FILE_MAGIC[8] = {'H', 'N', 'M', 'O', 'D', 'E', 'L', '1'};
+
+int hn_model_save(const hn_model *m, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open for writing", path);
+        return -1;
+    }
+    uint64_t count = m->count;
+    uint32_t sum = hn_fnv1a(m->params, m->count * sizeof *m->params);
+    bool ok = fwrite(HN_FILE_MAGIC, sizeof HN_FILE_MAGIC, 1, f) == 1 &&
+              fwrite(&count, sizeof count, 1, f) == 1 &&
+              fwrite(m->params, sizeof *m->params, m->count, f) == m->count &&
+              fwrite(&sum, sizeof sum, 1, f) == 1;
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+        snprintf(err, errlen, "%s: write failed", path);
+    return ok ? 0 : -1;
+}
+
+int hn_model_load(hn_model *m, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return -1;
+    }
+    char magic[sizeof HN_FILE_MAGIC];
+    uint64_t count = 0;
+    uint32_t sum = 0;
+    const char *problem = NULL;
+    if (fread(magic, sizeof magic, 1, f) != 1 || memcmp(magic, HN_FILE_MAGIC, sizeof magic))
+        problem = "not a hypernet model file";
+    else if (fread(&count, sizeof count, 1, f) != 1 || count != m->count)
+        problem = "its parameter count differs from this architecture's (same options?)";
+    else if (fread(m->params, sizeof *m->params, m->count, f) != m->count ||
+             fread(&sum, sizeof sum, 1, f) != 1)
+        problem = "truncated";
+    else if (sum != hn_fnv1a(m->params, m->count * sizeof *m->params))
+        problem = "checksum mismatch";
+    fclose(f);
+    if (problem)
+        snprintf(err, errlen, "%s: %s", path, problem);
+    return problem ? -1 : 0;
 }
 
 /* -------------------------------------------------------------- Adam */

@@ -3,7 +3,10 @@
    every parameter block against central finite differences of the loss,
    prediction consistent with the loss, the SIREN chunking not changing a
    gradient bit, and the optimiser's step against hand-computed values. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, close */
 #include "check.h"
+
+#include <unistd.h>
 
 #define HYPERNET_MODEL_IMPLEMENTATION
 #include "../examples/hypernet_model.h"
@@ -325,6 +328,182 @@ static void test_adam_steps(void)
     hn_adam_free(&opt);
 }
 
+/* Test-time code refinement: d loss / d z through the frozen
+   hypernetwork (hn_code_loss_and_grad), each face on its own K points,
+   against central differences in every code entry. */
+#define K 4
+
+typedef struct code_fixture {
+    fixture base;
+    float z[FACES * 5], points[FACES * K * 2], targets[FACES * K];
+} code_fixture;
+
+static void make_code_fixture(code_fixture *c)
+{
+    make_fixture(&c->base, FACES);
+    CHECK_STATUS(hn_encode_batch(&c->base.model, &c->base.work, &c->base.batch, c->z), SIREN_OK);
+    uint64_t rng = 13;
+    for (size_t i = 0; i < FACES * K * 2; i++)
+        c->points[i] = (float)(2.0 * hn_random_uniform(&rng) - 1.0);
+    for (size_t i = 0; i < FACES * K; i++)
+        c->targets[i] = (float)(2.0 * hn_random_uniform(&rng) - 1.0);
+}
+
+static double code_loss(code_fixture *c, float *dz)
+{
+    double loss = 0;
+    CHECK_STATUS(hn_code_loss_and_grad(&c->base.model, &c->base.work, FACES, c->z, K, c->points,
+                                       c->targets, &loss, dz),
+                 SIREN_OK);
+    return loss;
+}
+
+static void test_code_gradients_match_finite_differences(void)
+{
+    code_fixture c;
+    make_code_fixture(&c);
+    size_t L = c.base.model.cfg.latent;
+    float dz[FACES * 5], scratch[FACES * 5];
+    CHECK(L == 5);
+    code_loss(&c, dz);
+    int checked = 0, agreed = 0, nonzero = 0;
+    for (size_t i = 0; i < FACES * L; i++) {
+        float saved = c.z[i], h = 1e-3f;
+        double diff[2];
+        for (int half = 0; half < 2; half++) {
+            float step = half ? h / 2 : h;
+            c.z[i] = saved + step;
+            double up = code_loss(&c, scratch);
+            c.z[i] = saved - step;
+            diff[half] = (up - code_loss(&c, scratch)) / (2.0 * (double)step);
+            c.z[i] = saved;
+        }
+        double fd = (4.0 * diff[1] - diff[0]) / 3.0;
+        int ok = fabs(fd - dz[i]) <= 1e-2 * fabs(fd) + 1e-3;
+        if (!ok)
+            printf("  code entry %zu: analytic %.7g, difference %.7g\n", i, dz[i], fd);
+        checked++;
+        agreed += ok;
+        nonzero += dz[i] != 0.0f;
+    }
+    CHECK(agreed == checked);
+    CHECK(nonzero >= checked * 3 / 4);
+    free_fixture(&c.base);
+}
+
+/* The code loss is the sum of each face's own loss: its parts by their
+   definitions, a face's gradient blind to another face's points, and the
+   model's parameters and gradients untouched. */
+static void test_code_loss_is_per_face(void)
+{
+    code_fixture c;
+    make_code_fixture(&c);
+    hn_model *m = &c.base.model;
+    size_t L = m->cfg.latent, P = m->siren_params;
+    float *params = malloc(m->count * sizeof *params), *grads = malloc(m->count * sizeof *grads);
+    memcpy(params, m->params, m->count * sizeof *params);
+    memcpy(grads, m->grads, m->count * sizeof *grads);
+    float dz[FACES * 5], moved_dz[FACES * 5];
+    double loss = code_loss(&c, dz);
+    /* the loss by its definition, from the SIRENs left in w->theta */
+    float values[K];
+    double want = 0;
+    for (size_t f = 0; f < FACES; f++) {
+        siren_jet jet = {.value = values};
+        CHECK_STATUS(siren_eval_instances(m->siren, c.base.work.ws, 1, c.base.work.theta + f * P,
+                                          K, c.points + f * K * 2, &jet),
+                     SIREN_OK);
+        double sse = 0, zz = 0, tt = 0;
+        for (size_t i = 0; i < K; i++)
+            sse += ((double)values[i] - c.targets[f * K + i]) *
+                   ((double)values[i] - c.targets[f * K + i]);
+        for (size_t j = 0; j < L; j++)
+            zz += (double)c.z[f * L + j] * c.z[f * L + j];
+        for (size_t j = 0; j < P; j++)
+            tt += (double)c.base.work.theta[f * P + j] * c.base.work.theta[f * P + j];
+        want += sse / K + 0.1 * zz / (double)L + 100.0 * tt / (double)P;
+    }
+    CHECK_NEAR(loss, want, 1e-5 * want);
+    c.points[0] += 0.3f; /* a point of face 0 */
+    c.targets[K] += 0.5f; /* a target of face 1 */
+    code_loss(&c, moved_dz);
+    CHECK(memcmp(moved_dz, dz, L * sizeof(float)) != 0);
+    CHECK(memcmp(moved_dz + L, dz + L, L * sizeof(float)) != 0);
+    CHECK(memcmp(moved_dz + 2 * L, dz + 2 * L, L * sizeof(float)) == 0);
+    CHECK(memcmp(params, m->params, m->count * sizeof *params) == 0);
+    CHECK(memcmp(grads, m->grads, m->count * sizeof *grads) == 0);
+    CHECK_STATUS(hn_code_loss_and_grad(m, &c.base.work, FACES, c.z, POINTS + 1, c.points,
+                                       c.targets, &loss, dz),
+                 SIREN_ERR_INVALID_ARGUMENT);
+    free(params);
+    free(grads);
+    free_fixture(&c.base);
+}
+
+/* The encoder's codes through hn_predict_from_codes give hn_predict's
+   faces, bit for bit; and a few Adam steps on the code loss lower it. */
+static void test_prediction_from_codes(void)
+{
+    code_fixture c;
+    make_code_fixture(&c);
+    float direct[FACES * POINTS], from_codes[FACES * POINTS];
+    CHECK_STATUS(hn_predict(&c.base.model, &c.base.work, &c.base.batch, direct), SIREN_OK);
+    CHECK_STATUS(hn_predict_from_codes(&c.base.model, &c.base.work, FACES, c.z, POINTS,
+                                       c.base.coords, from_codes),
+                 SIREN_OK);
+    CHECK(memcmp(direct, from_codes, sizeof direct) == 0);
+    hn_adam opt;
+    CHECK_STATUS(hn_adam_create(FACES * 5, 1e-2f, 0.0f, &opt), SIREN_OK);
+    float dz[FACES * 5];
+    double first = code_loss(&c, dz), last = first;
+    for (int step = 0; step < 20; step++) {
+        hn_adam_step(&opt, c.z, dz);
+        last = code_loss(&c, dz);
+    }
+    CHECK(last < 0.9 * first);
+    hn_adam_free(&opt);
+    free_fixture(&c.base);
+}
+
+/* Saved and loaded: the same parameters; a damaged file or another
+   architecture refused with a message. */
+static void test_model_file_round_trip(void)
+{
+    fixture a, b;
+    make_fixture(&a, FACES);
+    make_fixture(&b, FACES);
+    hn_model_init(&b.model, 99);
+    char path[] = "/tmp/test_hypernet_model_XXXXXX", err[256];
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    CHECK(hn_model_save(&a.model, path, err, sizeof err) == 0);
+    CHECK(hn_model_load(&b.model, path, err, sizeof err) == 0);
+    CHECK(memcmp(a.model.params, b.model.params, a.model.count * sizeof(float)) == 0);
+    FILE *f = fopen(path, "r+b"); /* flip one byte of the parameters */
+    if (f) {
+        fseek(f, 20, SEEK_SET);
+        int byte = fgetc(f);
+        fseek(f, 20, SEEK_SET);
+        fputc(byte ^ 0x40, f);
+        fclose(f);
+    }
+    err[0] = '\0';
+    CHECK(hn_model_load(&b.model, path, err, sizeof err) == -1 && strstr(err, "checksum"));
+    CHECK(hn_model_save(&a.model, path, err, sizeof err) == 0);
+    hn_config cfg = small_config();
+    cfg.hyper_width = 10;
+    hn_model other;
+    CHECK_STATUS(hn_model_create(&cfg, &other), SIREN_OK);
+    CHECK(hn_model_load(&other, path, err, sizeof err) == -1 && strstr(err, "count"));
+    hn_model_free(&other);
+    remove(path);
+    CHECK(hn_model_load(&b.model, path, err, sizeof err) == -1);
+    free_fixture(&a);
+    free_fixture(&b);
+}
+
 int main(void)
 {
     RUN(test_gradients_match_finite_differences);
@@ -335,5 +514,9 @@ int main(void)
     RUN(test_chunking_changes_nothing);
     RUN(test_bad_batches_are_refused);
     RUN(test_adam_steps);
+    RUN(test_code_gradients_match_finite_differences);
+    RUN(test_code_loss_is_per_face);
+    RUN(test_prediction_from_codes);
+    RUN(test_model_file_round_trip);
     return check_summary();
 }
