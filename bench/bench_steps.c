@@ -87,6 +87,9 @@ static int setup_for(const char *step, step_setup *s)
         *s = (step_setup){SIREN_VALUE | SIREN_LAPLACIAN, 4, 1};
     else if (strcmp(step, "eval") == 0)
         *s = (step_setup){SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN, 4, 0};
+    else if (strcmp(step, "evalgrad") == 0) /* value and gradient by reverse mode
+                                                (src/eval_reverse.c): two products per layer */
+        *s = (step_setup){SIREN_VALUE | SIREN_GRADIENT, 2, 0};
     else
         return 0;
     return 1;
@@ -137,11 +140,12 @@ static int train_step(siren_net *net, siren_workspace *ws, siren_adam *opt, cons
 }
 
 static int eval_step(const siren_net *net, siren_workspace *ws, const options *o, buffers *b,
-                     size_t n)
+                     size_t n, unsigned what)
 {
     for (size_t first = 0; first < n; first += o->chunk) {
         size_t m = n - first < o->chunk ? n - first : o->chunk;
-        siren_jet out = {b->value, b->gradient, b->laplacian, NULL};
+        siren_jet out = {b->value, b->gradient, (what & SIREN_LAPLACIAN) ? b->laplacian : NULL,
+                         NULL};
         int status = siren_eval(net, ws, m, b->x + 2 * first, &out);
         if (status != SIREN_OK)
             return status;
@@ -153,7 +157,8 @@ static int run(const options *o)
 {
     step_setup setup;
     if (!setup_for(o->step, &setup)) {
-        fprintf(stderr, "bench_steps: unknown step '%s' (fit, grad, lap, eval)\n", o->step);
+        fprintf(stderr, "bench_steps: unknown step '%s' (fit, grad, lap, eval, evalgrad)\n",
+                o->step);
         return 1;
     }
     siren_config cfg;
@@ -185,7 +190,7 @@ static int run(const options *o)
     for (size_t r = 0; r <= o->repeat && status == SIREN_OK; r++) {
         double t0 = seconds_now();
         status = setup.train ? train_step(net, ws, opt, o, o->step, &b, n)
-                             : eval_step(net, ws, o, &b, n);
+                             : eval_step(net, ws, o, &b, n, setup.what);
         times[r] = seconds_now() - t0;
     }
     if (status != SIREN_OK) {
@@ -226,8 +231,9 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(arg, "--help") == 0) {
-            printf("usage: bench_steps [--step fit|grad|lap|eval] [--threads N] [--side N]\n"
-                   "                   [--chunk N] [--repeat N] [--width N] [--depth N]\n");
+            printf("usage: bench_steps [--step fit|grad|lap|eval|evalgrad] [--threads N]\n"
+                   "                   [--side N] [--chunk N] [--repeat N] [--width N]\n"
+                   "                   [--depth N]\n");
             return 0;
         }
         if (!value) {

@@ -178,8 +178,8 @@ SIREN_API void siren_workspace_free(siren_workspace *ws);
 
 /* The number of bytes siren_workspace_create would allocate for these
    arguments, in *bytes, with the default thread count (each thread of
-   siren_workspace_set_threads adds about 520 KiB of matrix-product scratch,
-   and in an eval-only workspace its tile buffers, about 2 MiB).
+   siren_workspace_set_threads adds about 520 KiB of matrix-product scratch
+   and siren_eval's tiles, about 2 MiB).
    Same errors as siren_workspace_create. */
 SIREN_API int  siren_workspace_bytes(const siren_net *net, size_t max_points,
                                      unsigned what, size_t *bytes);
@@ -225,6 +225,11 @@ typedef struct siren_jet {
    Returns INVALID_ARGUMENT for NULL net/ws/x/out or n == 0, STATE when the
    workspace was made for a different architecture or a requested quantity
    is not in the workspace's `what`, TOO_LARGE when n > max_points.
+   For a network with one output and two or more inputs, when the gradient
+   is the highest quantity asked for, it is taken by reverse mode (two
+   matrix products per layer instead of 1 + in_features), as siren_forward
+   takes it: the same bits (a CBLAS build takes it by jets here, equal to
+   siren_forward's to float rounding).
    Points never mix: a NaN or infinite coordinate makes only its own point's
    outputs NaN.
    Concurrency: many threads may evaluate one const net at once, each with
@@ -235,8 +240,8 @@ SIREN_API int siren_eval(const siren_net *net, siren_workspace *ws, size_t n,
 /* Like eval, and keeps what backward needs in ws. For a network with one
    output and two or more inputs, when the gradient is the highest quantity
    asked for, the gradient is taken by reverse mode (cheaper to train on
-   than jets, docs/DESIGN.md): the value is bit-identical to siren_eval's,
-   the gradient agrees with it to float rounding. */
+   than jets, docs/DESIGN.md), as siren_eval takes it: value and gradient
+   bit-identical to siren_eval's (to float rounding in a CBLAS build). */
 SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
                             const float *x, const siren_jet *out);
 /* Adds d(loss)/d(params) into siren_net_grads(net); adjoint members are

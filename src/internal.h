@@ -108,11 +108,13 @@ struct siren_workspace {
     float *slab_partials;       /* weight-gradient partials, with a tape:
                                    [SIREN__WEIGHT_SLABS][max_width][max_width] */
 
-    /* Buffers of max_width * max_channels * max_points floats, except in
-       an eval-only workspace that evaluates in tiles (eval_region > 0):
-       there they hold one region of eval_region floats per thread, for
-       region_threads threads (grown by siren_workspace_set_threads). */
-    float *ping, *pong;         /* eval: layer jets; backward: adjoints */
+    /* Buffers of max_width * max_channels * max_points floats (with a
+       tape, or when evaluation takes no tiles: eval_region 0). */
+    float *ping, *pong;         /* forward, backward; eval without tiles */
+    /* siren_eval's tiles (src/jet_eval.c): one region of eval_region
+       floats per thread in each, for region_threads threads (grown by
+       siren_workspace_set_threads). */
+    float *tile_ping, *tile_pong;
     size_t eval_region;
     size_t region_threads;
     float *activation;          /* forward/backward: a layer's sine jet
@@ -294,12 +296,24 @@ void siren__linear_layer_tile(const siren_net *net, const float *params, size_t 
                               const float *s, const siren_jet_shape *shape, float *z,
                               bool add_bias, float *pack);
 
-/* The floats of ping (and of pong) one thread's tiles of siren_eval need
-   at most, for jets of per_point floats per point (channels x widest
-   layer) and calls of up to max_points points: about 1 MiB, at most
-   max_points points' worth. 0 when evaluation does not take tiles (a
-   BLAS build) and needs the whole buffers. */
-size_t siren__eval_region_floats(size_t per_point, size_t max_points);
+/* The floats of each of the two tile regions one thread of siren_eval
+   needs at most, for a workspace of jets of per_point floats per point
+   (channels x widest layer) on up to max_points points: about 1 MiB, at
+   most max_points points' worth, and room for the tiles of the gradient
+   by reverse mode when it applies (siren__eval_reverse_floats). 0 when
+   evaluation does not take tiles (a BLAS build) and uses ping and pong. */
+size_t siren__eval_region_floats(const siren_net *net, unsigned what, size_t per_point,
+                                 size_t max_points);
+
+/* siren_eval of a one-output network's value and gradient by reverse
+   mode (src/eval_reverse.c), when siren__reverse_gradient_applies: the m
+   points x of one tile, tape and work each holding
+   siren__eval_reverse_floats(net) floats per point; the outputs (value
+   and gradient members) at out. The same bits as siren_forward. */
+size_t siren__eval_reverse_floats(const siren_net *net);
+void siren__eval_tile_reverse(const siren_net *net, const float *params,
+                              const siren_workspace *ws, const float *x, size_t m, float *tape,
+                              float *work, const siren_jet *out, float *pack);
 
 /* The checks shared by evaluation and the taped forward pass; *kind gets
    the jets to carry. */

@@ -3,7 +3,8 @@
    a backward pass, so each thread takes its points in tiles small enough
    that a tile's jets stay in the caches from one layer to the next, and
    each layer after the first is one matrix product over all channels of
-   the tile (layer_jets.c). */
+   the tile (layer_jets.c). The value and gradient of a one-output network
+   go by reverse mode instead, as in siren_forward (eval_reverse.c). */
 #include "internal.h"
 #include "thread_pool.h"
 
@@ -31,18 +32,43 @@ static size_t tile_points(size_t per_point)
     return points > SIREN__POINT_GRAIN ? points : SIREN__POINT_GRAIN;
 }
 
-/* A tile of tile_points(q) points, q <= per_point, takes at most
-   max(EVAL_TILE_FLOATS, grain q) floats, and never more than the call's
-   points: max_points per_point (which the workspace has checked). */
-size_t siren__eval_region_floats(size_t per_point, size_t max_points)
+/* Whether this call's value and gradient go by reverse mode: as in
+   siren_forward, and only in tiles (the whole range's tape would not fit
+   the buffers). */
+static bool eval_by_reverse_mode(const siren_net *net, siren_jet_kind kind)
+{
+    return EVAL_IN_TILES && siren__reverse_gradient_applies(net, kind);
+}
+
+/* A jets tile of tile_points(q) points, q <= per_point, takes at most
+   max(EVAL_TILE_FLOATS, grain q) floats, a reverse-mode tile (q the
+   reverse mode's floats per point) as much, and neither more than the
+   call's points: max_points q. */
+size_t siren__eval_region_floats(const siren_net *net, unsigned what, size_t per_point,
+                                 size_t max_points)
 {
     if (!EVAL_IN_TILES)
         return 0;
-    size_t grain_floats, all_points = per_point * max_points;
-    if (!siren__mul_size(per_point, SIREN__POINT_GRAIN, &grain_floats))
+    size_t q = per_point, grain_floats, all_points;
+    bool reverse_may_apply = (what & SIREN_GRADIENT) && net->cfg.out_features == 1 &&
+                             net->cfg.in_features >= 2;
+    if (reverse_may_apply && siren__eval_reverse_floats(net) > q)
+        q = siren__eval_reverse_floats(net);
+    if (!siren__mul_size(q, SIREN__POINT_GRAIN, &grain_floats))
         grain_floats = SIZE_MAX;
+    if (!siren__mul_size(q, max_points, &all_points))
+        all_points = SIZE_MAX;
     size_t tile = grain_floats > EVAL_TILE_FLOATS ? grain_floats : EVAL_TILE_FLOATS;
     return tile < all_points ? tile : all_points;
+}
+
+/* Points per reverse-mode tile in a region: a multiple of the grain when
+   the region holds that many (it holds every point of a call otherwise). */
+static size_t reverse_tile_points(const siren_workspace *ws, const siren_net *net)
+{
+    size_t points = ws->eval_region / siren__eval_reverse_floats(net);
+    return points >= SIREN__POINT_GRAIN ? points / SIREN__POINT_GRAIN * SIREN__POINT_GRAIN
+                                        : points;
 }
 
 /* One instance's evaluation, shared by the threads of the pool. */
@@ -54,6 +80,7 @@ typedef struct eval_job {
     siren_jet_kind kind;
     siren_jet out;              /* this instance's outputs */
     size_t per_point;           /* floats of a point's jets in the widest layer */
+    bool reverse;               /* value and gradient by reverse mode */
 } eval_job;
 
 /* Every layer for the m points of one tile (x: their coordinates), the
@@ -87,28 +114,34 @@ static void eval_tile(const eval_job *job, const float *x, size_t m, float *ping
     siren__jet_scatter(input, &shape, out);
 }
 
-/* Where a thread's tiles live in a buffer of the workspace: its own
-   region in an eval-only workspace, else the part of the buffer that
-   would hold its points' jets. */
-static float *thread_tiles(const eval_job *job, float *buffer, size_t part, size_t begin)
+/* Where a thread's tiles live: its own regions (tile_ping, tile_pong),
+   or, without tiles, the part of ping and pong that would hold its
+   points' jets. */
+static float *thread_tiles(const eval_job *job, bool first_buffer, size_t part, size_t begin)
 {
-    if (job->ws->eval_region > 0)
-        return buffer + part * job->ws->eval_region;
-    return buffer + begin * job->per_point;
+    const siren_workspace *ws = job->ws;
+    if (ws->eval_region > 0)
+        return (first_buffer ? ws->tile_ping : ws->tile_pong) + part * ws->eval_region;
+    return (first_buffer ? ws->ping : ws->pong) + begin * job->per_point;
 }
 
 /* Points [begin, end) of the instance, tile by tile. */
 static void eval_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const eval_job *job = ctx;
-    size_t dims = job->net->cfg.in_features, tile = tile_points(job->per_point);
-    float *ping = thread_tiles(job, job->ws->ping, part, begin);
-    float *pong = thread_tiles(job, job->ws->pong, part, begin);
+    const siren_net *net = job->net;
+    size_t dims = net->cfg.in_features;
+    size_t tile = job->reverse ? reverse_tile_points(job->ws, net) : tile_points(job->per_point);
+    float *ping = thread_tiles(job, true, part, begin), *pong = thread_tiles(job, false, part, begin);
     float *pack = siren__workspace_pack(job->ws, part);
     for (size_t first = begin, m; first < end; first += m) {
         m = end - first < tile ? end - first : tile;
-        siren_jet out = siren__jet_points(&job->out, &job->net->cfg, first);
-        eval_tile(job, job->x + first * dims, m, ping, pong, &out, pack);
+        siren_jet out = siren__jet_points(&job->out, &net->cfg, first);
+        const float *x = job->x + first * dims;
+        if (job->reverse)
+            siren__eval_tile_reverse(net, job->params, job->ws, x, m, ping, pong, &out, pack);
+        else
+            eval_tile(job, x, m, ping, pong, &out, pack);
     }
 }
 
@@ -141,7 +174,8 @@ static int eval_instances(const siren_net *net, siren_workspace *ws, size_t inst
     size_t per_point = siren__jet_channels(kind, dims) * net->max_width;
     for (size_t i = 0; i < instances; i++) {
         eval_job job = {net, params + i * net->param_count, x + i * n * dims, ws, kind,
-                        siren__jet_instance(out, &net->cfg, n, i), per_point};
+                        siren__jet_instance(out, &net->cfg, n, i), per_point,
+                        eval_by_reverse_mode(net, kind)};
         siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, eval_points, &job);
     }
     return SIREN_OK;

@@ -12,8 +12,8 @@
 /* Floats of each buffer a workspace needs, in the order it allocates them. */
 typedef struct workspace_plan {
     size_t layer_floats;        /* ping, pong, activation: widest layer */
-    size_t eval_region;         /* eval-only and in tiles: ping and pong
-                                   per thread instead (else 0) */
+    size_t eval_region;         /* siren_eval's tile regions, two per
+                                   thread (0: no tiles, ping and pong) */
     size_t partial_floats;      /* weight-gradient partials (with a tape) */
     size_t total_bytes;         /* everything, tape included */
 } workspace_plan;
@@ -40,12 +40,14 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
         !siren__mul_size(per_row, net->max_width, &plan->layer_floats))
         return SIREN_ERR_TOO_LARGE;
     bool tape = !(what & SIREN_EVAL_ONLY);
-    plan->eval_region = tape ? 0 : siren__eval_region_floats(channels * net->max_width, max_points);
-    size_t buffer_floats = plan->layer_floats;
-    if (plan->eval_region > 0 &&
-        !siren__mul_size(plan->eval_region, siren__default_threads(), &buffer_floats))
-        return SIREN_ERR_TOO_LARGE;
-    if (!siren__mul_size(buffer_floats, tape ? 3 : 2, &total))
+    plan->eval_region = siren__eval_region_floats(net, what, channels * net->max_width,
+                                                  max_points);
+    /* ping, pong (and activation) with a tape or without tiles; the
+       tiles' two regions per thread of the default count */
+    size_t buffers = tape ? 3 : plan->eval_region > 0 ? 0 : 2, tiles;
+    if (!siren__mul_size(plan->layer_floats, buffers, &total) ||
+        !siren__mul_size(plan->eval_region, 2 * siren__default_threads(), &tiles) ||
+        !siren__add_size(total, tiles, &total))
         return SIREN_ERR_TOO_LARGE;
     for (size_t l = 0; tape && l < net->layer_count; l++) {
         /* the jets and, as two more channels, the trigonometric tape */
@@ -122,7 +124,8 @@ int siren_workspace_create(const siren_net *net, size_t max_points, unsigned wha
     size_t layer_bytes = plan.layer_floats * sizeof(float);
     bool ok = (ws->laplacian_weights =
                    siren__alloc(alloc, net->cfg.in_features * sizeof(float))) &&
-              (ws->eval_region > 0 || /* per thread: siren_workspace_set_threads */
+              /* the tiles' regions: siren_workspace_set_threads */
+              ((!ws->has_tape && ws->eval_region > 0) ||
                ((ws->ping = siren__alloc(alloc, layer_bytes)) &&
                 (ws->pong = siren__alloc(alloc, layer_bytes))));
     if (ok && ws->has_tape)
@@ -159,6 +162,8 @@ void siren_workspace_free(siren_workspace *ws)
     siren__free(&alloc, ws->slab_partials);
     siren__free(&alloc, ws->ping);
     siren__free(&alloc, ws->pong);
+    siren__free(&alloc, ws->tile_ping);
+    siren__free(&alloc, ws->tile_pong);
     siren__free(&alloc, ws->laplacian_weights);
     siren__free(&alloc, ws->gemm_pack);
     siren__free(&alloc, ws);
@@ -181,7 +186,7 @@ int siren_workspace_set_laplacian_weights(siren_workspace *ws, const float *weig
 /* The per-thread scratch of a workspace, for `threads` threads. */
 typedef struct thread_scratch {
     float *pack;                /* the products' packing buffers */
-    float *ping, *pong;         /* eval-only in tiles: the tile regions */
+    float *ping, *pong;         /* siren_eval's tile regions */
 } thread_scratch;
 
 static void free_thread_scratch(const siren_allocator *alloc, thread_scratch *t)
@@ -222,10 +227,10 @@ static void install_thread_scratch(siren_workspace *ws, size_t threads,
         ws->pack_threads = threads;
     }
     if (grown->ping) {
-        siren__free(&ws->allocator, ws->ping);
-        siren__free(&ws->allocator, ws->pong);
-        ws->ping = grown->ping;
-        ws->pong = grown->pong;
+        siren__free(&ws->allocator, ws->tile_ping);
+        siren__free(&ws->allocator, ws->tile_pong);
+        ws->tile_ping = grown->ping;
+        ws->tile_pong = grown->pong;
         ws->region_threads = threads;
     }
 }

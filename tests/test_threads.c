@@ -160,23 +160,31 @@ static void free_outputs(float *got[4])
         free(got[q]);
 }
 
+/* A network of the given architecture, initialised from seed. */
+static siren_net *make_shaped_net(uint32_t dims, uint32_t width, uint32_t depth, uint32_t out,
+                                  float first_omega, int32_t linear, uint64_t seed)
+{
+    siren_config cfg;
+    siren_config_default(&cfg);
+    cfg.in_features = dims;
+    cfg.hidden_features = width;
+    cfg.hidden_layers = depth;
+    cfg.out_features = out;
+    cfg.first_omega = first_omega;
+    cfg.outermost_linear = linear;
+    siren_net *net = NULL;
+    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
+    CHECK_STATUS(siren_net_init(net, seed), SIREN_OK);
+    return net;
+}
+
 static siren_net *make_tile_test_net(size_t i)
 {
     /* in, width, hidden layers, out, first omega, last layer linear */
     const struct { uint32_t dims, width, depth, out; float first_omega; int32_t linear; }
         configs[] = {{3, 64, 3, 2, 30.0f, 1}, {2, 48, 2, 1, 20.0f, 0}};
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = configs[i].dims;
-    cfg.hidden_features = configs[i].width;
-    cfg.hidden_layers = configs[i].depth;
-    cfg.out_features = configs[i].out;
-    cfg.first_omega = configs[i].first_omega;
-    cfg.outermost_linear = configs[i].linear;
-    siren_net *net = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-    CHECK_STATUS(siren_net_init(net, 21 + (unsigned long long)i), SIREN_OK);
-    return net;
+    return make_shaped_net(configs[i].dims, configs[i].width, configs[i].depth, configs[i].out,
+                           configs[i].first_omega, configs[i].linear, 21 + i);
 }
 
 /* siren_eval runs each thread's points in tiles (src/jet_eval.c: about
@@ -216,6 +224,55 @@ static void test_eval_in_tiles_equals_forward(void)
         siren_workspace_free(eval_ws);
         siren_net_free(net);
         free(x);
+    }
+}
+
+/* A one-output network's value and gradient: siren_eval takes them by
+   reverse mode in tiles (src/eval_reverse.c), siren_forward by reverse
+   mode over all points (src/gradient_reverse.c); the same bits, for
+   workspaces with and without a tape, several tiles per thread and a
+   ragged last one (512 points a tile here), 1 to 3 threads, instances,
+   two and three inputs, linear and sine last layers. */
+static void test_eval_reverse_gradient_equals_forward(void)
+{
+    const struct { uint32_t dims, width, depth; int32_t linear; } configs[] = {
+        {2, 64, 3, 1}, {3, 48, 2, 0}};
+    const size_t n = 3001;
+    for (size_t i = 0; i < 2; i++) {
+        siren_net *net = make_shaped_net(configs[i].dims, configs[i].width, configs[i].depth, 1,
+                                         30.0f, configs[i].linear, 31 + i);
+        size_t dims = configs[i].dims, count = siren_net_param_count(net);
+        float *x = random_floats(2 * n * dims, 32 + i);
+        float *params = malloc(2 * count * sizeof *params);
+        memcpy(params, siren_net_params(net), count * sizeof *params);
+        for (size_t k = 0; k < count; k++)
+            params[count + k] = params[k] * 0.9f;
+        float *want = malloc(2 * n * (1 + dims) * sizeof *want);
+        float *got = malloc(2 * n * (1 + dims) * sizeof *got);
+        siren_jet want_jet = {want, want + 2 * n, NULL, NULL};
+        siren_jet got_jet = {got, got + 2 * n, NULL, NULL};
+        unsigned what = SIREN_VALUE | SIREN_GRADIENT;
+        siren_workspace *ws = NULL, *eval_ws = NULL;
+        CHECK_STATUS(siren_workspace_create(net, 2 * n, what, &ws), SIREN_OK);
+        CHECK_STATUS(siren_workspace_create(net, 2 * n, what | SIREN_EVAL_ONLY, &eval_ws),
+                     SIREN_OK);
+        CHECK_STATUS(siren_forward_instances(net, ws, 2, params, n, x, &want_jet), SIREN_OK);
+        const struct { siren_workspace *ws; size_t threads; } runs[] = {
+            {ws, 1}, {ws, 3}, {eval_ws, 2}, {eval_ws, 3}, {eval_ws, 1}};
+        for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+            memset(got, 0xff, 2 * n * (1 + dims) * sizeof *got);
+            CHECK_STATUS(siren_workspace_set_threads(runs[r].ws, runs[r].threads), SIREN_OK);
+            CHECK_STATUS(siren_eval_instances(net, runs[r].ws, 2, params, n, x, &got_jet),
+                         SIREN_OK);
+            CHECK(memcmp(want, got, 2 * n * (1 + dims) * sizeof *got) == 0);
+        }
+        free(want);
+        free(got);
+        free(params);
+        free(x);
+        siren_workspace_free(ws);
+        siren_workspace_free(eval_ws);
+        siren_net_free(net);
     }
 }
 
@@ -386,6 +443,7 @@ int main(void)
     RUN(test_reverse_gradient_bit_identical);
     RUN(test_slabs_bit_identical);
     RUN(test_eval_in_tiles_equals_forward);
+    RUN(test_eval_reverse_gradient_equals_forward);
     RUN(test_set_threads_rejects_bad_counts);
     RUN(test_concurrent_evaluation_of_one_net);
     RUN(test_concurrent_training_of_separate_nets);
