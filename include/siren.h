@@ -158,8 +158,10 @@ enum { SIREN_VALUE = 1, SIREN_GRADIENT = 2, SIREN_LAPLACIAN = 4,
    for siren_backward. Its memory then does not grow with max_points
    beyond about 1 MiB of jets: each thread evaluates its points in tiles
    of that size, so it takes about 2.5 MiB per thread (5 MiB with 2
-   threads for a million points of a 256-wide network's Laplacian; with a
-   CBLAS build, jets for max_points points). siren_forward on such a
+   threads for a million points of a 256-wide network's Laplacian; more
+   for deep one-output networks asked for their gradient, whose tiles hold
+   sin and cos of every layer for 64 points; with a CBLAS build, jets for
+   max_points points). siren_forward on such a
    workspace returns SIREN_ERR_STATE. */
 enum { SIREN_EVAL_ONLY = 256 };
 
@@ -200,8 +202,9 @@ SIREN_API int  siren_workspace_set_laplacian_weights(siren_workspace *ws,
    environment when it is a positive integer, else the number of online
    CPUs. The threads are created here, once, and live as long as the
    workspace, and so does the per-thread scratch, which only grows (more
-   threads than ever before allocate; fewer never do). Results are
-   bit-identical for every thread count.
+   threads than ever before allocate it; other counts above one make a new
+   pool of threads; one thread allocates nothing, so it cannot fail).
+   Results are bit-identical for every thread count.
    INVALID_ARGUMENT: ws NULL, threads 0 or more than 256. OUT_OF_MEMORY
    (or threads could not be created): the previous setting stays. */
 SIREN_API int    siren_workspace_set_threads(siren_workspace *ws, size_t threads);

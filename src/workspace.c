@@ -241,8 +241,9 @@ int siren_workspace_set_threads(siren_workspace *ws, size_t threads)
         return SIREN_ERR_INVALID_ARGUMENT;
     if (threads == ws->threads)
         return SIREN_OK;
-    /* The per-thread scratch only grows: fewer threads (one above all)
-       never allocate, so going back to fewer threads cannot fail. */
+    /* The per-thread scratch only grows: fewer threads never allocate
+       scratch, and one thread (no pool) allocates nothing, so going back
+       to one thread cannot fail. */
     thread_scratch grown;
     if (!allocate_thread_scratch(ws, threads, &grown))
         return SIREN_ERR_OUT_OF_MEMORY;
