@@ -47,10 +47,14 @@ void siren__reverse_gradient_allow(bool allow)
     atomic_store(&jets_only, !allow);
 }
 
+bool siren__reverse_gradient_fits(const siren_net *net)
+{
+    return net->cfg.out_features == 1 && net->cfg.in_features >= 2;
+}
+
 bool siren__reverse_gradient_applies(const siren_net *net, siren_jet_kind kind)
 {
-    return kind == JET_GRADIENT && net->cfg.out_features == 1 && net->cfg.in_features >= 2 &&
-           !atomic_load(&jets_only);
+    return kind == JET_GRADIENT && siren__reverse_gradient_fits(net) && !atomic_load(&jets_only);
 }
 
 /* One instance's sweeps: its parameters, its points and tape segments. */

@@ -328,9 +328,12 @@ int siren__check_eval_call(const siren_net *net, const siren_workspace *ws, size
    reverse sweep, and siren_backward the parameter gradient of a loss on
    them by a reverse pass over both sweeps: 6 matrix products per hidden
    layer and training step instead of 3 (1 + D) with jets
-   (src/gradient_reverse.c). */
+   (src/gradient_reverse.c). _fits: the network's shape allows it;
+   _applies: a call of this kind takes it (unless the test switch below
+   is off). siren_eval takes it the same way (src/eval_reverse.c). */
+bool siren__reverse_gradient_fits(const siren_net *net);
 bool siren__reverse_gradient_applies(const siren_net *net, siren_jet_kind kind);
-/* Tests: false makes siren_forward use jets for every kind. */
+/* Tests: false makes siren_forward and siren_eval use jets for every kind. */
 void siren__reverse_gradient_allow(bool allow);
 /* The gradient sweep of instance i of n points (its params), after the
    value-only forward pass put it on ws's tape: dy/dx into gradient

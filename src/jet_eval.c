@@ -50,8 +50,8 @@ size_t siren__eval_region_floats(const siren_net *net, unsigned what, size_t per
     if (!EVAL_IN_TILES)
         return 0;
     size_t q = per_point, grain_floats, all_points;
-    bool reverse_may_apply = (what & SIREN_GRADIENT) && net->cfg.out_features == 1 &&
-                             net->cfg.in_features >= 2;
+    /* the test switch aside: a workspace may outlive a change of it */
+    bool reverse_may_apply = (what & SIREN_GRADIENT) && siren__reverse_gradient_fits(net);
     if (reverse_may_apply && siren__eval_reverse_floats(net) > q)
         q = siren__eval_reverse_floats(net);
     if (!siren__mul_size(q, SIREN__POINT_GRAIN, &grain_floats))

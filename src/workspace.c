@@ -12,6 +12,8 @@
 /* Floats of each buffer a workspace needs, in the order it allocates them. */
 typedef struct workspace_plan {
     size_t layer_floats;        /* ping, pong, activation: widest layer */
+    size_t layer_buffers;       /* how many of those: 3 with a tape, 2 for
+                                   an evaluation without tiles, else 0 */
     size_t eval_region;         /* siren_eval's tile regions, two per
                                    thread (0: no tiles, ping and pong) */
     size_t partial_floats;      /* weight-gradient partials (with a tape) */
@@ -44,8 +46,9 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
                                                   max_points);
     /* ping, pong (and activation) with a tape or without tiles; the
        tiles' two regions per thread of the default count */
-    size_t buffers = tape ? 3 : plan->eval_region > 0 ? 0 : 2, tiles;
-    if (!siren__mul_size(plan->layer_floats, buffers, &total) ||
+    plan->layer_buffers = tape ? 3 : plan->eval_region > 0 ? 0 : 2;
+    size_t tiles;
+    if (!siren__mul_size(plan->layer_floats, plan->layer_buffers, &total) ||
         !siren__mul_size(plan->eval_region, 2 * siren__default_threads(), &tiles) ||
         !siren__add_size(total, tiles, &total))
         return SIREN_ERR_TOO_LARGE;
@@ -125,7 +128,7 @@ int siren_workspace_create(const siren_net *net, size_t max_points, unsigned wha
     bool ok = (ws->laplacian_weights =
                    siren__alloc(alloc, net->cfg.in_features * sizeof(float))) &&
               /* the tiles' regions: siren_workspace_set_threads */
-              ((!ws->has_tape && ws->eval_region > 0) ||
+              (plan.layer_buffers < 2 ||
                ((ws->ping = siren__alloc(alloc, layer_bytes)) &&
                 (ws->pong = siren__alloc(alloc, layer_bytes))));
     if (ok && ws->has_tape)

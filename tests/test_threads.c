@@ -9,16 +9,31 @@
 
 #define ALL_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
 
+/* A network of the given architecture, initialised from seed. */
+static siren_net *make_shaped_net(uint32_t dims, uint32_t width, uint32_t depth, uint32_t out,
+                                  float first_omega, int32_t linear, uint64_t seed)
+{
+    siren_config cfg;
+    siren_config_default(&cfg);
+    cfg.in_features = dims;
+    cfg.hidden_features = width;
+    cfg.hidden_layers = depth;
+    cfg.out_features = out;
+    cfg.first_omega = first_omega;
+    cfg.outermost_linear = linear;
+    siren_net *net = NULL;
+    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
+    CHECK_STATUS(siren_net_init(net, seed), SIREN_OK);
+    return net;
+}
+
+/* The default architecture with this width and output count. */
 static siren_net *make_net(uint32_t width, uint32_t out)
 {
     siren_config cfg;
     siren_config_default(&cfg);
-    cfg.hidden_features = width;
-    cfg.out_features = out;
-    siren_net *net = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-    CHECK_STATUS(siren_net_init(net, 17), SIREN_OK);
-    return net;
+    return make_shaped_net(cfg.in_features, width, cfg.hidden_layers, out, cfg.first_omega,
+                           cfg.outermost_linear, 17);
 }
 
 static float *random_floats(size_t count, unsigned long long seed)
@@ -158,24 +173,6 @@ static void free_outputs(float *got[4])
 {
     for (size_t q = 0; q < 4; q++)
         free(got[q]);
-}
-
-/* A network of the given architecture, initialised from seed. */
-static siren_net *make_shaped_net(uint32_t dims, uint32_t width, uint32_t depth, uint32_t out,
-                                  float first_omega, int32_t linear, uint64_t seed)
-{
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = dims;
-    cfg.hidden_features = width;
-    cfg.hidden_layers = depth;
-    cfg.out_features = out;
-    cfg.first_omega = first_omega;
-    cfg.outermost_linear = linear;
-    siren_net *net = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-    CHECK_STATUS(siren_net_init(net, seed), SIREN_OK);
-    return net;
 }
 
 static siren_net *make_tile_test_net(size_t i)
