@@ -3,6 +3,7 @@
    for losses on each quantity and their sums, and chunked batches. */
 #include "check.h"
 #include "internal.h" /* siren__reverse_gradient_allow */
+#include "nets.h"
 #include "reference.h"
 
 #define ALL_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
@@ -65,24 +66,6 @@ static double reference_loss(const siren_config *cfg, const double *params, cons
     return total;
 }
 
-static siren_net *make_net(uint32_t dims, uint32_t width, uint32_t depth, uint32_t out,
-                           int32_t outermost_linear, float omega)
-{
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = dims;
-    cfg.hidden_features = width;
-    cfg.hidden_layers = depth;
-    cfg.out_features = out;
-    cfg.outermost_linear = outermost_linear;
-    cfg.first_omega = omega;
-    cfg.hidden_omega = omega;
-    siren_net *net = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-    CHECK_STATUS(siren_net_init(net, 21), SIREN_OK);
-    return net;
-}
-
 /* forward + backward with the loss's adjoints, from zero gradients. */
 static void library_gradient(siren_net *net, siren_workspace *ws, const float *x,
                              const linear_loss *loss, size_t first, size_t count)
@@ -137,7 +120,7 @@ static void check_against_finite_differences(siren_net *net, const float *x,
 static void run_case(unsigned terms, unsigned what, uint32_t dims, int32_t linear, uint32_t out)
 {
     const size_t n = 6;
-    siren_net *net = make_net(dims, 12, 2, out, linear, 30.0f);
+    siren_net *net = make_net(&(net_shape){dims, 12, 2, out, 30.0f, 30.0f, linear}, 21);
     float *x = random_floats(n * dims, 50 + dims, -1, 1);
     linear_loss loss = make_loss(n, dims, out, terms);
     check_against_finite_differences(net, x, &loss, what);
@@ -227,7 +210,7 @@ static double max_abs_diff(const float *a, const float *b, size_t count)
 static void test_reverse_mode_agrees_with_jets(void)
 {
     const size_t n = 64, dims = 3;
-    siren_net *net = make_net(dims, 48, 3, 1, 1, 30.0f);
+    siren_net *net = make_net(&(net_shape){dims, 48, 3, 1, 30.0f, 30.0f, 1}, 21);
     float *x = random_floats(n * dims, 11, -1, 1);
     linear_loss loss = make_loss(n, dims, 1, SIREN_VALUE | SIREN_GRADIENT);
     siren_workspace *ws = NULL;
@@ -263,7 +246,7 @@ static void test_edge_architectures(void)
     const size_t n = 5;
     uint32_t widths[2] = {1, 7}, depths[2] = {0, 1};
     for (int i = 0; i < 2; i++) {
-        siren_net *net = make_net(2, widths[i], depths[i], 1, 1, 30.0f);
+        siren_net *net = make_net(&(net_shape){2, widths[i], depths[i], 1, 30.0f, 30.0f, 1}, 21);
         float *x = random_floats(n * 2, 7, -1, 1);
         linear_loss loss = make_loss(n, 2, 1, ALL_QUANTITIES);
         check_against_finite_differences(net, x, &loss, ALL_QUANTITIES);
@@ -280,7 +263,7 @@ static void test_edge_architectures(void)
 static void test_chunks_accumulate(void)
 {
     const size_t n = 40;
-    siren_net *net = make_net(2, 32, 2, 1, 1, 30.0f);
+    siren_net *net = make_net(&(net_shape){2, 32, 2, 1, 30.0f, 30.0f, 1}, 21);
     float *x = random_floats(n * 2, 8, -1, 1);
     linear_loss loss = make_loss(n, 2, 1, SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN);
     siren_workspace *ws = NULL;
@@ -306,7 +289,7 @@ static void test_chunks_accumulate(void)
 static void test_backward_twice_adds(void)
 {
     const size_t n = 9;
-    siren_net *net = make_net(2, 8, 1, 1, 1, 30.0f);
+    siren_net *net = make_net(&(net_shape){2, 8, 1, 1, 30.0f, 30.0f, 1}, 21);
     float *x = random_floats(n * 2, 9, -1, 1);
     linear_loss loss = make_loss(n, 2, 1, SIREN_VALUE);
     siren_workspace *ws = NULL;

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "internal.h"
+#include "nets.h"
 
 #include <dirent.h>
 #include <stdint.h>
@@ -47,22 +48,6 @@ static uint32_t next_rand(void)
     return rand_state;
 }
 
-static siren_net *make_net(uint32_t in, uint32_t hidden, uint32_t layers, uint32_t out)
-{
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = in;
-    cfg.hidden_features = hidden;
-    cfg.hidden_layers = layers;
-    cfg.out_features = out;
-    cfg.outermost_linear = 0;
-    cfg.hidden_omega = 12.5f;
-    siren_net *net = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-    CHECK_STATUS(siren_net_init(net, 11), SIREN_OK);
-    return net;
-}
-
 static siren_adam_config unusual_adam_config(void)
 {
     siren_adam_config cfg;
@@ -95,7 +80,7 @@ static void train(siren_net *net, siren_adam *opt, int first_step, int steps)
 /* A small net and its optimiser after a few steps (moments non-zero). */
 static void trained_pair(siren_net **net, siren_adam **opt)
 {
-    *net = make_net(2, 6, 2, 3);
+    *net = make_net(&(net_shape){2, 6, 2, 3, 30.0f, 12.5f, 0}, 11);
     siren_adam_config cfg = unusual_adam_config();
     *opt = NULL;
     CHECK_STATUS(siren_adam_create(*net, &cfg, opt), SIREN_OK);
@@ -285,15 +270,8 @@ static const unsigned char golden_checkpoint[172] = {
 
 static void tiny_pair(siren_net **net, siren_adam **opt)
 {
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = 1;
-    cfg.hidden_features = 2;
-    cfg.hidden_layers = 0;
-    cfg.out_features = 1;
-    *net = NULL;
+    *net = make_zero_net(&(net_shape){1, 2, 0, 1, 30.0f, 30.0f, 1});
     *opt = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, net), SIREN_OK);
     siren_adam_config adam;
     siren_adam_config_default(&adam);
     CHECK_STATUS(siren_adam_create(*net, &adam, opt), SIREN_OK);
@@ -464,8 +442,8 @@ static void test_optimiser_of_another_architecture(void)
     char dir[64], path[128];
     make_temp_dir(dir);
     join(path, sizeof path, dir, "run.ckpt");
-    siren_net *net = make_net(2, 6, 2, 3);
-    siren_net *wider = make_net(2, 7, 2, 3);
+    siren_net *net = make_net(&(net_shape){2, 6, 2, 3, 30.0f, 12.5f, 0}, 11);
+    siren_net *wider = make_net(&(net_shape){2, 7, 2, 3, 30.0f, 12.5f, 0}, 11);
     siren_config omega_cfg;
     CHECK_STATUS(siren_net_config(net, &omega_cfg), SIREN_OK);
     omega_cfg.first_omega = 29.0f; /* same parameter count, other network */

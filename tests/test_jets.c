@@ -2,33 +2,10 @@
    diagonal against the independent double-precision reference (full
    Hessians, tests/reference.h) and against central finite differences. */
 #include "check.h"
+#include "nets.h"
 #include "reference.h"
 
 #define ALL_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
-
-typedef struct case_config {
-    uint32_t dims, width, depth, out;
-    float first_omega, hidden_omega;
-    int32_t outermost_linear;
-} case_config;
-
-static siren_net *make_net(const case_config *c, uint64_t seed)
-{
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = c->dims;
-    cfg.hidden_features = c->width;
-    cfg.hidden_layers = c->depth;
-    cfg.out_features = c->out;
-    cfg.first_omega = c->first_omega;
-    cfg.hidden_omega = c->hidden_omega;
-    cfg.outermost_linear = c->outermost_linear;
-    siren_net *net = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-    if (net)
-        CHECK_STATUS(siren_net_init(net, seed), SIREN_OK);
-    return net;
-}
 
 static float *random_points(size_t n, size_t dims, unsigned long long seed)
 {
@@ -52,7 +29,7 @@ static void check_quantity(const char *name, const float *got, const double *wan
 
 /* Evaluates the case in one workspace with `what`, compares every
    quantity asked for with the reference. */
-static void compare_with_reference(const case_config *c, unsigned what, double tol)
+static void compare_with_reference(const net_shape *c, unsigned what, double tol)
 {
     const size_t n = 37;
     siren_net *net = make_net(c, 1234 + c->width);
@@ -92,7 +69,7 @@ static void compare_with_reference(const case_config *c, unsigned what, double t
     siren_net_free(net);
 }
 
-static const case_config cases[] = {
+static const net_shape cases[] = {
     {1, 16, 2, 1, 30.0f, 30.0f, 1},
     {2, 32, 3, 1, 30.0f, 30.0f, 1},
     {3, 24, 1, 2, 30.0f, 30.0f, 1},
@@ -126,7 +103,7 @@ static void test_smaller_jets_match_reference(void)
 static void test_reference_against_finite_differences(void)
 {
     for (size_t i = 0; i < CASE_COUNT; i++) {
-        const case_config *c = &cases[i];
+        const net_shape *c = &cases[i];
         siren_net *net = make_net(c, 77);
         siren_config cfg;
         siren_net_config(net, &cfg);
@@ -161,7 +138,7 @@ static void test_reference_against_finite_differences(void)
    float outputs, on gentle networks where float differences are meaningful. */
 static void test_library_against_finite_differences(void)
 {
-    case_config c = {3, 16, 2, 2, 1.0f, 2.0f, 1};
+    net_shape c = {3, 16, 2, 2, 1.0f, 2.0f, 1};
     siren_net *net = make_net(&c, 5);
     siren_workspace *ws = NULL;
     CHECK_STATUS(siren_workspace_create(net, 3, ALL_QUANTITIES, &ws), SIREN_OK);
@@ -194,7 +171,7 @@ static void test_library_against_finite_differences(void)
    the Laplacian channel and from the Hessian channels. */
 static void test_weighted_laplacian(void)
 {
-    case_config c = {3, 32, 2, 1, 30.0f, 30.0f, 1};
+    net_shape c = {3, 32, 2, 1, 30.0f, 30.0f, 1};
     siren_net *net = make_net(&c, 11);
     const size_t n = 20;
     float *x = random_points(n, 3, 4);
@@ -231,7 +208,7 @@ static void test_weighted_laplacian(void)
 /* siren_forward computes exactly what siren_eval computes. */
 static void test_forward_equals_eval(void)
 {
-    case_config c = {2, 32, 3, 2, 30.0f, 30.0f, 1};
+    net_shape c = {2, 32, 3, 2, 30.0f, 30.0f, 1};
     siren_net *net = make_net(&c, 3);
     const size_t n = 50;
     float *x = random_points(n, 2, 8);
@@ -263,7 +240,7 @@ static void test_forward_equals_eval(void)
    on a product's width, gives both the same bits. */
 static void test_forward_equals_eval_across_tiles(void)
 {
-    case_config c = {2, 256, 3, 3, 30.0f, 30.0f, 1};
+    net_shape c = {2, 256, 3, 3, 30.0f, 30.0f, 1};
     siren_net *net = make_net(&c, 5);
     const size_t n = 2100, values = n * 3;
     float *x = random_points(n, 2, 6);
@@ -294,7 +271,7 @@ static void test_forward_equals_eval_across_tiles(void)
    full batch: points never interact. */
 static void test_points_are_independent(void)
 {
-    case_config c = {2, 16, 2, 1, 30.0f, 30.0f, 1};
+    net_shape c = {2, 16, 2, 1, 30.0f, 30.0f, 1};
     siren_net *net = make_net(&c, 9);
     const size_t n = 70;
     float *x = random_points(n, 2, 10);

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "internal.h"
+#include "nets.h"
 
 #include <dirent.h>
 #include <stdint.h>
@@ -50,27 +51,9 @@ static uint32_t next_rand(void)
     return rand_state;
 }
 
-static siren_net *make_net(uint32_t in, uint32_t hidden, uint32_t layers, uint32_t out,
-                           int linear, float first_omega, float hidden_omega)
-{
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = in;
-    cfg.hidden_features = hidden;
-    cfg.hidden_layers = layers;
-    cfg.out_features = out;
-    cfg.outermost_linear = linear;
-    cfg.first_omega = first_omega;
-    cfg.hidden_omega = hidden_omega;
-    siren_net *net = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-    CHECK_STATUS(siren_net_init(net, 7), SIREN_OK);
-    return net;
-}
-
 static siren_net *small_net(void)
 {
-    return make_net(3, 5, 2, 2, 0, 17.25f, 0.5f);
+    return make_net(&(net_shape){3, 5, 2, 2, 17.25f, 0.5f, 0}, 7);
 }
 
 /* The model file of net in a malloc'd buffer of exactly *len bytes. */
@@ -209,8 +192,8 @@ static void test_crc32_against_bitwise(void)
 
 static void test_round_trip_buffer(void)
 {
-    siren_net *nets[3] = {small_net(), make_net(2, 16, 3, 1, 1, 30.0f, 30.0f),
-                          make_net(1, 3, 0, 4, 1, 1e-3f, 3e4f)};
+    siren_net *nets[3] = {small_net(), make_net(&(net_shape){2, 16, 3, 1, 30.0f, 30.0f, 1}, 7),
+                          make_net(&(net_shape){1, 3, 0, 4, 1e-3f, 3e4f, 1}, 7)};
     for (int k = 0; k < 3; k++) {
         siren_net *net = nets[k];
         /* Values a careless encoder would change: NaN payloads, -0, inf,
@@ -274,7 +257,7 @@ static void test_overwrite_and_permissions(void)
     make_temp_dir(dir);
     join(path, sizeof path, dir, "model.siren");
     siren_net *first = small_net();
-    siren_net *second = make_net(2, 8, 1, 1, 1, 30.0f, 30.0f);
+    siren_net *second = make_net(&(net_shape){2, 8, 1, 1, 30.0f, 30.0f, 1}, 7);
     mode_t old_mask = umask(022);
     CHECK_STATUS(siren_net_save(first, path), SIREN_OK);
     struct stat st;
@@ -320,7 +303,7 @@ static const unsigned char golden_model[84] = {
 
 static siren_net *tiny_net(void)
 {
-    siren_net *net = make_net(1, 2, 0, 1, 1, 30.0f, 30.0f);
+    siren_net *net = make_net(&(net_shape){1, 2, 0, 1, 30.0f, 30.0f, 1}, 7);
     CHECK(siren_net_param_count(net) == 7);
     for (int i = 0; i < 7; i++)
         siren_net_params(net)[i] = 0.5f * (float)i - 1.0f;
@@ -396,7 +379,7 @@ static void test_every_bit_flip_of_a_small_file(void)
 
 static void test_random_bit_flips_of_a_larger_file(void)
 {
-    siren_net *net = make_net(2, 64, 3, 1, 1, 30.0f, 30.0f);
+    siren_net *net = make_net(&(net_shape){2, 64, 3, 1, 30.0f, 30.0f, 1}, 7);
     size_t len;
     unsigned char *buf = save_to_buffer(net, &len);
     for (int i = 0; i < 300; i++)

@@ -1,20 +1,8 @@
 /* test_net.c - configuration, parameter layout and the sine-aware
    initialiser: bounds, spread, seed determinism and golden values. */
 #include "check.h"
+#include "nets.h"
 #include "reference.h"
-
-static siren_net *make_net(uint32_t in, uint32_t width, uint32_t depth, uint32_t out)
-{
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = in;
-    cfg.hidden_features = width;
-    cfg.hidden_layers = depth;
-    cfg.out_features = out;
-    siren_net *net = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-    return net;
-}
 
 static void test_version(void)
 {
@@ -39,7 +27,7 @@ static void test_config_defaults(void)
 
 static void test_created_net_is_zero(void)
 {
-    siren_net *net = make_net(2, 16, 2, 3);
+    siren_net *net = make_zero_net(&(net_shape){2, 16, 2, 3, 30.0f, 30.0f, 1});
     size_t count = siren_net_param_count(net);
     CHECK(count == ref_param_count(&(siren_config){sizeof(siren_config), 2, 3, 16, 2, 30, 30, 1}));
     CHECK(count == (2 + 1) * 16 + 2 * (16 + 1) * 16 + (16 + 1) * 3);
@@ -73,7 +61,7 @@ static void check_uniform(const float *v, size_t count, double bound)
 static void test_initialiser_bounds_and_spread(void)
 {
     const uint32_t in = 3, width = 128, depth = 2, out = 2;
-    siren_net *net = make_net(in, width, depth, out);
+    siren_net *net = make_zero_net(&(net_shape){in, width, depth, out, 30.0f, 30.0f, 1});
     CHECK_STATUS(siren_net_init(net, 7), SIREN_OK);
     const float *p = siren_net_params(net);
     /* layer 0: W U(-1/in, 1/in), b U(-1/sqrt(in), ..) */
@@ -98,7 +86,8 @@ static void test_initialiser_bounds_and_spread(void)
 
 static void test_seed_determinism(void)
 {
-    siren_net *a = make_net(2, 32, 1, 1), *b = make_net(2, 32, 1, 1);
+    const net_shape shape = {2, 32, 1, 1, 30.0f, 30.0f, 1};
+    siren_net *a = make_zero_net(&shape), *b = make_zero_net(&shape);
     size_t bytes = siren_net_param_count(a) * sizeof(float);
     CHECK_STATUS(siren_net_init(a, 42), SIREN_OK);
     CHECK_STATUS(siren_net_init(b, 42), SIREN_OK);
@@ -118,7 +107,7 @@ static void test_seed_determinism(void)
    here breaks every saved seed: it needs a major version. */
 static void test_golden_parameters(void)
 {
-    siren_net *net = make_net(2, 4, 1, 1);
+    siren_net *net = make_zero_net(&(net_shape){2, 4, 1, 1, 30.0f, 30.0f, 1});
     CHECK_STATUS(siren_net_init(net, 2026), SIREN_OK);
     /* computed independently by a Python transcription of the generator */
     static const uint32_t golden[6] = {0x3d97008bu, 0xbe5d8322u, 0x3ea0013cu,
@@ -135,7 +124,7 @@ static void test_golden_parameters(void)
 
 static void test_zero_grad(void)
 {
-    siren_net *net = make_net(2, 8, 1, 1);
+    siren_net *net = make_zero_net(&(net_shape){2, 8, 1, 1, 30.0f, 30.0f, 1});
     float *g = siren_net_grads(net);
     for (size_t i = 0; i < siren_net_param_count(net); i++)
         g[i] = (float)i;

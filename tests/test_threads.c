@@ -4,36 +4,17 @@
    under ThreadSanitizer; its threads come from src/threads_shim.h so that
    the TSan build can use POSIX threads (see that header for why). */
 #include "check.h"
+#include "nets.h"
 #include "reference.h"
 #include "threads_shim.h"
 
 #define ALL_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
 
-/* A network of the given architecture, initialised from seed. */
-static siren_net *make_shaped_net(uint32_t dims, uint32_t width, uint32_t depth, uint32_t out,
-                                  float first_omega, int32_t linear, uint64_t seed)
+/* The default architecture (siren_config_default) with this width and
+   output count. */
+static siren_net *default_net(uint32_t width, uint32_t out)
 {
-    siren_config cfg;
-    siren_config_default(&cfg);
-    cfg.in_features = dims;
-    cfg.hidden_features = width;
-    cfg.hidden_layers = depth;
-    cfg.out_features = out;
-    cfg.first_omega = first_omega;
-    cfg.outermost_linear = linear;
-    siren_net *net = NULL;
-    CHECK_STATUS(siren_net_create(&cfg, &net), SIREN_OK);
-    CHECK_STATUS(siren_net_init(net, seed), SIREN_OK);
-    return net;
-}
-
-/* The default architecture with this width and output count. */
-static siren_net *make_net(uint32_t width, uint32_t out)
-{
-    siren_config cfg;
-    siren_config_default(&cfg);
-    return make_shaped_net(cfg.in_features, width, cfg.hidden_layers, out, cfg.first_omega,
-                           cfg.outermost_linear, 17);
+    return make_net(&(net_shape){2, width, 3, out, 30.0f, 30.0f, 1}, 17);
 }
 
 static float *random_floats(size_t count, unsigned long long seed)
@@ -96,7 +77,7 @@ static void check_thread_counts(run_fn *run, siren_net *net, size_t n, const flo
 
 static void test_bit_identical_for_any_thread_count(void)
 {
-    siren_net *net = make_net(64, 2);
+    siren_net *net = default_net(64, 2);
     const size_t n = 300;
     float *x = random_floats(n * 2, 1), *adj = random_floats(n * 2 * 6, 2);
     size_t counts[4] = {2, 3, 4, 7};
@@ -130,7 +111,7 @@ static float *reverse_gradient_with_threads(siren_net *net, size_t threads, size
 
 static void test_reverse_gradient_bit_identical(void)
 {
-    siren_net *net = make_net(64, 1);
+    siren_net *net = default_net(64, 1);
     const size_t n = 300;
     float *x = random_floats(n * 2, 3), *adj = random_floats(n * 3, 4);
     size_t counts[3] = {2, 3, 7};
@@ -177,11 +158,8 @@ static void free_outputs(float *got[4])
 
 static siren_net *make_tile_test_net(size_t i)
 {
-    /* in, width, hidden layers, out, first omega, last layer linear */
-    const struct { uint32_t dims, width, depth, out; float first_omega; int32_t linear; }
-        configs[] = {{3, 64, 3, 2, 30.0f, 1}, {2, 48, 2, 1, 20.0f, 0}};
-    return make_shaped_net(configs[i].dims, configs[i].width, configs[i].depth, configs[i].out,
-                           configs[i].first_omega, configs[i].linear, 21 + i);
+    const net_shape shapes[] = {{3, 64, 3, 2, 30.0f, 30.0f, 1}, {2, 48, 2, 1, 20.0f, 30.0f, 0}};
+    return make_net(&shapes[i], 21 + i);
 }
 
 /* siren_eval runs each thread's points in tiles (src/jet_eval.c: about
@@ -232,13 +210,11 @@ static void test_eval_in_tiles_equals_forward(void)
    two and three inputs, linear and sine last layers. */
 static void test_eval_reverse_gradient_equals_forward(void)
 {
-    const struct { uint32_t dims, width, depth; int32_t linear; } configs[] = {
-        {2, 64, 3, 1}, {3, 48, 2, 0}};
+    const net_shape shapes[] = {{2, 64, 3, 1, 30.0f, 30.0f, 1}, {3, 48, 2, 1, 30.0f, 30.0f, 0}};
     const size_t n = 3001;
     for (size_t i = 0; i < 2; i++) {
-        siren_net *net = make_shaped_net(configs[i].dims, configs[i].width, configs[i].depth, 1,
-                                         30.0f, configs[i].linear, 31 + i);
-        size_t dims = configs[i].dims, count = siren_net_param_count(net);
+        siren_net *net = make_net(&shapes[i], 31 + i);
+        size_t dims = shapes[i].dims, count = siren_net_param_count(net);
         float *x = random_floats(2 * n * dims, 32 + i);
         float *params = malloc(2 * count * sizeof *params);
         memcpy(params, siren_net_params(net), count * sizeof *params);
@@ -279,7 +255,7 @@ static void test_slabs_bit_identical(void)
 {
     const size_t n = 9000;
     size_t counts[2] = {2, 3};
-    siren_net *scalar = make_net(16, 1), *pair = make_net(16, 2);
+    siren_net *scalar = default_net(16, 1), *pair = default_net(16, 2);
     float *x = random_floats(n * 2, 5), *adj = random_floats(n * 2 * 6, 6);
     check_thread_counts(reverse_gradient_with_threads, scalar, n, x, adj, counts, 2);
     check_thread_counts(run_with_threads, pair, n, x, adj, counts, 2);
@@ -291,7 +267,7 @@ static void test_slabs_bit_identical(void)
 
 static void test_set_threads_rejects_bad_counts(void)
 {
-    siren_net *net = make_net(8, 1);
+    siren_net *net = default_net(8, 1);
     siren_workspace *ws = NULL;
     CHECK_STATUS(siren_workspace_create(net, 4, SIREN_VALUE, &ws), SIREN_OK);
     CHECK(siren_workspace_threads(ws) >= 1);
@@ -335,7 +311,7 @@ static SIREN_THREAD_RESULT eval_in_thread(void *arg)
 
 static void test_concurrent_evaluation_of_one_net(void)
 {
-    siren_net *net = make_net(32, 1);
+    siren_net *net = default_net(32, 1);
     const size_t n = 200;
     float *x = random_floats(n * 2, 3);
     float want[400];
@@ -413,8 +389,8 @@ static void test_concurrent_training_of_separate_nets(void)
     train_thread jobs[NETS];
     siren_thread threads[NETS];
     for (int i = 0; i < NETS; i++) {
-        parallel[i] = make_net(24, 1);
-        serial[i] = make_net(24, 1);
+        parallel[i] = default_net(24, 1);
+        serial[i] = default_net(24, 1);
         jobs[i] = (train_thread){serial[i], x, target, n, -100};
         train_in_thread(&jobs[i]);
         CHECK_STATUS(jobs[i].status, SIREN_OK);
