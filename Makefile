@@ -77,6 +77,13 @@ EXAMPLE_COMMON_SRC := $(wildcard examples/common/*.c)
 EXAMPLE_COMMON_OBJ := $(EXAMPLE_COMMON_SRC:examples/common/%.c=build/examples/%.o)
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=bin/%)
+# An example X may have private sources: examples/X/*.c, compiled to
+# build/examples/X/*.o and linked into bin/X only.
+EXAMPLE_NAMES := $(EXAMPLE_SRC:examples/%.c=%)
+EXAMPLE_PRIVATE_SRC := $(wildcard $(EXAMPLE_NAMES:%=examples/%/*.c))
+EXAMPLE_PRIVATE_OBJ := $(EXAMPLE_PRIVATE_SRC:examples/%.c=build/examples/%.o)
+EXAMPLE_PRIVATE_DIRS := $(sort $(patsubst %/,%,$(dir $(EXAMPLE_PRIVATE_OBJ))))
+example_private_obj = $(filter build/examples/$(1)/%,$(EXAMPLE_PRIVATE_OBJ))
 
 STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
@@ -109,14 +116,15 @@ lib/$(SONAME): $(SHARED)
 lib/libsiren.so: lib/$(SONAME)
 	ln -sf $(notdir $<) $@
 
-build/obj build/san/obj build/tests build/san/tests build/examples lib bin:
+build/obj build/san/obj build/tests build/san/tests build/examples $(EXAMPLE_PRIVATE_DIRS) lib bin:
 	mkdir -p $@
 
 # ---------------------------------------------------------------- tests
-build/tests/%: tests/%.c $(wildcard tests/*.h) $(wildcard examples/*.h) $(STATIC) | build/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
-build/san/tests/%: tests/%.c $(wildcard tests/*.h) $(wildcard examples/*.h) build/san/libsiren.a | build/san/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) $< -o $@ build/san/libsiren.a $(LDLIBS)
+build/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC) | build/tests
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< $(TEST_LINKED_SRC) -o $@ $(STATIC) $(LDLIBS)
+build/san/tests/%: tests/%.c $(wildcard tests/*.h) build/san/libsiren.a | build/san/tests
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) $< $(TEST_LINKED_SRC) -o $@ build/san/libsiren.a \
+	    $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
 
@@ -134,8 +142,14 @@ check: all tests examples
 # ------------------------------------------------------------- examples
 build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
-bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(wildcard examples/common/*.h) $(wildcard examples/*.h) $(STATIC) | bin
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common $< -o $@ $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
+$(EXAMPLE_PRIVATE_OBJ): build/examples/%.o: examples/%.c $(wildcard examples/*/*.h) include/siren.h \
+    | $(EXAMPLE_PRIVATE_DIRS)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
+$(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_private_obj,$(x)) \
+    $(wildcard examples/$(x)/*.h)))
+bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(wildcard examples/common/*.h) $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common $< -o $@ $(call example_private_obj,$*) \
+	    $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
 
 examples: $(EXAMPLE_BIN)
 
@@ -169,6 +183,15 @@ build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/co
     $(EXAMPLE_FILE_HELPERS)
 build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c \
     examples/common/stencil.h
+
+# test_hypernet_grads links the hypernet model's sources (TEST_LINKED_SRC:
+# compiled on the test's command line, with its flags)
+HYPERNET_MODEL_SRC := $(addprefix examples/hypernet/,model.c forward.c backward.c \
+    code_gradient.c model_file.c dense.c adam.c random.c)
+build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: \
+    private TEST_LINKED_SRC = $(HYPERNET_MODEL_SRC)
+build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: $(HYPERNET_MODEL_SRC) \
+    $(wildcard examples/hypernet/*.h)
 
 # keep the example objects (make would delete them as intermediates)
 .SECONDARY: $(EXAMPLE_COMMON_OBJ)

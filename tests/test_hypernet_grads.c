@@ -1,15 +1,19 @@
 /* test_hypernet_grads.c - the maths of examples/hypernet (set encoder,
-   hypernetwork, loss, Adam; examples/hypernet_model.h): the gradients of
+   hypernetwork, loss, Adam; examples/hypernet/model.h): the gradients of
    every parameter block against central finite differences of the loss,
    prediction consistent with the loss, the SIREN chunking not changing a
-   gradient bit, and the optimiser's step against hand-computed values. */
+   gradient bit, and the optimiser's step against hand-computed values.
+   The model's sources are linked in (the Makefile's HYPERNET_MODEL_SRC);
+   passes.h gives the encoder's passes, checked on their own. */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, close */
 #include "check.h"
 
 #include <unistd.h>
 
-#define HYPERNET_MODEL_IMPLEMENTATION
-#include "../examples/hypernet_model.h"
+#include "../examples/hypernet/adam.h"
+#include "../examples/hypernet/model.h"
+#include "../examples/hypernet/passes.h"
+#include "../examples/hypernet/random.h"
 
 #define FACES 3
 #define POINTS 7
