@@ -30,7 +30,6 @@
 #include "siren.h"
 #include "training.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -311,14 +310,11 @@ static int train(const options *o, const dataset *d, fit_model *m, fit_run *run)
     int status = trainer_init(&t, o, d, m);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
                          "PSNR", "dB", NULL, 0, {0, 0}};
-    if (status == 0 && o->log && !(plan.log = fopen(o->log, "w")))
-        status = args_error(PROGRAM, "%s: cannot write the log: %s", o->log, strerror(errno));
-    if (plan.log)
-        fprintf(plan.log, "step,loss,psnr_db,seconds\n");
+    if (status == 0)
+        status = fit_log_open(PROGRAM, o->log, "psnr_db", &plan.log);
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, image_step, &t, run);
-    if (plan.log && fclose(plan.log) != 0 && status == 0)
-        status = args_error(PROGRAM, "%s: cannot write the log", o->log);
+    status = fit_log_close(PROGRAM, o->log, plan.log, status);
     trainer_free(&t);
     return status;
 }

@@ -158,6 +158,24 @@ static bool checkpoint_due(const fit_schedule *s, uint64_t step)
            step % (uint64_t)s->checkpoint_every == 0 && step < s->steps;
 }
 
+int fit_log_open(const char *program, const char *path, const char *metric_column, FILE **log)
+{
+    *log = NULL;
+    if (!path)
+        return 0;
+    if (!(*log = fopen(path, "w")))
+        return args_error(program, "%s: cannot write the log: %s", path, strerror(errno));
+    fprintf(*log, "step,loss,%s,seconds\n", metric_column);
+    return 0;
+}
+
+int fit_log_close(const char *program, const char *path, FILE *log, int status)
+{
+    if (log && fclose(log) != 0 && status == 0)
+        status = args_error(program, "%s: cannot write the log", path);
+    return status;
+}
+
 int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step_fn *step_fn,
               void *ctx, fit_run *run)
 {

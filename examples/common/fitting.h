@@ -115,6 +115,16 @@ typedef struct fit_run {
 int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step_fn *step,
               void *ctx, fit_run *run);
 
+/* Opens the CSV log that fit_train writes (fit_schedule.log) at path and
+   writes its header "step,loss,METRIC_COLUMN,seconds"; *log stays NULL
+   when path is NULL. Returns 0, or 1 after an error message. */
+int fit_log_open(const char *program, const char *path, const char *metric_column, FILE **log);
+
+/* Closes a log of fit_log_open (NULL: nothing to do). Returns status, or 1
+   after an error message when status was 0 and the file could not be
+   written completely. */
+int fit_log_close(const char *program, const char *path, FILE *log, int status);
+
 /* ------------------------------------------- checkpoints and resuming */
 
 /* The values of --checkpoint, --checkpoint-every and --resume. */

@@ -12,7 +12,6 @@ PSNR of every --every-th step side by side, and the seconds per step.
 Needs Debian's python3-torch and python3-numpy, and lib/libsiren.so (make).
 """
 import argparse
-import ctypes
 import math
 import os
 import subprocess
@@ -22,6 +21,8 @@ import time
 
 import numpy as np
 import torch
+
+from same_init import save_step0_checkpoint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -75,38 +76,6 @@ def reference_siren(width=256, hidden_layers=3, omega=30.0):
     return torch.nn.Sequential(*layers, last)
 
 
-class Config(ctypes.Structure):
-    _fields_ = [("size", ctypes.c_uint32), ("in_features", ctypes.c_uint32),
-                ("out_features", ctypes.c_uint32), ("hidden_features", ctypes.c_uint32),
-                ("hidden_layers", ctypes.c_uint32), ("first_omega", ctypes.c_float),
-                ("hidden_omega", ctypes.c_float), ("outermost_linear", ctypes.c_int32)]
-
-
-class AdamConfig(ctypes.Structure):
-    _fields_ = [("size", ctypes.c_uint32), ("lr", ctypes.c_float), ("beta1", ctypes.c_float),
-                ("beta2", ctypes.c_float), ("eps", ctypes.c_float),
-                ("weight_decay", ctypes.c_float), ("clip_grad_norm", ctypes.c_float)]
-
-
-def write_checkpoint(params, path):
-    """A step-0 libsiren checkpoint holding these parameters."""
-    lib = ctypes.CDLL(os.path.join(ROOT, "lib", "libsiren.so"))
-    lib.siren_net_params.restype = ctypes.POINTER(ctypes.c_float)
-    lib.siren_net_param_count.restype = ctypes.c_size_t
-    cfg, adam = Config(), AdamConfig()
-    lib.siren_config_default(ctypes.byref(cfg))
-    lib.siren_adam_config_default(ctypes.byref(adam))
-    net, opt = ctypes.c_void_p(), ctypes.c_void_p()
-    assert lib.siren_net_create(ctypes.byref(cfg), ctypes.byref(net)) == 0
-    count = lib.siren_net_param_count(net)
-    assert count == params.size
-    ctypes.memmove(lib.siren_net_params(net), params.ctypes.data, 4 * count)
-    assert lib.siren_adam_create(net, ctypes.byref(adam), ctypes.byref(opt)) == 0
-    assert lib.siren_checkpoint_save(net, opt, path.encode()) == 0
-    lib.siren_adam_free(opt)
-    lib.siren_net_free(net)
-
-
 def torch_curve(model, image, steps, threads):
     torch.set_num_threads(threads)
     side = image.shape[0]
@@ -145,12 +114,11 @@ def main():
     image = np.round(camera.reshape(256, 2, 256, 2).mean(axis=(1, 3))).astype(np.uint8)
     torch.manual_seed(args.seed)
     model = reference_siren()
-    params = np.concatenate([p.detach().numpy().ravel() for p in model.parameters()])
     with tempfile.TemporaryDirectory() as workdir:
         image_path = os.path.join(workdir, "camera256.pgm")
         checkpoint = os.path.join(workdir, "init.ckpt")
         write_pgm(image_path, image)
-        write_checkpoint(params.astype(np.float32), checkpoint)
+        save_step0_checkpoint(checkpoint, model)
         ours, ours_seconds = libsiren_curve(image_path, checkpoint, args.steps, args.threads,
                                             workdir)
     theirs, torch_seconds = torch_curve(model, image, args.steps, args.threads)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# signals_compare.sh - the measurements of docs/results_signals.md: each
+# signals_compare.sh - the measurements of docs/RESULTS.md (the signal tasks): each
 # signal example (poisson, poisson_edit, fit_audio, fit_video) and its
 # PyTorch reference (signals_reference.py) on the same inputs, made here,
 # one run after another, with --threads 2 / torch.set_num_threads(2).

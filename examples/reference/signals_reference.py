@@ -17,12 +17,18 @@ squares alignment.
     signals_reference.py audio SOUND.wav --steps 300
     signals_reference.py video 'frames/%03d.pgm' --steps 300 [--batch N]
 
+--init-checkpoint FILE (poisson) also writes the initial network as a
+libsiren step-0 checkpoint: `bin/poisson --resume FILE` then trains from
+the same initialisation, and both sides' --log curves can be set side by
+side step by step (same_init.py).
+
 Images are used at the size they have (give the C programs --size 0 or
 the same size, so both fit the same pixels). Prints a `result:` line with
 the C programs' keys. Needs Debian's python3-torch, python3-numpy and
 python3-scipy.
 """
 import argparse
+import contextlib
 import math
 import os
 import re
@@ -33,6 +39,8 @@ import numpy as np
 import scipy.io.wavfile
 import scipy.ndimage
 import torch
+
+from same_init import save_step0_checkpoint
 
 
 # ------------------------------------------------------------------ data
@@ -128,14 +136,22 @@ def weighted_laplacian(y, x, weights):
     return torch.stack(out, 1)
 
 
-def train(net, opt, steps, loss_of_step, metric_of_step=None):
-    """Runs `steps` Adam steps; returns the seconds taken."""
+def train(net, opt, steps, loss_of_step, log=None, metric_of_step=None):
+    """Runs `steps` Adam steps; returns the seconds taken. With a log file,
+    writes step,loss,psnr_db,seconds of every step as the C programs'
+    --log does (metric_of_step() after the step: the PSNR of the values the
+    step's loss saw)."""
     start = time.perf_counter()
+    if log:
+        log.write("step,loss,psnr_db,seconds\n")
     for step in range(steps):
         opt.zero_grad()
         loss = loss_of_step(step)
         loss.backward()
         opt.step()
+        if log:
+            log.write("%d,%.9g,%.6f,%.6f\n" % (step + 1, loss.item(), metric_of_step(),
+                                             time.perf_counter() - start))
         if step == 0 or (step + 1) % 50 == 0 or step + 1 == steps:
             print("step %d/%d loss %.6g  %.2f s" % (step + 1, steps, loss.item(),
                                                  time.perf_counter() - start), file=sys.stderr)
@@ -180,10 +196,22 @@ def psnr(a, b, mask=None):
     return 10 * math.log10(4 / np.mean((a[rows] - b[rows]) ** 2))
 
 
-def gradient_loss(net, coords, target, steps_px):
+def gradient_loss(net, coords, target, steps_px, seen=None):
+    """Mean over pixels and channels of |gradient - target|^2; the values
+    go to seen["values"] when a dict is given."""
     x = coords.clone().requires_grad_(True)
-    grad = input_gradient(net(x), x) * steps_px
+    y = net(x)
+    if seen is not None:
+        seen["values"] = y.detach()
+    grad = input_gradient(y, x) * steps_px
     return ((grad - target) ** 2).sum(-1).mean()
+
+
+def laplacian_loss(net, coords, target, steps_px, seen):
+    x = coords.clone().requires_grad_(True)
+    y = net(x)
+    seen["values"] = y.detach()
+    return ((weighted_laplacian(y, x, steps_px ** 2) - target) ** 2).mean()
 
 
 def poisson(args):
@@ -191,17 +219,22 @@ def poisson(args):
     h, w, ch = img.shape
     coords, steps_px = image_grid(h, w), torch.tensor([2 / (h - 1), 2 / (w - 1)])
     net, opt = make_net(args, 2, ch)
+    if args.init_checkpoint:
+        save_step0_checkpoint(args.init_checkpoint, net, args.lr, in_features=2,
+                              out_features=ch, hidden_features=args.width,
+                              hidden_layers=args.depth, first_omega=args.first_omega,
+                              hidden_omega=args.hidden_omega)
     lap = args.supervise == "laplacian"
     target = laplace_per_pixel(img) if lap else sobel_per_pixel(img)
+    loss_fn = laplacian_loss if lap else gradient_loss
+    flat, seen = img.reshape(-1, ch), {}
 
-    def loss_of_step(step):
-        if not lap:
-            return gradient_loss(net, coords, target, steps_px)
-        x = coords.clone().requires_grad_(True)
-        return ((weighted_laplacian(net(x), x, steps_px ** 2) - target) ** 2).mean()
+    def aligned_psnr():
+        return psnr(align(seen["values"].numpy(), flat, h, w, 3 if lap else 1), flat)
 
-    seconds = train(net, opt, args.steps, loss_of_step)
-    flat = img.reshape(-1, ch)
+    with open(args.log, "w") if args.log else contextlib.nullcontext() as log:
+        seconds = train(net, opt, args.steps,
+                        lambda step: loss_fn(net, coords, target, steps_px, seen), log, aligned_psnr)
     recon = evaluate(net, coords).numpy()
     result = {"psnr_db": psnr(align(recon, flat, h, w, 3 if lap else 1), flat),
               "alignment": "affine" if lap else "constant",
@@ -293,6 +326,12 @@ def main():
              "audio": sub.add_parser("audio"), "video": sub.add_parser("video")}
     tasks["poisson"].add_argument("image")
     tasks["poisson"].add_argument("--supervise", choices=["gradient", "laplacian"], default="gradient")
+    tasks["poisson"].add_argument("--init-checkpoint", metavar="FILE",
+                                  help="write the initial network as a libsiren step-0 checkpoint "
+                                       "(bin/poisson --resume FILE trains from the same start)")
+    tasks["poisson"].add_argument("--log", metavar="FILE",
+                                  help="write step,loss,psnr_db,seconds of every step as CSV "
+                                       "(as bin/poisson --log)")
     tasks["edit"].add_argument("background")
     tasks["edit"].add_argument("source")
     tasks["edit"].add_argument("--region", required=True)
