@@ -232,7 +232,7 @@ def poisson(args):
     def aligned_psnr():
         return psnr(align(seen["values"].numpy(), flat, h, w, 3 if lap else 1), flat)
 
-    with open(args.log, "w") if args.log else contextlib.nullcontext() as log:
+    with open(args.log, "w", buffering=1) if args.log else contextlib.nullcontext() as log:
         seconds = train(net, opt, args.steps,
                         lambda step: loss_fn(net, coords, target, steps_px, seen), log, aligned_psnr)
     recon = evaluate(net, coords).numpy()
