@@ -304,17 +304,14 @@ static int image_step(void *ctx, fit_model *m, uint64_t step, double *loss, doub
     return status;
 }
 
-static int train(const options *o, const dataset *d, fit_model *m, fit_run *run)
+static int train(const options *o, const dataset *d, fit_model *m, FILE *log, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, d, m);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "PSNR", "dB", NULL, 0, {0, 0}};
-    if (status == 0)
-        status = fit_log_open(PROGRAM, o->log, "psnr_db", &plan.log);
+                         "PSNR", "dB", log, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, image_step, &t, run);
-    status = fit_log_close(PROGRAM, o->log, plan.log, status);
     trainer_free(&t);
     return status;
 }
@@ -343,12 +340,8 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
     p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
     if (!p->recon || !p->grad || !p->laplacian || !p->model)
         return args_error(PROGRAM, "out of memory");
-    const char *paths[] = {p->recon, p->grad, p->laplacian, p->model, o->ckpt.checkpoint};
-    char err[512];
-    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
-        if (paths[i] && files_check_writable(paths[i], err, sizeof err))
-            return args_error(PROGRAM, "%s", err);
-    return 0;
+    const char *paths[] = {p->recon, p->grad, p->laplacian, p->model, o->ckpt.checkpoint, o->log};
+    return fit_check_outputs(PROGRAM, paths, sizeof paths / sizeof *paths, &o->image, 1);
 }
 
 /* Mean squared error of the network on every pixel of the dataset,
@@ -442,14 +435,18 @@ static int run(const options *o, const arg_spec *spec)
     fit_arch arch = architecture(o, d.channels);
     if (status == 0)
         status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+    FILE *log = NULL;
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, d.channels, &paths);
+    if (status == 0)
+        status = fit_log_open(PROGRAM, o->log, "psnr_db", o->ckpt.resume != NULL, &log);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zux%zu, %zu channel%s; %zu parameters\n", PROGRAM, o->image,
                 d.width, d.height, d.channels, d.channels > 1 ? "s" : "",
                 siren_net_param_count(m.net));
-        status = train(o, &d, &m, &stats);
+        status = train(o, &d, &m, log, &stats);
     }
+    status = fit_log_close(PROGRAM, o->log, log, status);
     if (status == 0)
         status = finish(o, &d, &m, &paths, &stats);
     outputs_free(&paths);

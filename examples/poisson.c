@@ -322,17 +322,14 @@ static int poisson_step(void *ctx, fit_model *m, uint64_t step, double *loss, do
     return status;
 }
 
-static int train(const options *o, const problem *p, fit_model *m, fit_run *run)
+static int train(const options *o, const problem *p, fit_model *m, FILE *log, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, p, m->net);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "aligned PSNR", "dB", NULL, 0, {0, 0}};
-    if (status == 0)
-        status = fit_log_open(PROGRAM, o->log, "psnr_db", &plan.log);
+                         "aligned PSNR", "dB", log, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, poisson_step, &t, run);
-    status = fit_log_close(PROGRAM, o->log, plan.log, status);
     trainer_free(&t);
     return status;
 }
@@ -367,13 +364,9 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
         if (!p->path[i])
             return args_error(PROGRAM, "out of memory");
     }
-    char err[512];
-    for (int i = 0; i <= OUT_COUNT; i++) {
-        const char *path = i < OUT_COUNT ? p->path[i] : o->ckpt.checkpoint;
-        if (path && files_check_writable(path, err, sizeof err))
-            return args_error(PROGRAM, "%s", err);
-    }
-    return 0;
+    const char *all[OUT_COUNT + 2] = {[OUT_COUNT] = o->ckpt.checkpoint, o->log};
+    memcpy(all, p->path, sizeof p->path);
+    return fit_check_outputs(PROGRAM, all, OUT_COUNT + 2, &o->image, 1);
 }
 
 /* The stencils' targets as images like the network's: the gradient
@@ -508,14 +501,18 @@ static int run(const options *o, const arg_spec *spec)
     fit_arch arch = {2, (long)p.image.channels, o->width, o->depth, o->first_omega,
                      o->hidden_omega, o->lr, 0, o->seed};
     int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+    FILE *log = NULL;
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, p.image.channels, &paths);
+    if (status == 0)
+        status = fit_log_open(PROGRAM, o->log, "psnr_db", o->ckpt.resume != NULL, &log);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zux%zu, %zu channel%s, supervised by the %s; %zu parameters\n",
                 PROGRAM, o->image, p.image.width, p.image.height, p.image.channels,
                 p.image.channels > 1 ? "s" : "", o->supervise, siren_net_param_count(m.net));
-        status = train(o, &p, &m, &stats);
+        status = train(o, &p, &m, log, &stats);
     }
+    status = fit_log_close(PROGRAM, o->log, log, status);
     if (status == 0)
         status = finish(o, &p, m.net, &paths, &stats);
     outputs_free(&paths);

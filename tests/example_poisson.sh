@@ -137,6 +137,24 @@ expect_error no_image --steps 10
 expect_error missing_checkpoint "$image" --resume "$tmp/none.ckpt"
 expect_error unwritable_checkpoint "$image" --size 32 --steps 100000000 \
     --checkpoint "$tmp/a_file/c.ckpt"
+expect_error unwritable_log "$image" --size 32 --steps 100000000 --log "$tmp/a_file/l.csv"
+# Outputs never overwrite the input or one another.
+cp "$image" "$tmp/input.pgm"
+expect_error save_over_input "$tmp/input.pgm" --size 32 --steps 100000000 --save "$tmp/input.pgm"
+expect_error log_is_checkpoint "$image" --size 32 --steps 100000000 --checkpoint "$tmp/c.ckpt" \
+    --log "$tmp/c.ckpt"
+if cmp -s "$image" "$tmp/input.pgm"; then ok poisson_input_untouched; else fail poisson_input_untouched; fi
+
+# --log: a header and a line per step; a resumed run appends to it.
+if "$bin" "$image" --size 16 --width 8 --depth 1 --steps 3 --checkpoint "$tmp/log.ckpt" \
+       --log "$tmp/logs/run.csv" --out "$tmp/log/a" > /dev/null 2>&1 &&
+   "$bin" "$image" --size 16 --steps 5 --resume "$tmp/log.ckpt" --log "$tmp/logs/run.csv" \
+       --out "$tmp/log/b" > /dev/null 2>&1 &&
+   [ "$(cut -d , -f 1 "$tmp/logs/run.csv" | tr '\n' ' ')" = "step 1 2 3 4 5 " ]; then
+    ok poisson_log_appends_on_resume
+else
+    fail poisson_log_appends_on_resume "$(cut -d , -f 1 "$tmp/logs/run.csv" 2>&1 | tr '\n' ' ')"
+fi
 
 if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" &&
    grep -q -- '--seed' "$tmp/help.out" && grep -q -- '--out' "$tmp/help.out" &&

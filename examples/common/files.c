@@ -37,6 +37,32 @@ static int make_dir(const char *dir, char *err, size_t errlen)
     return -1;
 }
 
+bool files_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    bool a_exists = stat(a, &sa) == 0, b_exists = stat(b, &sb) == 0;
+    if (a_exists && b_exists)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
+}
+
+int files_check_distinct(const char *const *outputs, size_t n_out, const char *const *inputs,
+                         size_t n_in, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n_out; i++) {
+        if (!outputs[i])
+            continue;
+        for (size_t j = 0; j < n_in; j++)
+            if (inputs[j] && files_same(outputs[i], inputs[j]))
+                return error_message(err, errlen, "'%s' would overwrite the input '%s'",
+                                     outputs[i], inputs[j]);
+        for (size_t j = 0; j < i; j++)
+            if (outputs[j] && files_same(outputs[i], outputs[j]))
+                return error_message(err, errlen, "'%s' is named for two outputs", outputs[i]);
+    }
+    return 0;
+}
+
 int files_make_parent_dirs(const char *path, char *err, size_t errlen)
 {
     char *dir = files_join(path, "");

@@ -6,6 +6,7 @@
 #ifndef EXAMPLES_FILES_H
 #define EXAMPLES_FILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -18,6 +19,19 @@ int files_make_parent_dirs(const char *path, char *err, size_t errlen);
    with a message in err (e.g. "cannot create files in 'out': Permission
    denied"). */
 int files_check_writable(const char *path, char *err, size_t errlen);
+
+/* Whether a and b name one file: the same device and inode when both
+   exist, the same string otherwise (an output planned twice). An output
+   that is the same file as an input or as another output must be refused
+   before a run overwrites it. */
+bool files_same(const char *a, const char *b);
+
+/* Checks that no output (outputs[0..n_out), NULL entries skipped) is the
+   same file as an input or as another output (files_same). Returns 0, or
+   -1 with "'OUT' would overwrite the input 'IN'" or "'OUT' is named for
+   two outputs" in err. */
+int files_check_distinct(const char *const *outputs, size_t n_out, const char *const *inputs,
+                         size_t n_in, char *err, size_t errlen);
 
 /* "prefix" + "suffix" in a malloc'd string (NULL when out of memory). */
 char *files_join(const char *prefix, const char *suffix);

@@ -1,6 +1,8 @@
 /* fitting.c - networks and optimisers for the field-solving examples
    (see fitting.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "fitting.h"
+#include "files.h"
 #include "interrupt.h"
 #include "progress.h"
 
@@ -8,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int fit_library_error(const char *program, const char *what, int status)
 {
@@ -83,7 +86,7 @@ int fit_model_resume(const char *program, const char *path, const fit_arch *a,
         return args_error(program, "%s: cannot resume: %s", path, why_unreadable(path, status));
     if (check_shape(program, path, a, m))
         return 1;
-    const char *fixed[] = {"width", "depth", "first-omega", "hidden-omega", "clip"};
+    const char *fixed[] = {"width", "depth", "first-omega", "hidden-omega", "clip", "seed"};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         if (args_given(spec, fixed[i]))
             fprintf(stderr, "%s: note: --%s is ignored with --resume (the checkpoint has it)\n",
@@ -158,14 +161,33 @@ static bool checkpoint_due(const fit_schedule *s, uint64_t step)
            step % (uint64_t)s->checkpoint_every == 0 && step < s->steps;
 }
 
-int fit_log_open(const char *program, const char *path, const char *metric_column, FILE **log)
+int fit_check_outputs(const char *program, const char *const *outputs, size_t n_out,
+                      const char *const *inputs, size_t n_in)
+{
+    char err[512];
+    if (files_check_distinct(outputs, n_out, inputs, n_in, err, sizeof err))
+        return args_error(program, "%s", err);
+    for (size_t i = 0; i < n_out; i++)
+        if (outputs[i] && files_check_writable(outputs[i], err, sizeof err))
+            return args_error(program, "%s", err);
+    return 0;
+}
+
+int fit_log_open(const char *program, const char *path, const char *metric_column, bool resuming,
+                 FILE **log)
 {
     *log = NULL;
     if (!path)
         return 0;
-    if (!(*log = fopen(path, "w")))
+    char err[256];
+    if (files_make_parent_dirs(path, err, sizeof err))
+        return args_error(program, "%s: cannot write the log: %s", path, err);
+    struct stat st;
+    bool append = resuming && stat(path, &st) == 0 && st.st_size > 0;
+    if (!(*log = fopen(path, append ? "a" : "w")))
         return args_error(program, "%s: cannot write the log: %s", path, strerror(errno));
-    fprintf(*log, "step,loss,%s,seconds\n", metric_column);
+    if (!append)
+        fprintf(*log, "step,loss,%s,seconds\n", metric_column);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "args.h"
 #include "siren.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -115,10 +116,22 @@ typedef struct fit_run {
 int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step_fn *step,
               void *ctx, fit_run *run);
 
-/* Opens the CSV log that fit_train writes (fit_schedule.log) at path and
-   writes its header "step,loss,METRIC_COLUMN,seconds"; *log stays NULL
-   when path is NULL. Returns 0, or 1 after an error message. */
-int fit_log_open(const char *program, const char *path, const char *metric_column, FILE **log);
+/* The outputs' checks before any work: none is the same file as an input
+   or as another output (files_check_distinct), and each can be written
+   (files_check_writable). NULL entries are skipped. Returns 0, or 1 after
+   an error message. */
+int fit_check_outputs(const char *program, const char *const *outputs, size_t n_out,
+                      const char *const *inputs, size_t n_in);
+
+/* Opens the CSV log that fit_train writes (fit_schedule.log) at path,
+   making its directories, and writes its header
+   "step,loss,METRIC_COLUMN,seconds"; a resumed run (resuming) appends to
+   a log that is already there instead, so that the log of a run continued
+   from checkpoints is one file. *log stays NULL when path is NULL. Call it
+   with the other output checks, before any work. Returns 0, or 1 after an
+   error message. */
+int fit_log_open(const char *program, const char *path, const char *metric_column, bool resuming,
+                 FILE **log);
 
 /* Closes a log of fit_log_open (NULL: nothing to do). Returns status, or 1
    after an error message when status was 0 and the file could not be
