@@ -5,9 +5,11 @@
    train_poisson_lapl_img.py).
 
    The network never sees a pixel value. Its derivatives come from
-   libsiren's forward-mode jets, and the loss on them is differentiated by
-   siren_backward with the adjoint of the gradient or Laplacian output
-   (DESIGN.md, "Training: reverse mode through the jets"):
+   siren_forward (the Laplacian by forward-mode jets; the gradient of a
+   one-output network by a reverse sweep, of a colour one by jets), and the
+   loss on them is differentiated by siren_backward with the adjoint of
+   the gradient or Laplacian output (DESIGN.md, "Training: reverse mode
+   through the jets"):
 
        gradient:   L = 1/(B C) sum_points sum_channels |s * grad u - G|^2
                    adjoint of d u/d x_k:  2 s_k (s_k u_k - G_k) / (B C)
@@ -62,7 +64,7 @@ typedef struct options {
 
 static const char DESCRIPTION[] =
     "Reconstructs a PGM/PPM image from its gradient or its Laplacian only, by\n"
-    "fitting a SIREN f(row, column) whose derivatives (exact, from libsiren's jets)\n"
+    "fitting a SIREN f(row, column) whose derivatives (exact, from libsiren)\n"
     "match finite differences of the image. The reference setup by default: the\n"
     "image resized to 256 on its longer side, 5 layers of 256, omega 30, Adam 1e-4,\n"
     "every pixel in every step (the reference trains 10000 steps).\n"

@@ -199,8 +199,8 @@ SIREN_API int  siren_workspace_set_laplacian_weights(siren_workspace *ws,
 
 /* Sets how many threads the workspace's calls use, the calling thread
    included (1: no other thread). The default is SIREN_NUM_THREADS from the
-   environment when it is a positive integer, else the number of online
-   CPUs. The threads are created here, once, and live as long as the
+   environment when it is a positive decimal integer (digits only; larger
+   than 256 counts as 256), else the number of online CPUs. The threads are created here, once, and live as long as the
    workspace, and so does the per-thread scratch, which only grows (more
    threads than ever before allocate it; other counts above one make a new
    pool of threads; one thread allocates nothing, so it cannot fail).

@@ -189,7 +189,7 @@ void siren__pool_for(siren_pool *pool, size_t count, size_t grain, siren_range_f
 size_t siren__default_threads(void)
 {
     const char *env = getenv("SIREN_NUM_THREADS");
-    if (env && *env) {
+    if (env && *env >= '0' && *env <= '9') { /* strtoul would take "-1" and " 2" */
         char *end;
         unsigned long n = strtoul(env, &end, 10);
         if (*end == '\0' && n > 0)

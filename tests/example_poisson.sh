@@ -137,6 +137,7 @@ expect_error no_image --steps 10
 expect_error missing_checkpoint "$image" --resume "$tmp/none.ckpt"
 expect_error unwritable_checkpoint "$image" --size 32 --steps 100000000 \
     --checkpoint "$tmp/a_file/c.ckpt"
+expect_error checkpoint_every_alone "$image" --size 32 --checkpoint-every 5
 expect_error unwritable_log "$image" --size 32 --steps 100000000 --log "$tmp/a_file/l.csv"
 # Outputs never overwrite the input or one another.
 cp "$image" "$tmp/input.pgm"

@@ -3,6 +3,7 @@
    other threads train networks of their own. tests/tsan.sh runs this file
    under ThreadSanitizer; its threads come from src/threads_shim.h so that
    the TSan build can use POSIX threads (see that header for why). */
+#define _POSIX_C_SOURCE 200809L /* setenv, unsetenv */
 #include "check.h"
 #include "nets.h"
 #include "reference.h"
@@ -410,6 +411,44 @@ static void test_concurrent_training_of_separate_nets(void)
     free(target);
 }
 
+static size_t threads_of_a_new_workspace(const siren_net *net)
+{
+    siren_workspace *ws = NULL;
+    CHECK_STATUS(siren_workspace_create(net, 16, SIREN_VALUE, &ws), SIREN_OK);
+    size_t threads = ws ? siren_workspace_threads(ws) : 0;
+    siren_workspace_free(ws);
+    return threads;
+}
+
+/* SIREN_NUM_THREADS counts only when it is digits: "-1" (which strtoul
+   would wrap to the largest count), " 2", "2x", "0" and "" mean the
+   number of CPUs, as no setting does. */
+static void test_num_threads_environment(void)
+{
+    siren_net *net = make_net(&(net_shape){2, 8, 1, 1, 30.0f, 30.0f, 1}, 5);
+    const char *saved = getenv("SIREN_NUM_THREADS");
+    char *kept = saved ? strdup(saved) : NULL;
+    unsetenv("SIREN_NUM_THREADS");
+    size_t cpus = threads_of_a_new_workspace(net);
+    CHECK(cpus >= 1);
+    const struct { const char *value; size_t threads; } cases[] = {
+        {"3", 3}, {"1", 1}, {"-1", cpus}, {" 2", cpus}, {"2x", cpus}, {"0", cpus}, {"", cpus}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        setenv("SIREN_NUM_THREADS", cases[i].value, 1);
+        size_t threads = threads_of_a_new_workspace(net);
+        if (threads != cases[i].threads)
+            printf("  SIREN_NUM_THREADS='%s': %zu threads, expected %zu\n", cases[i].value,
+                   threads, cases[i].threads);
+        CHECK(threads == cases[i].threads);
+    }
+    if (kept)
+        setenv("SIREN_NUM_THREADS", kept, 1);
+    else
+        unsetenv("SIREN_NUM_THREADS");
+    free(kept);
+    siren_net_free(net);
+}
+
 int main(void)
 {
     RUN(test_bit_identical_for_any_thread_count);
@@ -418,6 +457,7 @@ int main(void)
     RUN(test_eval_in_tiles_equals_forward);
     RUN(test_eval_reverse_gradient_equals_forward);
     RUN(test_set_threads_rejects_bad_counts);
+    RUN(test_num_threads_environment);
     RUN(test_concurrent_evaluation_of_one_net);
     RUN(test_concurrent_training_of_separate_nets);
     return check_summary();

@@ -241,6 +241,8 @@ int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step
 int fit_model_start(const char *program, const char *resume, const fit_arch *a,
                     const arg_spec *spec, fit_model *m)
 {
+    if (args_given(spec, "checkpoint-every") && !args_given(spec, "checkpoint"))
+        return args_error(program, "--checkpoint-every needs --checkpoint FILE to write to");
     return resume ? fit_model_resume(program, resume, a, spec, m)
                   : fit_model_create(program, a, m);
 }

@@ -155,7 +155,8 @@ typedef struct fit_resume_options {
              "also checkpoint every N steps; 0: at the end only"),              \
     ARG_STRING("resume", &(r)->resume, "FILE", "continue from this checkpoint")
 
-/* fit_model_resume from `resume`, or fit_model_create when it is NULL. */
+/* fit_model_resume from `resume`, or fit_model_create when it is NULL;
+   first refuses --checkpoint-every without --checkpoint. */
 int fit_model_start(const char *program, const char *resume, const fit_arch *a,
                     const arg_spec *spec, fit_model *m);
 

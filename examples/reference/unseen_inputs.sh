@@ -40,7 +40,7 @@ for i, frame in enumerate(ImageSequence.Iterator(gif)):
     frame.convert("L").save("gif/%03d.pgm" % i)
 EOF
 # Speech: 1.72 s at 22050 Hz (37986 frames), 16-bit mono, espeak-ng 1.51.
-espeak-ng -w fox.wav "the quick brown fox" || exit 1
+espeak-ng -w fox.wav -s 150 "the quick brown fox" || exit 1
 
 # ------------------------------------------------------------- the runs
 run() {
