@@ -26,7 +26,9 @@
    stops after the current step and still writes the outputs, --checkpoint
    saves the network and optimiser, and --resume continues from one; as
    every step sees every pixel, a resumed run is bit for bit the run it
-   continues. */
+   continues (and --log appends to its log). The outputs are checked
+   before any work (fit_check_outputs): none may overwrite an image, the
+   mask or another output. */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
@@ -49,7 +51,7 @@
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *background, *source, *region, *mask, *out;
+    const char *background, *source, *region, *mask, *out, *save, *log;
     long size, steps, width, depth, chunk, threads;
     double lr, first_omega, hidden_omega, alpha;
     uint64_t seed;
@@ -64,28 +66,41 @@ static const char DESCRIPTION[] =
     "inside --region, or the --mask image (white 1, black 0, grey in between),\n"
     "else 0. BACKGROUND is resized to --size on its longer side; SOURCE and the\n"
     "mask are resized to the same width and height (place the source on a canvas\n"
-    "of the background's shape first). Grey and colour images mix (grey is\n"
-    "repeated in three channels).\n"
+    "of the background's shape first). The region must lie inside the resized\n"
+    "background: one that reaches beyond it is refused, not clipped. Grey and\n"
+    "colour images mix (grey is repeated in three channels).\n"
     "\n"
     "Without --region or --mask, m is 1 everywhere and alpha 0.5, the reference's\n"
     "experiment (the average of both fields). The composite is known up to a\n"
-    "constant, fitted to the background where m = 0.\n"
+    "constant per channel, fitted by least squares to the background where m = 0;\n"
+    "where m is nowhere 0 (no --region or --mask, a region covering the image, a\n"
+    "mask without black), to the pixel blend (1 - alpha m) BACKGROUND + alpha m\n"
+    "SOURCE over every pixel instead.\n"
     "\n"
-    "Writes PREFIX_composite.pgm (.ppm for colour), PREFIX_naive.pgm (the same blend\n"
-    "of pixel values, with its seams), PREFIX_grad.pgm (the network's gradient\n"
-    "magnitude), PREFIX_target_grad.pgm (the field's) and PREFIX.siren. Reports\n"
-    "psnr_outside_db (composite against the background where m = 0),\n"
-    "psnr_inside_db (against the source plus its best constant where m = 1),\n"
-    "grad_rmse (the RMS error of the network's gradient per pixel against the\n"
-    "field, on [-1, 1] values) and naive_grad_rmse (the same for the naive blend's\n"
-    "Sobel gradients: its seams).\n"
+    "Writes PREFIX_composite.pgm (.ppm for colour), PREFIX_naive.pgm (that pixel\n"
+    "blend, with its seams), PREFIX_grad.pgm (the network's gradient magnitude),\n"
+    "PREFIX_target_grad.pgm (the field's) and the model PREFIX.siren. The result\n"
+    "line reports (PSNR on [0, 1] values, as fit_image):\n"
+    "  psnr_outside_db  when m is 0 somewhere: the composite against the\n"
+    "                   background where m = 0;\n"
+    "  psnr_blend_db    instead when m is nowhere 0: the composite against the\n"
+    "                   pixel blend, over every pixel;\n"
+    "  psnr_inside_db   when m is 1 somewhere but not everywhere: the composite\n"
+    "                   against the source plus its best constant where m = 1;\n"
+    "  grad_rmse        always: the RMS error of the network's gradient per pixel\n"
+    "                   against the field, on [-1, 1] values;\n"
+    "  naive_grad_rmse  when alpha m differs between pixels: the same for the\n"
+    "                   pixel blend's Sobel gradients, its seams (where alpha m is\n"
+    "                   the same everywhere, the blend's gradients are the field).\n"
     "\n"
     "--resume continues a --checkpoint file up to --steps steps in all; the\n"
     "architecture and optimiser come from the checkpoint (give the same images,\n"
-    "--size, --region or --mask, and --alpha for an exact continuation). Ctrl-C\n"
-    "stops after the current step and still writes every output.";
+    "--size, --region or --mask, and --alpha for an exact continuation), and\n"
+    "--log appends to the log of the run it continues. No output may be an input\n"
+    "or another output. Ctrl-C stops after the current step and still writes every\n"
+    "output.";
 
-enum { OPTION_COUNT = 17 };
+enum { OPTION_COUNT = 19 };
 
 typedef struct command_line {
     options o;
@@ -103,7 +118,7 @@ static void default_options(options *o)
     *o = (options){.out = "out/poisson_edit", .size = 256, .steps = 500,
                    .width = cfg.hidden_features, .depth = cfg.hidden_layers, .chunk = 8192,
                    .lr = adam.lr, .first_omega = cfg.first_omega,
-                   .hidden_omega = cfg.hidden_omega, .alpha = -1};
+                   .hidden_omega = cfg.hidden_omega, .alpha = NAN};
 }
 
 /* "X,Y,W,H" in pixels of the resized background, W and H positive. */
@@ -131,8 +146,8 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
                    "resized background: column, row, width, height)"),
         ARG_STRING("mask", &o->mask, "MASK.pgm", "per-pixel weight m of the source"),
         ARG_DOUBLE("alpha", &o->alpha, 0, 1, "A",
-                   "weight of the source where m = 1, 0 to 1; unset (shown as\n"
-                   "-1): 1 with a region or mask, 0.5 without"),
+                   "weight of the source where m = 1, 0 to 1\n"
+                   "[1 with --region or --mask, 0.5 without]"),
         ARG_LONG("size", &o->size, 0, 4096, "N", "longer side of the composite; 0: as read"),
         ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
         ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
@@ -148,7 +163,11 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_LONG("threads", &o->threads, 0, 256, "N",
                  "threads; 0: SIREN_NUM_THREADS or every CPU"),
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
+        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
         FIT_RESUME_OPTIONS(&o->ckpt),
+        ARG_STRING("log", &o->log, "FILE",
+                   "write step,loss,field_rmse_x1000,seconds of every step as CSV\n"
+                   "(the field's RMS error before the step, times 1000)"),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -164,7 +183,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
     if (o->region && !parse_region(o->region, o->rect))
         return args_error(PROGRAM, "--region: expected X,Y,W,H (W and H positive), got '%s'",
                           o->region);
-    if (o->alpha < 0)
+    if (isnan(o->alpha)) /* unset */
         o->alpha = o->region || o->mask ? 1.0 : 0.5;
     return -1;
 }
@@ -230,9 +249,18 @@ static int load_images(const options *o, scene *s)
     return 0;
 }
 
-/* m: the rectangle, the mask image (its luma), or 1 everywhere. */
+/* m: the rectangle, the mask image (its luma), or 1 everywhere. A region
+   must lie inside the image: one that reaches beyond it was most likely
+   measured on another size, and clipping it would paste a different
+   rectangle than the one asked for. */
 static int make_weight(const options *o, scene *s)
 {
+    if (o->region && (o->rect[0] + o->rect[2] > (long)s->width ||
+                      o->rect[1] + o->rect[3] > (long)s->height))
+        return args_error(PROGRAM,
+                          "--region %s does not lie inside the %zux%zu image (X + W at most "
+                          "%zu, Y + H at most %zu)",
+                          o->region, s->width, s->height, s->width, s->height);
     s->weight = malloc(s->count * sizeof *s->weight);
     if (!s->weight)
         return args_error(PROGRAM, "out of memory");
@@ -241,9 +269,6 @@ static int make_weight(const options *o, scene *s)
         s->weight[p] = !o->region || ((long)c >= o->rect[0] && (long)c < o->rect[0] + o->rect[2] &&
                                       (long)r >= o->rect[1] && (long)r < o->rect[1] + o->rect[3]);
     }
-    if (o->region && (o->rect[0] >= (long)s->width || o->rect[1] >= (long)s->height))
-        return args_error(PROGRAM, "--region %s lies outside the %zux%zu image", o->region,
-                          s->width, s->height);
     if (!o->mask)
         return 0;
     char err[256];
@@ -364,7 +389,7 @@ static int train_step(trainer *t, fit_model *m, double *loss)
 }
 
 /* fit_train's step: every pixel (whatever the step); the progress line
-   shows the RMS field error per axis, times 1000. */
+   (and the log) show the RMS field error per axis, times 1000. */
 static int edit_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
 {
     (void)step;
@@ -373,12 +398,12 @@ static int edit_step(void *ctx, fit_model *m, uint64_t step, double *loss, doubl
     return status;
 }
 
-static int train(const options *o, const scene *s, fit_model *m, fit_run *run)
+static int train(const options *o, const scene *s, fit_model *m, FILE *log, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, s, m->net);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "field RMSE x1000", "", NULL, 0, {0, 0}};
+                         "field RMSE", "x 1e-3", log, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, edit_step, &t, run);
     trainer_free(&t);
@@ -399,6 +424,10 @@ static void outputs_free(outputs *p)
         free(p->path[i]);
 }
 
+/* Names the outputs and checks, before any work, that none is an input
+   (the images, the mask) or another output, and that each can be written
+   (making the directories). The checkpoint may replace the one the run
+   resumes from (a run continued in place); no other output may. */
 static int plan_outputs(const options *o, size_t channels, outputs *p)
 {
     const char *ext = channels == 3 ? ".ppm" : ".pgm";
@@ -407,21 +436,47 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
     snprintf(naive, sizeof naive, "_naive%s", ext);
     const char *suffix[OUT_COUNT] = {composite, naive, "_grad.pgm", "_target_grad.pgm",
                                      ".siren"};
-    char err[512];
-    for (int i = 0; i < OUT_COUNT; i++)
-        if (!(p->path[i] = files_join(o->out, suffix[i])))
+    for (int i = 0; i < OUT_COUNT; i++) {
+        p->path[i] = i == OUT_MODEL && o->save ? files_join(o->save, "")
+                                               : files_join(o->out, suffix[i]);
+        if (!p->path[i])
             return args_error(PROGRAM, "out of memory");
-    for (int i = 0; i <= OUT_COUNT; i++) {
-        const char *path = i < OUT_COUNT ? p->path[i] : o->ckpt.checkpoint;
-        if (path && files_check_writable(path, err, sizeof err))
-            return args_error(PROGRAM, "%s", err);
     }
-    return 0;
+    const char *all[OUT_COUNT + 2] = {[OUT_COUNT + 1] = o->log};
+    memcpy(all, p->path, sizeof p->path);
+    char err[512];
+    if (files_check_distinct(all, OUT_COUNT + 2, &o->ckpt.resume, 1, err, sizeof err))
+        return args_error(PROGRAM, "%s", err);
+    all[OUT_COUNT] = o->ckpt.checkpoint;
+    const char *inputs[3] = {o->background, o->source, o->mask};
+    return fit_check_outputs(PROGRAM, all, OUT_COUNT + 2, inputs, 3);
 }
 
+/* What the result line reports; which keys appear depends on m (the
+   DESCRIPTION lists them). */
 typedef struct quality {
-    double psnr_outside, psnr_inside, grad_rmse, naive_grad_rmse;
+    bool outside;        /* m is 0 somewhere: psnr_outside_db, else psnr_blend_db */
+    bool inside;         /* m is 1 somewhere, not everywhere: psnr_inside_db */
+    bool seams;          /* alpha m differs between pixels: naive_grad_rmse */
+    double psnr_aligned; /* against the background where m = 0, else the blend */
+    double psnr_inside, grad_rmse, naive_grad_rmse;
 } quality;
+
+/* Which keys apply to the scene. Where alpha m is the same at every pixel
+   the pixel blend's Sobel gradients are the target field (the stencil is
+   linear): its error would be 0 up to rounding, with no seam to show. */
+static void quality_keys(const options *o, const scene *s, quality *q)
+{
+    size_t ones = 0;
+    float first = (float)o->alpha * s->weight[0];
+    q->outside = q->seams = false;
+    for (size_t p = 0; p < s->count; p++) {
+        q->outside = q->outside || s->weight[p] == 0.0f;
+        q->seams = q->seams || (float)o->alpha * s->weight[p] != first;
+        ones += s->weight[p] == 1.0f;
+    }
+    q->inside = ones > 0 && ones < s->count;
+}
 
 /* The pixel-wise blend (1 - alpha m) background + alpha m source. */
 static void naive_blend(const options *o, const scene *s, float *out)
@@ -432,38 +487,36 @@ static void naive_blend(const options *o, const scene *s, float *out)
     }
 }
 
-/* Aligns the composite (r->values) and measures it. weights: scratch of
-   s->count floats; naive: the pixel blend. */
-static void align_and_measure(const scene *s, const rendering *r, const float *naive,
-                              float *weights, quality *q)
+/* Aligns the composite (r->values) by a constant per channel, to the
+   background where m = 0 or, when m is nowhere 0, to the pixel blend
+   (naive) over every pixel, and measures it (q's keys from quality_keys).
+   weights: scratch of s->count floats. Returns 0, or 1 after an error. */
+static int align_and_measure(const scene *s, const rendering *r, const float *naive,
+                             float *weights, quality *q)
 {
     size_t n = s->count, ch = s->channels;
-    bool any_outside = false;
-    for (size_t p = 0; p < n; p++) {
-        weights[p] = s->weight[p] == 0.0f;
-        any_outside = any_outside || weights[p] != 0.0f;
-    }
-    if (any_outside)
+    if (q->outside) {
+        for (size_t p = 0; p < n; p++)
+            weights[p] = s->weight[p] == 0.0f;
         stencil_align(r->values, s->background, weights, s->width, s->height, ch, 1);
-    else
+        q->psnr_aligned = training_psnr(stencil_mse(r->values, s->background, weights, n, ch));
+    } else {
         stencil_align(r->values, naive, NULL, s->width, s->height, ch, 1);
-    q->psnr_outside = any_outside ? training_psnr(stencil_mse(r->values, s->background,
-                                                              weights, n, ch))
-                                  : NAN;
+        q->psnr_aligned = training_psnr(stencil_mse(r->values, naive, NULL, n, ch));
+    }
+    if (!q->inside)
+        return 0;
     /* Inside: the source up to its own constant. */
-    bool any_inside = false;
-    for (size_t p = 0; p < n; p++) {
+    float *shifted = malloc(n * ch * sizeof *shifted);
+    if (!shifted)
+        return args_error(PROGRAM, "out of memory");
+    for (size_t p = 0; p < n; p++)
         weights[p] = s->weight[p] == 1.0f;
-        any_inside = any_inside || weights[p] != 0.0f;
-    }
-    q->psnr_inside = NAN;
-    float *shifted = any_inside ? malloc(n * ch * sizeof *shifted) : NULL;
-    if (shifted) {
-        memcpy(shifted, s->source, n * ch * sizeof *shifted);
-        stencil_align(shifted, r->values, weights, s->width, s->height, ch, 1);
-        q->psnr_inside = training_psnr(stencil_mse(r->values, shifted, weights, n, ch));
-        free(shifted);
-    }
+    memcpy(shifted, s->source, n * ch * sizeof *shifted);
+    stencil_align(shifted, r->values, weights, s->width, s->height, ch, 1);
+    q->psnr_inside = training_psnr(stencil_mse(r->values, shifted, weights, n, ch));
+    free(shifted);
+    return 0;
 }
 
 /* RMS over pixels, channels and axes of the network's gradient per pixel
@@ -525,6 +578,8 @@ static void field_magnitude(const scene *s, float *mag)
     }
 }
 
+/* Renders the network, measures the composite (q) and writes every
+   output. */
 static int write_outputs(const options *o, const scene *s, const outputs *paths,
                          const siren_net *net, quality *q)
 {
@@ -539,8 +594,13 @@ static int write_outputs(const options *o, const scene *s, const outputs *paths,
     int failed = naive && scratch ? 0 : args_error(PROGRAM, "out of memory");
     if (!failed) {
         naive_blend(o, s, naive);
-        q->naive_grad_rmse = naive_field_error(s, naive);
-        align_and_measure(s, &r, naive, scratch, q);
+        quality_keys(o, s, q);
+        if (q->seams && (q->naive_grad_rmse = naive_field_error(s, naive)) < 0)
+            failed = args_error(PROGRAM, "out of memory");
+    }
+    if (!failed)
+        failed = align_and_measure(s, &r, naive, scratch, q);
+    if (!failed) {
         field_magnitude(s, scratch);
         if (training_write_image(paths->path[OUT_COMPOSITE], r.values, s->width, s->height,
                                  s->channels, err, sizeof err) ||
@@ -567,6 +627,21 @@ static int write_outputs(const options *o, const scene *s, const outputs *paths,
     return failed;
 }
 
+/* The result line: only the keys that mean something for this m. */
+static void print_result(const quality *q, const fit_run *stats, const scene *s)
+{
+    printf("result: %s=%.2f", q->outside ? "psnr_outside_db" : "psnr_blend_db",
+           q->psnr_aligned);
+    if (q->inside)
+        printf(" psnr_inside_db=%.2f", q->psnr_inside);
+    printf(" grad_rmse=%.5f", q->grad_rmse);
+    if (q->seams)
+        printf(" naive_grad_rmse=%.5f", q->naive_grad_rmse);
+    printf(" steps=%llu seconds=%.1f seconds_per_step=%.3f width=%zu height=%zu\n",
+           (unsigned long long)stats->last_step, stats->seconds, fit_seconds_per_step(stats),
+           s->width, s->height);
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int run(const options *o, const arg_spec *spec)
@@ -577,27 +652,26 @@ static int run(const options *o, const arg_spec *spec)
     fit_model m = {0};
     outputs paths = {{0}};
     fit_run stats = {0, 0, 0};
-    quality q = {NAN, NAN, NAN, NAN};
+    quality q = {0};
+    FILE *log = NULL;
     fit_arch arch = {2, (long)s.channels, o->width, o->depth, o->first_omega,
                      o->hidden_omega, o->lr, 0, o->seed};
     int status = plan_outputs(o, s.channels, &paths); /* before any training */
     if (status == 0)
         status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+    if (status == 0)
+        status = fit_log_open(PROGRAM, o->log, "field_rmse_x1000", o->ckpt.resume != NULL, &log);
     if (status == 0) {
         fprintf(stderr, "%s: %s + %s, %zux%zu, %zu channel%s, alpha %g; %zu parameters\n",
                 PROGRAM, o->background, o->source, s.width, s.height, s.channels,
                 s.channels > 1 ? "s" : "", o->alpha, siren_net_param_count(m.net));
-        status = train(o, &s, &m, &stats);
+        status = train(o, &s, &m, log, &stats);
     }
+    status = fit_log_close(PROGRAM, o->log, log, status);
     if (status == 0)
         status = write_outputs(o, &s, &paths, m.net, &q);
     if (status == 0)
-        printf("result: psnr_outside_db=%.2f psnr_inside_db=%.2f grad_rmse=%.5f "
-               "naive_grad_rmse=%.5f steps=%llu seconds=%.1f seconds_per_step=%.3f width=%zu "
-               "height=%zu\n",
-               q.psnr_outside, q.psnr_inside, q.grad_rmse, q.naive_grad_rmse,
-               (unsigned long long)stats.last_step, stats.seconds, fit_seconds_per_step(&stats),
-               s.width, s.height);
+        print_result(&q, &stats, &s);
     outputs_free(&paths);
     fit_model_free(&m);
     scene_free(&s);

@@ -5,10 +5,13 @@
 # background outside the rectangle and the source (up to a constant)
 # inside, and its gradient must match the blended field far better than
 # the naive cut-and-paste, whose seams do not. Also the mask and
-# reference (average) modes, mixed grey and colour, bad input refused with
-# one line on stderr and exit status 1, --resume continuing a --checkpoint
-# bit for bit, and Ctrl-C still writing the outputs (exit status 130).
-# Prints "ok NAME" / "FAIL NAME".
+# reference (average) modes and which keys the result line has in each
+# (never a nan), mixed grey and colour, --save and --log (appended on
+# --resume), bad input refused with one line on stderr and exit status 1
+# (outputs over inputs or over one another, a region reaching beyond the
+# image, numbers beyond single precision), --resume continuing a
+# --checkpoint bit for bit, and Ctrl-C still writing the outputs (exit
+# status 130). Prints "ok NAME" / "FAIL NAME".
 #
 # The network is narrower than the default (128 wide, 2 hidden layers) so
 # that the test takes seconds.
@@ -33,6 +36,8 @@ if [ ! -x "$bin" ]; then
 fi
 
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# The names of a result line's keys, in order, one space after each.
+keys() { echo "$1" | tr ' ' '\n' | sed -n 's/=.*//p' | tr '\n' ' '; }
 
 # Concentric rings, brighter than the background: a source to paste.
 awk -v n=40 'BEGIN {
@@ -56,6 +61,13 @@ awk -v n=40 'BEGIN {
         print line
     }
 }' > "$tmp/mask.pgm"
+# Masks of one colour: every pixel pasted (white), none (black).
+for colour in white:255 black:0; do
+    awk -v n=40 -v v="${colour#*:}" 'BEGIN {
+        printf "P2\n%d %d\n255\n", n, n
+        for (i = 0; i < n * n; i++) print v
+    }' > "$tmp/${colour%:*}.pgm"
+done
 
 # --------------------------------------------------------- the region
 out="$tmp/r/run"
@@ -99,14 +111,59 @@ case "$last" in
     "result: psnr_outside_db="[0-9]*" psnr_inside_db="[0-9]*) ok poisson_edit_mask ;;
     *) fail poisson_edit_mask "last line: $last" "$(tail -n 2 "$tmp/m.err")" ;;
 esac
-# No region: the reference's average of both fields; nothing is outside.
-"$bin" "$image" "$tmp/rings.pgm" --size 40 --width 32 --depth 1 --steps 20 \
-    --out "$tmp/a/run" > "$tmp/a.out" 2> "$tmp/a.err"
-last=$(tail -n 1 "$tmp/a.out")
-case "$last" in
-    "result: psnr_outside_db=nan psnr_inside_db="[0-9]*) ok poisson_edit_reference_average ;;
-    *) fail poisson_edit_reference_average "last line: $last" "$(tail -n 2 "$tmp/a.err")" ;;
-esac
+# Which keys the result line has (the help lists them): with no pixel of
+# m = 0 (no region: the reference's average of both fields; a region
+# covering the image; a white mask) the composite is aligned to the pixel
+# blend, psnr_blend_db, and there is neither an outside nor a seam to
+# report; with m = 0 everywhere (a black mask) nothing is inside. No key
+# is ever nan or inf.
+check_keys() {
+    name=$1 want=$2
+    shift 2
+    "$bin" "$image" "$tmp/rings.pgm" --size 40 --width 32 --depth 1 --steps 20 --threads 1 \
+        "$@" --out "$tmp/k_$name/run" > "$tmp/k_$name.out" 2> "$tmp/k_$name.err"
+    rc=$?
+    last=$(tail -n 1 "$tmp/k_$name.out")
+    case "$last" in *nan*|*inf*) bad=1 ;; *) bad=0 ;; esac
+    if [ "$rc" -eq 0 ] && [ "$bad" -eq 0 ] && [ "$(keys "$last")" = "$want" ]; then
+        ok "poisson_edit_result_keys_$name"
+    else
+        fail "poisson_edit_result_keys_$name" "exit $rc, want keys: $want" "last line: $last" \
+            "$(tail -n 1 "$tmp/k_$name.err")"
+    fi
+}
+times="steps seconds seconds_per_step width height "
+check_keys reference_average "psnr_blend_db grad_rmse $times"
+check_keys whole_image_region "psnr_blend_db grad_rmse $times" --region 0,0,40,40
+check_keys white_mask "psnr_blend_db grad_rmse $times" --mask "$tmp/white.pgm"
+check_keys black_mask "psnr_outside_db grad_rmse $times" --mask "$tmp/black.pgm"
+check_keys region "psnr_outside_db psnr_inside_db grad_rmse naive_grad_rmse $times" \
+    --region 12,6,16,16
+check_keys region_alpha_half "psnr_outside_db psnr_inside_db grad_rmse naive_grad_rmse $times" \
+    --region 12,6,16,16 --alpha 0.5
+# psnr_blend_db is what it says: the PSNR between the two images written,
+# the aligned composite and the pixel blend (PREFIX_naive.pgm), measured
+# here from their 8-bit pixels (40x40: the files' last 1600 bytes).
+pixels() { od -An -v -tu1 "$1" | tr -s ' ' '\n' | sed '/^$/d' | tail -n 1600; }
+pixels "$tmp/k_reference_average/run_composite.pgm" > "$tmp/composite.txt"
+pixels "$tmp/k_reference_average/run_naive.pgm" > "$tmp/naive.txt"
+measured=$(paste "$tmp/composite.txt" "$tmp/naive.txt" |
+           awk '{ d = ($1 - $2) / 255; s += d * d; n++ }
+                END { if (n == 1600 && s > 0) printf "%.3f", 10 * log(n / s) / log(10) }')
+blend=$(field psnr_blend_db "$(tail -n 1 "$tmp/k_reference_average.out")")
+if [ -n "$measured" ] && [ -n "$blend" ] &&
+   awk "BEGIN { d = $measured - $blend; exit !(d < 0.2 && d > -0.2) }"; then
+    ok poisson_edit_blend_psnr_is_against_the_blend
+else
+    fail poisson_edit_blend_psnr_is_against_the_blend "reported $blend dB, the images' $measured dB"
+fi
+# The progress line: single words apart, no empty unit leaving three spaces.
+if grep -q '^step 20/20  loss [^ ]*  field RMSE [0-9.]* x 1e-3  ' "$tmp/k_region.err" &&
+   ! grep '^step ' "$tmp/k_region.err" | grep -q '   '; then
+    ok poisson_edit_progress_line
+else
+    fail poisson_edit_progress_line "$(grep '^step ' "$tmp/k_region.err" | tail -n 1)"
+fi
 {
     printf 'P3\n8 6\n255\n'
     for y in 0 1 2 3 4 5; do
@@ -122,13 +179,24 @@ else
 fi
 
 # ------------------------------------------------------- bad input
+# expect_error NAME ARGS...: refused with one line; expect_error_saying
+# NAME TEXT ARGS...: and that line contains TEXT.
 expect_error() {
-    name=$1
+    name=$1 want=
     shift
+    refused "$@"
+}
+expect_error_saying() {
+    name=$1 want=$2
+    shift 2
+    refused "$@"
+}
+refused() {
     timeout 30 "$bin" "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
     rc=$?
     lines=$(wc -l < "$tmp/bad.err")
     case "$(head -n 1 "$tmp/bad.err")" in poisson_edit:*) prefixed=1 ;; *) prefixed=0 ;; esac
+    if [ -n "$want" ] && ! grep -qF -- "$want" "$tmp/bad.err"; then prefixed=0; fi
     if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
         ok "poisson_edit_rejects_$name"
     else
@@ -147,6 +215,19 @@ expect_error three_images "$image" "$src" "$src"
 expect_error bad_region "$image" "$src" --region 1,2,3
 expect_error empty_region "$image" "$src" --region 1,2,0,4
 expect_error region_outside "$image" "$src" --size 40 --region 50,2,4,4
+# Partly inside: refused too, not clipped (the help says so).
+small="--size 40 --width 8 --depth 1 --steps 1 --threads 1"
+expect_error_saying region_partly_outside "--region 30,30,20,20 does not lie inside the 40x40" \
+    "$image" "$src" $small --region 30,30,20,20 --out "$tmp/po/x"
+expect_error_saying region_one_pixel_too_wide "does not lie inside" \
+    "$image" "$src" $small --region 0,0,41,40 --out "$tmp/po/x"
+# Numbers that float (the library's precision) cannot hold.
+expect_error_saying lr_beyond_single_precision "--lr: 1e39 is beyond single precision" \
+    "$image" "$src" $small --lr 1e39 --out "$tmp/fl/x"
+expect_error_saying lr_below_single_precision "--lr: 1e-50 is below single precision" \
+    "$image" "$src" $small --lr 1e-50 --out "$tmp/fl/x"
+expect_error_saying omega_beyond_single_precision "--first-omega: 1e39 is beyond" \
+    "$image" "$src" $small --first-omega 1e39 --out "$tmp/fl/x"
 expect_error region_and_mask "$image" "$src" --region 1,2,3,4 --mask "$tmp/mask.pgm"
 expect_error bad_alpha "$image" "$src" --alpha 2
 expect_error unwritable_out "$image" "$src" --size 40 --steps 100000000 --out "$tmp/a_file/x"
@@ -154,14 +235,69 @@ expect_error bad_steps "$image" "$src" --steps -1
 expect_error missing_checkpoint "$image" "$src" --resume "$tmp/none.ckpt"
 expect_error unwritable_checkpoint "$image" "$src" --size 40 --steps 100000000 \
     --checkpoint "$tmp/a_file/c.ckpt"
+expect_error unwritable_save "$image" "$src" --size 40 --steps 100000000 --save "$tmp/a_file/m.siren"
+expect_error unwritable_log "$image" "$src" --size 40 --steps 100000000 --log "$tmp/a_file/l.csv"
+# Outputs never overwrite an input (background, source, mask) or one another.
+cp "$image" "$tmp/input.pgm"
+cp "$src" "$tmp/source.pgm"
+cp "$tmp/mask.pgm" "$tmp/m.pgm"
+cp "$image" "$tmp/bg_composite.pgm"
+input="$tmp/input.pgm"
+long="--size 40 --steps 100000000 --threads 1"
+expect_error_saying save_over_background "would overwrite the input" "$input" "$src" $long --save "$input"
+expect_error_saying log_over_source "would overwrite the input" "$image" "$tmp/source.pgm" $long \
+    --log "$tmp/source.pgm"
+expect_error_saying checkpoint_over_mask "would overwrite the input" "$image" "$src" $long \
+    --mask "$tmp/m.pgm" --checkpoint "$tmp/m.pgm"
+expect_error_saying composite_over_background "would overwrite the input" \
+    "$tmp/bg_composite.pgm" "$src" $long --out "$tmp/bg"
+expect_error_saying log_is_checkpoint "is named for two outputs" "$image" "$src" $long \
+    --checkpoint "$tmp/c.ckpt" --log "$tmp/c.ckpt"
+expect_error_saying save_is_an_image_output "is named for two outputs" "$image" "$src" $long \
+    --out "$tmp/o/x" --save "$tmp/o/x_grad.pgm"
+if cmp -s "$image" "$input" && cmp -s "$src" "$tmp/source.pgm" && cmp -s "$tmp/mask.pgm" "$tmp/m.pgm" &&
+   cmp -s "$image" "$tmp/bg_composite.pgm"; then
+    ok poisson_edit_inputs_untouched
+else
+    fail poisson_edit_inputs_untouched
+fi
 
 if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" &&
    grep -q -- '--seed' "$tmp/help.out" && grep -q -- '--out' "$tmp/help.out" &&
-   grep -q -- '--threads' "$tmp/help.out" && grep -q -- '--region' "$tmp/help.out"; then
+   grep -q -- '--threads' "$tmp/help.out" && grep -q -- '--region' "$tmp/help.out" &&
+   grep -q -- '--save' "$tmp/help.out" && grep -q -- '--log' "$tmp/help.out" &&
+   grep -q '\[1 with --region or --mask, 0.5 without\]' "$tmp/help.out" &&
+   ! grep -q '\[-1\]' "$tmp/help.out" && grep -q 'refused, not clipped' "$tmp/help.out"; then
     ok poisson_edit_help
 else
     fail poisson_edit_help "$(head -n 3 "$tmp/help.out")"
 fi
+
+# ---------------------------------------------------------- --save, --log
+# --save names the model instead of PREFIX.siren; --log has a header and a
+# line per step, and a resumed run appends to it; --save may not replace
+# the checkpoint resumed from (the checkpoint itself may).
+if "$bin" "$image" "$src" --size 16 --width 8 --depth 1 --steps 3 --threads 1 \
+       --checkpoint "$tmp/log.ckpt" --log "$tmp/logs/run.csv" --save "$tmp/models/a.siren" \
+       --out "$tmp/log/a" > "$tmp/log.out" 2>&1 &&
+   [ -s "$tmp/models/a.siren" ] && [ ! -e "$tmp/log/a.siren" ] &&
+   grep -q "^wrote .* and $tmp/models/a.siren\$" "$tmp/log.out"; then
+    ok poisson_edit_save
+else
+    fail poisson_edit_save "$(tail -n 2 "$tmp/log.out")"
+fi
+if "$bin" "$image" "$src" --size 16 --steps 5 --threads 1 --resume "$tmp/log.ckpt" \
+       --checkpoint "$tmp/log.ckpt" --log "$tmp/logs/run.csv" --out "$tmp/log/b" \
+       > "$tmp/log.out" 2>&1 &&
+   [ "$(head -n 1 "$tmp/logs/run.csv")" = "step,loss,field_rmse_x1000,seconds" ] &&
+   [ "$(cut -d , -f 1 "$tmp/logs/run.csv" | tr '\n' ' ')" = "step 1 2 3 4 5 " ]; then
+    ok poisson_edit_log_appends_on_resume
+else
+    fail poisson_edit_log_appends_on_resume "$(tail -n 2 "$tmp/log.out")" \
+        "$(cut -d , -f 1 "$tmp/logs/run.csv" 2>&1 | tr '\n' ' ')"
+fi
+expect_error_saying save_over_resumed_checkpoint "would overwrite the input" "$image" "$src" \
+    --size 16 --steps 100000000 --resume "$tmp/log.ckpt" --save "$tmp/log.ckpt"
 
 # ---------------------------------------------------------- resume
 check_resume_exact region 12 "$image" "$tmp/rings.pgm" --size 40 --region 12,6,16,16 --width 32 \

@@ -2,6 +2,7 @@
 #include "args.h"
 
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -81,19 +82,51 @@ static bool parse_u64(const char *text, uint64_t *out)
     return true;
 }
 
-static bool parse_double(const arg_option *opt, const char *text, double *out)
+/* What parse_double makes of a text. */
+typedef enum double_parse {
+    DOUBLE_OK,
+    DOUBLE_INVALID,     /* not a finite number, or outside the option's range */
+    DOUBLE_TOO_LARGE,   /* in range, but beyond FLT_MAX */
+    DOUBLE_TOO_SMALL    /* in range, but not 0 and below FLT_MIN */
+} double_parse;
+
+static double_parse parse_double(const arg_option *opt, const char *text, double *out)
 {
     char *end;
     if (text[0] == '\0' || text[0] == ' ' || text[0] == '\t')
-        return false;
+        return DOUBLE_INVALID;
     errno = 0;
     double value = strtod(text, &end);
-    if (errno || *end != '\0' || !isfinite(value))
-        return false;
+    if (*end != '\0' || end == text)
+        return DOUBLE_INVALID;
+    /* Beyond double's range: its largest or smallest normal magnitude
+       stands for the number, for the checks below. */
+    if (errno == ERANGE)
+        value = copysign(fabs(value) > 1 ? DBL_MAX : DBL_MIN, value);
+    if (!isfinite(value)) /* "inf", "nan" */
+        return DOUBLE_INVALID;
     if (value < opt->min || value > opt->max || (opt->min_open && value == opt->min))
-        return false;
+        return DOUBLE_INVALID;
+    /* The option ends up as a float (args.h): refuse what would not survive. */
+    if (fabs(value) > FLT_MAX)
+        return DOUBLE_TOO_LARGE;
+    if (value != 0 && fabs(value) < FLT_MIN)
+        return DOUBLE_TOO_SMALL;
     *out = value;
-    return true;
+    return DOUBLE_OK;
+}
+
+/* Says why a number in the option's range is no float; returns ARGS_ERROR. */
+static int float_error(const arg_spec *spec, const arg_option *opt, const char *text,
+                       double_parse why)
+{
+    if (why == DOUBLE_TOO_LARGE)
+        args_error(spec->program, "--%s: %s is beyond single precision (largest %g)", opt->name,
+                   text, (double)FLT_MAX);
+    else
+        args_error(spec->program, "--%s: %s is below single precision (smallest above 0: %g)",
+                   opt->name, text, (double)FLT_MIN);
+    return ARGS_ERROR;
 }
 
 /* Stores the text of a value into the option's variable, or prints why
@@ -111,10 +144,14 @@ static int store_value(const arg_spec *spec, arg_option *opt, const char *text)
         ok = parse_u64(text, (uint64_t *)opt->value);
         snprintf(wanted, sizeof wanted, "an integer from 0 to %" PRIu64, UINT64_MAX);
         break;
-    case ARG_KIND_DOUBLE:
-        ok = parse_double(opt, text, (double *)opt->value);
+    case ARG_KIND_DOUBLE: {
+        double_parse result = parse_double(opt, text, (double *)opt->value);
+        if (result == DOUBLE_TOO_LARGE || result == DOUBLE_TOO_SMALL)
+            return float_error(spec, opt, text, result);
+        ok = result == DOUBLE_OK;
         describe_range(opt, wanted, sizeof wanted);
         break;
+    }
     case ARG_KIND_STRING:
         ok = text[0] != '\0';
         if (ok)
@@ -140,7 +177,12 @@ static void print_default(const arg_option *opt)
     switch (opt->kind) {
     case ARG_KIND_LONG: printf(" [%ld]", *(const long *)opt->value); break;
     case ARG_KIND_U64: printf(" [%" PRIu64 "]", *(const uint64_t *)opt->value); break;
-    case ARG_KIND_DOUBLE: printf(" [%g]", *(const double *)opt->value); break;
+    case ARG_KIND_DOUBLE: {
+        double value = *(const double *)opt->value;
+        if (!isnan(value)) /* NaN: unset, the help says what that means */
+            printf(" [%g]", value);
+        break;
+    }
     case ARG_KIND_STRING: {
         const char *s = *(const char *const *)opt->value;
         if (s)

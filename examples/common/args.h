@@ -17,10 +17,21 @@
    Errors are one line on stderr naming the program and the option:
        fit_image: --steps: expected an integer from 1 to 100000000, got 'abc'
    --help prints the usage, the description and every option with its
-   current (default) value. */
+   current (default) value; a DOUBLE whose default is NaN shows none (its
+   help says in words what leaving it unset means, and the program
+   replaces the NaN after parsing).
+
+   The library computes in single precision, and most number options reach
+   it as float (learning rates, omegas, clipping, loss weights, the
+   physical constants of a field). So that none is silently changed, every
+   DOUBLE option refuses a value that float cannot hold, above FLT_MAX or
+   not zero but below FLT_MIN (it would become infinite, 0, or lose its
+   precision), with a line naming the option (after its range's check):
+       fit_image: --lr: 1e39 is beyond single precision (largest 3.40282e+38) */
 #ifndef EXAMPLES_ARGS_H
 #define EXAMPLES_ARGS_H
 
+#include <float.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +41,8 @@ typedef enum arg_kind {
     ARG_KIND_LONG,     /* long *: integer in [min, max] */
     ARG_KIND_U64,      /* uint64_t *: any unsigned 64-bit integer (seeds) */
     ARG_KIND_DOUBLE,   /* double *: finite, in [min, max] (or (min, max] when
-                          min_open) */
+                          min_open), and a float: 0 or a magnitude from
+                          FLT_MIN to FLT_MAX (see below) */
     ARG_KIND_STRING    /* const char **: any non-empty string */
 } arg_kind;
 
@@ -54,7 +66,7 @@ typedef struct arg_option {
 #define ARG_DOUBLE(name, ptr, lo, hi, meta, help) \
     {(name), ARG_KIND_DOUBLE, (ptr), (lo), (hi), false, (meta), (help), false}
 #define ARG_DOUBLE_POSITIVE(name, ptr, meta, help) \
-    {(name), ARG_KIND_DOUBLE, (ptr), 0, 1e300, true, (meta), (help), false}
+    {(name), ARG_KIND_DOUBLE, (ptr), 0, DBL_MAX, true, (meta), (help), false}
 #define ARG_STRING(name, ptr, meta, help) \
     {(name), ARG_KIND_STRING, (ptr), 0, 0, false, (meta), (help), false}
 

@@ -63,9 +63,9 @@ void progress_update(progress *p, uint64_t step, double loss, double metric)
     progress_format_duration(rate > 0 ? (double)(p->total_steps - step) / rate : -1, eta,
                              sizeof eta);
     int width = snprintf(line, sizeof line,
-                         "step %llu/%llu  loss %.6g  %s %.2f %s  %.3g steps/s  ETA %s",
+                         "step %llu/%llu  loss %.6g  %s %.2f%s%s  %.3g steps/s  ETA %s",
                          (unsigned long long)step, (unsigned long long)p->total_steps, loss,
-                         p->metric, metric, p->unit, rate, eta);
+                         p->metric, metric, *p->unit ? " " : "", p->unit, rate, eta);
     if (width < 0)
         return;
     if (p->in_place) {
