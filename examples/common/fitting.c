@@ -127,7 +127,8 @@ int fit_adam_step(const char *program, siren_net *net, siren_adam *opt)
     int status = siren_adam_step(opt, net);
     if (status == SIREN_ERR_NONFINITE) {
         fprintf(stderr, "%s: step %llu: the gradients are NaN or infinite (is the learning "
-                "rate too large?); training stopped with the parameters after step %llu\n",
+                "rate or an omega too large?); training stopped with the parameters after "
+                "step %llu\n",
                 program, (unsigned long long)step + 1, (unsigned long long)step);
         return FIT_NONFINITE;
     }
