@@ -24,7 +24,13 @@
    stops after the current step and still writes the outputs, --checkpoint
    saves the network and optimiser, and --resume continues from one; as
    every step sees every sample, a resumed run is bit for bit the run it
-   continues. */
+   continues. --log writes a CSV line per step (appended to by a resumed
+   run). No output may be the input WAV or another output: that is checked
+   before training.
+
+   A WAV written to a pipe (espeak-ng --stdout) has placeholders for its
+   sizes; wav.c reads its frames up to the end of the file, and a note
+   says so. */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "files.h"
@@ -45,7 +51,7 @@
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *wav, *out, *save;
+    const char *wav, *out, *save, *log;
     long steps, width, depth, chunk, threads;
     double lr, first_omega, hidden_omega;
     uint64_t seed;
@@ -58,18 +64,23 @@ static const char DESCRIPTION[] =
     "float; mono or stereo; any rate) with the reference's setup: t runs over\n"
     "linspace(-1, 1, frames), amplitudes are divided by their largest magnitude,\n"
     "5 layers of 256, first omega 3000, Adam 1e-4, every sample in every step (the\n"
-    "reference trains 1000 steps). Writes the reconstruction PREFIX.wav (the input's\n"
-    "rate, channels and sample format, at the input's loudness) and the model\n"
-    "PREFIX.siren.\n"
+    "reference trains 1000 steps). Writes the reconstruction PREFIX.wav and the model\n"
+    "PREFIX.siren. The WAV has the input's rate, loudness and sample format, and its\n"
+    "channels (one with --mono); a WAVE_FORMAT_EXTENSIBLE input is written with the\n"
+    "plain format tag, so 24 valid bits in 32 come back as plain 32-bit PCM.\n"
     "\n"
     "snr_db is 10 log10(sum a^2 / sum (f - a)^2) over every sample and channel.\n"
+    "\n"
+    "A WAV written to a pipe (espeak-ng --stdout, ffmpeg to stdout) has\n"
+    "placeholders for its sizes: its frames are read up to the end of the file,\n"
+    "with a note saying so.\n"
     "\n"
     "--resume continues a --checkpoint file up to --steps steps in all; the\n"
     "architecture and optimiser come from the checkpoint (give the same sound and\n"
     "--mono for an exact continuation). Ctrl-C stops after the current step and\n"
     "still writes every output.";
 
-enum { OPTION_COUNT = 15 };
+enum { OPTION_COUNT = 16 };
 
 typedef struct command_line {
     options o;
@@ -110,6 +121,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
         ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
         FIT_RESUME_OPTIONS(&o->ckpt),
+        ARG_STRING("log", &o->log, "FILE", "write step,loss,snr_db,seconds of every step as CSV"),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -139,6 +151,22 @@ static void clip_free(clip *c)
     free(c->targets);
 }
 
+/* A note when the WAV's sizes were a streaming writer's placeholders
+   (wav.h, "Streamed files"): what was read instead. */
+static void note_streamed(const char *path, const wav_audio *a)
+{
+    unsigned long long declared = a->declared_bytes, present = a->present_bytes;
+    if (a->streamed == WAV_STREAMED_DATA) {
+        unsigned long long read = (unsigned long long)a->frames * a->channels * (a->bits / 8);
+        fprintf(stderr, "%s: note: %s: the data chunk says %llu bytes, the file holds %llu; "
+                "reading the %llu%s (a streamed WAV)\n", PROGRAM, path, declared, present, read,
+                read < present ? " of whole frames" : "");
+    } else if (a->streamed == WAV_STREAMED_RIFF) {
+        fprintf(stderr, "%s: note: %s: the RIFF header says %llu bytes, the file holds %llu; "
+                "reading the chunks it holds\n", PROGRAM, path, declared, present);
+    }
+}
+
 static int load_clip(const options *o, clip *c)
 {
     char err[256];
@@ -146,6 +174,7 @@ static int load_clip(const options *o, clip *c)
     if (wav_read(o->wav, &c->audio, err, sizeof err))
         return args_error(PROGRAM, "%s: %s", o->wav, err);
     wav_audio *a = &c->audio;
+    note_streamed(o->wav, a);
     c->frames = a->frames;
     c->channels = o->mono ? 1 : a->channels;
     c->times = malloc(c->frames * sizeof *c->times);
@@ -264,12 +293,12 @@ static int audio_step(void *ctx, fit_model *m, uint64_t step, double *loss, doub
     return status;
 }
 
-static int train(const options *o, const clip *c, fit_model *m, fit_run *run)
+static int train(const options *o, const clip *c, fit_model *m, FILE *log, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, c, m->net);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "SNR", "dB", NULL, 0, {0, 0}};
+                         "SNR", "dB", log, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, audio_step, &t, run);
     trainer_free(&t);
@@ -322,16 +351,28 @@ static int write_outputs(const clip *c, const char *wav_path, const char *model_
 
 /* ---------------------------------------------------------------- main */
 
-static int check_outputs(const char *wav_path, const char *model_path, const char *checkpoint)
+/* The output files. */
+typedef struct outputs {
+    char *wav, *model;
+} outputs;
+
+static void outputs_free(outputs *p)
 {
-    char err[512];
-    if (!wav_path || !model_path)
+    free(p->wav);
+    free(p->model);
+}
+
+/* Names the outputs and checks, before any training, that none would
+   overwrite the input or another output and that each can be written
+   (making the directories). */
+static int plan_outputs(const options *o, outputs *p)
+{
+    p->wav = files_join(o->out, ".wav");
+    p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
+    if (!p->wav || !p->model)
         return args_error(PROGRAM, "out of memory");
-    if (files_check_writable(wav_path, err, sizeof err) ||
-        files_check_writable(model_path, err, sizeof err) ||
-        (checkpoint && files_check_writable(checkpoint, err, sizeof err)))
-        return args_error(PROGRAM, "%s", err);
-    return 0;
+    const char *all[] = {p->wav, p->model, o->ckpt.checkpoint, o->log};
+    return fit_check_outputs(PROGRAM, all, sizeof all / sizeof *all, &o->wav, 1);
 }
 
 static int run(const options *o, const arg_spec *spec)
@@ -340,37 +381,38 @@ static int run(const options *o, const arg_spec *spec)
     if (load_clip(o, &c))
         return 1;
     fit_model m = {0};
+    outputs paths = {0};
     fit_run stats = {0, 0, 0};
     float *values = NULL;
-    char *wav_path = files_join(o->out, ".wav");
-    char *model_path = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
     fit_arch arch = {1, (long)c.channels, o->width, o->depth, o->first_omega,
                      o->hidden_omega, o->lr, 0, o->seed};
-    /* Unwritable outputs fail now, not after training. */
-    int status = check_outputs(wav_path, model_path, o->ckpt.checkpoint);
+    int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+    FILE *log = NULL;
+    if (status == 0) /* unwritable outputs fail now, not after training */
+        status = plan_outputs(o, &paths);
     if (status == 0)
-        status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+        status = fit_log_open(PROGRAM, o->log, "snr_db", o->ckpt.resume != NULL, &log);
     if (status == 0) {
-        fprintf(stderr, "%s: %s, %zu frames at %u Hz (%.2f s), %zu channel%s; %zu parameters\n",
-                PROGRAM, o->wav, c.frames, (unsigned)c.audio.rate,
+        fprintf(stderr, "%s: %s, %zu frame%s at %u Hz (%.2f s), %zu channel%s; %zu parameters\n",
+                PROGRAM, o->wav, c.frames, c.frames != 1 ? "s" : "", (unsigned)c.audio.rate,
                 (double)c.frames / c.audio.rate, c.channels, c.channels > 1 ? "s" : "",
                 siren_net_param_count(m.net));
-        status = train(o, &c, &m, &stats);
+        status = train(o, &c, &m, log, &stats);
     }
+    status = fit_log_close(PROGRAM, o->log, log, status);
     if (status == 0 && !(values = malloc(c.frames * c.channels * sizeof *values)))
         status = args_error(PROGRAM, "out of memory");
     if (status == 0)
         status = evaluate(o, &c, m.net, values);
     if (status == 0)
-        status = write_outputs(&c, wav_path, model_path, m.net, values);
+        status = write_outputs(&c, paths.wav, paths.model, m.net, values);
     if (status == 0)
         printf("result: snr_db=%.2f steps=%llu seconds=%.1f seconds_per_step=%.3f frames=%zu "
                "rate=%u channels=%zu\n",
                snr_db(&c, values), (unsigned long long)stats.last_step, stats.seconds,
                fit_seconds_per_step(&stats), c.frames, (unsigned)c.audio.rate, c.channels);
     free(values);
-    free(wav_path);
-    free(model_path);
+    outputs_free(&paths);
     fit_model_free(&m);
     clip_free(&c);
     return fit_exit_status(status);

@@ -6,7 +6,10 @@
  * terminated line; on 0 the format is one wav.h lists (PCM 8/16/24/32
  * bits or float 32, mono or stereo, rate 1..WAV_MAX_RATE), the sample
  * count is positive and within WAV_MAX_SAMPLES, every sample is finite
- * and integer samples lie in [-1, 1) ([-1, 1] for 32 bits: see below).
+ * and integer samples lie in [-1, 1) ([-1, 1] for 32 bits: see below);
+ * a streamed file (wav.h, "Streamed files") says what it held: a streamed
+ * "data" chunk runs to the end of the buffer and its whole frames were
+ * read, a wrong RIFF size is not the buffer's.
  */
 #include "fuzz.h"
 #include "wav.h"
@@ -46,6 +49,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Every sample came from the file: it holds at least bits/8 bytes each. */
     FUZZ_CHECK(samples <= size / (audio.bits / 8));
     FUZZ_CHECK(all_finite(audio.samples, samples));
+    size_t frame_bytes = audio.channels * (audio.bits / 8), read = audio.frames * frame_bytes;
+    FUZZ_CHECK(audio.streamed == WAV_WHOLE || audio.streamed == WAV_STREAMED_DATA ||
+               audio.streamed == WAV_STREAMED_RIFF);
+    switch (audio.streamed) {
+    case WAV_WHOLE:
+        FUZZ_CHECK(audio.declared_bytes == 0 && audio.present_bytes == 0);
+        break;
+    case WAV_STREAMED_DATA:
+        FUZZ_CHECK(audio.present_bytes >= read && audio.present_bytes - read < frame_bytes);
+        FUZZ_CHECK(audio.present_bytes <= size - 20 && audio.declared_bytes <= UINT32_MAX);
+        /* the data ran to the end: its chunk header comes right before them */
+        FUZZ_CHECK(memcmp(data + size - audio.present_bytes - 8, "data", 4) == 0);
+        break;
+    case WAV_STREAMED_RIFF:
+        FUZZ_CHECK(audio.present_bytes == size && audio.declared_bytes != size);
+        break;
+    }
     /* v / 2^(bits-1) is below 1, but for 32 bits the float nearest to
        (2^31 - 1) / 2^31 is 1.0f (finding 3 in docs/SECURITY.md). */
     float top = audio.bits == 32 ? 1.0f : nextafterf(1.0f, 0.0f);

@@ -333,53 +333,82 @@ static void put_le(bytes *b, uint32_t v, int n)
 
 /* A WAVE file: fmt (plain tag, or WAVE_FORMAT_EXTENSIBLE around it), an
    optional LIST chunk of odd size (with its pad byte), then `frames`
-   frames of a ramp. */
-static void wav_seed(const char *name, unsigned tag, unsigned channels, unsigned bits,
-                     unsigned frames, int extensible, int list)
+   frames of a ramp. Returns where the "data" chunk's size is. */
+static size_t wav_build(bytes *b, unsigned tag, unsigned channels, unsigned bits,
+                        unsigned frames, int extensible, int list)
 {
-    bytes b = {{0}, 0};
     unsigned block = channels * bits / 8, data_bytes = frames * block;
     unsigned fmt_size = extensible ? 40 : tag == 3 ? 18 : 16;
-    put(&b, "RIFF", 4);
-    size_t riff_size_at = b.len;
-    put_le(&b, 0, 4);
-    put(&b, "WAVEfmt ", 8);
-    put_le(&b, fmt_size, 4);
-    put_le(&b, extensible ? 0xFFFEu : tag, 2);
-    put_le(&b, channels, 2);
-    put_le(&b, 8000, 4);
-    put_le(&b, 8000 * block, 4);
-    put_le(&b, block, 2);
-    put_le(&b, bits, 2);
+    put(b, "RIFF", 4);
+    size_t riff_size_at = b->len;
+    put_le(b, 0, 4);
+    put(b, "WAVEfmt ", 8);
+    put_le(b, fmt_size, 4);
+    put_le(b, extensible ? 0xFFFEu : tag, 2);
+    put_le(b, channels, 2);
+    put_le(b, 8000, 4);
+    put_le(b, 8000 * block, 4);
+    put_le(b, block, 2);
+    put_le(b, bits, 2);
     if (extensible) {
-        put_le(&b, 22, 2);
-        put_le(&b, bits, 2);
-        put_le(&b, channels == 2 ? 3 : 4, 4);
-        put_le(&b, tag, 4); /* the sub-format GUID: tag, then the fixed tail */
-        put(&b, "\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71", 12);
+        put_le(b, 22, 2);
+        put_le(b, bits, 2);
+        put_le(b, channels == 2 ? 3 : 4, 4);
+        put_le(b, tag, 4); /* the sub-format GUID: tag, then the fixed tail */
+        put(b, "\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71", 12);
     } else if (tag == 3) {
-        put_le(&b, 0, 2);
+        put_le(b, 0, 2);
     }
     if (list) {
-        put(&b, "LIST", 4);
-        put_le(&b, 5, 4);
-        put(&b, "INFO!\0", 6); /* 5 bytes and the pad */
+        put(b, "LIST", 4);
+        put_le(b, 5, 4);
+        put(b, "INFO!\0", 6); /* 5 bytes and the pad */
     }
-    put(&b, "data", 4);
-    put_le(&b, data_bytes, 4);
+    put(b, "data", 4);
+    size_t data_size_at = b->len;
+    put_le(b, data_bytes, 4);
     for (unsigned i = 0; i < frames * channels; i++) {
         if (tag == 3) {
             float f = (float)i / (float)(frames * channels) - 0.5f;
             uint32_t u;
             memcpy(&u, &f, 4);
-            put_le(&b, u, 4);
+            put_le(b, u, 4);
         } else {
-            put_le(&b, i * 0x01234567u, (int)bits / 8);
+            put_le(b, i * 0x01234567u, (int)bits / 8);
         }
     }
-    uint32_t riff = (uint32_t)(b.len - 8);
+    uint32_t riff = (uint32_t)(b->len - 8);
     for (int i = 0; i < 4; i++)
-        b.data[riff_size_at + (size_t)i] = (unsigned char)(riff >> (8 * i));
+        b->data[riff_size_at + (size_t)i] = (unsigned char)(riff >> (8 * i));
+    return data_size_at;
+}
+
+static void wav_seed(const char *name, unsigned tag, unsigned channels, unsigned bits,
+                     unsigned frames, int extensible, int list)
+{
+    bytes b = {{0}, 0};
+    wav_build(&b, tag, channels, bits, frames, extensible, list);
+    write_file("wav", name, b.data, b.len);
+}
+
+static void set_le32(bytes *b, size_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b->data[at + (size_t)i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A PCM file as a streaming writer leaves it (wav.h, "Streamed files"):
+   the RIFF and "data" sizes replaced, `partial` bytes of one more frame
+   at the end. */
+static void wav_streamed_seed(const char *name, unsigned channels, unsigned bits,
+                              unsigned frames, uint32_t riff, uint32_t data, unsigned partial)
+{
+    bytes b = {{0}, 0};
+    size_t data_size_at = wav_build(&b, 1, channels, bits, frames, 0, 0);
+    for (unsigned i = 0; i < partial; i++)
+        put_le(&b, 0x5a, 1);
+    set_le32(&b, 4, riff);
+    set_le32(&b, data_size_at, data);
     write_file("wav", name, b.data, b.len);
 }
 
@@ -393,6 +422,13 @@ static void wav_seeds(void)
     wav_seed("float32_mono.wav", 3, 1, 32, 6, 0, 0);
     wav_seed("extensible_pcm16_stereo.wav", 1, 2, 16, 4, 1, 0);
     wav_seed("extensible_float_mono.wav", 3, 1, 32, 4, 1, 1);
+    wav_streamed_seed("streamed_espeak_pcm16_mono.wav", 1, 16, 6, 0x7ffff024, 0x7ffff000, 0);
+    wav_streamed_seed("streamed_ffmpeg_pcm24_stereo_partial.wav", 2, 24, 3, 0xffffffff,
+                      0xffffffff, 4);
+    wav_streamed_seed("streamed_zero_sizes_pcm8_mono.wav", 1, 8, 5, 0, 0, 0);
+    wav_streamed_seed("riff_8_too_large_pcm16_stereo.wav", 2, 16, 3, 44 + 12 - 8 + 8, 12, 0);
+    /* 5 bytes of 8-bit data, its pad byte counted by the RIFF size but left out */
+    wav_streamed_seed("pcm8_odd_missing_pad.wav", 1, 8, 5, 44 + 5 - 8 + 1, 5, 0);
 }
 
 /* --------------------------------------------------------------- shapes */

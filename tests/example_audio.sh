@@ -2,9 +2,12 @@
 # example_audio.sh - examples/fit_audio end to end: it fits a synthesised
 # chirp (and, when espeak-ng is installed, a spoken word) above an SNR
 # bar, writes a WAV in the input's format for 8/16/24-bit PCM and 32-bit
-# float, mono and stereo, refuses bad input with one line on stderr and
-# exit status 1, never a crash, continues a --checkpoint with --resume bit
-# for bit, and still writes its outputs after Ctrl-C (exit status 130).
+# float, mono and stereo, reads a WAV written to a pipe (placeholder
+# sizes: espeak-ng --stdout's, ffmpeg's) with one note line, refuses bad
+# input with one line on stderr and exit status 1, never a crash, refuses
+# outputs that would overwrite the input or one another, continues a
+# --checkpoint with --resume bit for bit (and its --log), and still writes
+# its outputs after Ctrl-C (exit status 130).
 # Prints "ok NAME" / "FAIL NAME" / "SKIP NAME" lines (tests/run.sh counts
 # them).
 #
@@ -65,6 +68,48 @@ with open(out, "wb") as f:
 EOF
 }
 
+# streamed IN OUT RIFF DATA: IN with its RIFF and "data" sizes replaced by
+# RIFF and DATA (integers), as a streaming writer leaves them.
+streamed() {
+    "$python" - "$@" <<'EOF'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[4:8] = struct.pack("<I", int(sys.argv[3], 0))
+i = b.index(b"data", 12) + 4
+b[i:i + 4] = struct.pack("<I", int(sys.argv[4], 0))
+open(sys.argv[2], "wb").write(b)
+EOF
+}
+
+# data_bytes FILE: the bytes from the first byte of FILE's "data" chunk to
+# the end of the file.
+data_bytes() {
+    "$python" -c "
+import sys; b = open(sys.argv[1], 'rb').read(); print(len(b) - b.index(b'data', 12) - 8)" "$1"
+}
+
+# check_streamed NAME WAV DECLARED: a short fit of a streamed WAV succeeds,
+# with exactly one note on stderr saying what was read instead of DECLARED
+# bytes, and fits every frame (16-bit mono).
+check_streamed() {
+    name=$1 wav=$2 declared=$3
+    present=$(data_bytes "$wav")
+    "$bin" "$wav" --width 16 --depth 1 --steps 2 --threads 1 --out "$tmp/$name/x" \
+        > "$tmp/$name.out" 2> "$tmp/$name.err"
+    rc=$?
+    note="fit_audio: note: $wav: the data chunk says $declared bytes, the file holds $present;"
+    note="$note reading the $present (a streamed WAV)"
+    if [ "$rc" -eq 0 ] && [ "$(grep -c 'note:' "$tmp/$name.err")" -eq 1 ] &&
+       [ "$(grep 'note:' "$tmp/$name.err")" = "$note" ] &&
+       grep -q "^result: .* frames=$((present / 2)) " "$tmp/$name.out" &&
+       [ "$(wav_format "$tmp/$name/x.wav" 2>&1 | cut -d ' ' -f 5)" = $((present / 2)) ]; then
+        ok "fit_audio_reads_$name"
+    else
+        fail "fit_audio_reads_$name" "exit $rc" "$(head -n 2 "$tmp/$name.err")" \
+            "$(tail -n 1 "$tmp/$name.out")"
+    fi
+}
+
 # wav_format FILE: "tag channels rate bits frames" from the header of a
 # file that fit_audio wrote (fmt chunk first, data chunk last).
 wav_format() {
@@ -119,6 +164,31 @@ if command -v espeak-ng > /dev/null 2>&1; then
     fit speech_espeak_ng "$SPEECH_BAR" "$tmp/speech.wav" --width 96 --depth 2 --steps 150 --seed 0
 else
     echo "SKIP fit_audio_speech_espeak_ng (espeak-ng is not installed)"
+fi
+
+# A WAV written to a pipe: espeak-ng --stdout leaves 0x7FFFF000 as the
+# "data" size (and 36 more as the RIFF size); ffmpeg 0xFFFFFFFF for both.
+if command -v espeak-ng > /dev/null 2>&1; then
+    espeak-ng --stdout "one two three" > "$tmp/stdout.wav" 2> /dev/null
+    check_streamed espeak_ng_stdout "$tmp/stdout.wav" 2147479552
+else
+    echo "SKIP fit_audio_reads_espeak_ng_stdout (espeak-ng is not installed)"
+fi
+streamed "$tmp/chirp.wav" "$tmp/ffmpeg_pipe.wav" 0xFFFFFFFF 0xFFFFFFFF
+check_streamed ffmpeg_pipe "$tmp/ffmpeg_pipe.wav" 4294967295
+
+# One frame is "1 frame" in the banner.
+"$python" -c "
+import struct, sys
+fmt = struct.pack('<HHIIHH', 1, 1, 8000, 16000, 2, 16)
+body = b'WAVEfmt ' + struct.pack('<I', 16) + fmt + b'data' + struct.pack('<Ih', 2, 1000)
+open(sys.argv[1], 'wb').write(b'RIFF' + struct.pack('<I', len(body)) + body)" "$tmp/one.wav"
+"$bin" "$tmp/one.wav" --width 4 --depth 0 --steps 1 --threads 1 --out "$tmp/one/x" \
+    > "$tmp/one.out" 2> "$tmp/one.err"
+if grep -q "^fit_audio: .*one.wav, 1 frame at 8000 Hz" "$tmp/one.err"; then
+    ok fit_audio_banner_one_frame
+else
+    fail fit_audio_banner_one_frame "$(head -n 1 "$tmp/one.err")"
 fi
 
 # Every sample format and stereo: the output keeps the input's format,
@@ -199,10 +269,27 @@ expect_error no_input --steps 10
 expect_error two_inputs "$good" "$good"
 expect_error missing_checkpoint "$good" --resume "$tmp/none.ckpt"
 expect_error unwritable_checkpoint "$good" --steps 100000000 --checkpoint "$tmp/a_file/c.ckpt"
+expect_error unwritable_log "$good" --steps 100000000 --log "$tmp/a_file/l.csv"
+# Outputs never overwrite the input or one another (before any training).
+cp "$good" "$tmp/in.wav"
+expect_error out_over_input "$tmp/in.wav" --steps 100000000 --threads 1 --out "$tmp/in"
+expect_error save_over_input "$tmp/in.wav" --steps 100000000 --threads 1 --save "$tmp/in.wav"
+expect_error log_over_input "$tmp/in.wav" --steps 100000000 --threads 1 --log "$tmp/in.wav"
+expect_error checkpoint_over_input "$tmp/in.wav" --steps 100000000 --threads 1 \
+    --checkpoint "$tmp/in.wav"
+expect_error log_is_checkpoint "$good" --steps 100000000 --threads 1 --checkpoint "$tmp/c.ckpt" \
+    --log "$tmp/c.ckpt"
+expect_error save_is_wav "$good" --steps 100000000 --threads 1 --out "$tmp/o" --save "$tmp/o.wav"
+if cmp -s "$good" "$tmp/in.wav"; then
+    ok fit_audio_input_untouched
+else
+    fail fit_audio_input_untouched
+fi
 
 if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" &&
    grep -q -- '--seed' "$tmp/help.out" && grep -q -- '--out' "$tmp/help.out" &&
-   grep -q -- '--threads' "$tmp/help.out"; then
+   grep -q -- '--threads' "$tmp/help.out" && grep -q -- '--log' "$tmp/help.out" &&
+   grep -q -- 'channels (one with --mono)' "$tmp/help.out"; then
     ok fit_audio_help
 else
     fail fit_audio_help "$(head -n 3 "$tmp/help.out")"
@@ -210,5 +297,17 @@ fi
 
 # ---------------------------------------------------------- resume
 check_resume_exact stereo 12 "$tmp/s16_2.wav" --width 32 --depth 1 --seed 1 --chunk 300
+
+# --log: a header and a line per step; a resumed run appends to it.
+if "$bin" "$good" --width 8 --depth 1 --steps 3 --threads 1 --checkpoint "$tmp/log.ckpt" \
+       --log "$tmp/logs/run.csv" --out "$tmp/log/a" > /dev/null 2>&1 &&
+   "$bin" "$good" --steps 5 --threads 1 --resume "$tmp/log.ckpt" --log "$tmp/logs/run.csv" \
+       --out "$tmp/log/b" > /dev/null 2>&1 &&
+   [ "$(head -n 1 "$tmp/logs/run.csv")" = "step,loss,snr_db,seconds" ] &&
+   [ "$(cut -d , -f 1 "$tmp/logs/run.csv" | tr '\n' ' ')" = "step 1 2 3 4 5 " ]; then
+    ok fit_audio_log_appends_on_resume
+else
+    fail fit_audio_log_appends_on_resume "$(cut -d , -f 1 "$tmp/logs/run.csv" 2>&1 | tr '\n' ' ')"
+fi
 check_ctrl_c "$tmp/s16_2.wav" --width 32 --depth 1
 exit 0

@@ -219,6 +219,183 @@ static void test_every_truncation_fails(void)
     }
 }
 
+/* ------------------------------------------------------- streamed files */
+
+static void set_u32(bytes *b, size_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b->data[at + (size_t)i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Where the size of the "data" chunk of a make_wav file is. */
+static size_t data_size_at(const bytes *b)
+{
+    size_t at = 12;
+    while (memcmp(b->data + at, "data", 4) != 0)
+        at++;
+    return at + 4;
+}
+
+/* The sizes streaming writers leave in the header of a 16-bit mono file of
+   four frames: every frame is read, and the audio says how the sizes
+   disagreed with the file. */
+static void test_streamed_sizes_are_read(void)
+{
+    const unsigned char pcm[8] = {0x00, 0x00, 0x00, 0x40, 0x00, 0xc0, 0xff, 0x7f};
+    const int64_t TOO_LARGE_BY_8 = -1; /* the RIFF size: the file's length, not length - 8 */
+    struct {
+        const char *name;
+        int64_t riff;
+        uint32_t data;
+        wav_streamed kind;
+    } cases[] = {
+        {"espeak-ng --stdout", 0x7ffff024, 0x7ffff000, WAV_STREAMED_DATA},
+        {"0xFFFFFFFF (ffmpeg to a pipe)", 0xffffffff, 0xffffffff, WAV_STREAMED_DATA},
+        {"zero sizes", 0, 0, WAV_STREAMED_DATA},
+        {"the sizes of no frames", 36, 0, WAV_STREAMED_DATA},
+        {"placeholder data, exact RIFF", 44, 0xffffffff, WAV_STREAMED_DATA},
+        {"placeholder RIFF, exact data", 0xffffffff, 8, WAV_STREAMED_RIFF},
+        {"zero RIFF, exact data", 0, 8, WAV_STREAMED_RIFF},
+        {"RIFF 8 bytes too large", TOO_LARGE_BY_8, 8, WAV_STREAMED_RIFF}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        bytes b;
+        make_wav(&b, 1, 1, 8000, 16, pcm, sizeof pcm, 0);
+        uint64_t riff = cases[i].riff == TOO_LARGE_BY_8 ? b.len : (uint64_t)cases[i].riff;
+        set_u32(&b, 4, (uint32_t)riff);
+        set_u32(&b, data_size_at(&b), cases[i].data);
+        wav_audio a;
+        char err[256] = "";
+        int status = parse(&b, &a, err, sizeof err);
+        bool data_kind = cases[i].kind == WAV_STREAMED_DATA;
+        int ok = status == 0 && a.frames == 4 && a.channels == 1 && a.rate == 8000 &&
+                 a.samples[0] == 0.0f && a.samples[1] == 0.5f && a.samples[2] == -0.5f &&
+                 a.samples[3] == 32767.0f / 32768.0f && a.streamed == cases[i].kind &&
+                 a.declared_bytes == (data_kind ? cases[i].data : riff + 8) &&
+                 a.present_bytes == (data_kind ? sizeof pcm : b.len);
+        CHECK(ok);
+        if (!ok)
+            printf("  case '%s': status %d, %zu frames, streamed %d, declared %llu, present "
+                   "%llu, message '%s'\n", cases[i].name, status, a.frames, (int)a.streamed,
+                   (unsigned long long)a.declared_bytes, (unsigned long long)a.present_bytes,
+                   err);
+        wav_free(&a);
+    }
+}
+
+/* A streamed stereo 24-bit file, with a LIST chunk before "fmt ", cut off
+   in the middle of its third frame: the two whole frames are read. */
+static void test_streamed_partial_frame_is_dropped(void)
+{
+    const unsigned char s24[16] = {0x00, 0x00, 0xc0, 0x00, 0x00, 0x20,  /* -0.5, 0.25 */
+                                   0x00, 0x00, 0x40, 0x00, 0x00, 0x00,  /* 0.5, 0 */
+                                   0x00, 0x00, 0x40, 0x00};             /* 0.5, a third */
+    bytes b;
+    make_wav(&b, 1, 2, 44100, 24, s24, sizeof s24, 1);
+    set_u32(&b, 4, 0xffffffff);
+    set_u32(&b, data_size_at(&b), 0xffffffff);
+    wav_audio a;
+    char err[256] = "";
+    CHECK(parse(&b, &a, err, sizeof err) == 0);
+    CHECK(a.frames == 2 && a.channels == 2 && a.bits == 24);
+    CHECK(a.streamed == WAV_STREAMED_DATA && a.declared_bytes == 0xffffffff &&
+          a.present_bytes == sizeof s24);
+    CHECK(a.samples && a.samples[0] == -0.5f && a.samples[1] == 0.25f && a.samples[2] == 0.5f &&
+          a.samples[3] == 0.0f);
+    wav_free(&a);
+}
+
+/* An 8-bit chunk of odd size is followed by a pad byte, which the RIFF
+   size counts; at the end of the file, writers leave it out. Not a
+   streamed file: every size is right. */
+static void test_missing_final_pad_byte(void)
+{
+    const unsigned char u8[3] = {0, 128, 192};
+    bytes b;
+    make_wav(&b, 1, 1, 8000, 8, u8, sizeof u8, 1);
+    set_u32(&b, 4, (uint32_t)(b.len - 8 + 1));
+    wav_audio a;
+    char err[256] = "";
+    int status = parse(&b, &a, err, sizeof err);
+    CHECK(status == 0);
+    if (status)
+        printf("  message '%s'\n", err);
+    CHECK(a.frames == 3 && a.streamed == WAV_WHOLE);
+    CHECK(a.samples && a.samples[0] == -1.0f && a.samples[1] == 0.0f && a.samples[2] == 0.5f);
+    wav_free(&a);
+}
+
+/* Streamed files that are broken anyway fail with one line naming why. */
+static void test_broken_streamed_files(void)
+{
+    const unsigned char pcm[4] = {1, 2, 3, 4};
+    struct { const char *name, *needle; } cases[] = {
+        {"placeholder data, no bytes", "no samples"},
+        {"placeholder data, 3 bytes of a 4-byte frame", "less than one whole"},
+        {"data before fmt", "before"},
+        {"no data chunk", "no \"data\""},
+        {"no fmt chunk", "no \"fmt \""},
+        {"cut short: data size no placeholder", "truncated"},
+        {"LIST past the end", "truncated"},
+        {"empty data, then a LIST chunk", "no samples"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        bytes b;
+        make_wav(&b, 1, 2, 8000, 16, pcm, sizeof pcm, 0);
+        set_u32(&b, 4, 0x7ffff024);
+        set_u32(&b, 40, 0x7ffff000);
+        switch (i) {
+        case 0: b.len = 44; break;
+        case 1: b.len = 47; break;
+        case 2: memcpy(b.data + 12, "data", 4); memcpy(b.data + 36, "fmt ", 4); break;
+        case 3: b.len = 36; break;
+        case 4: memcpy(b.data + 12, "LIST", 4); b.len = 36; break;
+        case 5: set_u32(&b, 40, 8); break;
+        case 6: memcpy(b.data + 36, "LIST", 4); break;
+        case 7: /* a real empty "data" chunk (the RIFF size is the file's), a LIST after it */
+            make_wav(&b, 1, 2, 8000, 16, pcm, 0, 0);
+            put(&b, "LIST", 4);
+            put_u32(&b, 4);
+            put(&b, "INFO", 4);
+            set_u32(&b, 4, (uint32_t)(b.len - 8));
+            break;
+        }
+        wav_audio a;
+        char err[256] = "";
+        int status = wav_read_buffer(b.data, b.len, &a, err, sizeof err);
+        int ok = status == -1 && a.samples == NULL && strchr(err, '\n') == NULL &&
+                 strstr(err, cases[i].needle) != NULL;
+        CHECK(ok);
+        if (!ok)
+            printf("  case '%s': status %d, message '%s'\n", cases[i].name, status, err);
+    }
+}
+
+/* Every prefix of a streamed file (espeak-ng's sizes, stereo 16-bit)
+   either fails cleanly or reads exactly the whole frames it holds. */
+static void test_every_prefix_of_a_streamed_file(void)
+{
+    const unsigned char pcm[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    bytes b;
+    make_wav(&b, 1, 2, 8000, 16, pcm, sizeof pcm, 1);
+    set_u32(&b, 4, 0x7ffff024);
+    set_u32(&b, data_size_at(&b), 0x7ffff000);
+    size_t header = b.len - sizeof pcm;
+    for (size_t len = 0; len <= b.len; len++) {
+        unsigned char *copy = malloc(len ? len : 1); /* exact size: ASan sees overreads */
+        memcpy(copy, b.data, len);
+        wav_audio a;
+        char err[256] = "";
+        int status = wav_read_buffer(copy, len, &a, err, sizeof err);
+        size_t frames = len >= header ? (len - header) / 4 : 0;
+        if (frames > 0)
+            CHECK(status == 0 && a.frames == frames && a.streamed == WAV_STREAMED_DATA &&
+                  a.present_bytes == len - header);
+        else
+            CHECK(status == -1 && a.samples == NULL && strchr(err, '\n') == NULL);
+        wav_free(&a);
+        free(copy);
+    }
+}
+
 static void test_write_read_round_trip(void)
 {
     char dir[] = "/tmp/test_wav_XXXXXX";
@@ -230,7 +407,8 @@ static void test_write_read_round_trip(void)
         {WAV_PCM, 8, 1.0 / 128}, {WAV_PCM, 16, 1.0 / 32768}, {WAV_PCM, 24, 1.0 / 8388608},
         {WAV_PCM, 32, 1e-7}, {WAV_FLOAT, 32, 0}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        wav_audio out = {cases[i].enc, cases[i].bits, 2, 22050, 3, samples}, in;
+        wav_audio out = {.encoding = cases[i].enc, .bits = cases[i].bits, .channels = 2,
+                         .rate = 22050, .frames = 3, .samples = samples}, in;
         char err[256];
         CHECK(wav_write(path, &out, err, sizeof err) == 0);
         CHECK(wav_read(path, &in, err, sizeof err) == 0);
@@ -242,6 +420,7 @@ static void test_write_read_round_trip(void)
             double tol = cases[i].tol + (cases[i].enc == WAV_PCM && want == 1 ? cases[i].tol : 0);
             CHECK_NEAR(in.samples[k], want, tol);
         }
+        CHECK(in.streamed == WAV_WHOLE);
         wav_free(&in);
     }
     unlink(path);
@@ -254,7 +433,7 @@ static void test_read_errors_name_the_cause(void)
     char err[256];
     CHECK(wav_read("/nonexistent/x.wav", &a, err, sizeof err) == -1);
     CHECK(strstr(err, "cannot open") != NULL);
-    wav_audio none = {WAV_PCM, 16, 1, 8000, 0, NULL};
+    wav_audio none = {.encoding = WAV_PCM, .bits = 16, .channels = 1, .rate = 8000};
     CHECK(wav_write("/tmp/never.wav", &none, err, sizeof err) == -1);
 }
 
@@ -265,6 +444,11 @@ int main(void)
     RUN(test_extensible_format);
     RUN(test_malformed_files);
     RUN(test_every_truncation_fails);
+    RUN(test_streamed_sizes_are_read);
+    RUN(test_streamed_partial_frame_is_dropped);
+    RUN(test_missing_final_pad_byte);
+    RUN(test_broken_streamed_files);
+    RUN(test_every_prefix_of_a_streamed_file);
     RUN(test_write_read_round_trip);
     RUN(test_read_errors_name_the_cause);
     return check_summary();

@@ -126,16 +126,11 @@ static float decode_sample(const unsigned char *p, const wav_audio *audio)
     }
 }
 
-static int decode_data(const unsigned char *data, uint32_t size, wav_audio *audio, char *err,
-                       size_t errlen)
+/* Decodes `frames` frames at data into audio->samples. */
+static int decode_frames(const unsigned char *data, size_t frames, wav_audio *audio, char *err,
+                         size_t errlen)
 {
-    size_t frame_bytes = audio->channels * audio->bits / 8;
-    if (size == 0)
-        return error_message(err, errlen, "no samples: the \"data\" chunk is empty");
-    if (size % frame_bytes != 0)
-        return error_message(err, errlen, "\"data\" chunk of %u bytes is not a whole number of "
-                    "%zu-byte frames", (unsigned)size, frame_bytes);
-    size_t frames = size / frame_bytes, count = frames * audio->channels;
+    size_t count = frames * audio->channels;
     if (count > WAV_MAX_SAMPLES)
         return error_message(err, errlen, "%zu samples, more than the %zu accepted", count,
                     WAV_MAX_SAMPLES);
@@ -155,33 +150,111 @@ static int decode_data(const unsigned char *data, uint32_t size, wav_audio *audi
     return 0;
 }
 
-/* Walks the chunks of the RIFF body [12, end) for "fmt " and "data". */
-static int parse_chunks(const unsigned char *buf, size_t end, wav_audio *audio, char *err,
-                        size_t errlen)
+/* A "data" chunk whose size is to be believed: `size` bytes, whole frames. */
+static int decode_data(const unsigned char *data, uint32_t size, wav_audio *audio, char *err,
+                       size_t errlen)
+{
+    size_t frame_bytes = audio->channels * audio->bits / 8;
+    if (size == 0)
+        return error_message(err, errlen, "no samples: the \"data\" chunk is empty");
+    if (size % frame_bytes != 0)
+        return error_message(err, errlen, "\"data\" chunk of %u bytes is not a whole number of "
+                    "%zu-byte frames", (unsigned)size, frame_bytes);
+    return decode_frames(data, size / frame_bytes, audio, err, errlen);
+}
+
+/* A streamed "data" chunk: the `present` bytes up to the end of the file,
+   of which the whole frames are read. */
+static int decode_streamed_data(const unsigned char *data, uint32_t declared, size_t present,
+                                wav_audio *audio, char *err, size_t errlen)
+{
+    size_t frame_bytes = audio->channels * audio->bits / 8;
+    if (present == 0)
+        return error_message(err, errlen, "no samples: the \"data\" chunk (its size a "
+                    "placeholder, %u) is empty", (unsigned)declared);
+    if (present < frame_bytes)
+        return error_message(err, errlen, "the \"data\" chunk (its size a placeholder, %u) holds "
+                    "%zu bytes, less than one whole %zu-byte frame", (unsigned)declared, present,
+                    frame_bytes);
+    audio->streamed = WAV_STREAMED_DATA;
+    audio->declared_bytes = declared;
+    audio->present_bytes = present;
+    return decode_frames(data, present / frame_bytes, audio, err, errlen);
+}
+
+/* A size a streaming writer leaves in place of one it cannot know yet
+   (wav.h, "Streamed files"); 0 is one too, but only where the file says so. */
+static bool placeholder_size(uint64_t size)
+{
+    return size > WAV_MAX_FILE_BYTES;
+}
+
+/* The file and the extent of its RIFF chunk. */
+typedef struct riff_file {
+    const unsigned char *buf;
+    size_t len;       /* of the file */
+    size_t end;       /* of the chunks walked: the RIFF's, or the file's when it is not known */
+    uint64_t riff_end; /* what the RIFF size says: its value + 8 */
+    bool riff_placeholder; /* the RIFF size is 0 (too small for "WAVE") or a placeholder */
+    bool riff_unknown;     /* that, or it runs past the end of the file */
+} riff_file;
+
+/* Whether a "data" chunk at pos that says 0 bytes is a streaming writer's
+   placeholder: bytes follow it in the file, and the RIFF size is one too,
+   or ends right after this chunk's header (the size of a file of no
+   frames, written before the first). */
+static bool zero_is_placeholder(const riff_file *f, size_t pos)
+{
+    return f->len - pos > 8 && (f->riff_placeholder || f->end == pos + 8);
+}
+
+/* The "data" chunk at pos, of `size` bytes by its header. */
+static int parse_data(const riff_file *f, size_t pos, uint32_t size, wav_audio *audio, char *err,
+                      size_t errlen)
+{
+    const unsigned char *body = f->buf + pos + 8;
+    size_t to_end = f->end - pos - 8, to_eof = f->len - pos - 8;
+    if (placeholder_size(size) || (size == 0 && zero_is_placeholder(f, pos)))
+        return decode_streamed_data(body, size, to_eof, audio, err, errlen);
+    if (size > to_end)
+        return error_message(err, errlen, "truncated: chunk \"data\" at byte %zu says %u bytes, "
+                    "%zu remain", pos, (unsigned)size, to_end);
+    if (decode_data(body, size, audio, err, errlen))
+        return -1;
+    if (f->riff_unknown) {
+        audio->streamed = WAV_STREAMED_RIFF;
+        audio->declared_bytes = f->riff_end;
+        audio->present_bytes = f->len;
+    }
+    return 0;
+}
+
+/* Walks the chunks of the RIFF body [12, f->end) for "fmt " and "data". */
+static int parse_chunks(const riff_file *f, wav_audio *audio, char *err, size_t errlen)
 {
     bool have_format = false;
     size_t pos = 12;
-    while (pos < end) {
-        if (end - pos < 8)
+    while (pos < f->end) {
+        if (f->end - pos < 8)
             return error_message(err, errlen, "truncated chunk header at byte %zu", pos);
-        const unsigned char *id = buf + pos;
-        uint32_t size = le32(buf + pos + 4);
+        const unsigned char *id = f->buf + pos;
+        uint32_t size = le32(f->buf + pos + 4);
+        if (memcmp(id, "data", 4) == 0) {
+            if (!have_format)
+                return error_message(err, errlen, "\"data\" chunk before the \"fmt \" chunk");
+            return parse_data(f, pos, size, audio, err, errlen);
+        }
         char name[5];
         chunk_name(id, name);
-        if (size > end - pos - 8)
+        if (size > f->end - pos - 8)
             return error_message(err, errlen, "truncated: chunk \"%s\" at byte %zu says %u bytes, "
-                        "%zu remain", name, pos, (unsigned)size, end - pos - 8);
-        const unsigned char *body = buf + pos + 8;
+                        "%zu remain", name, pos, (unsigned)size, f->end - pos - 8);
         if (memcmp(id, "fmt ", 4) == 0) {
             if (have_format)
                 return error_message(err, errlen, "a second \"fmt \" chunk at byte %zu", pos);
-            if (parse_format(body, size, audio, err, errlen))
+            if (parse_format(f->buf + pos + 8, size, audio, err, errlen))
                 return -1;
             have_format = true;
-        } else if (memcmp(id, "data", 4) == 0) {
-            if (!have_format)
-                return error_message(err, errlen, "\"data\" chunk before the \"fmt \" chunk");
-            return decode_data(body, size, audio, err, errlen);
         }
         /* Next chunk: the body, and the pad byte after an odd size. */
         pos += 8 + (size_t)size + (size & 1u);
@@ -197,11 +270,13 @@ int wav_read_buffer(const unsigned char *buf, size_t len, wav_audio *audio, char
         return error_message(err, errlen, len < 12 && len > 0 && memcmp(buf, "RIFF", len < 4 ? len : 4) == 0
                                      ? "truncated RIFF header"
                                      : "not a WAV file (no RIFF/WAVE header)");
-    uint32_t riff_size = le32(buf + 4);
-    if (riff_size < 4 || riff_size > len - 8)
-        return error_message(err, errlen, "truncated: the RIFF header says %llu bytes, the file has %zu",
-                    (unsigned long long)riff_size + 8, len);
-    if (parse_chunks(buf, (size_t)riff_size + 8, audio, err, errlen)) {
+    riff_file f = {buf, len, len, (uint64_t)le32(buf + 4) + 8, false, false};
+    f.riff_placeholder = f.riff_end < 12 || placeholder_size(f.riff_end - 8);
+    /* A RIFF size one byte past the file is a final pad byte left out. */
+    f.riff_unknown = f.riff_placeholder || f.riff_end > len + 1;
+    if (!f.riff_unknown && f.riff_end < len)
+        f.end = (size_t)f.riff_end;
+    if (parse_chunks(&f, audio, err, errlen)) {
         wav_free(audio);
         memset(audio, 0, sizeof *audio);
         return -1;

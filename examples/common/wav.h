@@ -5,13 +5,32 @@
    per sample, and IEEE float with 32 bits, under the plain format tags
    (1, 3) or WAVE_FORMAT_EXTENSIBLE (0xFFFE, whose sub-format must be PCM
    or float); mono or stereo; any sample rate from 1 Hz to WAV_MAX_RATE.
-   Parsing is strict, and every failure is a one-line message: the RIFF
-   size must fit the file, chunks must fit the RIFF size, "fmt " must come
-   before "data" and appear once, block align and byte rate must agree
-   with the format, the data must be a whole number of frames and not
-   empty, float samples must be finite. Other chunks (LIST, fact, ...) are
-   skipped; a chunk of odd size is followed by a pad byte (which may be
-   missing at the very end of the file).
+   Parsing is strict, and every failure is a one-line message: chunks
+   must fit the RIFF size, "fmt " must come before "data" and appear once,
+   block align and byte rate must agree with the format, the data must be
+   a whole number of frames and not empty, float samples must be finite.
+   Other chunks (LIST, fact, ...) are skipped; a chunk of odd size is
+   followed by a pad byte (which may be missing at the very end of the
+   file). Bytes after the RIFF chunk are ignored.
+
+   Streamed files. A writer that writes to a pipe (espeak-ng --stdout,
+   ffmpeg to stdout) cannot go back to fill in the sizes once it knows
+   them, and leaves placeholders: 0, or a size no file read here can have
+   (more than WAV_MAX_FILE_BYTES, such as 0x7FFFF000 or 0xFFFFFFFF).
+   These files are read, and audio->streamed says so:
+     - a RIFF size that is a placeholder or runs past the end of the file:
+       the chunks are walked up to the end of the file instead;
+     - a "data" size that is a placeholder: the data runs to the end of
+       the file (so it is the last chunk), and its whole frames are read;
+       a partial frame at the very end is dropped, less than one whole
+       frame is an error. A "data" size of 0 is a placeholder only when
+       bytes follow it and the RIFF size is a placeholder too or ends
+       right after this chunk's header (the sizes of a file of no frames,
+       written before the first).
+   A "data" size that is no placeholder but runs past the RIFF's or the
+   file's end is an error, "truncated: ..." (a file cut short).
+   A RIFF size one byte past the end of the file is a final pad byte left
+   out, not a streamed file.
 
    Samples come back as floats, interleaved [frames][channels]: integers
    divided by 2^(bits-1) (8-bit: (v - 128) / 128), so in [-1, 1) exactly
@@ -21,7 +40,9 @@
 
    Write: the same formats (plain tags; float gets the fmt extension size
    and a fact chunk), to a temporary file beside the target that is
-   renamed over it. Samples are clamped to [-1, 1] and rounded. */
+   renamed over it. Samples are clamped to [-1, 1] and rounded. The valid
+   bits of WAVE_FORMAT_EXTENSIBLE are not kept: audio read from a file of
+   24 valid bits in 32 is written as plain 32-bit PCM. */
 #ifndef EXAMPLES_WAV_H
 #define EXAMPLES_WAV_H
 
@@ -33,6 +54,15 @@ typedef enum wav_encoding {
     WAV_FLOAT = 3  /* IEEE float */
 } wav_encoding;
 
+/* Whether the header's sizes described the file (see "Streamed files"). */
+typedef enum wav_streamed {
+    WAV_WHOLE = 0,       /* they did */
+    WAV_STREAMED_DATA,   /* the "data" size was a placeholder: every whole frame up to the
+                            end of the file was read */
+    WAV_STREAMED_RIFF    /* the "data" chunk was whole, but the RIFF size was a placeholder
+                            or ran past the end of the file */
+} wav_streamed;
+
 typedef struct wav_audio {
     wav_encoding encoding;
     unsigned bits;          /* per sample: 8, 16, 24, 32 (PCM) or 32 (float) */
@@ -40,6 +70,12 @@ typedef struct wav_audio {
     uint32_t rate;          /* frames per second */
     size_t frames;
     float *samples;         /* [frames][channels] */
+    /* Set by the reader (see "Streamed files" above; both sizes 0 for
+       WAV_WHOLE); ignored by wav_write. */
+    wav_streamed streamed;
+    uint64_t declared_bytes; /* the size the header gives: the data chunk's, or the RIFF's + 8 */
+    uint64_t present_bytes;  /* what the file holds: from the data chunk's first byte to the
+                                end of the file, or the file's length */
 } wav_audio;
 
 /* The most samples (frames * channels) accepted: 2^28 (1 GiB of floats). */
