@@ -43,7 +43,7 @@ check_ctrl_c() {
     "$bin" "$@" --steps 100000000 --out "$tmp/int/x" > "$tmp/int.out" 2> "$tmp/int.err" &
     pid=$!
     i=0
-    while [ $i -lt 300 ] && ! grep -q '^step 1/' "$tmp/int.err"; do
+    while [ $i -lt 300 ] && ! grep -q '^step 1/' "$tmp/int.err" 2> /dev/null; do
         sleep 0.1
         i=$((i + 1))
     done
