@@ -184,6 +184,8 @@ build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/co
 build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c \
     examples/common/stencil.h
 build/tests/test_args build/san/tests/test_args: examples/common/args.c examples/common/args.h
+build/tests/test_frames build/san/tests/test_frames: examples/common/frames.c \
+    examples/common/frames.h examples/common/rng.h $(EXAMPLE_FILE_HELPERS)
 
 # test_hypernet_grads links the hypernet model's sources (TEST_LINKED_SRC:
 # compiled on the test's command line, with its flags)

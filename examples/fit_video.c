@@ -33,6 +33,7 @@
 #include "frames.h"
 #include "image.h"
 #include "pnm.h"
+#include "progress.h"
 #include "rng.h"
 #include "siren.h"
 #include "training.h"
@@ -48,7 +49,7 @@
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *frames, *out, *save;
+    const char *frames, *out, *save, *log;
     long size, steps, width, depth, batch, chunk, threads;
     double lr, first_omega, hidden_omega, sample_frac;
     uint64_t seed;
@@ -57,24 +58,32 @@ typedef struct options {
 
 static const char DESCRIPTION[] =
     "Fits a SIREN f(t, row, column) -> pixel to a video given as numbered PGM/PPM\n"
-    "frames: a pattern with one %d or %0Nd (frames/%03d.ppm; numbered from 0 or 1\n"
-    "up to the first missing number) or a directory (its .pgm/.ppm/.pnm files in\n"
-    "name order). All frames must have one size and one kind (grey or colour).\n"
+    "frames, named either by a pattern with one %d or %0Nd (frames/%03d.ppm; %3d,\n"
+    "which would pad with spaces, is refused): the frames numbered from 0 or 1 up\n"
+    "to the first missing number (a note names it when a frame follows the gap);\n"
+    "or by a directory: its .pgm/.ppm/.pnm files (in either case: .PGM too), in\n"
+    "name order with numbers in numeric order (f2 before f10, f010 = f10). All\n"
+    "frames must have one size and one kind (grey or colour).\n"
     "\n"
     "The reference's setup by default: coordinates linspace(-1, 1) on each axis,\n"
     "values scaled to [-1, 1], 5 layers of 1024, omega 30, Adam 1e-4, each step a\n"
-    "random sample (with replacement) of --sample-frac of all pixels (the reference\n"
-    "trains 100000 steps). Writes the reconstructed frames PREFIX_0000.pgm (.ppm for\n"
-    "colour), PREFIX_0001.pgm, ... and the model PREFIX.siren; psnr_db is the mean\n"
-    "over frames of each frame's PSNR (on [0, 1], as fit_image).\n"
+    "random sample (with replacement) of --sample-frac of all pixels; --batch, when\n"
+    "not 0, overrides --sample-frac (the reference trains 100000 steps).\n"
+    "\n"
+    "Writes the reconstructed frames PREFIX_0000.pgm (.ppm for colour),\n"
+    "PREFIX_0001.pgm, ... and the model PREFIX.siren; no output may be an input\n"
+    "frame or another output. In the result line, psnr_db is the mean over frames\n"
+    "of each frame's PSNR (on [0, 1], as fit_image) and min_frame_psnr_db the\n"
+    "worst frame's, the network evaluated at every pixel; the progress line and\n"
+    "--log show the PSNR of each step's batch.\n"
     "\n"
     "--resume continues a --checkpoint file up to --steps steps in all; the\n"
     "architecture and optimiser come from the checkpoint (give the same frames,\n"
     "--size, --seed and batch for an exact continuation: the batch of each step\n"
-    "depends on the seed and the step number only). Ctrl-C stops after the\n"
-    "current step and still writes every output.";
+    "depends on the seed and the step number only), and --log is appended to.\n"
+    "Ctrl-C stops after the current step and still writes every output.";
 
-enum { OPTION_COUNT = 17 };
+enum { OPTION_COUNT = 18 };
 
 typedef struct command_line {
     options o;
@@ -105,7 +114,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_DOUBLE("sample-frac", &o->sample_frac, 1e-9, 1.0, "F",
                    "fraction of all pixels drawn per step"),
         ARG_LONG("batch", &o->batch, 0, 1000000000, "N",
-                 "pixels drawn per step; 0: from --sample-frac"),
+                 "pixels drawn per step (overrides --sample-frac if not 0)"),
         ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
         ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
         ARG_LONG("depth", &o->depth, 0, 1000, "N",
@@ -121,6 +130,8 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
         ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
         ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
         FIT_RESUME_OPTIONS(&o->ckpt),
+        ARG_STRING("log", &o->log, "FILE",
+                   "write step,loss,psnr_db,seconds of every step as CSV"),
     };
     _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
     memcpy(cl->table, table, sizeof table);
@@ -136,6 +147,7 @@ static int parse_command_line(command_line *cl, int argc, char **argv)
 /* ---------------------------------------------------------------- data */
 
 typedef struct video {
+    frame_list files;          /* the frames' paths */
     size_t frames, width, height, channels;
     size_t pixels;             /* frames * height * width */
     float *values;             /* [frames][height][width][channels] in [-1, 1] */
@@ -144,10 +156,45 @@ typedef struct video {
 
 static void video_free(video *v)
 {
+    frames_free(&v->files);
     free(v->values);
     free(v->t);
     free(v->rows);
     free(v->cols);
+}
+
+static const char *plural(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* Checks that frame `index` matches the first; the first sets the size
+   and kind and makes room for all. 0, or 1 after an error. */
+static int match_first_frame(const options *o, const char *path, size_t index,
+                             const pnm_image *img, video *v)
+{
+    if (index == 0) {
+        v->width = img->width;
+        v->height = img->height;
+        v->channels = img->channels;
+        size_t per_frame = img->width * img->height * img->channels;
+        if (per_frame > PNM_MAX_SAMPLES / v->frames)
+            return args_error(PROGRAM, "%s: %zu frame%s of %zux%zu are too many samples "
+                              "(%zu at most; --size makes frames smaller)", o->frames,
+                              v->frames, plural(v->frames), img->width, img->height,
+                              PNM_MAX_SAMPLES);
+        if (!(v->values = malloc(v->frames * per_frame * sizeof *v->values)))
+            return args_error(PROGRAM, "out of memory for %zu frames", v->frames);
+        return 0;
+    }
+    if (img->width != v->width || img->height != v->height)
+        return args_error(PROGRAM, "%s: %zux%zu, the first frame is %zux%zu", path, img->width,
+                          img->height, v->width, v->height);
+    if (img->channels != v->channels)
+        return args_error(PROGRAM, "%s: %s, the first frame is %s", path,
+                          v->channels == 1 ? "colour" : "grey",
+                          v->channels == 1 ? "grey" : "colour");
+    return 0;
 }
 
 /* Reads one frame into its place, checking it matches the first. */
@@ -157,50 +204,30 @@ static int load_frame(const options *o, const char *path, size_t index, video *v
     pnm_image img;
     if (training_load_image(path, (size_t)o->size, 0, 0, &img, err, sizeof err))
         return args_error(PROGRAM, "%s: %s", path, err);
-    if (index > 0 && (img.width != v->width || img.height != v->height)) {
-        pnm_free(&img);
-        return args_error(PROGRAM, "%s: %zux%zu, the first frame is %zux%zu", path, img.width,
-                          img.height, v->width, v->height);
+    int status = match_first_frame(o, path, index, &img, v);
+    if (status == 0) {
+        size_t per_frame = v->width * v->height * v->channels;
+        memcpy(v->values + index * per_frame, img.data, per_frame * sizeof *v->values);
     }
-    if (index == 0) {
-        v->width = img.width;
-        v->height = img.height;
-        v->channels = img.channels;
-        size_t per_frame = img.width * img.height * img.channels;
-        if (per_frame > PNM_MAX_SAMPLES / v->frames) {
-            pnm_free(&img);
-            return args_error(PROGRAM, "%s: %zu frames of %zux%zu are too many samples",
-                              o->frames, v->frames, img.width, img.height);
-        }
-        v->values = malloc(v->frames * per_frame * sizeof *v->values);
-        if (!v->values) {
-            pnm_free(&img);
-            return args_error(PROGRAM, "out of memory for %zu frames", v->frames);
-        }
-    } else if (img.channels != v->channels) {
-        pnm_free(&img);
-        return args_error(PROGRAM, "%s: %s, the first frame is %s", path,
-                          v->channels == 1 ? "colour" : "grey",
-                          v->channels == 1 ? "grey" : "colour");
-    }
-    size_t per_frame = v->width * v->height * v->channels;
-    memcpy(v->values + index * per_frame, img.data, per_frame * sizeof *v->values);
     pnm_free(&img);
-    return 0;
+    return status;
 }
 
 static int load_video(const options *o, video *v)
 {
     char err[512];
-    frame_list list;
     memset(v, 0, sizeof *v);
-    if (frames_find(o->frames, &list, err, sizeof err))
+    if (frames_find(o->frames, &v->files, err, sizeof err))
         return args_error(PROGRAM, "%s", err);
-    v->frames = list.count;
+    const frame_list *list = &v->files;
+    if (list->missing) /* the documented end, but perhaps not the one meant */
+        fprintf(stderr, "%s: note: the frames end at the missing %s: %zu frame%s read, not %s "
+                "and those after it\n", PROGRAM, list->missing, list->count,
+                plural(list->count), list->after_gap);
+    v->frames = list->count;
     int status = 0;
-    for (size_t i = 0; status == 0 && i < list.count; i++)
-        status = load_frame(o, list.paths[i], i, v);
-    frames_free(&list);
+    for (size_t i = 0; status == 0 && i < list->count; i++)
+        status = load_frame(o, list->paths[i], i, v);
     if (status == 0) {
         v->pixels = v->frames * v->height * v->width;
         v->t = malloc(v->frames * sizeof *v->t);
@@ -329,12 +356,12 @@ static int video_step(void *ctx, fit_model *m, uint64_t step, double *loss, doub
     return status;
 }
 
-static int train(const options *o, const video *v, fit_model *m, fit_run *run)
+static int train(const options *o, const video *v, fit_model *m, FILE *log, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, v, m->net);
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "batch PSNR", "dB", NULL, 0, {0, 0}};
+                         "batch PSNR", "dB", log, 0, {0, 0}};
     if (status == 0)
         status = fit_train(PROGRAM, &plan, m, video_step, &t, run);
     trainer_free(&t);
@@ -380,12 +407,70 @@ static char *frame_path(const options *o, const video *v, size_t f)
     return path;
 }
 
+typedef struct outputs {
+    size_t frames;
+    char **frame;  /* [frames] */
+    char *model;
+} outputs;
+
+static void outputs_free(outputs *p)
+{
+    for (size_t f = 0; p->frame && f < p->frames; f++)
+        free(p->frame[f]);
+    free(p->frame);
+    free(p->model);
+}
+
+/* Names the outputs and checks, before any training, that none is an input
+   frame or another output and that each can be written (making the
+   directories). */
+static int plan_outputs(const options *o, const video *v, outputs *p)
+{
+    size_t n = v->frames;
+    p->frames = n;
+    p->frame = calloc(n, sizeof *p->frame);
+    p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
+    const char **all = malloc((n + 3) * sizeof *all);
+    bool named = p->frame && p->model && all;
+    for (size_t f = 0; named && f < n; f++)
+        named = (all[f] = p->frame[f] = frame_path(o, v, f)) != NULL;
+    int status = named ? 0 : args_error(PROGRAM, "out of memory");
+    if (status == 0) {
+        all[n] = p->model;
+        all[n + 1] = o->ckpt.checkpoint;
+        all[n + 2] = o->log;
+        status = fit_check_outputs(PROGRAM, all, n + 3, (const char *const *)v->files.paths,
+                                   v->files.count);
+    }
+    free(all);
+    return status;
+}
+
 typedef struct quality {
     double mean_psnr, min_psnr;
 } quality;
 
+/* Seconds between the notes on the final evaluation's progress. */
+#define EVALUATION_NOTE_SECONDS 10.0
+
+/* After frame f of the final evaluation: a note with the time left, at
+   most every EVALUATION_NOTE_SECONDS (a large network takes long). */
+static void evaluation_progress(const video *v, size_t f, double start, double *last_note)
+{
+    double now = progress_clock();
+    if (f + 1 == v->frames || now - *last_note < EVALUATION_NOTE_SECONDS)
+        return;
+    char left[32];
+    progress_format_duration((now - start) / (double)(f + 1) * (double)(v->frames - f - 1), left,
+                             sizeof left);
+    fprintf(stderr, "%s: %zu of %zu frames written, about %s left\n", PROGRAM, f + 1, v->frames,
+            left);
+    *last_note = now;
+}
+
 /* Evaluates every frame, writes it, and measures its PSNR. */
-static int write_frames(const options *o, const video *v, siren_net *net, quality *q)
+static int write_frames(const options *o, const video *v, siren_net *net, const outputs *paths,
+                        quality *q)
 {
     size_t n = v->width * v->height, ch = v->channels;
     size_t chunk = (size_t)o->chunk < n ? (size_t)o->chunk : n;
@@ -398,6 +483,10 @@ static int write_frames(const options *o, const video *v, siren_net *net, qualit
         status = siren_workspace_set_threads(ws, (size_t)o->threads);
     int failed = status != SIREN_OK ? fit_library_error(PROGRAM, "evaluating the fit", status) : 0;
     *q = (quality){0, INFINITY};
+    if (!failed)
+        fprintf(stderr, "%s: evaluating %zu frame%s of %zux%zu at every pixel and writing them\n",
+                PROGRAM, v->frames, plural(v->frames), v->width, v->height);
+    double start = progress_clock(), last_note = start;
     for (size_t f = 0; !failed && f < v->frames; f++) {
         status = evaluate_frame(v, net, ws, chunk, f, coords, values);
         if (status != SIREN_OK) {
@@ -407,12 +496,12 @@ static int write_frames(const options *o, const video *v, siren_net *net, qualit
         double psnr = training_psnr(mean_squared_error(values, v->values + f * n * ch, n * ch));
         q->mean_psnr += psnr / (double)v->frames;
         q->min_psnr = psnr < q->min_psnr ? psnr : q->min_psnr;
-        char err[256], *path = frame_path(o, v, f);
-        if (!path)
-            failed = args_error(PROGRAM, "out of memory");
-        else if (training_write_image(path, values, v->width, v->height, ch, err, sizeof err))
-            failed = args_error(PROGRAM, "%s: %s", path, err);
-        free(path);
+        char err[256];
+        if (training_write_image(paths->frame[f], values, v->width, v->height, ch, err,
+                                 sizeof err))
+            failed = args_error(PROGRAM, "%s: %s", paths->frame[f], err);
+        else
+            evaluation_progress(v, f, start, &last_note);
     }
     siren_workspace_free(ws);
     free(coords);
@@ -420,20 +509,27 @@ static int write_frames(const options *o, const video *v, siren_net *net, qualit
     return failed;
 }
 
-/* Checks, before any training, that the first frame, the model and the
-   checkpoint can be written (making the directories). */
-static int check_outputs(const options *o, const video *v, const char *model_path)
+/* The outputs after training: the frames, the model, the result line. */
+static int finish(const options *o, const video *v, siren_net *net, const outputs *paths,
+                  const fit_run *stats)
 {
-    char err[512], *first = frame_path(o, v, 0);
-    int status = 0;
-    if (!first || !model_path)
-        status = args_error(PROGRAM, "out of memory");
-    else if (files_check_writable(first, err, sizeof err) ||
-             files_check_writable(model_path, err, sizeof err) ||
-             (o->ckpt.checkpoint && files_check_writable(o->ckpt.checkpoint, err, sizeof err)))
-        status = args_error(PROGRAM, "%s", err);
-    free(first);
-    return status;
+    quality q;
+    if (write_frames(o, v, net, paths, &q))
+        return 1;
+    int saved = siren_net_save(net, paths->model);
+    if (saved != SIREN_OK)
+        return args_error(PROGRAM, "%s: cannot save the model: %s", paths->model,
+                          siren_status_string(saved));
+    if (v->frames == 1)
+        printf("wrote 1 frame %s and %s\n", paths->frame[0], paths->model);
+    else
+        printf("wrote %zu frames %s ... %s and %s\n", v->frames, paths->frame[0],
+               paths->frame[v->frames - 1], paths->model);
+    printf("result: psnr_db=%.2f min_frame_psnr_db=%.2f steps=%llu seconds=%.1f "
+           "seconds_per_step=%.3f batch=%zu frames=%zu width=%zu height=%zu\n",
+           q.mean_psnr, q.min_psnr, (unsigned long long)stats->last_step, stats->seconds,
+           fit_seconds_per_step(stats), batch_size(o, v), v->frames, v->width, v->height);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -444,37 +540,28 @@ static int run(const options *o, const arg_spec *spec)
     if (load_video(o, &v))
         return 1;
     fit_model m = {0};
+    outputs paths = {0, NULL, NULL};
     fit_run stats = {0, 0, 0};
-    quality q = {0, 0};
-    char *model_path = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
+    FILE *log = NULL;
     fit_arch arch = {3, (long)v.channels, o->width, o->depth, o->first_omega,
                      o->hidden_omega, o->lr, 0, o->seed};
-    int status = check_outputs(o, &v, model_path);
+    int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+    if (status == 0) /* unwritable outputs fail now, not after training */
+        status = plan_outputs(o, &v, &paths);
     if (status == 0)
-        status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+        status = fit_log_open(PROGRAM, o->log, "psnr_db", o->ckpt.resume != NULL, &log);
     if (status == 0) {
-        fprintf(stderr, "%s: %s, %zu frames of %zux%zu, %zu channel%s; %zu parameters\n",
-                PROGRAM, o->frames, v.frames, v.width, v.height, v.channels,
-                v.channels > 1 ? "s" : "", siren_net_param_count(m.net));
-        status = train(o, &v, &m, &stats);
+        if (o->batch > 0 && args_given(spec, "sample-frac"))
+            fprintf(stderr, "%s: note: --batch %ld overrides --sample-frac\n", PROGRAM, o->batch);
+        fprintf(stderr, "%s: %s, %zu frame%s of %zux%zu, %zu channel%s; %zu parameters\n",
+                PROGRAM, o->frames, v.frames, plural(v.frames), v.width, v.height, v.channels,
+                plural(v.channels), siren_net_param_count(m.net));
+        status = train(o, &v, &m, log, &stats);
     }
+    status = fit_log_close(PROGRAM, o->log, log, status);
     if (status == 0)
-        status = write_frames(o, &v, m.net, &q);
-    if (status == 0) {
-        int saved = siren_net_save(m.net, model_path);
-        if (saved != SIREN_OK)
-            status = args_error(PROGRAM, "%s: cannot save the model: %s", model_path,
-                                siren_status_string(saved));
-    }
-    if (status == 0) {
-        printf("wrote %zu frames %s_0000%s ... and %s\n", v.frames, o->out,
-               v.channels == 3 ? ".ppm" : ".pgm", model_path);
-        printf("result: psnr_db=%.2f min_frame_psnr_db=%.2f steps=%llu seconds=%.1f "
-               "seconds_per_step=%.3f batch=%zu frames=%zu width=%zu height=%zu\n",
-               q.mean_psnr, q.min_psnr, (unsigned long long)stats.last_step, stats.seconds,
-               fit_seconds_per_step(&stats), batch_size(o, &v), v.frames, v.width, v.height);
-    }
-    free(model_path);
+        status = finish(o, &v, m.net, &paths, &stats);
+    outputs_free(&paths);
     fit_model_free(&m);
     video_free(&v);
     return fit_exit_status(status);

@@ -5,6 +5,7 @@
 #include "error_message.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,21 +47,89 @@ bool files_same(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
+/* A path as files_same sees it: an existing file by its device and inode,
+   a missing one by its name. `index` is the path's place: outputs first,
+   then inputs (n_out + j). */
+typedef struct path_key {
+    bool exists;
+    dev_t dev;
+    ino_t ino;
+    const char *path;
+    size_t index;
+} path_key;
+
+/* The order of path keys: the keys of one file together, in index
+   order. */
+static int compare_keys(const void *pa, const void *pb)
+{
+    const path_key *a = pa, *b = pb;
+    if (a->exists != b->exists)
+        return a->exists ? -1 : 1;
+    if (a->exists && a->dev != b->dev)
+        return a->dev < b->dev ? -1 : 1;
+    if (a->exists && a->ino != b->ino)
+        return a->ino < b->ino ? -1 : 1;
+    int c = a->exists ? 0 : strcmp(a->path, b->path);
+    if (c)
+        return c;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static bool same_file(const path_key *a, const path_key *b)
+{
+    if (a->exists != b->exists)
+        return false;
+    return a->exists ? a->dev == b->dev && a->ino == b->ino : strcmp(a->path, b->path) == 0;
+}
+
 int files_check_distinct(const char *const *outputs, size_t n_out, const char *const *inputs,
                          size_t n_in, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < n_out; i++) {
-        if (!outputs[i])
+    path_key *keys = malloc((n_out + n_in + 1) * sizeof *keys);
+    if (!keys)
+        return error_message(err, errlen, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < n_out + n_in; i++) {
+        const char *path = i < n_out ? outputs[i] : inputs[i - n_out];
+        struct stat st;
+        if (!path)
             continue;
-        for (size_t j = 0; j < n_in; j++)
-            if (inputs[j] && files_same(outputs[i], inputs[j]))
-                return error_message(err, errlen, "'%s' would overwrite the input '%s'",
-                                     outputs[i], inputs[j]);
-        for (size_t j = 0; j < i; j++)
-            if (outputs[j] && files_same(outputs[i], outputs[j]))
-                return error_message(err, errlen, "'%s' is named for two outputs", outputs[i]);
+        keys[n] = (path_key){stat(path, &st) == 0, 0, 0, path, i};
+        if (keys[n].exists) {
+            keys[n].dev = st.st_dev;
+            keys[n].ino = st.st_ino;
+        }
+        n++;
     }
-    return 0;
+    qsort(keys, n, sizeof *keys, compare_keys);
+    /* The first output (in output order) that is an input is reported,
+       with the first such input, or else one named by an earlier output. In a run of one file's keys the outputs come first: the
+       run's first output clashes with its first input if it has one, else
+       its second output with its first. */
+    const path_key *clash = NULL, *input = NULL;
+    for (size_t start = 0, end; start < n; start = end) {
+        for (end = start + 1; end < n && same_file(&keys[start], &keys[end]); end++)
+            ;
+        if (end - start < 2 || keys[start].index >= n_out)
+            continue; /* a file named once, or inputs only */
+        size_t k = start;
+        while (k < end && keys[k].index < n_out)
+            k++;
+        const path_key *in = k < end ? &keys[k] : NULL;
+        const path_key *out = in ? &keys[start] : &keys[start + 1];
+        if (!clash || out->index < clash->index) {
+            clash = out;
+            input = in;
+        }
+    }
+    int status = 0;
+    if (clash && input)
+        status = error_message(err, errlen, "'%s' would overwrite the input '%s'", clash->path,
+                               input->path);
+    else if (clash)
+        status = error_message(err, errlen, "'%s' is named for two outputs", clash->path);
+    free(keys);
+    return status;
 }
 
 int files_make_parent_dirs(const char *path, char *err, size_t errlen)

@@ -27,9 +27,11 @@ int files_check_writable(const char *path, char *err, size_t errlen);
 bool files_same(const char *a, const char *b);
 
 /* Checks that no output (outputs[0..n_out), NULL entries skipped) is the
-   same file as an input or as another output (files_same). Returns 0, or
-   -1 with "'OUT' would overwrite the input 'IN'" or "'OUT' is named for
-   two outputs" in err. */
+   same file as an input or as another output (files_same): each path is
+   looked at once and the paths sorted, so thousands of video frames are
+   checked at once. Returns 0, or -1 with "'OUT' would overwrite the input
+   'IN'" (the first such output in output order, with the first such
+   input), "'OUT' is named for two outputs" or "out of memory" in err. */
 int files_check_distinct(const char *const *outputs, size_t n_out, const char *const *inputs,
                          size_t n_in, char *err, size_t errlen);
 

@@ -1,7 +1,9 @@
-/* frames.c - finding the numbered frames of a video (see frames.h). */
+/* frames.c - finding the numbered frames of a video, and checking its
+   outputs are distinct (see frames.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "frames.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -15,8 +17,9 @@ void frames_free(frame_list *list)
     for (size_t i = 0; list->paths && i < list->count; i++)
         free(list->paths[i]);
     free(list->paths);
-    list->paths = NULL;
-    list->count = 0;
+    free(list->missing);
+    free(list->after_gap);
+    memset(list, 0, sizeof *list);
 }
 
 char *frames_numbered(const char *prefix, size_t number, int digits, const char *suffix)
@@ -63,7 +66,7 @@ static bool unescape(const char *text, size_t len, char **out)
     return true;
 }
 
-/* Finds the one conversion "%d" / "%0Nd" / "%Nd" of spec. */
+/* Finds the one conversion "%d" / "%0Nd" of spec. */
 static int parse_pattern(const char *spec, pattern *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);
@@ -86,13 +89,19 @@ static int parse_pattern(const char *spec, pattern *p, char *err, size_t errlen)
         return -1;
     }
     const char *q = conv + 1;
-    if (*q == '0')
+    bool zero = *q == '0';
+    if (zero)
         q++;
     int width = 0;
     while (*q >= '0' && *q <= '9' && width < 100)
         width = width * 10 + (*q++ - '0');
     if (*q != 'd' || width >= 100) {
         snprintf(err, errlen, "pattern '%s': the conversion must be %%d or %%0Nd", spec);
+        return -1;
+    }
+    if (width > 0 && !zero) { /* printf would pad with spaces: never a frame's name */
+        snprintf(err, errlen, "pattern '%s': %%%dd pads with spaces; write %%0%dd for zeros",
+                 spec, width, width);
         return -1;
     }
     p->width = width;
@@ -129,49 +138,129 @@ static int append(frame_list *list, size_t *cap, char *path)
     return 0;
 }
 
+/* After a sequence that ends at the missing number n (path `missing`,
+   taken over): looks for a file among the next FRAMES_GAP_PROBE numbers,
+   to tell the user what the gap leaves out. Only a note: out of memory
+   here just finds nothing. */
+static void probe_gap(const pattern *p, size_t n, char *missing, frame_list *list)
+{
+    for (size_t k = n + 1; k <= n + FRAMES_GAP_PROBE; k++) {
+        char *next = frames_numbered(p->before, k, p->width, p->after);
+        if (next && is_file(next)) {
+            list->missing = missing;
+            list->after_gap = next;
+            return;
+        }
+        free(next);
+    }
+    free(missing);
+}
+
 static int find_numbered(const char *spec, frame_list *list, char *err, size_t errlen)
 {
     pattern p;
     if (parse_pattern(spec, &p, err, errlen))
         return -1;
-    size_t cap = 0, first = 0;
-    char *path = frames_numbered(p.before, 0, p.width, p.after);
-    if (path && !is_file(path)) {
-        free(path);
-        first = 1;
-        path = frames_numbered(p.before, 1, p.width, p.after);
-    }
+    size_t cap = 0, number = 0;
+    char *path; /* of `number`; NULL when out of memory */
     int status = 0;
-    for (size_t i = first; status == 0 && path && is_file(path); i++) {
+    while ((path = frames_numbered(p.before, number, p.width, p.after)) != NULL) {
+        if (!is_file(path)) {
+            if (number > 0)
+                break; /* the first missing number ends the sequence */
+            free(path);
+            number = 1; /* numbered from 1 */
+            continue;
+        }
         if (list->count == FRAMES_MAX) {
             snprintf(err, errlen, "more than %d frames", FRAMES_MAX);
             status = -1;
             break;
         }
-        status = append(list, &cap, path);
-        path = status ? NULL : frames_numbered(p.before, i + 1, p.width, p.after);
-        if (status)
-            snprintf(err, errlen, "out of memory");
+        if (append(list, &cap, path)) { /* which frees path */
+            path = NULL;
+            break;
+        }
+        number++;
     }
-    free(path);
-    if (status == 0 && list->count == 0) {
+    if (status == 0 && !path) {
+        snprintf(err, errlen, "out of memory");
+        status = -1;
+    } else if (status == 0 && list->count == 0) {
         snprintf(err, errlen, "no frame matches '%s' (numbered from 0 or 1)", spec);
         status = -1;
     }
+    if (status == 0)
+        probe_gap(&p, number, path, list);
+    else
+        free(path);
     pattern_free(&p);
     return status;
 }
 
+/* .pgm, .ppm or .pnm in any case (the reader goes by the file's magic
+   number, not its name). */
 static bool has_image_suffix(const char *name)
 {
     size_t n = strlen(name);
-    return n > 4 && (strcmp(name + n - 4, ".pgm") == 0 || strcmp(name + n - 4, ".ppm") == 0 ||
-                     strcmp(name + n - 4, ".pnm") == 0);
+    if (n <= 4 || name[n - 4] != '.')
+        return false;
+    char suffix[4];
+    for (size_t i = 0; i < 3; i++)
+        suffix[i] = (char)tolower((unsigned char)name[n - 3 + i]);
+    suffix[3] = '\0';
+    return strcmp(suffix, "pgm") == 0 || strcmp(suffix, "ppm") == 0 ||
+           strcmp(suffix, "pnm") == 0;
 }
 
-static int compare_strings(const void *a, const void *b)
+static bool is_digit(char c)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return c >= '0' && c <= '9';
+}
+
+/* The length of the run of digits at s. */
+static size_t digit_run(const char *s)
+{
+    size_t n = 0;
+    while (is_digit(s[n]))
+        n++;
+    return n;
+}
+
+int frames_compare_names(const char *a, const char *b)
+{
+    const char *p = a, *q = b;
+    while (*p && *q) {
+        if (is_digit(*p) && is_digit(*q)) {
+            while (*p == '0')
+                p++;
+            while (*q == '0')
+                q++;
+            /* Without leading zeros, the longer number is the larger;
+               numbers of one length compare as their digits. */
+            size_t np = digit_run(p), nq = digit_run(q);
+            if (np != nq)
+                return np < nq ? -1 : 1;
+            int c = memcmp(p, q, np);
+            if (c)
+                return c;
+            p += np;
+            q += nq;
+        } else if (*p != *q) {
+            return (unsigned char)*p < (unsigned char)*q ? -1 : 1;
+        } else {
+            p++;
+            q++;
+        }
+    }
+    if (*p || *q)
+        return *p ? 1 : -1;
+    return strcmp(a, b);
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+    return frames_compare_names(*(char *const *)a, *(char *const *)b);
 }
 
 static int find_in_directory(const char *dir, frame_list *list, char *err, size_t errlen)
@@ -206,7 +295,7 @@ static int find_in_directory(const char *dir, frame_list *list, char *err, size_
         status = -1;
     }
     if (status == 0)
-        qsort(list->paths, list->count, sizeof *list->paths, compare_strings);
+        qsort(list->paths, list->count, sizeof *list->paths, compare_paths);
     return status;
 }
 
@@ -221,3 +310,6 @@ int frames_find(const char *spec, frame_list *list, char *err, size_t errlen)
         frames_free(list);
     return status;
 }
+
+/* ------------------------------------------------ distinct outputs */
+
