@@ -7,7 +7,8 @@
 # TORCH_GRAD_STEPS (300) gradient and TORCH_LAP_STEPS (50) Laplacian steps,
 # what this 2-core machine affords at 6 and 24 s a step; libsiren runs the
 # reference's 10000 of each. Both write every step's loss and aligned PSNR
-# (--log), the rows of docs/RESULTS.md "Poisson at the reference's size".
+# (--log), the rows of docs/RESULTS.md "Poisson at the reference's size";
+# compare_logs.py prints the curves side by side at the end.
 #
 #     make examples && sh examples/reference/poisson_full_size.sh [WORKDIR]
 #
@@ -63,3 +64,10 @@ siren_run siren_laplacian_short "$TORCH_LAP_STEPS" init_laplacian.ckpt --supervi
 siren_run siren_gradient "$STEPS" init_gradient.ckpt
 siren_run siren_laplacian "$STEPS" init_laplacian.ckpt --supervise laplacian
 stamp done
+
+# The two sides' curves over the steps both ran.
+C="/usr/bin/python3 $root/examples/reference/compare_logs.py"
+echo "== gradient"
+$C torch_gradient.csv siren_gradient.csv --every 50
+echo "== Laplacian"
+$C torch_laplacian.csv siren_laplacian_short.csv --every 10
