@@ -371,8 +371,8 @@ static int plan_outputs(const options *o, outputs *p)
     p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
     if (!p->wav || !p->model)
         return args_error(PROGRAM, "out of memory");
-    const char *all[] = {p->wav, p->model, o->ckpt.checkpoint, o->log};
-    return fit_check_outputs(PROGRAM, all, sizeof all / sizeof *all, &o->wav, 1);
+    const char *all[] = {p->wav, p->model, o->log};
+    return fit_check_outputs(PROGRAM, all, sizeof all / sizeof *all, &o->wav, 1, &o->ckpt);
 }
 
 static int run(const options *o, const arg_spec *spec)
@@ -391,7 +391,7 @@ static int run(const options *o, const arg_spec *spec)
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, &paths);
     if (status == 0)
-        status = fit_log_open(PROGRAM, o->log, "snr_db", o->ckpt.resume != NULL, &log);
+        status = fit_log_open(PROGRAM, o->log, "snr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zu frame%s at %u Hz (%.2f s), %zu channel%s; %zu parameters\n",
                 PROGRAM, o->wav, c.frames, c.frames != 1 ? "s" : "", (unsigned)c.audio.rate,

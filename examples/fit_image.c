@@ -340,8 +340,9 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
     p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
     if (!p->recon || !p->grad || !p->laplacian || !p->model)
         return args_error(PROGRAM, "out of memory");
-    const char *paths[] = {p->recon, p->grad, p->laplacian, p->model, o->ckpt.checkpoint, o->log};
-    return fit_check_outputs(PROGRAM, paths, sizeof paths / sizeof *paths, &o->image, 1);
+    const char *paths[] = {p->recon, p->grad, p->laplacian, p->model, o->log};
+    return fit_check_outputs(PROGRAM, paths, sizeof paths / sizeof *paths, &o->image, 1,
+                             &o->ckpt);
 }
 
 /* Mean squared error of the network on every pixel of the dataset,
@@ -439,7 +440,7 @@ static int run(const options *o, const arg_spec *spec)
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, d.channels, &paths);
     if (status == 0)
-        status = fit_log_open(PROGRAM, o->log, "psnr_db", o->ckpt.resume != NULL, &log);
+        status = fit_log_open(PROGRAM, o->log, "psnr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zux%zu, %zu channel%s; %zu parameters\n", PROGRAM, o->image,
                 d.width, d.height, d.channels, d.channels > 1 ? "s" : "",

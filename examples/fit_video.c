@@ -430,17 +430,16 @@ static int plan_outputs(const options *o, const video *v, outputs *p)
     p->frames = n;
     p->frame = calloc(n, sizeof *p->frame);
     p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
-    const char **all = malloc((n + 3) * sizeof *all);
+    const char **all = malloc((n + 2) * sizeof *all);
     bool named = p->frame && p->model && all;
     for (size_t f = 0; named && f < n; f++)
         named = (all[f] = p->frame[f] = frame_path(o, v, f)) != NULL;
     int status = named ? 0 : args_error(PROGRAM, "out of memory");
     if (status == 0) {
         all[n] = p->model;
-        all[n + 1] = o->ckpt.checkpoint;
-        all[n + 2] = o->log;
-        status = fit_check_outputs(PROGRAM, all, n + 3, (const char *const *)v->files.paths,
-                                   v->files.count);
+        all[n + 1] = o->log;
+        status = fit_check_outputs(PROGRAM, all, n + 2, (const char *const *)v->files.paths,
+                                   v->files.count, &o->ckpt);
     }
     free(all);
     return status;
@@ -549,7 +548,7 @@ static int run(const options *o, const arg_spec *spec)
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, &v, &paths);
     if (status == 0)
-        status = fit_log_open(PROGRAM, o->log, "psnr_db", o->ckpt.resume != NULL, &log);
+        status = fit_log_open(PROGRAM, o->log, "psnr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
         if (o->batch > 0 && args_given(spec, "sample-frac"))
             fprintf(stderr, "%s: note: --batch %ld overrides --sample-frac\n", PROGRAM, o->batch);

@@ -366,9 +366,9 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
         if (!p->path[i])
             return args_error(PROGRAM, "out of memory");
     }
-    const char *all[OUT_COUNT + 2] = {[OUT_COUNT] = o->ckpt.checkpoint, o->log};
+    const char *all[OUT_COUNT + 1] = {[OUT_COUNT] = o->log};
     memcpy(all, p->path, sizeof p->path);
-    return fit_check_outputs(PROGRAM, all, OUT_COUNT + 2, &o->image, 1);
+    return fit_check_outputs(PROGRAM, all, OUT_COUNT + 1, &o->image, 1, &o->ckpt);
 }
 
 /* The stencils' targets as images like the network's: the gradient
@@ -507,7 +507,7 @@ static int run(const options *o, const arg_spec *spec)
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, p.image.channels, &paths);
     if (status == 0)
-        status = fit_log_open(PROGRAM, o->log, "psnr_db", o->ckpt.resume != NULL, &log);
+        status = fit_log_open(PROGRAM, o->log, "psnr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
         fprintf(stderr, "%s: %s, %zux%zu, %zu channel%s, supervised by the %s; %zu parameters\n",
                 PROGRAM, o->image, p.image.width, p.image.height, p.image.channels,

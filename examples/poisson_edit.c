@@ -442,14 +442,10 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
         if (!p->path[i])
             return args_error(PROGRAM, "out of memory");
     }
-    const char *all[OUT_COUNT + 2] = {[OUT_COUNT + 1] = o->log};
+    const char *all[OUT_COUNT + 1] = {[OUT_COUNT] = o->log};
     memcpy(all, p->path, sizeof p->path);
-    char err[512];
-    if (files_check_distinct(all, OUT_COUNT + 2, &o->ckpt.resume, 1, err, sizeof err))
-        return args_error(PROGRAM, "%s", err);
-    all[OUT_COUNT] = o->ckpt.checkpoint;
     const char *inputs[3] = {o->background, o->source, o->mask};
-    return fit_check_outputs(PROGRAM, all, OUT_COUNT + 2, inputs, 3);
+    return fit_check_outputs(PROGRAM, all, OUT_COUNT + 1, inputs, 3, &o->ckpt);
 }
 
 /* What the result line reports; which keys appear depends on m (the
@@ -660,7 +656,8 @@ static int run(const options *o, const arg_spec *spec)
     if (status == 0)
         status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0)
-        status = fit_log_open(PROGRAM, o->log, "field_rmse_x1000", o->ckpt.resume != NULL, &log);
+        status = fit_log_open(PROGRAM, o->log, "field_rmse_x1000",
+                              siren_adam_step_count(m.opt), &log);
     if (status == 0) {
         fprintf(stderr, "%s: %s + %s, %zux%zu, %zu channel%s, alpha %g; %zu parameters\n",
                 PROGRAM, o->background, o->source, s.width, s.height, s.channels,

@@ -144,7 +144,21 @@ cp "$image" "$tmp/input.pgm"
 expect_error save_over_input "$tmp/input.pgm" --size 32 --steps 100000000 --save "$tmp/input.pgm"
 expect_error log_is_checkpoint "$image" --size 32 --steps 100000000 --checkpoint "$tmp/c.ckpt" \
     --log "$tmp/c.ckpt"
+expect_error two_spellings_of_one_new_output "$image" --size 32 --steps 100000000 \
+    --out "$tmp/sp/a" --log "$tmp/sp//a.siren"
 if cmp -s "$image" "$tmp/input.pgm"; then ok poisson_input_untouched; else fail poisson_input_untouched; fi
+
+# Only the checkpoint may be the file a run resumes from.
+"$bin" "$image" --size 16 --width 8 --depth 1 --steps 2 --checkpoint "$tmp/r.ckpt" \
+    --out "$tmp/r/a" > /dev/null 2>&1
+expect_error log_over_resumed_checkpoint "$image" --size 16 --steps 100000000 \
+    --resume "$tmp/r.ckpt" --log "$tmp/r.ckpt"
+if "$bin" "$image" --size 16 --steps 3 --resume "$tmp/r.ckpt" --checkpoint "$tmp/r.ckpt" \
+       --out "$tmp/r/b" > /dev/null 2>&1; then
+    ok poisson_checkpoint_replaces_resumed_one
+else
+    fail poisson_checkpoint_replaces_resumed_one
+fi
 
 # --log: a header and a line per step; a resumed run appends to it.
 if "$bin" "$image" --size 16 --width 8 --depth 1 --steps 3 --checkpoint "$tmp/log.ckpt" \
@@ -156,6 +170,21 @@ if "$bin" "$image" --size 16 --width 8 --depth 1 --steps 3 --checkpoint "$tmp/lo
 else
     fail poisson_log_appends_on_resume "$(cut -d , -f 1 "$tmp/logs/run.csv" 2>&1 | tr '\n' ' ')"
 fi
+# A run killed after its checkpoint of step 3 left rows up to step 4 and
+# half of step 5: resumed from step 3, the log keeps steps 1-3 and goes on.
+head -n 4 "$tmp/logs/run.csv" > "$tmp/logs/killed.csv"
+printf '4,0.5,10.0,0.1\n5,0.4' >> "$tmp/logs/killed.csv"
+if "$bin" "$image" --size 16 --steps 5 --resume "$tmp/log.ckpt" --log "$tmp/logs/killed.csv" \
+       --out "$tmp/log/c" > /dev/null 2>&1 &&
+   [ "$(cut -d , -f 1 "$tmp/logs/killed.csv" | tr '\n' ' ')" = "step 1 2 3 4 5 " ] &&
+   [ "$(awk -F , 'NF != 4' "$tmp/logs/killed.csv" | wc -l)" -eq 0 ]; then
+    ok poisson_log_resumes_after_a_kill
+else
+    fail poisson_log_resumes_after_a_kill "$(tr '\n' ' ' < "$tmp/logs/killed.csv")"
+fi
+printf 'step,loss,snr_db,seconds\n1,0.5,3.0,0.1\n' > "$tmp/logs/other.csv"
+expect_error log_of_another_kind "$image" --size 16 --steps 100000000 --resume "$tmp/log.ckpt" \
+    --log "$tmp/logs/other.csv"
 
 if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" &&
    grep -q -- '--seed' "$tmp/help.out" && grep -q -- '--out' "$tmp/help.out" &&

@@ -38,38 +38,60 @@ static int make_dir(const char *dir, char *err, size_t errlen)
     return -1;
 }
 
-bool files_same(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    bool a_exists = stat(a, &sa) == 0, b_exists = stat(b, &sb) == 0;
-    if (a_exists && b_exists)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    return strcmp(a, b) == 0;
-}
-
-/* A path as files_same sees it: an existing file by its device and inode,
-   a missing one by its name. `index` is the path's place: outputs first,
+/* How files_same tells files apart: an existing file by its device and
+   inode; a missing one by its directory's device and inode and its name
+   there, so that two spellings of one new file agree ("out/a", "out//a",
+   "./out/a"); a missing file in a missing directory by its whole path.
+   `index` is the path's place in files_check_distinct: outputs first,
    then inputs (n_out + j). */
+typedef enum { KEY_FILE, KEY_NAME_IN_DIR, KEY_PATH } key_kind;
 typedef struct path_key {
-    bool exists;
+    key_kind kind;
     dev_t dev;
     ino_t ino;
+    const char *name; /* KEY_NAME_IN_DIR: the last component of path */
     const char *path;
     size_t index;
 } path_key;
+
+static path_key identify(const char *path, size_t index)
+{
+    path_key k = {KEY_PATH, 0, 0, NULL, path, index};
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        k.kind = KEY_FILE;
+    } else {
+        const char *slash = strrchr(path, '/');
+        char dir[4096];
+        size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+        if (len >= sizeof dir || (slash && slash[1] == '\0'))
+            return k;
+        memcpy(dir, !slash ? "." : slash == path ? "/" : path, len);
+        dir[len] = '\0';
+        if (stat(dir, &st) != 0)
+            return k;
+        k.kind = KEY_NAME_IN_DIR;
+        k.name = slash ? slash + 1 : path;
+    }
+    k.dev = st.st_dev;
+    k.ino = st.st_ino;
+    return k;
+}
 
 /* The order of path keys: the keys of one file together, in index
    order. */
 static int compare_keys(const void *pa, const void *pb)
 {
     const path_key *a = pa, *b = pb;
-    if (a->exists != b->exists)
-        return a->exists ? -1 : 1;
-    if (a->exists && a->dev != b->dev)
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    if (a->kind != KEY_PATH && a->dev != b->dev)
         return a->dev < b->dev ? -1 : 1;
-    if (a->exists && a->ino != b->ino)
+    if (a->kind != KEY_PATH && a->ino != b->ino)
         return a->ino < b->ino ? -1 : 1;
-    int c = a->exists ? 0 : strcmp(a->path, b->path);
+    int c = a->kind == KEY_NAME_IN_DIR ? strcmp(a->name, b->name)
+            : a->kind == KEY_PATH      ? strcmp(a->path, b->path)
+                                       : 0;
     if (c)
         return c;
     return a->index < b->index ? -1 : a->index > b->index;
@@ -77,9 +99,15 @@ static int compare_keys(const void *pa, const void *pb)
 
 static bool same_file(const path_key *a, const path_key *b)
 {
-    if (a->exists != b->exists)
-        return false;
-    return a->exists ? a->dev == b->dev && a->ino == b->ino : strcmp(a->path, b->path) == 0;
+    path_key x = *a, y = *b;
+    x.index = y.index = 0;
+    return compare_keys(&x, &y) == 0;
+}
+
+bool files_same(const char *a, const char *b)
+{
+    path_key ka = identify(a, 0), kb = identify(b, 0);
+    return same_file(&ka, &kb);
 }
 
 int files_check_distinct(const char *const *outputs, size_t n_out, const char *const *inputs,
@@ -91,21 +119,15 @@ int files_check_distinct(const char *const *outputs, size_t n_out, const char *c
     size_t n = 0;
     for (size_t i = 0; i < n_out + n_in; i++) {
         const char *path = i < n_out ? outputs[i] : inputs[i - n_out];
-        struct stat st;
-        if (!path)
-            continue;
-        keys[n] = (path_key){stat(path, &st) == 0, 0, 0, path, i};
-        if (keys[n].exists) {
-            keys[n].dev = st.st_dev;
-            keys[n].ino = st.st_ino;
-        }
-        n++;
+        if (path)
+            keys[n++] = identify(path, i);
     }
     qsort(keys, n, sizeof *keys, compare_keys);
-    /* The first output (in output order) that is an input is reported,
-       with the first such input, or else one named by an earlier output. In a run of one file's keys the outputs come first: the
-       run's first output clashes with its first input if it has one, else
-       its second output with its first. */
+    /* Reported: the first output (in output order) that is an input (with
+       the first such input) or repeats an earlier output. In a run of one
+       file's keys the outputs come first: the run's first output clashes
+       with its first input if it has one, else its second output with its
+       first. */
     const path_key *clash = NULL, *input = NULL;
     for (size_t start = 0, end; start < n; start = end) {
         for (end = start + 1; end < n && same_file(&keys[start], &keys[end]); end++)

@@ -20,18 +20,20 @@ int files_make_parent_dirs(const char *path, char *err, size_t errlen);
    denied"). */
 int files_check_writable(const char *path, char *err, size_t errlen);
 
-/* Whether a and b name one file: the same device and inode when both
-   exist, the same string otherwise (an output planned twice). An output
-   that is the same file as an input or as another output must be refused
-   before a run overwrites it. */
+/* Whether a and b name one file: the same device and inode when it
+   exists; when it does not, the same name in the same existing directory
+   ("out/a", "out//a" and "./out/a" are one new file), or else the same
+   string. An output that is the same file as an input or as another
+   output must be refused before a run overwrites it. */
 bool files_same(const char *a, const char *b);
 
 /* Checks that no output (outputs[0..n_out), NULL entries skipped) is the
    same file as an input or as another output (files_same): each path is
    looked at once and the paths sorted, so thousands of video frames are
-   checked at once. Returns 0, or -1 with "'OUT' would overwrite the input
-   'IN'" (the first such output in output order, with the first such
-   input), "'OUT' is named for two outputs" or "out of memory" in err. */
+   checked at once. Make the outputs' directories first, so that new files
+   are told apart by their directories. Returns 0, or -1 with "'OUT' would
+   overwrite the input 'IN'" or "'OUT' is named for two outputs" (the
+   first output in output order that clashes) or "out of memory" in err. */
 int files_check_distinct(const char *const *outputs, size_t n_out, const char *const *inputs,
                          size_t n_in, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -86,7 +87,7 @@ int fit_model_resume(const char *program, const char *path, const fit_arch *a,
         return args_error(program, "%s: cannot resume: %s", path, why_unreadable(path, status));
     if (check_shape(program, path, a, m))
         return 1;
-    const char *fixed[] = {"width", "depth", "first-omega", "hidden-omega", "clip", "seed"};
+    const char *fixed[] = {"width", "depth", "first-omega", "hidden-omega", "clip"};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         if (args_given(spec, fixed[i]))
             fprintf(stderr, "%s: note: --%s is ignored with --resume (the checkpoint has it)\n",
@@ -163,32 +164,99 @@ static bool checkpoint_due(const fit_schedule *s, uint64_t step)
 }
 
 int fit_check_outputs(const char *program, const char *const *outputs, size_t n_out,
-                      const char *const *inputs, size_t n_in)
+                      const char *const *inputs, size_t n_in,
+                      const struct fit_resume_options *ckpt)
 {
+    const char **outs = malloc((n_out + 1) * sizeof *outs);
+    const char **ins = malloc((n_in + 1) * sizeof *ins);
     char err[512];
-    if (files_check_distinct(outputs, n_out, inputs, n_in, err, sizeof err))
-        return args_error(program, "%s", err);
-    for (size_t i = 0; i < n_out; i++)
-        if (outputs[i] && files_check_writable(outputs[i], err, sizeof err))
-            return args_error(program, "%s", err);
+    int status = outs && ins ? 0 : args_error(program, "out of memory");
+    if (status == 0) {
+        memcpy(outs, outputs, n_out * sizeof *outs);
+        memcpy(ins, inputs, n_in * sizeof *ins);
+        outs[n_out] = ckpt ? ckpt->checkpoint : NULL;
+        /* the checkpoint alone may replace the file it resumes from */
+        bool in_place = ckpt && ckpt->resume && ckpt->checkpoint &&
+                        files_same(ckpt->resume, ckpt->checkpoint);
+        ins[n_in] = ckpt && !in_place ? ckpt->resume : NULL;
+    }
+    for (size_t i = 0; status == 0 && i <= n_out; i++) /* makes the directories */
+        if (outs[i] && files_check_writable(outs[i], err, sizeof err))
+            status = args_error(program, "%s", err);
+    if (status == 0 && files_check_distinct(outs, n_out + 1, ins, n_in + 1, err, sizeof err))
+        status = args_error(program, "%s", err);
+    free(outs);
+    free(ins);
+    return status;
+}
+
+/* The rows of a log up to step `last` (and its header, which must be
+   `header`), without a row cut short by a killed run: what a run resumed
+   from the checkpoint of step `last` continues. */
+typedef struct log_rows {
+    const char *header;
+    uint64_t last;
+    const unsigned char *data;
+    size_t len;
+} log_rows;
+
+static int write_log_rows(FILE *f, const void *ctx)
+{
+    const log_rows *r = ctx;
+    size_t pos = 0, header_len = strlen(r->header);
+    while (pos < r->len) {
+        const unsigned char *nl = memchr(r->data + pos, '\n', r->len - pos);
+        if (!nl)
+            break; /* a row the killed run did not finish */
+        size_t line = (size_t)(nl - (r->data + pos)) + 1;
+        bool keep = pos == 0 || strtoull((const char *)r->data + pos, NULL, 10) <= r->last;
+        if (pos == 0 && (line != header_len + 1 || memcmp(r->data, r->header, header_len))) {
+            errno = EINVAL;
+            return -1;
+        }
+        if (keep && fwrite(r->data + pos, 1, line, f) != line)
+            return -1;
+        pos += line;
+    }
     return 0;
 }
 
-int fit_log_open(const char *program, const char *path, const char *metric_column, bool resuming,
-                 FILE **log)
+/* Keeps the rows of an existing log up to from_step (log_rows). */
+static int trim_log(const char *program, const char *path, const char *header,
+                    uint64_t from_step)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    char err[512];
+    if (files_read_all(path, (size_t)1 << 30, &data, &len, err, sizeof err))
+        return args_error(program, "%s: cannot read the log: %s", path, err);
+    log_rows rows = {header, from_step, data, len};
+    int rc = files_write_atomic(path, write_log_rows, &rows, err, sizeof err);
+    free(data);
+    if (rc && errno == EINVAL)
+        return args_error(program, "%s: not a log of this program (its first line is not "
+                          "'%s'); give another --log", path, header);
+    return rc ? args_error(program, "%s: cannot write the log: %s", path, err) : 0;
+}
+
+int fit_log_open(const char *program, const char *path, const char *metric_column,
+                 uint64_t from_step, FILE **log)
 {
     *log = NULL;
     if (!path)
         return 0;
-    char err[256];
+    char err[256], header[128];
+    snprintf(header, sizeof header, "step,loss,%s,seconds", metric_column);
     if (files_make_parent_dirs(path, err, sizeof err))
         return args_error(program, "%s: cannot write the log: %s", path, err);
     struct stat st;
-    bool append = resuming && stat(path, &st) == 0 && st.st_size > 0;
+    bool append = from_step > 0 && stat(path, &st) == 0 && st.st_size > 0;
+    if (append && trim_log(program, path, header, from_step))
+        return 1;
     if (!(*log = fopen(path, append ? "a" : "w")))
         return args_error(program, "%s: cannot write the log: %s", path, strerror(errno));
     if (!append)
-        fprintf(*log, "step,loss,%s,seconds\n", metric_column);
+        fprintf(*log, "%s\n", header);
     return 0;
 }
 
@@ -222,8 +290,11 @@ int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step
         if (s->log)
             fprintf(s->log, "%llu,%.9g,%.6f,%.6f\n", (unsigned long long)step, loss, metric,
                     progress_clock() - bar.start);
-        if (checkpoint_due(s, step))
+        if (checkpoint_due(s, step)) {
             status = fit_model_checkpoint(program, m, s->checkpoint);
+            if (s->log) /* a run killed later resumes with every row up to here */
+                fflush(s->log);
+        }
     }
     interrupt_release();
     progress_finish(&bar);

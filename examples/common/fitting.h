@@ -116,22 +116,30 @@ typedef struct fit_run {
 int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step_fn *step,
               void *ctx, fit_run *run);
 
-/* The outputs' checks before any work: none is the same file as an input
-   or as another output (files_check_distinct), and each can be written
-   (files_check_writable). NULL entries are skipped. Returns 0, or 1 after
+/* The outputs' checks before any work: each can be written
+   (files_check_writable, which makes the directories), and none is the
+   same file as an input or as another output (files_check_distinct).
+   With ckpt (NULL: none), its checkpoint counts as an output and its
+   resume file as an input, except that the checkpoint may be the file
+   the run resumes from. NULL entries are skipped. Returns 0, or 1 after
    an error message. */
+struct fit_resume_options;
 int fit_check_outputs(const char *program, const char *const *outputs, size_t n_out,
-                      const char *const *inputs, size_t n_in);
+                      const char *const *inputs, size_t n_in,
+                      const struct fit_resume_options *ckpt);
 
 /* Opens the CSV log that fit_train writes (fit_schedule.log) at path,
    making its directories, and writes its header
-   "step,loss,METRIC_COLUMN,seconds"; a resumed run (resuming) appends to
-   a log that is already there instead, so that the log of a run continued
-   from checkpoints is one file. *log stays NULL when path is NULL. Call it
-   with the other output checks, before any work. Returns 0, or 1 after an
-   error message. */
-int fit_log_open(const char *program, const char *path, const char *metric_column, bool resuming,
-                 FILE **log);
+   "step,loss,METRIC_COLUMN,seconds" (seconds since this process started
+   training). A run resumed from a checkpoint of step from_step > 0 (the
+   optimiser's step count) continues a log that is already there: its
+   rows after from_step and a row cut short go (a run killed after its
+   last checkpoint), and the new rows are appended; a log of another
+   header is refused. fit_train flushes the log at every checkpoint.
+   *log stays NULL when path is NULL. Call it with the other output
+   checks, before any work. Returns 0, or 1 after an error message. */
+int fit_log_open(const char *program, const char *path, const char *metric_column,
+                 uint64_t from_step, FILE **log);
 
 /* Closes a log of fit_log_open (NULL: nothing to do). Returns status, or 1
    after an error message when status was 0 and the file could not be
