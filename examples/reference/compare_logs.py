@@ -19,6 +19,8 @@ def read_log(path):
     rows, seconds, first = {}, 0.0, None
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
+            if None in row.values() or "" in row.values():
+                continue  # a row still being written (or cut short by a kill)
             step = int(row["step"])
             rows[step] = (float(row["loss"]), float(row["psnr_db"]))
             first = step if first is None else first
