@@ -15,24 +15,23 @@ import sys
 
 
 def read_log(path):
-    """{step: (loss, psnr_db)} and the seconds of the last row."""
-    rows, seconds, first = {}, 0.0, None
+    """{step: (loss, psnr_db)}, and the seconds per step of the log's last
+    process: a resumed run appends rows whose seconds start again from 0."""
+    rows, seconds, segment_first, previous = {}, 0.0, None, float("inf")
     with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            if None in row.values() or "" in row.values():
-                continue  # a row still being written (or cut short by a kill)
-            step = int(row["step"])
-            rows[step] = (float(row["loss"]), float(row["psnr_db"]))
-            first = step if first is None else first
-            seconds = float(row["seconds"])
-    return rows, seconds, first
-
-
-def seconds_per_step(rows, seconds, first):
-    """A log restarted by a resumed run counts its seconds from the resume:
-    its last row's seconds cover the steps since then."""
-    steps = max(rows) - first + 1 if rows else 0
-    return seconds / steps if steps else float("nan")
+        lines = f.read().split("\n")
+    for row in csv.DictReader(lines[:-1]):  # the last is "" or a row still being written
+        if None in row.values():
+            continue
+        step, seconds_now = int(row["step"]), float(row["seconds"])
+        rows[step] = (float(row["loss"]), float(row["psnr_db"]))
+        if seconds_now < previous:  # the first row, or the first after a resume
+            segment_first = step
+        previous = seconds = seconds_now
+        last = step
+    if not rows:
+        return rows, float("nan")
+    return rows, seconds / (last - segment_first + 1)
 
 
 def main():
@@ -43,8 +42,8 @@ def main():
     p.add_argument("--names", default="PyTorch,libsiren")
     args = p.parse_args()
     name_a, name_b = args.names.split(",")
-    a, seconds_a, first_a = read_log(args.a)
-    b, seconds_b, first_b = read_log(args.b)
+    a, per_step_a = read_log(args.a)
+    b, per_step_b = read_log(args.b)
     shared = sorted(set(a) & set(b))
     if not shared:
         sys.exit("compare_logs.py: the two logs share no step")
@@ -58,8 +57,7 @@ def main():
     loss_gap = max(abs(a[s][0] - b[s][0]) / abs(a[s][0]) for s in shared if a[s][0])
     print(f"\nsteps {shared[0]}-{shared[-1]}: largest PSNR difference {psnr_gap:.4f} dB, "
           f"largest relative loss difference {loss_gap:.2e}")
-    print(f"seconds per step: {name_a} {seconds_per_step(a, seconds_a, first_a):.3f}, "
-          f"{name_b} {seconds_per_step(b, seconds_b, first_b):.3f}")
+    print(f"seconds per step: {name_a} {per_step_a:.3f}, {name_b} {per_step_b:.3f}")
 
 
 if __name__ == "__main__":
