@@ -152,18 +152,27 @@ static void clip_free(clip *c)
 }
 
 /* A note when the WAV's sizes were a streaming writer's placeholders
-   (wav.h, "Streamed files"): what was read instead. */
+   (wav.h, "Streamed files"): the size field as written, the bytes that
+   follow it in the file, and what was read instead. One line each. */
 static void note_streamed(const char *path, const wav_audio *a)
 {
     unsigned long long declared = a->declared_bytes, present = a->present_bytes;
     if (a->streamed == WAV_STREAMED_DATA) {
         unsigned long long read = (unsigned long long)a->frames * a->channels * (a->bits / 8);
-        fprintf(stderr, "%s: note: %s: the data chunk says %llu bytes, the file holds %llu; "
-                "reading the %llu%s (a streamed WAV)\n", PROGRAM, path, declared, present, read,
-                read < present ? " of whole frames" : "");
+        unsigned long long partial = present - read;
+        fprintf(stderr, "%s: note: %s: the \"data\" chunk's size field says %llu bytes, but %llu "
+                "follow its header (a streamed WAV); reading %zu frame%s up to the end of the "
+                "file", PROGRAM, path, declared, present, a->frames, a->frames == 1 ? "" : "s");
+        if (partial > 0)
+            fprintf(stderr, ", less a partial frame of %llu byte%s", partial,
+                    partial == 1 ? "" : "s");
+        fputc('\n', stderr);
     } else if (a->streamed == WAV_STREAMED_RIFF) {
-        fprintf(stderr, "%s: note: %s: the RIFF header says %llu bytes, the file holds %llu; "
-                "reading the chunks it holds\n", PROGRAM, path, declared, present);
+        /* declared_bytes is the size field + 8, present_bytes the file's
+           length: both count the 8 bytes of "RIFF" and the field. */
+        fprintf(stderr, "%s: note: %s: the RIFF chunk's size field says %llu bytes, but %llu "
+                "follow it (a streamed WAV); reading its chunks up to the end of the file\n",
+                PROGRAM, path, declared - 8, present - 8);
     }
 }
 

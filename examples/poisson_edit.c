@@ -19,8 +19,11 @@
    its absolute brightness: the composite has no seam. Without --region or
    --mask, m is 1 everywhere and alpha 0.5: the reference's experiment, the
    average of the two fields. The composite is known up to a constant per
-   channel, fitted by least squares to the background where m is 0 (or to
-   the pixel-wise blend when m is nowhere 0).
+   channel, fitted by least squares to the background where alpha m is 0
+   (or, where that is fewer than 2 pixels, to the pixel-wise blend over
+   every pixel). A PSNR is reported only over a set of 2 pixels or more: a
+   constant fitted to one pixel matches it exactly, whatever the
+   composite.
 
    Training runs through fit_train (fitting.h): a progress line, Ctrl-C
    stops after the current step and still writes the outputs, --checkpoint
@@ -72,21 +75,25 @@ static const char DESCRIPTION[] =
     "\n"
     "Without --region or --mask, m is 1 everywhere and alpha 0.5, the reference's\n"
     "experiment (the average of both fields). The composite is known up to a\n"
-    "constant per channel, fitted by least squares to the background where m = 0;\n"
-    "where m is nowhere 0 (no --region or --mask, a region covering the image, a\n"
-    "mask without black), to the pixel blend (1 - alpha m) BACKGROUND + alpha m\n"
-    "SOURCE over every pixel instead.\n"
+    "constant per channel, fitted by least squares to the background where\n"
+    "alpha m = 0 (there the field is the background's: with --alpha 0, every\n"
+    "pixel); where that is fewer than 2 pixels (no --region or --mask, a region\n"
+    "covering the image, a mask with at most one black pixel), to the pixel blend\n"
+    "(1 - alpha m) BACKGROUND + alpha m SOURCE over every pixel instead.\n"
     "\n"
     "Writes PREFIX_composite.pgm (.ppm for colour), PREFIX_naive.pgm (that pixel\n"
     "blend, with its seams), PREFIX_grad.pgm (the network's gradient magnitude),\n"
     "PREFIX_target_grad.pgm (the field's) and the model PREFIX.siren. The result\n"
-    "line reports (PSNR on [0, 1] values, as fit_image):\n"
-    "  psnr_outside_db  when m is 0 somewhere: the composite against the\n"
-    "                   background where m = 0;\n"
-    "  psnr_blend_db    instead when m is nowhere 0: the composite against the\n"
-    "                   pixel blend, over every pixel;\n"
-    "  psnr_inside_db   when m is 1 somewhere but not everywhere: the composite\n"
-    "                   against the source plus its best constant where m = 1;\n"
+    "line reports (PSNR on [0, 1] values, as fit_image; none over a single pixel,\n"
+    "where a fitted constant leaves no error to measure):\n"
+    "  psnr_outside_db  when alpha m is 0 at 2 pixels or more: the composite\n"
+    "                   against the background there;\n"
+    "  psnr_blend_db    instead when alpha m is 0 at fewer than 2 pixels: the\n"
+    "                   composite against the pixel blend, over every pixel;\n"
+    "  psnr_inside_db   when alpha is above 0 and m is 1 at 2 pixels or more, but\n"
+    "                   not everywhere: the composite against the source plus its\n"
+    "                   best constant where m = 1 (with alpha 0 the source has no\n"
+    "                   weight: the composite follows the background there too);\n"
     "  grad_rmse        always: the RMS error of the network's gradient per pixel\n"
     "                   against the field, on [-1, 1] values;\n"
     "  naive_grad_rmse  when alpha m differs between pixels: the same for the\n"
@@ -451,27 +458,43 @@ static int plan_outputs(const options *o, size_t channels, outputs *p)
 /* What the result line reports; which keys appear depends on m (the
    DESCRIPTION lists them). */
 typedef struct quality {
-    bool outside;        /* m is 0 somewhere: psnr_outside_db, else psnr_blend_db */
-    bool inside;         /* m is 1 somewhere, not everywhere: psnr_inside_db */
+    bool outside;        /* alpha m is 0 at 2 pixels or more: psnr_outside_db, else
+                            psnr_blend_db */
+    bool inside;         /* alpha > 0, m is 1 at 2 pixels or more, not everywhere:
+                            psnr_inside_db */
     bool seams;          /* alpha m differs between pixels: naive_grad_rmse */
-    double psnr_aligned; /* against the background where m = 0, else the blend */
+    double psnr_aligned; /* against the background where alpha m = 0, else the blend */
     double psnr_inside, grad_rmse, naive_grad_rmse;
 } quality;
 
+/* The fewest pixels a PSNR is measured on. Each is measured after fitting
+   a constant per channel to the same pixels: on one pixel the fit leaves
+   no error at all (inf, or rounding noise), whatever the composite. */
+#define PSNR_MIN_PIXELS 2
+
+/* Where the composite should follow the background: where the source has
+   no weight, alpha m = 0 (every pixel with alpha 0). */
+static bool background_only(const options *o, const scene *s, size_t p)
+{
+    return (float)o->alpha * s->weight[p] == 0.0f;
+}
+
 /* Which keys apply to the scene. Where alpha m is the same at every pixel
    the pixel blend's Sobel gradients are the target field (the stencil is
-   linear): its error would be 0 up to rounding, with no seam to show. */
+   linear): its error would be 0 up to rounding, with no seam to show.
+   With alpha 0 the source has no weight anywhere: nothing is inside. */
 static void quality_keys(const options *o, const scene *s, quality *q)
 {
-    size_t ones = 0;
+    size_t zeros = 0, ones = 0;
     float first = (float)o->alpha * s->weight[0];
-    q->outside = q->seams = false;
+    q->seams = false;
     for (size_t p = 0; p < s->count; p++) {
-        q->outside = q->outside || s->weight[p] == 0.0f;
+        zeros += background_only(o, s, p);
         q->seams = q->seams || (float)o->alpha * s->weight[p] != first;
         ones += s->weight[p] == 1.0f;
     }
-    q->inside = ones > 0 && ones < s->count;
+    q->outside = zeros >= PSNR_MIN_PIXELS;
+    q->inside = o->alpha > 0 && ones >= PSNR_MIN_PIXELS && ones < s->count;
 }
 
 /* The pixel-wise blend (1 - alpha m) background + alpha m source. */
@@ -484,16 +507,17 @@ static void naive_blend(const options *o, const scene *s, float *out)
 }
 
 /* Aligns the composite (r->values) by a constant per channel, to the
-   background where m = 0 or, when m is nowhere 0, to the pixel blend
-   (naive) over every pixel, and measures it (q's keys from quality_keys).
-   weights: scratch of s->count floats. Returns 0, or 1 after an error. */
-static int align_and_measure(const scene *s, const rendering *r, const float *naive,
-                             float *weights, quality *q)
+   background where alpha m = 0 or, when that is fewer than
+   PSNR_MIN_PIXELS pixels, to the pixel blend (naive) over every pixel,
+   and measures it (q's keys from quality_keys). weights: scratch of
+   s->count floats. Returns 0, or 1 after an error. */
+static int align_and_measure(const options *o, const scene *s, const rendering *r,
+                             const float *naive, float *weights, quality *q)
 {
     size_t n = s->count, ch = s->channels;
     if (q->outside) {
         for (size_t p = 0; p < n; p++)
-            weights[p] = s->weight[p] == 0.0f;
+            weights[p] = background_only(o, s, p);
         stencil_align(r->values, s->background, weights, s->width, s->height, ch, 1);
         q->psnr_aligned = training_psnr(stencil_mse(r->values, s->background, weights, n, ch));
     } else {
@@ -595,7 +619,7 @@ static int write_outputs(const options *o, const scene *s, const outputs *paths,
             failed = args_error(PROGRAM, "out of memory");
     }
     if (!failed)
-        failed = align_and_measure(s, &r, naive, scratch, q);
+        failed = align_and_measure(o, s, &r, naive, scratch, q);
     if (!failed) {
         field_magnitude(s, scratch);
         if (training_write_image(paths->path[OUT_COMPOSITE], r.values, s->width, s->height,

@@ -3,9 +3,10 @@
 # chirp (and, when espeak-ng is installed, a spoken word) above an SNR
 # bar, writes a WAV in the input's format for 8/16/24-bit PCM and 32-bit
 # float, mono and stereo, reads a WAV written to a pipe (placeholder
-# sizes: espeak-ng --stdout's, ffmpeg's) with one note line, refuses bad
-# input with one line on stderr and exit status 1, never a crash, refuses
-# outputs that would overwrite the input or one another, continues a
+# sizes: espeak-ng --stdout's, ffmpeg's, a zero RIFF size) with one note
+# line saying what was read, refuses a placeholder "data" size inside an
+# exact RIFF size and other bad input with one line on stderr and exit
+# status 1, never a crash, refuses outputs that would overwrite the input or one another, continues a
 # --checkpoint with --resume bit for bit (and its --log), and still writes
 # its outputs after Ctrl-C (exit status 130).
 # Prints "ok NAME" / "FAIL NAME" / "SKIP NAME" lines (tests/run.sh counts
@@ -88,24 +89,36 @@ data_bytes() {
 import sys; b = open(sys.argv[1], 'rb').read(); print(len(b) - b.index(b'data', 12) - 8)" "$1"
 }
 
-# check_streamed NAME WAV DECLARED: a short fit of a streamed WAV succeeds,
-# with exactly one note on stderr saying what was read instead of DECLARED
-# bytes, and fits every frame (16-bit mono).
+# check_streamed NAME WAV DECLARED: a short fit of a streamed WAV (16-bit
+# mono, its "data" size a placeholder) succeeds, with exactly one note on
+# stderr saying what the size field says, what follows the data chunk's
+# header and what was read instead (whole frames: a final odd byte is a
+# partial frame), and fits every whole frame.
 check_streamed() {
     name=$1 wav=$2 declared=$3
     present=$(data_bytes "$wav")
+    frames=$((present / 2))
+    note="fit_audio: note: $wav: the \"data\" chunk's size field says $declared bytes, but"
+    note="$note $present follow its header (a streamed WAV); reading $frames frames up to the"
+    note="$note end of the file"
+    [ $((present % 2)) -eq 1 ] && note="$note, less a partial frame of 1 byte"
+    check_note "$name" "$wav" "$note" "$frames"
+}
+
+# check_note NAME WAV NOTE FRAMES: a short fit of WAV succeeds with NOTE
+# as the one note on stderr, fitting FRAMES frames (16-bit mono).
+check_note() {
+    name=$1 wav=$2 note=$3 frames=$4
     "$bin" "$wav" --width 16 --depth 1 --steps 2 --threads 1 --out "$tmp/$name/x" \
         > "$tmp/$name.out" 2> "$tmp/$name.err"
     rc=$?
-    note="fit_audio: note: $wav: the data chunk says $declared bytes, the file holds $present;"
-    note="$note reading the $present (a streamed WAV)"
     if [ "$rc" -eq 0 ] && [ "$(grep -c 'note:' "$tmp/$name.err")" -eq 1 ] &&
        [ "$(grep 'note:' "$tmp/$name.err")" = "$note" ] &&
-       grep -q "^result: .* frames=$((present / 2)) " "$tmp/$name.out" &&
-       [ "$(wav_format "$tmp/$name/x.wav" 2>&1 | cut -d ' ' -f 5)" = $((present / 2)) ]; then
+       grep -q "^result: .* frames=$frames " "$tmp/$name.out" &&
+       [ "$(wav_format "$tmp/$name/x.wav" 2>&1 | cut -d ' ' -f 5)" = "$frames" ]; then
         ok "fit_audio_reads_$name"
     else
-        fail "fit_audio_reads_$name" "exit $rc" "$(head -n 2 "$tmp/$name.err")" \
+        fail "fit_audio_reads_$name" "exit $rc, want: $note" "$(head -n 2 "$tmp/$name.err")" \
             "$(tail -n 1 "$tmp/$name.out")"
     fi
 }
@@ -176,6 +189,20 @@ else
 fi
 streamed "$tmp/chirp.wav" "$tmp/ffmpeg_pipe.wav" 0xFFFFFFFF 0xFFFFFFFF
 check_streamed ffmpeg_pipe "$tmp/ffmpeg_pipe.wav" 4294967295
+# Cut off in the middle of a frame: the whole frames are read, and the
+# note says a partial frame was left.
+cp "$tmp/ffmpeg_pipe.wav" "$tmp/partial.wav"
+printf 'x' >> "$tmp/partial.wav"
+check_streamed partial_frame "$tmp/partial.wav" 4294967295
+# The RIFF size a placeholder (0), the "data" chunk's exact: the note
+# gives the field as written (0, not the 8 bytes it would make) and the
+# bytes after it (the file's length less 8).
+chirp_bytes=$(wc -c < "$tmp/chirp.wav")
+chirp_frames=$(($(data_bytes "$tmp/chirp.wav") / 2))
+streamed "$tmp/chirp.wav" "$tmp/zero_riff.wav" 0 $((chirp_frames * 2))
+check_note zero_riff "$tmp/zero_riff.wav" "fit_audio: note: $tmp/zero_riff.wav: the RIFF chunk's \
+size field says 0 bytes, but $((chirp_bytes - 8)) follow it (a streamed WAV); reading its chunks \
+up to the end of the file" "$chirp_frames"
 
 # One frame is "1 frame" in the banner.
 "$python" -c "
@@ -242,6 +269,10 @@ head -c 3000 /dev/urandom > "$tmp/garbage.wav"
 : > "$tmp/a_file"
 head -c 1000 "$good" > "$tmp/truncated.wav"
 head -c 44 "$good" > "$tmp/header_only.wav"
+# A placeholder "data" size where the RIFF size is exact (bytes after the
+# RIFF chunk): not a streamed file, and no byte after the RIFF is read.
+streamed "$good" "$tmp/exact_riff.wav" $(($(wc -c < "$good") - 8)) 0xFFFFFFFF
+head -c 128 /dev/zero | tr '\0' U >> "$tmp/exact_riff.wav"
 # 12-bit PCM: patch the bits field (byte 34) of the fmt chunk.
 "$python" -c "
 import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[34] = 12
@@ -257,6 +288,14 @@ expect_error garbage_file "$tmp/garbage.wav"
 expect_error empty_file "$tmp/empty.wav"
 expect_error truncated_file "$tmp/truncated.wav"
 expect_error header_only "$tmp/header_only.wav"
+expect_error placeholder_data_in_exact_riff "$tmp/exact_riff.wav" --width 8 --depth 1 --steps 1 \
+    --threads 1 --out "$tmp/exact/x"
+if grep -q 'truncated: chunk "data" at byte [0-9]* says 4294967295 bytes, [0-9]* remain in the RIFF chunk$' \
+        "$tmp/bad.err"; then
+    ok fit_audio_says_placeholder_data_in_exact_riff_is_truncated
+else
+    fail fit_audio_says_placeholder_data_in_exact_riff_is_truncated "$(cat "$tmp/bad.err")"
+fi
 expect_error unsupported_bits "$tmp/12bit.wav"
 expect_error silent "$tmp/silent.wav"
 expect_error directory_as_input "$tmp"

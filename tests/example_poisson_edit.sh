@@ -6,7 +6,8 @@
 # inside, and its gradient must match the blended field far better than
 # the naive cut-and-paste, whose seams do not. Also the mask and
 # reference (average) modes and which keys the result line has in each
-# (never a nan), mixed grey and colour, --save and --log (appended on
+# (never nan or inf: no PSNR over a single pixel, none against the source
+# with --alpha 0), mixed grey and colour, --save and --log (appended on
 # --resume), bad input refused with one line on stderr and exit status 1
 # (outputs over inputs or over one another, a region reaching beyond the
 # image, numbers beyond single precision), --resume continuing a
@@ -68,6 +69,17 @@ for colour in white:255 black:0; do
         for (i = 0; i < n * n; i++) print v
     }' > "$tmp/${colour%:*}.pgm"
 done
+# Masks of one colour but for K pixels of the other (the first K in
+# reading order): NAME COLOUR OTHER K.
+for spec in one_black:255:0:1 two_black:255:0:2 one_white:0:255:1; do
+    IFS=: read -r name colour other count <<EOF2
+$spec
+EOF2
+    awk -v n=40 -v v="$colour" -v o="$other" -v k="$count" 'BEGIN {
+        printf "P2\n%d %d\n255\n", n, n
+        for (i = 0; i < n * n; i++) print (i < k ? o : v)
+    }' > "$tmp/$name.pgm"
+done
 
 # --------------------------------------------------------- the region
 out="$tmp/r/run"
@@ -111,12 +123,15 @@ case "$last" in
     "result: psnr_outside_db="[0-9]*" psnr_inside_db="[0-9]*) ok poisson_edit_mask ;;
     *) fail poisson_edit_mask "last line: $last" "$(tail -n 2 "$tmp/m.err")" ;;
 esac
-# Which keys the result line has (the help lists them): with no pixel of
-# m = 0 (no region: the reference's average of both fields; a region
-# covering the image; a white mask) the composite is aligned to the pixel
-# blend, psnr_blend_db, and there is neither an outside nor a seam to
-# report; with m = 0 everywhere (a black mask) nothing is inside. No key
-# is ever nan or inf.
+# Which keys the result line has (the help lists them): with fewer than 2
+# pixels of alpha m = 0 (no region: the reference's average of both
+# fields; a region covering the image; a white mask; a mask with one black
+# pixel) the composite is aligned to the pixel blend, psnr_blend_db, and
+# there is no outside to report (nor a seam, where alpha m is the same
+# everywhere); with m = 0 everywhere (a black mask) nothing is inside, nor
+# with m = 1 at one pixel only (a constant fitted to one pixel matches it
+# exactly: an inf PSNR that says nothing), nor with alpha 0 (the source
+# has no weight). No key is ever nan or inf.
 check_keys() {
     name=$1 want=$2
     shift 2
@@ -141,6 +156,20 @@ check_keys region "psnr_outside_db psnr_inside_db grad_rmse naive_grad_rmse $tim
     --region 12,6,16,16
 check_keys region_alpha_half "psnr_outside_db psnr_inside_db grad_rmse naive_grad_rmse $times" \
     --region 12,6,16,16 --alpha 0.5
+# Sets of one pixel: no PSNR measured on them (it was inf), two are enough.
+check_keys one_pixel_region "psnr_outside_db grad_rmse naive_grad_rmse $times" --region 15,15,1,1
+check_keys two_pixel_region "psnr_outside_db psnr_inside_db grad_rmse naive_grad_rmse $times" \
+    --region 15,15,2,1
+check_keys one_black_pixel "psnr_blend_db psnr_inside_db grad_rmse naive_grad_rmse $times" \
+    --mask "$tmp/one_black.pgm"
+check_keys two_black_pixels "psnr_outside_db psnr_inside_db grad_rmse naive_grad_rmse $times" \
+    --mask "$tmp/two_black.pgm"
+check_keys one_white_pixel "psnr_outside_db grad_rmse naive_grad_rmse $times" \
+    --mask "$tmp/one_white.pgm"
+# alpha 0: the field is the background's everywhere, so the composite is
+# measured against it everywhere (psnr_outside_db), and not against the
+# source (no psnr_inside_db) nor for seams (alpha m is 0 everywhere).
+check_keys region_alpha_0 "psnr_outside_db grad_rmse $times" --region 12,6,16,16 --alpha 0
 # psnr_blend_db is what it says: the PSNR between the two images written,
 # the aligned composite and the pixel blend (PREFIX_naive.pgm), measured
 # here from their 8-bit pixels (40x40: the files' last 1600 bytes).
@@ -156,6 +185,21 @@ if [ -n "$measured" ] && [ -n "$blend" ] &&
     ok poisson_edit_blend_psnr_is_against_the_blend
 else
     fail poisson_edit_blend_psnr_is_against_the_blend "reported $blend dB, the images' $measured dB"
+fi
+# With alpha 0 psnr_outside_db is over every pixel, the region's too: the
+# PSNR between the aligned composite and the background, which is the
+# pixel blend written (PREFIX_naive.pgm) when alpha is 0.
+pixels "$tmp/k_region_alpha_0/run_composite.pgm" > "$tmp/composite0.txt"
+pixels "$tmp/k_region_alpha_0/run_naive.pgm" > "$tmp/naive0.txt"
+measured=$(paste "$tmp/composite0.txt" "$tmp/naive0.txt" |
+           awk '{ d = ($1 - $2) / 255; s += d * d; n++ }
+                END { if (n == 1600 && s > 0) printf "%.3f", 10 * log(n / s) / log(10) }')
+outside=$(field psnr_outside_db "$(tail -n 1 "$tmp/k_region_alpha_0.out")")
+if [ -n "$measured" ] && [ -n "$outside" ] &&
+   awk "BEGIN { d = $measured - $outside; exit !(d < 0.2 && d > -0.2) }"; then
+    ok poisson_edit_alpha_0_outside_is_every_pixel
+else
+    fail poisson_edit_alpha_0_outside_is_every_pixel "reported $outside dB, the images' $measured dB"
 fi
 # The progress line: single words apart, no empty unit leaving three spaces.
 if grep -q '^step 20/20  loss [^ ]*  field RMSE [0-9.]* x 1e-3  ' "$tmp/k_region.err" &&
@@ -222,11 +266,11 @@ expect_error_saying region_partly_outside "--region 30,30,20,20 does not lie ins
 expect_error_saying region_one_pixel_too_wide "does not lie inside" \
     "$image" "$src" $small --region 0,0,41,40 --out "$tmp/po/x"
 # Numbers that float (the library's precision) cannot hold.
-expect_error_saying lr_beyond_single_precision "--lr: 1e39 is beyond single precision" \
+expect_error_saying lr_beyond_single_precision "--lr: '1e39' is beyond single precision" \
     "$image" "$src" $small --lr 1e39 --out "$tmp/fl/x"
-expect_error_saying lr_below_single_precision "--lr: 1e-50 is below single precision" \
+expect_error_saying lr_below_single_precision "--lr: '1e-50' is below single precision" \
     "$image" "$src" $small --lr 1e-50 --out "$tmp/fl/x"
-expect_error_saying omega_beyond_single_precision "--first-omega: 1e39 is beyond" \
+expect_error_saying omega_beyond_single_precision "--first-omega: '1e39' is beyond" \
     "$image" "$src" $small --first-omega 1e39 --out "$tmp/fl/x"
 expect_error region_and_mask "$image" "$src" --region 1,2,3,4 --mask "$tmp/mask.pgm"
 expect_error bad_alpha "$image" "$src" --alpha 2

@@ -5,7 +5,8 @@
 # PSNR bar; frames found by pattern and by directory, colour frames, bad
 # input refused with one line on stderr and exit status 1, never a crash,
 # and that line naming the right sizes; frames in a directory in numeric
-# order, a gap in a numbered sequence noted; no output over an input or
+# order (regular files only, hidden names skipped), a gap in a numbered
+# sequence noted, one starting above 1 refused naming its first frame; no output over an input or
 # another output; --log appended on --resume; --resume continuing a
 # --checkpoint bit for bit (the random batches included), and Ctrl-C still
 # writing the outputs (exit status 130).
@@ -203,6 +204,30 @@ case "$(tail -n 1 "$tmp/u.out")" in
     *) fail fit_video_upper_case_suffixes "$(tail -n 2 "$tmp/u.out")" ;;
 esac
 
+# A directory's frames are its regular files not starting with '.': a
+# subdirectory named like a frame, a dangling link and macOS's "._" file
+# beside a frame (the suffix, but no image) are skipped, not fatal; a link
+# to a frame is one.
+mkdir -p "$tmp/junk/sub.pgm"
+cp "$tmp/grey/000.pgm" "$tmp/grey/001.pgm" "$tmp/junk/"
+printf 'Mac OS X        ATTR' > "$tmp/junk/._000.pgm"
+ln -s "$tmp/grey/002.pgm" "$tmp/junk/002.pgm"
+ln -s "$tmp/nowhere.pgm" "$tmp/junk/003.pgm"
+"$bin" "$tmp/junk" --width 8 --depth 1 --steps 1 --threads 1 --out "$tmp/j/x" \
+    > "$tmp/junk.out" 2> "$tmp/junk.err"
+rc=$?
+if [ "$rc" -eq 0 ] && tail -n 1 "$tmp/junk.out" | grep -q ' frames=3 '; then
+    ok fit_video_directory_skips_what_is_no_frame
+else
+    fail fit_video_directory_skips_what_is_no_frame "exit $rc" "$(tail -n 2 "$tmp/junk.err")"
+fi
+
+# A numbered sequence that starts above 1 is refused, naming its first file.
+mkdir -p "$tmp/late"
+for i in 2 3 4 5; do cp "$tmp/grey/00$i.pgm" "$tmp/late/"; done
+expect_error sequence_from_2 "$tmp/late/%03d.pgm"
+said first_frame_of_a_late_sequence "the first is $tmp/late/002.pgm; give frames numbered from 0 or 1"
+
 # A gap in a numbered sequence ends it, as documented, but a frame just
 # after the gap gets one note naming the missing frame; a frame far after
 # it (beyond the 16 numbers probed) and a sequence without a gap none.
@@ -305,7 +330,8 @@ if "$bin" --help > "$tmp/help.out" 2>&1 && grep -q -- '--steps' "$tmp/help.out" 
    grep -q -- '--threads' "$tmp/help.out" && grep -q -- '--log' "$tmp/help.out" &&
    grep -q 'min_frame_psnr_db' "$tmp/help.out" &&
    grep -q 'overrides --sample-frac' "$tmp/help.out" &&
-   grep -q 'numeric order' "$tmp/help.out" && grep -q '%3d' "$tmp/help.out"; then
+   grep -q 'numeric order' "$tmp/help.out" && grep -q '%3d' "$tmp/help.out" &&
+   grep -q "starting with '.', subdirectories and dangling links are skipped" "$tmp/help.out"; then
     ok fit_video_help
 else
     fail fit_video_help "$(head -n 3 "$tmp/help.out")"

@@ -88,25 +88,29 @@ static void test_beyond_float_is_refused_naming_the_option(void)
 {
     parsed p;
     parse(&p, "--lr", "1e39", NULL);
-    check_error(&p, "prog: --lr: 1e39 is beyond single precision (largest 3.40282e+38)\n");
+    check_error(&p, "prog: --lr: '1e39' is beyond single precision (largest 3.40282347e+38)\n");
     CHECK(p.lr == 1e-4); /* untouched */
     parse(&p, "--first-omega=1e39", NULL);
-    check_error(&p,
-                "prog: --first-omega: 1e39 is beyond single precision (largest 3.40282e+38)\n");
+    check_error(&p, "prog: --first-omega: '1e39' is beyond single precision "
+                    "(largest 3.40282347e+38)\n");
     parse(&p, "--lr", "1e-50", NULL);
-    check_error(&p, "prog: --lr: 1e-50 is below single precision (smallest above 0: "
-                    "1.17549e-38)\n");
+    check_error(&p, "prog: --lr: '1e-50' is below single precision (smallest above 0: "
+                    "1.17549435e-38)\n");
     parse(&p, "--lr", "1e-39", NULL); /* a float, but subnormal: 22 bits or fewer */
     CHECK_STATUS(p.status, ARGS_ERROR);
     CHECK(strstr(p.err, "below single precision") != NULL);
     /* Beyond double itself (strtod's ERANGE): the same messages. */
     parse(&p, "--lr", "1e400", NULL);
-    CHECK(strstr(p.err, "prog: --lr: 1e400 is beyond single precision") == p.err);
+    CHECK(strstr(p.err, "prog: --lr: '1e400' is beyond single precision") == p.err);
     parse(&p, "--lr", "1e-400", NULL);
-    CHECK(strstr(p.err, "prog: --lr: 1e-400 is below single precision") == p.err);
+    CHECK(strstr(p.err, "prog: --lr: '1e-400' is below single precision") == p.err);
     /* An option that allows 0 still refuses a tiny non-zero value. */
     parse(&p, "--clip", "1e-45", NULL);
-    CHECK(strstr(p.err, "prog: --clip: 1e-45 is below single precision") == p.err);
+    CHECK(strstr(p.err, "prog: --clip: '1e-45' is below single precision") == p.err);
+    /* A long text is shortened in the message, as in the range's message. */
+    parse(&p, "--lr", "1e-50000000000000000000000000000000000000000000000000000000000000000000000",
+          NULL);
+    CHECK(strstr(p.err, "prog: --lr: '1e-5000") == p.err && strstr(p.err, "...' is below") != NULL);
 }
 
 static void test_float_range_edges_are_accepted(void)
@@ -122,6 +126,36 @@ static void test_float_range_edges_are_accepted(void)
     CHECK_STATUS(p.status, ARGS_ERROR);
     parse(&p, "--lr", "1.1e-38", NULL);
     CHECK_STATUS(p.status, ARGS_ERROR);
+}
+
+/* The limits a message prints are accepted: the checks are made after
+   rounding to float, so a text that becomes FLT_MIN or FLT_MAX (such as the
+   %.9g of the messages, 1.17549435e-38 and 3.40282347e+38, both a little
+   beyond the limits as doubles) is a float; one that becomes a subnormal
+   (1.17549e-38, %g's FLT_MIN, is 1.17549001e-38 as a float) or infinity is
+   not. */
+static void test_limits_as_printed_are_accepted(void)
+{
+    const char *ok[] = {"1.17549435e-38", "3.40282347e+38", "3.4028235e38", "3.40282356e38",
+                        "3.40282e+38"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        parsed p;
+        parse(&p, "--first-omega", ok[i], NULL);
+        if (p.status != ARGS_OK)
+            printf("  '%s': %s", ok[i], p.err);
+        CHECK_STATUS(p.status, ARGS_OK);
+        CHECK(isfinite((float)p.omega) && (float)p.omega >= FLT_MIN);
+    }
+    const char *refused[] = {"1.17549e-38", "1.1754942e-38", "1e-38", "3.4028236e38",
+                             "3.402823669209385e38"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        parsed p;
+        parse(&p, "--first-omega", refused[i], NULL);
+        if (p.status != ARGS_ERROR)
+            printf("  '%s' accepted\n", refused[i]);
+        CHECK_STATUS(p.status, ARGS_ERROR);
+        CHECK(strstr(p.err, "single precision") != NULL);
+    }
 }
 
 /* A range's own message comes first: the range is what the user must
@@ -180,6 +214,7 @@ int main(void)
 {
     RUN(test_beyond_float_is_refused_naming_the_option);
     RUN(test_float_range_edges_are_accepted);
+    RUN(test_limits_as_printed_are_accepted);
     RUN(test_range_errors_are_unchanged);
     RUN(test_forms_and_positionals);
     RUN(test_help_shows_defaults_but_not_an_unset_double);

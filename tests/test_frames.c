@@ -1,8 +1,10 @@
 /* test_frames.c - finding the frames of a video (examples/common/frames.c):
    the natural order of names (numbers by value; a total order, checked on
    every triple of a set of awkward names), a directory's frames in that
-   order with their suffixes in any case, a numbered sequence ending at its
-   first gap and the frame just after a gap reported, patterns refused
+   order with their suffixes in any case (regular files only, no name
+   starting with '.'), a numbered sequence ending at its first gap and the
+   frame just after a gap reported, one numbered from above 1 refused
+   naming its first file, patterns refused
    (%3d among them), and files_check_distinct (files.c, by sorting) giving
    what comparing every pair gives, message for message, on random sets of
    existing, linked and missing paths. The sources are compiled into this
@@ -126,6 +128,44 @@ static void test_directory_natural_order_any_case(void)
     remove_dir("dir");
 }
 
+/* Only regular files (or links to them) are frames, and no name starting
+   with '.': a directory named like a frame, a dangling link, macOS's
+   "._" files and other hidden files used to make the whole run fail. */
+static void test_directory_lists_regular_files_only(void)
+{
+    mkdir(tmp_path("reg"), 0777);
+    touch("reg/f1.pgm");
+    touch("reg/f2.pgm");
+    touch("reg/._f1.pgm");
+    touch("reg/.hidden.ppm");
+    mkdir(tmp_path("reg/sub.pgm"), 0777);
+    char target[256];
+    snprintf(target, sizeof target, "%s", tmp_path("reg/f1.pgm"));
+    CHECK(symlink(target, tmp_path("reg/f3.pgm")) == 0);     /* a link to a frame: one */
+    CHECK(symlink("nowhere.pgm", tmp_path("reg/f4.pgm")) == 0); /* dangling */
+    frame_list list;
+    char err[256] = "";
+    int status = frames_find(tmp_path("reg"), &list, err, sizeof err);
+    if (status)
+        printf("  %s\n", err);
+    CHECK(status == 0 && list.count == 3);
+    const char *want[] = {"f1.pgm", "f2.pgm", "f3.pgm"};
+    for (size_t i = 0; status == 0 && i < list.count && i < 3; i++) {
+        const char *slash = strrchr(list.paths[i], '/');
+        CHECK(slash && strcmp(slash + 1, want[i]) == 0);
+    }
+    frames_free(&list);
+    /* Nothing but those: no frame, and the message says what was looked for. */
+    remove(tmp_path("reg/f1.pgm"));
+    remove(tmp_path("reg/f2.pgm"));
+    remove(tmp_path("reg/f3.pgm"));
+    status = frames_find(tmp_path("reg"), &list, err, sizeof err);
+    CHECK(status == -1 && list.count == 0 && list.paths == NULL);
+    CHECK(strstr(err, "no .pgm, .ppm or .pnm file in directory") != NULL);
+    remove(tmp_path("reg/sub.pgm"));
+    remove_dir("reg");
+}
+
 /* Frames numbered 0..count-1 but for `skip`, plus `extra` (if not -1). */
 static void make_sequence(int count, int skip, int extra)
 {
@@ -186,6 +226,36 @@ static void test_sequence_gap(void)
     CHECK(strstr(err, "no frame matches") != NULL);
     CHECK(list.count == 0 && list.paths == NULL && list.missing == NULL);
     remove_dir("seq");
+}
+
+/* A sequence numbered from above 1: the message names its first file
+   among the FRAMES_GAP_PROBE numbers after 1, and says to renumber. */
+static void test_sequence_numbered_from_above_1(void)
+{
+    char spec[256], err[1024], want[1024];
+    snprintf(spec, sizeof spec, "%s", tmp_path("seq/%03d.pgm"));
+    frame_list list;
+    for (int first = 2; first <= 2 + FRAMES_GAP_PROBE; first++) {
+        make_sequence(0, -1, first);
+        char name[64];
+        snprintf(name, sizeof name, "seq/%03d.pgm", first + 1);
+        touch(name);
+        err[0] = '\0';
+        CHECK(frames_find(spec, &list, err, sizeof err) == -1);
+        CHECK(list.count == 0 && list.paths == NULL);
+        char first_path[256];
+        snprintf(name, sizeof name, "seq/%03d.pgm", first);
+        snprintf(first_path, sizeof first_path, "%s", tmp_path(name));
+        if (first <= 1 + FRAMES_GAP_PROBE) /* 2 to 17: the 16 numbers after 1 */
+            snprintf(want, sizeof want, "no frame matches '%s' (numbered from 0 or 1): the "
+                     "first is %s; give frames numbered from 0 or 1", spec, first_path);
+        else
+            snprintf(want, sizeof want, "no frame matches '%s' (numbered from 0 or 1)", spec);
+        if (strcmp(err, want) != 0)
+            printf("  first %d: '%s', want '%s'\n", first, err, want);
+        CHECK(strcmp(err, want) == 0);
+        remove_dir("seq");
+    }
 }
 
 static void test_patterns(void)
@@ -330,7 +400,9 @@ int main(void)
     RUN(test_natural_order);
     RUN(test_natural_order_is_total);
     RUN(test_directory_natural_order_any_case);
+    RUN(test_directory_lists_regular_files_only);
     RUN(test_sequence_gap);
+    RUN(test_sequence_numbered_from_above_1);
     RUN(test_patterns);
     RUN(test_check_distinct_agrees);
     RUN(test_check_distinct_many);

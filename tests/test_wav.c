@@ -168,6 +168,8 @@ static void check_refused(const bytes *b, const char *name, const char *needle)
     CHECK(ok);
     if (!ok)
         printf("  case '%s': status %d, message '%s'\n", name, status, err);
+    if (status == 0)
+        wav_free(&a);
 }
 
 /* Every malformed file fails with a message of one line naming the cause. */
@@ -260,7 +262,7 @@ static void test_streamed_sizes_are_read(void)
         {"0xFFFFFFFF (ffmpeg to a pipe)", 0xffffffff, 0xffffffff, WAV_STREAMED_DATA},
         {"zero sizes", 0, 0, WAV_STREAMED_DATA},
         {"the sizes of no frames", 36, 0, WAV_STREAMED_DATA},
-        {"placeholder data, exact RIFF", 44, 0xffffffff, WAV_STREAMED_DATA},
+        {"placeholder data, RIFF past the end", TOO_LARGE_BY_8, 0xffffffff, WAV_STREAMED_DATA},
         {"placeholder RIFF, exact data", 0xffffffff, 8, WAV_STREAMED_RIFF},
         {"zero RIFF, exact data", 0, 8, WAV_STREAMED_RIFF},
         {"RIFF 8 bytes too large", TOO_LARGE_BY_8, 8, WAV_STREAMED_RIFF}};
@@ -286,6 +288,47 @@ static void test_streamed_sizes_are_read(void)
                    (unsigned long long)a.declared_bytes, (unsigned long long)a.present_bytes,
                    err);
         wav_free(&a);
+    }
+}
+
+/* A placeholder "data" size in a file whose RIFF size is exact (it fits
+   the file) is no streamed file: a writer that went back to fill in the
+   RIFF size could fill in the data's, and the data could end anywhere
+   before the RIFF's end, a LIST chunk after it. Refused as truncated, as
+   any "data" size beyond the RIFF's end, never read past the RIFF end
+   (wav.h: bytes after the RIFF chunk are ignored) nor into a chunk after
+   the data. */
+static void test_placeholder_data_in_exact_riff_is_refused(void)
+{
+    const unsigned char pcm[8] = {0x00, 0x00, 0x00, 0x40, 0x00, 0xc0, 0xff, 0x7f};
+    const char *names[] = {"data 0xFFFFFFFF, 128 bytes after the RIFF",
+                           "data 0x80000000, a LIST chunk after the data",
+                           "data 0xFFFFFFFF, the data last", "data 0x7FFFF000, the data last"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        bytes b;
+        make_wav(&b, 1, 1, 8000, 16, pcm, sizeof pcm, 0);
+        uint32_t data = i == 1 ? 0x80000000u : i == 3 ? 0x7ffff000u : 0xffffffffu;
+        set_u32(&b, data_size_at(&b), data);
+        if (i == 0) { /* the RIFF size stays the file's without them */
+            memset(b.data + b.len, 0x55, 128);
+            b.len += 128;
+        } else if (i == 1) {
+            put(&b, "LIST", 4);
+            put_u32(&b, 4);
+            put(&b, "INFO", 4);
+            set_u32(&b, 4, (uint32_t)(b.len - 8));
+        }
+        check_refused(&b, names[i], "truncated: chunk \"data\" at byte 36 says");
+        wav_audio a;
+        char err[256] = "";
+        wav_read_buffer(b.data, b.len, &a, err, sizeof err);
+        wav_free(&a);
+        char want[128];
+        snprintf(want, sizeof want, "says %u bytes, %d remain in the RIFF chunk", (unsigned)data,
+                 i == 1 ? 8 + 12 : 8);
+        CHECK(strstr(err, want) != NULL);
+        if (!strstr(err, want))
+            printf("  case '%s': message '%s'\n", names[i], err);
     }
 }
 
@@ -446,6 +489,7 @@ int main(void)
     RUN(test_every_truncation_fails);
     RUN(test_streamed_sizes_are_read);
     RUN(test_streamed_partial_frame_is_dropped);
+    RUN(test_placeholder_data_in_exact_riff_is_refused);
     RUN(test_missing_final_pad_byte);
     RUN(test_broken_streamed_files);
     RUN(test_every_prefix_of_a_streamed_file);

@@ -86,9 +86,13 @@ static bool parse_u64(const char *text, uint64_t *out)
 typedef enum double_parse {
     DOUBLE_OK,
     DOUBLE_INVALID,     /* not a finite number, or outside the option's range */
-    DOUBLE_TOO_LARGE,   /* in range, but beyond FLT_MAX */
-    DOUBLE_TOO_SMALL    /* in range, but not 0 and below FLT_MIN */
+    DOUBLE_TOO_LARGE,   /* in range, but an infinite float once rounded */
+    DOUBLE_TOO_SMALL    /* in range and not 0, but 0 or subnormal once rounded */
 } double_parse;
+
+/* FLT_MAX + half its ulp, 2^128 - 2^103: the smallest magnitude that
+   rounds to an infinite float (the tie goes to the even 2^128). */
+#define FLOAT_ROUNDS_TO_INFINITY 0x1.ffffffp+127
 
 static double_parse parse_double(const arg_option *opt, const char *text, double *out)
 {
@@ -107,25 +111,34 @@ static double_parse parse_double(const arg_option *opt, const char *text, double
         return DOUBLE_INVALID;
     if (value < opt->min || value > opt->max || (opt->min_open && value == opt->min))
         return DOUBLE_INVALID;
-    /* The option ends up as a float (args.h): refuse what would not survive. */
-    if (fabs(value) > FLT_MAX)
+    /* The option ends up as a float (args.h): refuse what would not
+       survive the rounding to float, judged after it, so that a text
+       which becomes FLT_MAX or FLT_MIN (the limits as messages print
+       them) is accepted. From FLT_MAX plus half its ulp up, the rounding
+       gives infinity; the comparison comes first, as C leaves converting
+       a double beyond float's range undefined. */
+    if (fabs(value) >= FLOAT_ROUNDS_TO_INFINITY)
         return DOUBLE_TOO_LARGE;
-    if (value != 0 && fabs(value) < FLT_MIN)
+    if (value != 0 && fabsf((float)value) < FLT_MIN) /* 0 or a subnormal as a float */
         return DOUBLE_TOO_SMALL;
     *out = value;
     return DOUBLE_OK;
 }
 
-/* Says why a number in the option's range is no float; returns ARGS_ERROR. */
+/* Says why a number in the option's range is no float; returns
+   ARGS_ERROR. The limits are printed with 9 significant digits, enough
+   for a float to read back as itself, so that typing one is accepted. */
 static int float_error(const arg_spec *spec, const arg_option *opt, const char *text,
                        double_parse why)
 {
+    char shown[64];
+    quoted(text, shown, sizeof shown);
     if (why == DOUBLE_TOO_LARGE)
-        args_error(spec->program, "--%s: %s is beyond single precision (largest %g)", opt->name,
-                   text, (double)FLT_MAX);
+        args_error(spec->program, "--%s: %s is beyond single precision (largest %.9g)",
+                   opt->name, shown, (double)FLT_MAX);
     else
-        args_error(spec->program, "--%s: %s is below single precision (smallest above 0: %g)",
-                   opt->name, text, (double)FLT_MIN);
+        args_error(spec->program, "--%s: %s is below single precision (smallest above 0: %.9g)",
+                   opt->name, shown, (double)FLT_MIN);
     return ARGS_ERROR;
 }
 

@@ -24,10 +24,12 @@
    The library computes in single precision, and most number options reach
    it as float (learning rates, omegas, clipping, loss weights, the
    physical constants of a field). So that none is silently changed, every
-   DOUBLE option refuses a value that float cannot hold, above FLT_MAX or
-   not zero but below FLT_MIN (it would become infinite, 0, or lose its
-   precision), with a line naming the option (after its range's check):
-       fit_image: --lr: 1e39 is beyond single precision (largest 3.40282e+38) */
+   DOUBLE option refuses a value that float cannot hold: one that, rounded
+   to float, is infinite, or 0 or subnormal without being 0 (it would lose
+   its precision). What rounds to FLT_MAX or FLT_MIN is accepted, such as
+   the limits as the message prints them. The message is a line naming the
+   option (after its range's check):
+       fit_image: --lr: '1e39' is beyond single precision (largest 3.40282347e+38) */
 #ifndef EXAMPLES_ARGS_H
 #define EXAMPLES_ARGS_H
 

@@ -1,5 +1,5 @@
-/* frames.c - finding the numbered frames of a video, and checking its
-   outputs are distinct (see frames.h). */
+/* frames.c - finding the frames of a video: a numbered sequence or the
+   image files of a directory (see frames.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "frames.h"
 
@@ -138,22 +138,43 @@ static int append(frame_list *list, size_t *cap, char *path)
     return 0;
 }
 
-/* After a sequence that ends at the missing number n (path `missing`,
-   taken over): looks for a file among the next FRAMES_GAP_PROBE numbers,
-   to tell the user what the gap leaves out. Only a note: out of memory
-   here just finds nothing. */
-static void probe_gap(const pattern *p, size_t n, char *missing, frame_list *list)
+/* The path of the first file among the FRAMES_GAP_PROBE numbers after n,
+   malloc'd; NULL when there is none (or out of memory: what this finds is
+   only for a message). */
+static char *first_file_after(const pattern *p, size_t n)
 {
     for (size_t k = n + 1; k <= n + FRAMES_GAP_PROBE; k++) {
         char *next = frames_numbered(p->before, k, p->width, p->after);
-        if (next && is_file(next)) {
-            list->missing = missing;
-            list->after_gap = next;
-            return;
-        }
+        if (next && is_file(next))
+            return next;
         free(next);
     }
-    free(missing);
+    return NULL;
+}
+
+/* After a sequence that ends at the missing number n (path `missing`,
+   taken over): looks for a file among the next FRAMES_GAP_PROBE numbers,
+   to tell the user what the gap leaves out. */
+static void probe_gap(const pattern *p, size_t n, char *missing, frame_list *list)
+{
+    list->after_gap = first_file_after(p, n);
+    if (list->after_gap)
+        list->missing = missing;
+    else
+        free(missing);
+}
+
+/* No frame 0 or 1: the message, naming the sequence's first file when it
+   starts among the FRAMES_GAP_PROBE numbers after 1. */
+static void no_frame_error(const char *spec, const pattern *p, char *err, size_t errlen)
+{
+    char *first = first_file_after(p, 1);
+    if (first)
+        snprintf(err, errlen, "no frame matches '%s' (numbered from 0 or 1): the first is %s; "
+                 "give frames numbered from 0 or 1", spec, first);
+    else
+        snprintf(err, errlen, "no frame matches '%s' (numbered from 0 or 1)", spec);
+    free(first);
 }
 
 static int find_numbered(const char *spec, frame_list *list, char *err, size_t errlen)
@@ -187,7 +208,7 @@ static int find_numbered(const char *spec, frame_list *list, char *err, size_t e
         snprintf(err, errlen, "out of memory");
         status = -1;
     } else if (status == 0 && list->count == 0) {
-        snprintf(err, errlen, "no frame matches '%s' (numbered from 0 or 1)", spec);
+        no_frame_error(spec, &p, err, errlen);
         status = -1;
     }
     if (status == 0)
@@ -263,6 +284,11 @@ static int compare_paths(const void *a, const void *b)
     return frames_compare_names(*(char *const *)a, *(char *const *)b);
 }
 
+/* A directory's frames: its regular files (or links to them) with an
+   image suffix, not hidden. A name starting with '.' is skipped: hidden
+   files, and the "._NAME" files macOS leaves beside each file on some
+   disks, which carry the suffix but no image. Anything else (a directory
+   named f.pgm, a dangling link) is no frame either. */
 static int find_in_directory(const char *dir, frame_list *list, char *err, size_t errlen)
 {
     DIR *d = opendir(dir);
@@ -273,18 +299,21 @@ static int find_in_directory(const char *dir, frame_list *list, char *err, size_
     size_t cap = 0, dir_len = strlen(dir);
     int status = 0;
     for (struct dirent *e; status == 0 && (e = readdir(d)) != NULL;) {
-        if (!has_image_suffix(e->d_name))
+        if (e->d_name[0] == '.' || !has_image_suffix(e->d_name))
             continue;
-        if (list->count == FRAMES_MAX) {
-            snprintf(err, errlen, "more than %d frames", FRAMES_MAX);
-            status = -1;
-            break;
-        }
         size_t len = dir_len + strlen(e->d_name) + 2;
         char *path = malloc(len);
         if (path)
             snprintf(path, len, "%s/%s", dir, e->d_name);
-        if (append(list, &cap, path)) {
+        if (path && !is_file(path)) {
+            free(path);
+            continue;
+        }
+        if (list->count == FRAMES_MAX) {
+            snprintf(err, errlen, "more than %d frames", FRAMES_MAX);
+            free(path);
+            status = -1;
+        } else if (append(list, &cap, path)) {
             snprintf(err, errlen, "out of memory");
             status = -1;
         }
@@ -310,6 +339,3 @@ int frames_find(const char *spec, frame_list *list, char *err, size_t errlen)
         frames_free(list);
     return status;
 }
-
-/* ------------------------------------------------ distinct outputs */
-

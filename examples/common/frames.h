@@ -6,10 +6,12 @@
    pad with spaces, is refused), and "%%" for a percent sign, e.g.
    frames/%03d.ppm: the frames are the files of consecutive numbers from
    the first of 0 or 1 that exists, up to the first number missing; or by a
-   directory: its files ending in .pgm, .ppm or .pnm, in any case, in the
-   natural order of their names (frames_compare_names). The pattern is
-   parsed, never handed to printf. And a check that thousands of output
-   frames overwrite no input and one another, in n log n. */
+   directory: its regular files (or links to them) ending in .pgm, .ppm or
+   .pnm, in any case, whose names do not start with '.' (hidden files, and
+   macOS's "._" companions), in the natural order of their names
+   (frames_compare_names). The pattern is parsed, never handed to printf.
+   (That outputs overwrite no input frame and one another is checked by
+   files_check_distinct, files.h.) */
 #ifndef EXAMPLES_FRAMES_H
 #define EXAMPLES_FRAMES_H
 

@@ -195,7 +195,8 @@ typedef struct riff_file {
     size_t len;       /* of the file */
     size_t end;       /* of the chunks walked: the RIFF's, or the file's when it is not known */
     uint64_t riff_end; /* what the RIFF size says: its value + 8 */
-    bool riff_placeholder; /* the RIFF size is 0 (too small for "WAVE") or a placeholder */
+    bool riff_placeholder; /* the RIFF size is below 4 (too small even for "WAVE": 0 is a
+                              streaming writer's placeholder) or a placeholder */
     bool riff_unknown;     /* that, or it runs past the end of the file */
 } riff_file;
 
@@ -208,17 +209,32 @@ static bool zero_is_placeholder(const riff_file *f, size_t pos)
     return f->len - pos > 8 && (f->riff_placeholder || f->end == pos + 8);
 }
 
+/* Whether the "data" chunk at pos, of `size` bytes by its header, is a
+   streaming writer's: the data runs to the end of the file. A large
+   placeholder counts only where the RIFF size is unknown too: a writer
+   that went back to fill in the RIFF size could fill in the data's, and
+   within a RIFF size that fits the file the data could end anywhere
+   before the RIFF's end (a LIST chunk may follow it), while reading on to
+   the end of the file would take bytes after the RIFF chunk. */
+static bool streamed_data(const riff_file *f, size_t pos, uint32_t size)
+{
+    if (size == 0)
+        return zero_is_placeholder(f, pos);
+    return placeholder_size(size) && f->riff_unknown;
+}
+
 /* The "data" chunk at pos, of `size` bytes by its header. */
 static int parse_data(const riff_file *f, size_t pos, uint32_t size, wav_audio *audio, char *err,
                       size_t errlen)
 {
     const unsigned char *body = f->buf + pos + 8;
     size_t to_end = f->end - pos - 8, to_eof = f->len - pos - 8;
-    if (placeholder_size(size) || (size == 0 && zero_is_placeholder(f, pos)))
+    if (streamed_data(f, pos, size))
         return decode_streamed_data(body, size, to_eof, audio, err, errlen);
     if (size > to_end)
         return error_message(err, errlen, "truncated: chunk \"data\" at byte %zu says %u bytes, "
-                    "%zu remain", pos, (unsigned)size, to_end);
+                    "%zu remain%s", pos, (unsigned)size, to_end,
+                    f->riff_unknown ? "" : " in the RIFF chunk");
     if (decode_data(body, size, audio, err, errlen))
         return -1;
     if (f->riff_unknown) {

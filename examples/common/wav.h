@@ -20,15 +20,20 @@
    These files are read, and audio->streamed says so:
      - a RIFF size that is a placeholder or runs past the end of the file:
        the chunks are walked up to the end of the file instead;
-     - a "data" size that is a placeholder: the data runs to the end of
+     - a "data" size that is a placeholder where the RIFF size is one
+       too or runs past the end of the file: the data runs to the end of
        the file (so it is the last chunk), and its whole frames are read;
        a partial frame at the very end is dropped, less than one whole
        frame is an error. A "data" size of 0 is a placeholder only when
        bytes follow it and the RIFF size is a placeholder too or ends
        right after this chunk's header (the sizes of a file of no frames,
        written before the first).
-   A "data" size that is no placeholder but runs past the RIFF's or the
-   file's end is an error, "truncated: ..." (a file cut short).
+   Where the RIFF size fits the file, a "data" size above
+   WAV_MAX_FILE_BYTES is no placeholder: a writer that went back to fill
+   in the RIFF size could fill in the data's, and the data could end
+   anywhere before the RIFF's end (a LIST chunk after it). A "data" size
+   that is no placeholder but runs past the RIFF's or the file's end is an
+   error, "truncated: ..." (a file cut short).
    A RIFF size one byte past the end of the file is a final pad byte left
    out, not a streamed file.
 
