@@ -1,0 +1,70 @@
+/* dataset.c - reading fit_sdf's input (dataset.h): the shape read, its
+   transform found, a mesh turned outward and sampled, the points
+   normalised. */
+#include "dataset.h"
+
+#include "errors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void dataset_free(dataset *d)
+{
+    oriented_points_free(&d->points);
+    free(d->normalised);
+}
+
+/* The shape's oriented points into d: a point cloud's own, or a mesh's
+   turned outward and sampled. 0, or nonzero with err set. */
+static int take_points(shape *s, size_t samples, uint64_t seed, dataset *d, char *err,
+                       size_t errlen)
+{
+    d->was_mesh = shape_is_mesh(s);
+    if (!d->was_mesh) {
+        d->points = s->points;
+        memset(&s->points, 0, sizeof s->points);
+        return 0;
+    }
+    d->flipped = shape_orient_outward(&s->mesh);
+    d->mesh_vertices = s->mesh.vertex_count;
+    d->mesh_triangles = s->mesh.triangle_count;
+    return shape_sample_mesh(&s->mesh, samples, seed, &d->points, err, errlen);
+}
+
+int dataset_load(const char *path, size_t samples, uint64_t seed, dataset *d)
+{
+    char err[512];
+    shape s;
+    if (shape_read(path, &s, err, sizeof err))
+        return args_error(FIT_SDF_PROGRAM, "%s: %s", path, err);
+    int status = shape_reference_transform(&s, &d->transform, err, sizeof err);
+    if (status == 0)
+        status = take_points(&s, samples, seed, d, err, sizeof err);
+    shape_free(&s);
+    if (status)
+        return args_error(FIT_SDF_PROGRAM, "%s: %s", path, err);
+    size_t n = d->points.count;
+    d->normalised = malloc(n * 3 * sizeof *d->normalised);
+    if (!d->normalised)
+        return args_error(FIT_SDF_PROGRAM, "out of memory for %zu points", n);
+    memcpy(d->normalised, d->points.xyz, n * 3 * sizeof *d->normalised);
+    shape_transform_apply(&d->transform, d->normalised, n);
+    return 0;
+}
+
+/* Called after every check passed: errors stay one line. */
+void dataset_describe(const char *path, const dataset *d)
+{
+    if (d->was_mesh) {
+        fprintf(stderr, "%s: %s: a mesh of %zu vertices and %zu triangles, %zu points "
+                "sampled\n", FIT_SDF_PROGRAM, path, d->mesh_vertices, d->mesh_triangles,
+                d->points.count);
+        if (d->flipped)
+            fprintf(stderr, "%s: note: the mesh's triangles faced inward; reversed them\n",
+                    FIT_SDF_PROGRAM);
+    } else {
+        fprintf(stderr, "%s: %s: %zu oriented points\n", FIT_SDF_PROGRAM, path,
+                d->points.count);
+    }
+}

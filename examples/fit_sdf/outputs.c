@@ -1,0 +1,46 @@
+/* outputs.c - fit_sdf's output names and checks, and the transform file
+   (outputs.h). */
+#include "outputs.h"
+
+#include "errors.h"
+#include "files.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void outputs_free(outputs *p)
+{
+    free(p->mesh);
+    free(p->model);
+    free(p->transform);
+}
+
+int outputs_name(const char *prefix, const char *save, outputs *p)
+{
+    p->mesh = files_join(prefix, ".ply");
+    p->model = save ? files_join(save, "") : files_join(prefix, ".siren");
+    p->transform = files_join(prefix, ".transform");
+    if (!p->mesh || !p->model || !p->transform)
+        return args_error(FIT_SDF_PROGRAM, "out of memory");
+    return 0;
+}
+
+int outputs_check_writable(const char *const *paths, size_t n)
+{
+    char err[512];
+    for (size_t i = 0; i < n; i++)
+        if (paths[i] && files_check_writable(paths[i], err, sizeof err))
+            return args_error(FIT_SDF_PROGRAM, "%s", err);
+    return 0;
+}
+
+int write_transform(const char *path, const shape_transform *t)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return args_error(FIT_SDF_PROGRAM, "%s: cannot write", path);
+    fprintf(f, "# fit_sdf: the model's coordinates are normalised = (input - offset) * scale\n"
+               "offset %.17g %.17g %.17g\nscale %.17g\n",
+            t->offset[0], t->offset[1], t->offset[2], t->scale);
+    return fclose(f) == 0 ? 0 : args_error(FIT_SDF_PROGRAM, "%s: cannot write", path);
+}

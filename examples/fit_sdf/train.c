@@ -1,0 +1,134 @@
+/* train.c - fit_sdf's training loop (train.h): the points of each step
+   drawn from a generator seeded by the step, their forward pass through
+   the jets (value and gradient), the loss and its derivatives (loss.h),
+   the backward pass and Adam. */
+#include "train.h"
+
+#include "errors.h"
+#include "loss.h"
+#include "rng.h"
+#include "siren.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct trainer {
+    const dataset *data;
+    siren_workspace *ws;
+    size_t n, chunk;               /* surface points per step; points per call */
+    uint64_t seed;
+    float *xyz, *normals;          /* [2n][3]: the surface points, then the uniform ones */
+    float *value, *grad;           /* [chunk], [chunk][3] */
+    float *adj_value, *adj_grad;
+} trainer;
+
+static void trainer_free(trainer *t)
+{
+    siren_workspace_free(t->ws);
+    free(t->xyz);
+    free(t->normals);
+    free(t->value);
+    free(t->grad);
+    free(t->adj_value);
+    free(t->adj_grad);
+}
+
+static int trainer_init(trainer *t, const train_config *cfg, const dataset *d,
+                        const fit_model *m)
+{
+    memset(t, 0, sizeof *t);
+    t->data = d;
+    t->n = (size_t)cfg->batch;
+    t->seed = cfg->seed;
+    t->chunk = (size_t)cfg->chunk < t->n ? (size_t)cfg->chunk : t->n;
+    int status = siren_workspace_create(m->net, t->chunk, SIREN_VALUE | SIREN_GRADIENT, &t->ws);
+    if (status == SIREN_OK && cfg->threads > 0)
+        status = siren_workspace_set_threads(t->ws, (size_t)cfg->threads);
+    if (status != SIREN_OK)
+        return fit_library_error(FIT_SDF_PROGRAM, "cannot create the training workspace",
+                                 status);
+    t->xyz = malloc(2 * t->n * 3 * sizeof *t->xyz);
+    t->normals = malloc(t->n * 3 * sizeof *t->normals);
+    t->value = malloc(t->chunk * sizeof *t->value);
+    t->grad = malloc(t->chunk * 3 * sizeof *t->grad);
+    t->adj_value = malloc(t->chunk * sizeof *t->adj_value);
+    t->adj_grad = malloc(t->chunk * 3 * sizeof *t->adj_grad);
+    if (!t->xyz || !t->normals || !t->value || !t->grad || !t->adj_value || !t->adj_grad)
+        return args_error(FIT_SDF_PROGRAM, "out of memory for the training buffers");
+    return 0;
+}
+
+/* The points of step `step`: n surface points drawn with replacement (as
+   np.random.choice does) and n uniform in [-1, 1]^3, from a generator
+   seeded by (seed, step) so that a resumed run draws the same ones. */
+static void draw_points(trainer *t, uint64_t step)
+{
+    rng r = rng_seeded(t->seed, step);
+    const dataset *d = t->data;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t pick = rng_below(&r, d->points.count);
+        memcpy(t->xyz + 3 * i, d->normalised + 3 * pick, 3 * sizeof *t->xyz);
+        memcpy(t->normals + 3 * i, d->points.normals + 3 * pick, 3 * sizeof *t->normals);
+    }
+    for (size_t i = 3 * t->n; i < 6 * t->n; i++)
+        t->xyz[i] = (float)rng_range(&r, -1.0, 1.0);
+}
+
+/* Forward, loss and backward of points [first, first + n) of the step. */
+static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_stats *s)
+{
+    siren_jet out = {.value = t->value, .gradient = t->grad};
+    int status = siren_forward(m->net, t->ws, n, t->xyz + 3 * first, &out);
+    if (status != SIREN_OK)
+        return fit_library_error(FIT_SDF_PROGRAM, "training step", status);
+    double M = 2.0 * (double)t->n;
+    for (size_t i = 0; i < n; i++) {
+        size_t p = first + i;
+        const float *normal = p < t->n ? t->normals + 3 * p : NULL;
+        sdf_point_loss(t->grad + 3 * i, normal, t->value[i], M, s, t->adj_value + i,
+                       t->adj_grad + 3 * i);
+    }
+    siren_jet adj = {.value = t->adj_value, .gradient = t->adj_grad};
+    status = siren_backward(m->net, t->ws, &adj);
+    return status == SIREN_OK ? 0 : fit_library_error(FIT_SDF_PROGRAM, "training step", status);
+}
+
+static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
+{
+    draw_points(t, step);
+    memset(s, 0, sizeof *s);
+    siren_net_zero_grad(m->net);
+    /* The surface points and the uniform ones in separate calls, so each
+       chunk is one kind (the loss is a sum over points either way). */
+    for (size_t part = 0; part < 2; part++)
+        for (size_t start = 0; start < t->n; start += t->chunk) {
+            size_t n = t->n - start < t->chunk ? t->n - start : t->chunk;
+            if (train_chunk(t, m, part * t->n + start, n, s))
+                return 1;
+        }
+    return fit_adam_step(FIT_SDF_PROGRAM, m->net, m->opt);
+}
+
+/* fit_train's step: the loss, and the mean angle between grad f and the
+   normals (degrees) as the progress line's metric. */
+static int sdf_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
+{
+    trainer *t = ctx;
+    step_stats s;
+    int status = train_step(t, m, step, &s);
+    *loss = s.loss;
+    *metric = s.angle_sum / (double)t->n;
+    return status;
+}
+
+int train_sdf(const train_config *cfg, const dataset *d, fit_model *m, fit_run *run)
+{
+    trainer t;
+    int status = trainer_init(&t, cfg, d, m);
+    fit_schedule plan = {(uint64_t)cfg->steps, cfg->checkpoint, cfg->checkpoint_every,
+                         "normal error", "deg", NULL, 0, {0, 0}};
+    if (status == 0)
+        status = fit_train(FIT_SDF_PROGRAM, &plan, m, sdf_step, &t, run);
+    trainer_free(&t);
+    return status;
+}
