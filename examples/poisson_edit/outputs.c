@@ -1,0 +1,100 @@
+/* outputs.c - naming, checking and writing poisson_edit's output files
+   (outputs.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "outputs.h"
+
+#include "errors.h"
+#include "files.h"
+#include "render.h"
+#include "training.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void outputs_free(outputs *p)
+{
+    for (int i = 0; i < OUT_COUNT; i++)
+        free(p->path[i]);
+}
+
+int outputs_plan(const output_names *names, const scene_request *inputs,
+                 const fit_resume_options *ckpt, size_t channels, outputs *p)
+{
+    const char *ext = channels == 3 ? ".ppm" : ".pgm";
+    char composite[32], naive[32];
+    snprintf(composite, sizeof composite, "_composite%s", ext);
+    snprintf(naive, sizeof naive, "_naive%s", ext);
+    const char *suffix[OUT_COUNT] = {composite, naive, "_grad.pgm", "_target_grad.pgm",
+                                     ".siren"};
+    for (int i = 0; i < OUT_COUNT; i++) {
+        p->path[i] = i == OUT_MODEL && names->save ? files_join(names->save, "")
+                                                   : files_join(names->out, suffix[i]);
+        if (!p->path[i])
+            return args_error(POISSON_EDIT_PROGRAM, "out of memory");
+    }
+    const char *all[OUT_COUNT + 1] = {[OUT_COUNT] = names->log};
+    memcpy(all, p->path, sizeof p->path);
+    const char *input_files[3] = {inputs->background, inputs->source, inputs->mask};
+    return fit_check_outputs(POISSON_EDIT_PROGRAM, all, OUT_COUNT + 1, input_files, 3, ckpt);
+}
+
+/* The four images: the aligned composite (r->values), the pixel blend
+   (naive), and the gradient magnitudes of the network (r->grad_norm) and
+   of the field (made in scratch, s->count floats). */
+static int write_images(const scene *s, const outputs *paths, const rendering *r,
+                        const float *naive, float *scratch)
+{
+    char err[512];
+    scene_field_magnitude(s, scratch);
+    if (training_write_image(paths->path[OUT_COMPOSITE], r->values, s->width, s->height,
+                             s->channels, err, sizeof err) ||
+        training_write_image(paths->path[OUT_NAIVE], naive, s->width, s->height, s->channels,
+                             err, sizeof err) ||
+        render_write_display(paths->path[OUT_GRAD], s->width, s->height, r->grad_norm, false,
+                             err, sizeof err) ||
+        render_write_display(paths->path[OUT_TARGET_GRAD], s->width, s->height, scratch, false,
+                             err, sizeof err))
+        return args_error(POISSON_EDIT_PROGRAM, "writing the images: %s", err);
+    return 0;
+}
+
+static int save_model(const siren_net *net, const char *path)
+{
+    int status = siren_net_save(net, path);
+    if (status != SIREN_OK)
+        return args_error(POISSON_EDIT_PROGRAM, "%s: cannot save the model: %s", path,
+                          siren_status_string(status));
+    return 0;
+}
+
+int outputs_write(const scene *s, const outputs *paths, const siren_net *net, size_t chunk,
+                  size_t threads, quality *q)
+{
+    rendering r = {0};
+    int status = render_field(net, s->width, s->height, chunk, threads, &r);
+    if (status != SIREN_OK)
+        return fit_library_error(POISSON_EDIT_PROGRAM, "rendering", status);
+    float *naive = malloc(s->count * s->channels * sizeof *naive);
+    float *scratch = malloc(s->count * sizeof *scratch);
+    int failed = naive && scratch ? 0 : args_error(POISSON_EDIT_PROGRAM, "out of memory");
+    if (!failed) {
+        scene_pixel_blend(s, naive);
+        failed = quality_measure(s, &r, naive, scratch, q);
+    }
+    if (!failed)
+        failed = write_images(s, paths, &r, naive, scratch);
+    if (!failed)
+        failed = save_model(net, paths->path[OUT_MODEL]);
+    if (!failed)
+        failed = quality_field_error(s, net, chunk, threads, &q->grad_rmse);
+    if (!failed)
+        printf("wrote %s, %s, %s, %s and %s\n", paths->path[OUT_COMPOSITE],
+               paths->path[OUT_NAIVE], paths->path[OUT_GRAD], paths->path[OUT_TARGET_GRAD],
+               paths->path[OUT_MODEL]);
+    free(naive);
+    free(scratch);
+    rendering_free(&r);
+    return failed;
+}

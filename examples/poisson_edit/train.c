@@ -1,0 +1,109 @@
+/* train.c - poisson_edit's training step: the field loss on every pixel,
+   its adjoint 2 s_k (s_k u_k - G_k) / (B C) of the network's gradient
+   output (as in examples/poisson.c), and one Adam step (train.h). */
+#include "train.h"
+
+#include "errors.h"
+#include "siren.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct trainer {
+    const scene *s;
+    size_t chunk;
+    siren_workspace *ws;
+    float *grad, *adjoint; /* [chunk][C][2] */
+} trainer;
+
+static void trainer_free(trainer *t)
+{
+    siren_workspace_free(t->ws);
+    free(t->grad);
+    free(t->adjoint);
+}
+
+static int trainer_init(trainer *t, const train_settings *cfg, const scene *s,
+                        const siren_net *net)
+{
+    memset(t, 0, sizeof *t);
+    t->s = s;
+    t->chunk = (size_t)cfg->chunk < s->count ? (size_t)cfg->chunk : s->count;
+    int status = siren_workspace_create(net, t->chunk, SIREN_GRADIENT, &t->ws);
+    if (status == SIREN_OK && cfg->threads > 0)
+        status = siren_workspace_set_threads(t->ws, (size_t)cfg->threads);
+    if (status != SIREN_OK)
+        return fit_library_error(POISSON_EDIT_PROGRAM, "cannot create the training workspace",
+                                 status);
+    t->grad = malloc(t->chunk * s->channels * 2 * sizeof *t->grad);
+    t->adjoint = malloc(t->chunk * s->channels * 2 * sizeof *t->adjoint);
+    if (!t->grad || !t->adjoint)
+        return args_error(POISSON_EDIT_PROGRAM, "out of memory for the training buffers");
+    return 0;
+}
+
+/* The n pixels from first on: forward, the loss's adjoint (its sum of
+   squares added to *sum), backward (accumulating the gradients). */
+static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, double *sum)
+{
+    const scene *s = t->s;
+    size_t per_point = s->channels * 2;
+    double scale = 2.0 / ((double)s->count * (double)s->channels);
+    siren_jet out = {.gradient = t->grad}, adj = {.gradient = t->adjoint};
+    int status = siren_forward(m->net, t->ws, n, s->coords + 2 * first, &out);
+    const float *target = s->field + first * per_point;
+    for (size_t i = 0; status == SIREN_OK && i < n * per_point; i++) {
+        float step = s->step[i % 2]; /* i % 2: the axis */
+        float diff = step * t->grad[i] - target[i];
+        *sum += (double)diff * diff;
+        t->adjoint[i] = (float)(scale * step * diff);
+    }
+    if (status == SIREN_OK)
+        status = siren_backward(m->net, t->ws, &adj);
+    if (status != SIREN_OK)
+        return fit_library_error(POISSON_EDIT_PROGRAM, "training step", status);
+    return 0;
+}
+
+/* One Adam step on every pixel; *loss is the mean squared field error
+   (summed over the two axes) before it. */
+static int train_step(trainer *t, fit_model *m, double *loss)
+{
+    const scene *s = t->s;
+    double sum = 0;
+    siren_net_zero_grad(m->net);
+    for (size_t first = 0; first < s->count; first += t->chunk) {
+        size_t n = s->count - first < t->chunk ? s->count - first : t->chunk;
+        int status = train_chunk(t, m, first, n, &sum);
+        if (status)
+            return status;
+    }
+    int status = fit_adam_step(POISSON_EDIT_PROGRAM, m->net, m->opt);
+    if (status)
+        return status;
+    *loss = sum / ((double)s->count * (double)s->channels);
+    return 0;
+}
+
+/* fit_train's step: every pixel (whatever the step); the progress line
+   (and the log) show the RMS field error per axis, times 1000. */
+static int edit_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
+{
+    (void)step;
+    int status = train_step(ctx, m, loss);
+    *metric = 1000.0 * sqrt(*loss / 2.0);
+    return status;
+}
+
+int edit_train(const train_settings *t, const scene *s, fit_model *m, FILE *log, fit_run *run)
+{
+    trainer tr;
+    int status = trainer_init(&tr, t, s, m->net);
+    fit_schedule plan = {(uint64_t)t->steps, t->ckpt->checkpoint, t->ckpt->checkpoint_every,
+                         "field RMSE", "x 1e-3", log, 0, {0, 0}};
+    if (status == 0)
+        status = fit_train(POISSON_EDIT_PROGRAM, &plan, m, edit_step, &tr, run);
+    trainer_free(&tr);
+    return status;
+}

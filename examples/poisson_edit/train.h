@@ -1,0 +1,29 @@
+/* train.h - training poisson_edit's network u(row, column) on the
+   target field of field.h: every step sees every pixel and minimises
+
+       L = 1/(B C) sum |s * grad u - G|^2,   s_k = 2/(N_k - 1)
+
+   with Adam, through fit_train (fitting.h: the progress line, Ctrl-C,
+   --checkpoint and --resume). */
+#ifndef POISSON_EDIT_TRAIN_H
+#define POISSON_EDIT_TRAIN_H
+
+#include "field.h"
+#include "fitting.h"
+
+#include <stdio.h>
+
+/* The training settings (the program's options of the same names). */
+typedef struct train_settings {
+    long steps;                     /* in all, those resumed from included */
+    long chunk;                     /* pixels per forward/backward call */
+    long threads;                   /* 0: the library's default */
+    const fit_resume_options *ckpt; /* --checkpoint and --checkpoint-every */
+} train_settings;
+
+/* Trains m (new or resumed) up to t->steps steps; log: NULL or the CSV
+   log, a line per step. run: the steps taken and their time. 0, or 1
+   after a one-line message (or fit_train's status). */
+int edit_train(const train_settings *t, const scene *s, fit_model *m, FILE *log, fit_run *run);
+
+#endif
