@@ -174,11 +174,15 @@ check_keys region_alpha_0 "psnr_outside_db grad_rmse $times" --region 12,6,16,16
 # the aligned composite and the pixel blend (PREFIX_naive.pgm), measured
 # here from their 8-bit pixels (40x40: the files' last 1600 bytes).
 pixels() { od -An -v -tu1 "$1" | tr -s ' ' '\n' | sed '/^$/d' | tail -n 1600; }
-pixels "$tmp/k_reference_average/run_composite.pgm" > "$tmp/composite.txt"
-pixels "$tmp/k_reference_average/run_naive.pgm" > "$tmp/naive.txt"
-measured=$(paste "$tmp/composite.txt" "$tmp/naive.txt" |
-           awk '{ d = ($1 - $2) / 255; s += d * d; n++ }
-                END { if (n == 1600 && s > 0) printf "%.3f", 10 * log(n / s) / log(10) }')
+# images_psnr DIR: the PSNR between DIR's run_composite.pgm and run_naive.pgm.
+images_psnr() {
+    pixels "$1/run_composite.pgm" > "$tmp/composite.txt"
+    pixels "$1/run_naive.pgm" > "$tmp/naive.txt"
+    paste "$tmp/composite.txt" "$tmp/naive.txt" |
+        awk '{ d = ($1 - $2) / 255; s += d * d; n++ }
+             END { if (n == 1600 && s > 0) printf "%.3f", 10 * log(n / s) / log(10) }'
+}
+measured=$(images_psnr "$tmp/k_reference_average")
 blend=$(field psnr_blend_db "$(tail -n 1 "$tmp/k_reference_average.out")")
 if [ -n "$measured" ] && [ -n "$blend" ] &&
    awk "BEGIN { d = $measured - $blend; exit !(d < 0.2 && d > -0.2) }"; then
@@ -189,11 +193,7 @@ fi
 # With alpha 0 psnr_outside_db is over every pixel, the region's too: the
 # PSNR between the aligned composite and the background, which is the
 # pixel blend written (PREFIX_naive.pgm) when alpha is 0.
-pixels "$tmp/k_region_alpha_0/run_composite.pgm" > "$tmp/composite0.txt"
-pixels "$tmp/k_region_alpha_0/run_naive.pgm" > "$tmp/naive0.txt"
-measured=$(paste "$tmp/composite0.txt" "$tmp/naive0.txt" |
-           awk '{ d = ($1 - $2) / 255; s += d * d; n++ }
-                END { if (n == 1600 && s > 0) printf "%.3f", 10 * log(n / s) / log(10) }')
+measured=$(images_psnr "$tmp/k_region_alpha_0")
 outside=$(field psnr_outside_db "$(tail -n 1 "$tmp/k_region_alpha_0.out")")
 if [ -n "$measured" ] && [ -n "$outside" ] &&
    awk "BEGIN { d = $measured - $outside; exit !(d < 0.2 && d > -0.2) }"; then
