@@ -209,11 +209,11 @@ static int write_log_rows(FILE *f, const void *ctx)
         if (!nl)
             break; /* a row the killed run did not finish */
         size_t line = (size_t)(nl - (r->data + pos)) + 1;
-        bool keep = pos == 0 || strtoull((const char *)r->data + pos, NULL, 10) <= r->last;
         if (pos == 0 && (line != header_len + 1 || memcmp(r->data, r->header, header_len))) {
-            errno = EINVAL;
+            errno = EINVAL; /* not this program's log */
             return -1;
         }
+        bool keep = pos == 0 || strtoull((const char *)r->data + pos, NULL, 10) <= r->last;
         if (keep && fwrite(r->data + pos, 1, line, f) != line)
             return -1;
         pos += line;
@@ -291,9 +291,9 @@ int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step
             fprintf(s->log, "%llu,%.9g,%.6f,%.6f\n", (unsigned long long)step, loss, metric,
                     progress_clock() - bar.start);
         if (checkpoint_due(s, step)) {
-            status = fit_model_checkpoint(program, m, s->checkpoint);
-            if (s->log) /* a run killed later resumes with every row up to here */
+            if (s->log) /* the rows up to a checkpoint are on disk before it */
                 fflush(s->log);
+            status = fit_model_checkpoint(program, m, s->checkpoint);
         }
     }
     interrupt_release();
