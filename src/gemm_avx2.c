@@ -237,12 +237,113 @@ AVX2_TARGET static void avx2_micro(size_t kc, const float *a, const float *b, fl
     update_8(c + 8, c51, va, beta);
 }
 
+/* ----------------------------------------- small-batch dot products */
+
+/* The small-batch product's tiles (gemm_kernels.h, siren_dot_tile_fn):
+   8 dot products, each accumulated in the 8 lanes of one register and
+   summed by reduce_8. Accumulator v[2 (L % 4) + L / 4] ends in lane L of
+   the reduction; the tile puts (row r, column c) there for L = c R + r. */
+enum { DOT_LANES = 8 };
+
+static inline size_t accumulator_of(size_t r, size_t c, size_t rows_per_tile)
+{
+    size_t lane = c * rows_per_tile + r;
+    return 2 * (lane % 4) + lane / 4;
+}
+
+/* Lane L: the sum of v[2 (L % 4) + L / 4]'s lanes, halving: lanes j and
+   j + 4, then j + 2, j + 1 (small_product.c, "Order of the sums"). */
+AVX2_TARGET static inline __m256 reduce_8(const __m256 *v)
+{
+    __m256 u[4], t[2];
+#pragma GCC unroll 4
+    for (int a = 0; a < 4; a++) /* 128-bit halves: lanes j + 4 */
+        u[a] = _mm256_add_ps(_mm256_permute2f128_ps(v[2 * a], v[2 * a + 1], 0x20),
+                             _mm256_permute2f128_ps(v[2 * a], v[2 * a + 1], 0x31));
+#pragma GCC unroll 2
+    for (int b = 0; b < 2; b++) /* pairs: lanes j + 2 */
+        t[b] = _mm256_add_ps(_mm256_shuffle_ps(u[2 * b], u[2 * b + 1], 0x44),
+                             _mm256_shuffle_ps(u[2 * b], u[2 * b + 1], 0xEE));
+    return _mm256_add_ps(_mm256_shuffle_ps(t[0], t[1], 0x88), /* lanes j + 1 */
+                         _mm256_shuffle_ps(t[0], t[1], 0xDD));
+}
+
+/* One depth step of the tile (LOAD_MASKED reads zeros past the depth). */
+#define DOT_STEP(load)                                                          \
+    do {                                                                        \
+        __m256 sv_[4];                                                          \
+        _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) sv_[c] = load(s[c] + k); \
+        _Pragma("GCC unroll 8") for (size_t r = 0; r < rows_per_tile; r++) {    \
+            __m256 wv_ = load(w[r] + k);                                        \
+            _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) {         \
+                size_t a_ = accumulator_of(r, c, rows_per_tile);                \
+                acc[a_] = _mm256_fmadd_ps(wv_, sv_[c], acc[a_]);                \
+            }                                                                   \
+        }                                                                       \
+    } while (0)
+
+#define LOAD_ALL(p) _mm256_loadu_ps(p)
+#define LOAD_MASKED(p) _mm256_maskload_ps(p, mask)
+
+AVX2_TARGET static inline __attribute__((always_inline)) void
+dot_tile_cols(size_t depth, size_t cols, const float *const *w, const float *const *s,
+              float alpha, float *z, size_t ldz, size_t rows)
+{
+    size_t rows_per_tile = DOT_LANES / cols;
+    __m256 acc[DOT_LANES];
+#pragma GCC unroll 8
+    for (size_t a = 0; a < DOT_LANES; a++)
+        acc[a] = _mm256_setzero_ps();
+    size_t k = 0;
+    for (; k + DOT_LANES <= depth; k += DOT_LANES)
+        DOT_STEP(LOAD_ALL);
+    if (k < depth) {
+        __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(depth - k)),
+                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        DOT_STEP(LOAD_MASKED);
+    }
+    __m256 f = _mm256_mul_ps(_mm256_set1_ps(alpha), reduce_8(acc));
+    if (rows < rows_per_tile) {
+        _Alignas(32) float tile[DOT_LANES];
+        _mm256_store_ps(tile, f);
+        for (size_t c = 0; c < cols; c++)
+            for (size_t r = 0; r < rows; r++)
+                z[c * ldz + r] = tile[c * rows_per_tile + r];
+    } else if (cols == 1) {
+        _mm256_storeu_ps(z, f);
+    } else if (cols == 2) {
+        _mm_storeu_ps(z, _mm256_castps256_ps128(f));
+        _mm_storeu_ps(z + ldz, _mm256_extractf128_ps(f, 1));
+    } else {
+        __m128 lo = _mm256_castps256_ps128(f), hi = _mm256_extractf128_ps(f, 1);
+        _mm_storel_pi((__m64 *)z, lo);
+        _mm_storeh_pi((__m64 *)(z + ldz), lo);
+        _mm_storel_pi((__m64 *)(z + 2 * ldz), hi);
+        _mm_storeh_pi((__m64 *)(z + 3 * ldz), hi);
+    }
+}
+
+AVX2_TARGET static void avx2_dot_tile(size_t depth, size_t cols, const float *const *w,
+                                      const float *const *s, float alpha, float *z, size_t ldz,
+                                      size_t rows)
+{
+    if (cols == 4)
+        dot_tile_cols(depth, 4, w, s, alpha, z, ldz, rows);
+    else if (cols == 2)
+        dot_tile_cols(depth, 2, w, s, alpha, z, ldz, rows);
+    else
+        dot_tile_cols(depth, 1, w, s, alpha, z, ldz, rows);
+}
+
 const siren_gemm_kernel siren__gemm_avx2 = {
     .name = "avx2",
     .mr = AVX2_MR,
     .nr = AVX2_NR,
     .pack = siren__gemm_pack_avx2,
     .micro = avx2_micro,
+    .dot_lanes = DOT_LANES,
+    .dot_fused = true,
+    .dot_tile = avx2_dot_tile,
 };
 
 #else

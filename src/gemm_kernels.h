@@ -72,11 +72,26 @@ typedef void siren_gemm_pack_fn(size_t width, bool transpose, size_t count, size
 typedef void siren_gemm_micro_fn(size_t kc, const float *a, const float *b, float *c,
                                  size_t ldc, float alpha, float beta);
 
+/* The small-batch product (src/small_product.c): a tile of `lanes` dot
+   products of depth `depth`, lanes / cols rows of W (w[r], r < lanes /
+   cols) by cols (1, 2 or 4) columns of S (s[c]), read in place, no
+   packing. z[c * ldz + r] = alpha * dot(w[r], s[c]) for r < rows (the
+   tile's other rows are computed and dropped: w[r] must be readable).
+   Each dot product is summed in the order small_product.c defines
+   ("Order of the sums"), with this set's lanes and fused or not as the
+   set's matrix product is. */
+typedef void siren_dot_tile_fn(size_t depth, size_t cols, const float *const *w,
+                               const float *const *s, float alpha, float *z, size_t ldz,
+                               size_t rows);
+
 typedef struct siren_gemm_kernel {
     const char *name;
     size_t mr, nr;
     siren_gemm_pack_fn *pack;
     siren_gemm_micro_fn *micro;
+    size_t dot_lanes;           /* 16 (AVX-512) or 8 */
+    bool dot_fused;             /* lanes accumulate by fused multiply-add */
+    siren_dot_tile_fn *dot_tile;
 } siren_gemm_kernel;
 
 /* The kernel sets. The portable one exists everywhere; the others only on

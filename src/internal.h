@@ -212,6 +212,14 @@ void siren__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
                  float beta, float *c, size_t ldc, float *pack);
 size_t siren__gemm_pack_floats(void);
 
+/* The product of a layer for a few points (src/small_product.c):
+   z[c * ldz + r] = alpha * dot(W[r], S[c]) for r < rows, c < cols, the
+   dot products of depth `depth`, W's rows ldw apart and S's columns lds
+   apart, read in place. Its order of sums (small_product.c) is not the
+   matrix product's. */
+void siren__small_product(size_t rows, size_t cols, size_t depth, float alpha, const float *w,
+                          size_t ldw, const float *s, size_t lds, float *z, size_t ldz);
+
 /* The elementwise part of a sine layer, s = sin z on jets (DESIGN.md):
      s0 = sin z0, sk = cos z0 zk, skk = cos z0 zkk - sin z0 zk^2,
      sL = cos z0 zL - sin z0 sum_k c_k zk^2.

@@ -1,0 +1,185 @@
+/* test_small_product.c - siren__small_product, the small-batch path's
+   layer product z[c][r] = alpha dot(W[r], S[c]) (src/small_product.c),
+   through each kernel set this CPU has (the portable one always):
+   - bit for bit against a plain-C model of the order of sums that
+     small_product.c documents (lanes, fused or not, the halving), so the
+     documented order is the one computed, whatever the tile, the
+     position and the other columns;
+   - against a double-precision dot product, to a bound on float rounding;
+   - over depths that are and are not multiples of the lanes, rows and
+     columns around every tile shape, row strides wider than the rows;
+   - writing nothing outside z's rows and columns. */
+#include "check.h"
+#include "gemm_kernels.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+
+static uint64_t rng_state = 0x2545f4914f6cdd1du;
+static float uniform(void) /* [-1, 1) */
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (float)((double)(rng_state >> 11) * 0x1p-52 - 1.0);
+}
+
+static float *random_floats(size_t count)
+{
+    float *x = malloc((count ? count : 1) * sizeof *x);
+    for (size_t i = 0; i < count; i++)
+        x[i] = uniform();
+    return x;
+}
+
+/* The documented order: lane j = sum over k = j mod L, in order of k,
+   from 0, a last partial group adding exact zeros; then halving. */
+static float model_dot(const float *w, const float *s, size_t depth, size_t lanes, bool fused,
+                       float alpha)
+{
+    float lane[16] = {0};
+    size_t groups = (depth + lanes - 1) / lanes;
+    for (size_t k = 0; k < groups * lanes; k++) {
+        float a = k < depth ? w[k] : 0.0f, b = k < depth ? s[k] : 0.0f;
+        size_t j = k % lanes;
+        if (fused) {
+            lane[j] = fmaf(a, b, lane[j]);
+        } else {
+            float product = a * b;
+            lane[j] = lane[j] + product;
+        }
+    }
+    for (size_t half = lanes / 2; half > 0; half /= 2)
+        for (size_t j = 0; j < half; j++)
+            lane[j] = lane[j] + lane[j + half];
+    return alpha * lane[0];
+}
+
+#define SENTINEL 4321.0f
+
+/* One shape through the current kernel set. */
+static bool check_shape(size_t rows, size_t cols, size_t depth, size_t pad, float alpha)
+{
+    const siren_gemm_kernel *kernel = siren__gemm_kernel();
+    size_t ldw = depth + pad, lds = depth + 2 * pad, ldz = rows + pad;
+    float *w = random_floats(rows * ldw), *s = random_floats(cols * lds);
+    float *z = malloc(cols * ldz * sizeof *z);
+    for (size_t i = 0; i < cols * ldz; i++)
+        z[i] = SENTINEL;
+    siren__small_product(rows, cols, depth, alpha, w, ldw, s, lds, z, ldz);
+    bool ok = true;
+    for (size_t c = 0; c < cols && ok; c++)
+        for (size_t r = 0; r < ldz && ok; r++) {
+            float got = z[c * ldz + r];
+            if (r >= rows) {
+                ok = got == SENTINEL;
+                continue;
+            }
+            const float *wr = w + r * ldw, *sc = s + c * lds;
+            float want = model_dot(wr, sc, depth, kernel->dot_lanes, kernel->dot_fused, alpha);
+            double exact = 0, magnitude = 0;
+            for (size_t k = 0; k < depth; k++) {
+                exact += (double)wr[k] * sc[k];
+                magnitude += fabs((double)wr[k] * sc[k]);
+            }
+            exact *= alpha;
+            /* each product and sum rounds once: |error| <= (depth + 1) eps sum|w s| */
+            double bound = (double)(depth + 2) * FLT_EPSILON * magnitude * fabs(alpha) + 1e-30;
+            ok = memcmp(&got, &want, sizeof got) == 0 && fabs(got - exact) <= bound;
+            if (!ok)
+                fprintf(stderr, "  %s: rows %zu cols %zu depth %zu: z[%zu][%zu] = %.9g, "
+                                "model %.9g, exact %.9g\n",
+                        kernel->name, rows, cols, depth, c, r, got, want, exact);
+        }
+    free(w);
+    free(s);
+    free(z);
+    return ok;
+}
+
+static void check_all_shapes(void)
+{
+    static const size_t depths[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 256, 259};
+    static const size_t rows_list[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 256};
+    static const float alphas[] = {1.0f, 30.0f, -0.5f};
+    size_t failures = 0;
+    for (size_t d = 0; d < sizeof depths / sizeof *depths; d++)
+        for (size_t r = 0; r < sizeof rows_list / sizeof *rows_list; r++)
+            for (size_t cols = 1; cols <= 11; cols++) {
+                float alpha = alphas[(d + r + cols) % 3];
+                if (!check_shape(rows_list[r], cols, depths[d], (d + cols) % 3, alpha))
+                    failures++;
+            }
+    CHECK(failures == 0);
+}
+
+static int for_each_path(void (*check)(void))
+{
+    static const siren_gemm_path paths[] = {SIREN__GEMM_PORTABLE, SIREN__GEMM_AVX2,
+                                            SIREN__GEMM_AVX512};
+    int ran = 0;
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        if (!siren__gemm_use_path(paths[i]))
+            continue;
+        fprintf(stderr, "  kernel set %s\n", siren__gemm_kernel()->name);
+        check();
+        ran++;
+    }
+    siren__gemm_use_path(SIREN__GEMM_AUTO);
+    return ran;
+}
+
+static void test_every_shape_in_the_documented_order(void)
+{
+    CHECK(for_each_path(check_all_shapes) >= 1);
+}
+
+/* A point's products do not depend on the columns beside it: one column
+   alone gives the bits it gets among others, at any position (tiles of
+   4, 2 and 1 columns). */
+static void check_columns_independent(void)
+{
+    size_t rows = 37, depth = 256, cols = 7;
+    float *w = random_floats(rows * depth), *s = random_floats(cols * depth);
+    float all[7 * 37], one[37];
+    siren__small_product(rows, cols, depth, 30.0f, w, depth, s, depth, all, rows);
+    for (size_t c = 0; c < cols; c++) {
+        siren__small_product(rows, 1, depth, 30.0f, w, depth, s + c * depth, depth, one, rows);
+        CHECK(memcmp(one, all + c * rows, sizeof one) == 0);
+    }
+    free(w);
+    free(s);
+}
+
+static void test_columns_are_independent(void)
+{
+    CHECK(for_each_path(check_columns_independent) >= 1);
+}
+
+/* The kernel sets this CPU should have are offered. */
+static void test_sets_present(void)
+{
+    CHECK(siren__gemm_use_path(SIREN__GEMM_PORTABLE));
+    CHECK(siren__gemm_kernel()->dot_lanes == 8 && !siren__gemm_kernel()->dot_fused);
+#ifdef SIREN__GEMM_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        CHECK(siren__gemm_use_path(SIREN__GEMM_AVX2));
+        CHECK(siren__gemm_kernel()->dot_lanes == 8 && siren__gemm_kernel()->dot_fused);
+    }
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2")) {
+        CHECK(siren__gemm_use_path(SIREN__GEMM_AVX512));
+        CHECK(siren__gemm_kernel()->dot_lanes == 16 && siren__gemm_kernel()->dot_fused);
+    }
+#endif
+    siren__gemm_use_path(SIREN__GEMM_AUTO);
+}
+
+int main(void)
+{
+    RUN(test_sets_present);
+    RUN(test_every_shape_in_the_documented_order);
+    RUN(test_columns_are_independent);
+    return check_summary();
+}
