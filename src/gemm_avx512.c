@@ -110,9 +110,9 @@ AVX512_TARGET static inline __m512 reduce_16(const __m512 *v)
 #define DOT_STEP(load)                                                          \
     do {                                                                        \
         __m512 sv_[4];                                                          \
-        _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) sv_[c] = load(s[c] + k); \
+        _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) sv_[c] = load(sc[c] + k); \
         _Pragma("GCC unroll 16") for (size_t r = 0; r < rows_per_tile; r++) {   \
-            __m512 wv_ = load(w[r] + k);                                        \
+            __m512 wv_ = load(wr[r] + k);                                       \
             _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) {         \
                 size_t a_ = accumulator_of(r, c, rows_per_tile);                \
                 acc[a_] = _mm512_fmadd_ps(wv_, sv_[c], acc[a_]);                \
@@ -125,10 +125,17 @@ AVX512_TARGET static inline __m512 reduce_16(const __m512 *v)
 
 /* The tile for `cols` columns (a constant where it is inlined). */
 AVX512_TARGET static inline __attribute__((always_inline)) void
-dot_tile_cols(size_t depth, size_t cols, const float *const *w, const float *const *s,
-              float alpha, float *z, size_t ldz, size_t rows)
+dot_tile_cols(size_t depth, size_t cols, const float *w, size_t ldw, size_t rows,
+              const float *s, size_t lds, size_t real_cols, float alpha, float *z, size_t ldz)
 {
     size_t rows_per_tile = DOT_LANES / cols;
+    const float *wr[DOT_LANES], *sc[4];
+#pragma GCC unroll 16
+    for (size_t r = 0; r < rows_per_tile; r++)
+        wr[r] = w + (r < rows ? r : 0) * ldw;
+#pragma GCC unroll 4
+    for (size_t c = 0; c < cols; c++)
+        sc[c] = s + (c < real_cols ? c : 0) * lds;
     __m512 acc[DOT_LANES];
 #pragma GCC unroll 16
     for (size_t a = 0; a < DOT_LANES; a++)
@@ -141,10 +148,10 @@ dot_tile_cols(size_t depth, size_t cols, const float *const *w, const float *con
         DOT_STEP(LOAD_MASKED);
     }
     __m512 f = _mm512_mul_ps(_mm512_set1_ps(alpha), reduce_16(acc));
-    if (rows < rows_per_tile) {
+    if (rows < rows_per_tile || real_cols < cols) {
         _Alignas(64) float tile[DOT_LANES];
         _mm512_store_ps(tile, f);
-        for (size_t c = 0; c < cols; c++)
+        for (size_t c = 0; c < real_cols; c++)
             for (size_t r = 0; r < rows; r++)
                 z[c * ldz + r] = tile[c * rows_per_tile + r];
     } else if (cols == 1) {
@@ -161,16 +168,16 @@ dot_tile_cols(size_t depth, size_t cols, const float *const *w, const float *con
     }
 }
 
-AVX512_TARGET static void avx512_dot_tile(size_t depth, size_t cols, const float *const *w,
-                                          const float *const *s, float alpha, float *z,
-                                          size_t ldz, size_t rows)
+AVX512_TARGET static void avx512_dot_tile(size_t depth, size_t tile_cols, const float *w, size_t ldw,
+                     size_t rows, const float *s, size_t lds, size_t cols, float alpha,
+                     float *z, size_t ldz)
 {
-    if (cols == 4)
-        dot_tile_cols(depth, 4, w, s, alpha, z, ldz, rows);
-    else if (cols == 2)
-        dot_tile_cols(depth, 2, w, s, alpha, z, ldz, rows);
+    if (tile_cols == 4)
+        dot_tile_cols(depth, 4, w, ldw, rows, s, lds, cols, alpha, z, ldz);
+    else if (tile_cols == 2)
+        dot_tile_cols(depth, 2, w, ldw, rows, s, lds, cols, alpha, z, ldz);
     else
-        dot_tile_cols(depth, 1, w, s, alpha, z, ldz, rows);
+        dot_tile_cols(depth, 1, w, ldw, rows, s, lds, cols, alpha, z, ldz);
 }
 
 const siren_gemm_kernel siren__gemm_avx512 = {

@@ -73,16 +73,17 @@ typedef void siren_gemm_micro_fn(size_t kc, const float *a, const float *b, floa
                                  size_t ldc, float alpha, float beta);
 
 /* The small-batch product (src/small_product.c): a tile of `lanes` dot
-   products of depth `depth`, lanes / cols rows of W (w[r], r < lanes /
-   cols) by cols (1, 2 or 4) columns of S (s[c]), read in place, no
-   packing. z[c * ldz + r] = alpha * dot(w[r], s[c]) for r < rows (the
-   tile's other rows are computed and dropped: w[r] must be readable).
-   Each dot product is summed in the order small_product.c defines
-   ("Order of the sums"), with this set's lanes and fused or not as the
-   set's matrix product is. */
-typedef void siren_dot_tile_fn(size_t depth, size_t cols, const float *const *w,
-                               const float *const *s, float alpha, float *z, size_t ldz,
-                               size_t rows);
+   products of depth `depth`, of lanes / tile_cols rows of W (row r at
+   w + r ldw) by tile_cols (1, 2 or 4) columns of S (column c at
+   s + c lds), read in place, no packing:
+   z[c * ldz + r] = alpha * dot(W row r, S column c). Only the first
+   `rows` rows and `cols` columns are real: the tile's others repeat its
+   first row or column, computed and not stored. Each dot product is
+   summed in the order small_product.c defines ("Order of the sums"),
+   with this set's lanes, fused or not as the set's matrix product. */
+typedef void siren_dot_tile_fn(size_t depth, size_t tile_cols, const float *w, size_t ldw,
+                               size_t rows, const float *s, size_t lds, size_t cols,
+                               float alpha, float *z, size_t ldz);
 
 typedef struct siren_gemm_kernel {
     const char *name;

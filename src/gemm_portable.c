@@ -113,17 +113,17 @@ static float sum_lanes(float *lane)
     return lane[0];
 }
 
-static void portable_dot_tile(size_t depth, size_t cols, const float *const *w,
-                              const float *const *s, float alpha, float *z, size_t ldz,
-                              size_t rows)
+static void portable_dot_tile(size_t depth, size_t tile_cols, const float *w, size_t ldw,
+                              size_t rows, const float *s, size_t lds, size_t cols, float alpha,
+                              float *z, size_t ldz)
 {
-    size_t rows_per_tile = DOT_LANES / cols;
+    size_t rows_per_tile = DOT_LANES / tile_cols;
     float lanes[DOT_LANES][DOT_LANES] = {{0}}; /* [c R + r][lane] */
     for (size_t k = 0; k < depth; k += DOT_LANES) {
         size_t m = depth - k < DOT_LANES ? depth - k : DOT_LANES;
         for (size_t c = 0; c < cols; c++)
-            for (size_t r = 0; r < rows_per_tile; r++)
-                dot_step(lanes[c * rows_per_tile + r], w[r] + k, s[c] + k, m);
+            for (size_t r = 0; r < rows; r++)
+                dot_step(lanes[c * rows_per_tile + r], w + r * ldw + k, s + c * lds + k, m);
     }
     for (size_t c = 0; c < cols; c++)
         for (size_t r = 0; r < rows; r++)

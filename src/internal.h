@@ -165,6 +165,10 @@ void siren__weight_gradient_add(const siren_weight_gradient *g, size_t begin, si
    (thread_pool.h), for siren__gemm. */
 float *siren__workspace_pack(const siren_workspace *ws, size_t part);
 
+/* Layer l's pre-activation jets on the tape, instance i of n points of
+   `channels` channels: [rows][channels][n]. */
+float *siren__tape_jets(const siren_workspace *ws, size_t l, size_t rows, size_t channels,
+                        size_t n, size_t i);
 /* Layer l's sin z0 and cos z0 on the tape, instance i of n points. */
 float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t n, size_t i);
 /* Channel slot `slot` of layer l's jets on the tape (value-only passes use
@@ -328,6 +332,28 @@ void siren__eval_tile_reverse(const siren_net *net, const float *params,
 int siren__check_eval_call(const siren_net *net, const siren_workspace *ws, size_t instances,
                            const float *params, size_t n, const float *x, const siren_jet *out,
                            siren_jet_kind *kind);
+
+/* ------------------------------------------------- small batches */
+
+/* Whether a call of n points (per instance) of this kind takes the
+   small-batch path (src/small_batch.c): a few points, whose jets fit
+   siren__small_batch_floats() floats. It depends on n, the kind and the
+   architecture only, so siren_eval and siren_forward take it for the same
+   calls, on any thread count. */
+bool siren__small_batch_applies(const siren_net *net, siren_jet_kind kind, size_t n);
+/* Tests: false sends every call to the large-batch path. */
+void siren__small_batch_allow(bool allow);
+size_t siren__small_batch_floats(void);
+/* siren_eval of one instance's n points x on that path, the jets in a
+   and b (siren__small_batch_floats() floats each). */
+void siren__small_batch_eval(const siren_net *net, const float *params,
+                             const siren_workspace *ws, siren_jet_kind kind, size_t n,
+                             const float *x, const siren_jet *out, float *a, float *b);
+/* siren_forward of instance `instance` on that path: its outputs, and
+   its part of the tape as the large-batch pass leaves it. */
+void siren__small_batch_forward(const siren_net *net, const float *params, siren_workspace *ws,
+                                siren_jet_kind kind, size_t n, const float *x,
+                                const siren_jet *out, size_t instance);
 
 /* --------------------------------------------- gradient by reverse mode */
 

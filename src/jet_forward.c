@@ -26,7 +26,7 @@ static void layer_buffers(const pass_job *job, size_t l, size_t row_stride, floa
 {
     const siren_layer *layer = &job->net->layers[l];
     siren_workspace *ws = job->ws;
-    *z = ws->tape[l] + job->instance * layer->out * row_stride;
+    *z = siren__tape_jets(ws, l, layer->out, row_stride / job->n, job->n, job->instance);
     *s = layer->is_sine ? (l % 2 == 0 ? ws->ping : ws->pong) : *z;
 }
 
@@ -110,8 +110,15 @@ static int forward_instances(const siren_net *net, siren_workspace *ws, size_t i
     if (!ws->has_tape)
         return SIREN_ERR_STATE;
     tape_points(ws->tape_x, x, instances * n, ws->cfg.in_features, n);
-    ws->taped_reverse = siren__reverse_gradient_applies(net, kind);
-    if (ws->taped_reverse) { /* values by jets, then the gradient sweep */
+    bool small = siren__small_batch_applies(net, kind, n);
+    ws->taped_reverse = !small && siren__reverse_gradient_applies(net, kind);
+    if (small) { /* as siren_eval takes them (src/small_batch.c) */
+        for (size_t i = 0; i < instances; i++) {
+            siren_jet part = siren__jet_instance(out, &net->cfg, n, i);
+            siren__small_batch_forward(net, params + i * net->param_count, ws, kind, n,
+                                       x + i * n * ws->cfg.in_features, &part, i);
+        }
+    } else if (ws->taped_reverse) { /* values by jets, then the gradient sweep */
         siren_jet values = {out->value, NULL, NULL, NULL};
         run_instances(net, ws, instances, params, n, x, JET_VALUE, &values);
         for (size_t i = 0; i < instances; i++) {

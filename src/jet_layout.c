@@ -105,6 +105,12 @@ float *siren__tape_slot(const siren_workspace *ws, size_t l, size_t slot, size_t
     return ws->tape[l] + slot * rows * ws->max_points + i * rows * n;
 }
 
+float *siren__tape_jets(const siren_workspace *ws, size_t l, size_t rows, size_t channels,
+                        size_t n, size_t i)
+{
+    return ws->tape[l] + i * rows * channels * n;
+}
+
 float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t n, size_t i)
 {
     return ws->tape[l] + rows * ws->max_channels * ws->max_points + i * rows * 2 * n;

@@ -26,8 +26,6 @@
    rounding, not to the bit (include/siren.h says which calls take which). */
 #include "gemm_kernels.h"
 
-enum { MAX_TILE_COLS = 4, MAX_LANES = 16 };
-
 void siren__small_product(size_t rows, size_t cols, size_t depth, float alpha, const float *w,
                           size_t ldw, const float *s, size_t lds, float *z, size_t ldz)
 {
@@ -38,19 +36,14 @@ void siren__small_product(size_t rows, size_t cols, size_t depth, float alpha, c
     for (size_t r0 = 0; r0 < rows; r0 += lanes) {
         size_t block_rows = rows - r0 < lanes ? rows - r0 : lanes;
         for (size_t c0 = 0, tile_cols; c0 < cols; c0 += tile_cols) {
-            tile_cols = cols - c0 >= 4 ? 4 : cols - c0 >= 2 ? 2 : 1;
-            size_t tile_rows = lanes / tile_cols;
-            const float *s_cols[MAX_TILE_COLS], *w_rows[MAX_LANES];
-            for (size_t c = 0; c < tile_cols; c++)
-                s_cols[c] = s + (c0 + c) * lds;
-            for (size_t t = 0; t < block_rows; t += tile_rows) {
-                size_t valid = block_rows - t < tile_rows ? block_rows - t : tile_rows;
-                /* rows past the block's end repeat its first: computed, not stored */
-                for (size_t r = 0; r < tile_rows; r++)
-                    w_rows[r] = w + (r0 + t + (r < valid ? r : 0)) * ldw;
-                kernel->dot_tile(depth, tile_cols, w_rows, s_cols, alpha,
-                                 z + c0 * ldz + r0 + t, ldz, valid);
-            }
+            /* 3 columns go in a tile of 4: one pass over W instead of two */
+            tile_cols = cols - c0 >= 3 ? 4 : cols - c0;
+            size_t tile_rows = lanes / tile_cols, real_cols = cols - c0 < 4 ? cols - c0 : 4;
+            for (size_t t = 0; t < block_rows; t += tile_rows)
+                kernel->dot_tile(depth, tile_cols, w + (r0 + t) * ldw, ldw,
+                                 block_rows - t < tile_rows ? block_rows - t : tile_rows,
+                                 s + c0 * lds, lds, real_cols, alpha, z + c0 * ldz + r0 + t,
+                                 ldz);
         }
     }
 }

@@ -2,7 +2,7 @@
    finite differences of the double-precision reference (tests/reference.h),
    for losses on each quantity and their sums, and chunked batches. */
 #include "check.h"
-#include "internal.h" /* siren__reverse_gradient_allow */
+#include "internal.h" /* siren__reverse_gradient_allow, siren__small_batch_allow */
 #include "nets.h"
 #include "reference.h"
 
@@ -84,14 +84,19 @@ static void library_gradient(siren_net *net, siren_workspace *ws, const float *x
     free(v); free(g); free(l); free(h);
 }
 
-/* Every parameter's gradient against a central difference in double. */
-static void check_against_finite_differences(siren_net *net, const float *x,
-                                             const linear_loss *loss, unsigned what)
+/* Every parameter's gradient against a central difference in double,
+   through siren_forward's small-batch path (src/small_batch.c: these
+   batches are small) and its large-batch path. */
+static void check_path_against_finite_differences(siren_net *net, const float *x,
+                                                  const linear_loss *loss, unsigned what,
+                                                  bool small)
 {
     siren_workspace *ws = NULL;
     CHECK_STATUS(siren_workspace_create(net, loss->n, what, &ws), SIREN_OK);
     siren_net_zero_grad(net);
+    siren__small_batch_allow(small);
     library_gradient(net, ws, x, loss, 0, loss->n);
+    siren__small_batch_allow(true);
     siren_config cfg;
     siren_net_config(net, &cfg);
     double *params = ref_params_of(net);
@@ -115,6 +120,13 @@ static void check_against_finite_differences(siren_net *net, const float *x,
     free(fd);
     free(params);
     siren_workspace_free(ws);
+}
+
+static void check_against_finite_differences(siren_net *net, const float *x,
+                                             const linear_loss *loss, unsigned what)
+{
+    check_path_against_finite_differences(net, x, loss, what, true);
+    check_path_against_finite_differences(net, x, loss, what, false);
 }
 
 static void run_case(unsigned terms, unsigned what, uint32_t dims, int32_t linear, uint32_t out)

@@ -122,6 +122,23 @@ static void test_reverse_gradient_bit_identical(void)
     siren_net_free(net);
 }
 
+/* Calls of a few points take the small-batch path (src/small_batch.c) on
+   the calling thread: the same bits for any thread count, too. */
+static void test_small_batches_bit_identical(void)
+{
+    siren_net *pair = default_net(64, 2), *scalar = default_net(64, 1);
+    float *x = random_floats(16 * 2, 7), *adj = random_floats(16 * 2 * 6, 8);
+    size_t counts[2] = {2, 3}, sizes[3] = {1, 7, 16};
+    for (size_t i = 0; i < 3; i++) {
+        check_thread_counts(run_with_threads, pair, sizes[i], x, adj, counts, 2);
+        check_thread_counts(reverse_gradient_with_threads, scalar, sizes[i], x, adj, counts, 2);
+    }
+    free(x);
+    free(adj);
+    siren_net_free(pair);
+    siren_net_free(scalar);
+}
+
 /* The four outputs of siren_eval (or siren_forward) of the first n points
    on ws with the given threads, into fresh buffers. */
 static void eval_outputs(siren_net *net, siren_workspace *ws, size_t threads, size_t n,
@@ -454,6 +471,7 @@ int main(void)
     RUN(test_bit_identical_for_any_thread_count);
     RUN(test_reverse_gradient_bit_identical);
     RUN(test_slabs_bit_identical);
+    RUN(test_small_batches_bit_identical);
     RUN(test_eval_in_tiles_equals_forward);
     RUN(test_eval_reverse_gradient_equals_forward);
     RUN(test_set_threads_rejects_bad_counts);
