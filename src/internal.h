@@ -339,8 +339,9 @@ int siren__check_eval_call(const siren_net *net, const siren_workspace *ws, size
    small-batch path (src/small_batch.c): a few points, whose jets fit
    siren__small_batch_floats() floats. It depends on n, the kind and the
    architecture only, so siren_eval and siren_forward take it for the same
-   calls, on any thread count. */
+   calls, on any thread count. At most siren__small_batch_points(). */
 bool siren__small_batch_applies(const siren_net *net, siren_jet_kind kind, size_t n);
+size_t siren__small_batch_points(void);
 /* Tests: false sends every call to the large-batch path. */
 void siren__small_batch_allow(bool allow);
 size_t siren__small_batch_floats(void);

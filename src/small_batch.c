@@ -29,8 +29,12 @@
 #include <stdatomic.h>
 
 /* At most this many points per call (per instance) and this many floats
-   of jets per buffer (256 KiB: two buffers stay in the L2 cache). */
-enum { SMALL_BATCH_POINTS = 16, SMALL_BATCH_FLOATS = 1 << 16 };
+   of jets per buffer (256 KiB: two buffers stay in the L2 cache). Up to
+   24 points this path is the faster for every jet kind of the reference
+   network (2 -> 256 x 4 -> 1; value only, up to 48); the large-batch
+   path's products pad a call's columns to whole panels of 32, a third
+   of its time at 24 points (docs/PERFORMANCE.md, "Latency"). */
+enum { SMALL_BATCH_POINTS = 24, SMALL_BATCH_FLOATS = 1 << 16 };
 
 /* siren_forward's trigonometric scratch is the matrix products' packing
    buffer, unused on this path: sin and cos of at most SMALL_BATCH_FLOATS
@@ -50,6 +54,11 @@ bool siren__small_batch_applies(const siren_net *net, siren_jet_kind kind, size_
     size_t per_point = siren__jet_channels(kind, net->cfg.in_features) * net->max_width;
     return n > 0 && n <= SMALL_BATCH_POINTS && per_point <= SMALL_BATCH_FLOATS / n &&
            !atomic_load(&small_batches_off);
+}
+
+size_t siren__small_batch_points(void)
+{
+    return SMALL_BATCH_POINTS;
 }
 
 size_t siren__small_batch_floats(void)

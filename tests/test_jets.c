@@ -108,13 +108,15 @@ static void test_smaller_jets_match_reference(void)
 
 /* Calls of a few points take the small-batch path (src/small_batch.c):
    every quantity, every jet kind, with each kernel set this CPU has, for
-   1, 2, 3 and 16 points (its largest), and 17 (the large path again). */
+   1, 2, 3 and the most points it takes, and one more (the large path
+   again). */
 static void check_small_batches(void)
 {
     static const unsigned whats[] = {ALL_QUANTITIES, SIREN_VALUE, SIREN_VALUE | SIREN_GRADIENT,
                                      SIREN_LAPLACIAN, SIREN_HESSIAN_DIAG,
                                      SIREN_VALUE | SIREN_GRADIENT | SIREN_EVAL_ONLY};
-    static const size_t counts[] = {1, 2, 3, 16, 17};
+    size_t most = siren__small_batch_points();
+    const size_t counts[] = {1, 2, 3, most, most + 1};
     for (size_t i = 0; i < CASE_COUNT; i++)
         for (size_t w = 0; w < sizeof whats / sizeof whats[0]; w++)
             for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
