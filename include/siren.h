@@ -160,8 +160,9 @@ enum { SIREN_VALUE = 1, SIREN_GRADIENT = 2, SIREN_LAPLACIAN = 4,
    of that size, so it takes about 2.5 MiB per thread (5 MiB with 2
    threads for a million points of a 256-wide network's Laplacian; more
    for deep one-output networks asked for their gradient, whose tiles hold
-   sin and cos of every layer for 64 points; with a CBLAS build, jets for
-   max_points points). siren_forward on such a
+   sin and cos of every layer for 64 points; with a CBLAS build, two
+   buffers of one segment's jets, about 16 MiB each, see
+   siren_backward). siren_forward on such a
    workspace returns SIREN_ERR_STATE. */
 enum { SIREN_EVAL_ONLY = 256 };
 
@@ -171,7 +172,13 @@ enum { SIREN_EVAL_ONLY = 256 };
    and siren_backward never allocate. Memory grows linearly with max_points
    (except SIREN_EVAL_ONLY's) and with the number of jet channels (1 for the value, 1+D with the
    gradient, D+2 with the Laplacian, 2D+1 with the Hessian diagonal, where
-   D = in_features); see siren_workspace_bytes.
+   D = in_features): the tape keeps, per point and per neuron of every
+   layer after the first, one float per channel (for a Laplacian, the
+   D + 2 of its jets), and per neuron of every layer 3 floats for
+   value-only passes (5 when a one-output network's gradient may go by
+   reverse mode); the rest (five buffers of one segment's jets, about
+   16 MiB each, siren_backward) does not grow with it. See
+   siren_workspace_bytes.
    INVALID_ARGUMENT: NULL, max_points 0, `what` 0 or with unknown bits.
    TOO_LARGE: the byte size would overflow. OUT_OF_MEMORY. */
 SIREN_API int  siren_workspace_create(const siren_net *net, size_t max_points,
@@ -233,6 +240,19 @@ typedef struct siren_jet {
    matrix products per layer instead of 1 + in_features), as siren_forward
    takes it: the same bits (a CBLAS build takes it by jets here, equal to
    siren_forward's to float rounding).
+   Small batches: a call of at most 24 points (per instance), whose jets
+   fit 65,536 floats (n x channels x the widest layer: every such call of
+   a 256-wide network), runs on the calling thread with no set-up that
+   grows with the network (the weights are read where they are, never
+   packed or cached: parameters changed between calls are always the ones
+   used), at about the per-point cost of a large batch (docs/PERFORMANCE.md,
+   "Latency"). Its matrix products sum in another order than a larger
+   call's, so a point's outputs agree with those it gets in a larger call
+   to float rounding (a few units in the last place), not to the bit; the
+   gradient is taken by jets there. Results are still bit-identical for
+   every call with the same n and every thread count, and siren_forward
+   takes the same path for the same calls: siren_eval and siren_forward
+   agree bit for bit whatever n.
    Points never mix: a NaN or infinite coordinate makes only its own point's
    outputs NaN.
    Concurrency: many threads may evaluate one const net at once, each with
@@ -243,8 +263,10 @@ SIREN_API int siren_eval(const siren_net *net, siren_workspace *ws, size_t n,
 /* Like eval, and keeps what backward needs in ws. For a network with one
    output and two or more inputs, when the gradient is the highest quantity
    asked for, the gradient is taken by reverse mode (cheaper to train on
-   than jets, docs/DESIGN.md), as siren_eval takes it: value and gradient
-   bit-identical to siren_eval's (to float rounding in a CBLAS build). */
+   than jets, docs/DESIGN.md), as siren_eval takes it (small batches by
+   jets in both): value and gradient bit-identical to siren_eval's (to
+   float rounding in a CBLAS build). Its other outputs are bit-identical to
+   siren_eval's for the same call too. */
 SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
                             const float *x, const siren_jet *out);
 /* Adds d(loss)/d(params) into siren_net_grads(net); adjoint members are
@@ -254,8 +276,13 @@ SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
    the network of that forward, with the parameters it had then: otherwise
    STATE (also when ws holds no forward, or was made SIREN_EVAL_ONLY).
    Backward may be called more than once after one forward (the gradients
-   add up). Losses over large batches: forward/backward chunk by chunk,
-   the gradients accumulate. */
+   add up). One call may carry a large batch: siren_forward and
+   siren_backward take its points in segments of about 16 MiB of jets
+   (4,096 points of a 256-wide network's Laplacian), so only the tape
+   grows with n (siren_workspace_bytes; a 256-wide network's
+   Laplacian-supervised step on 65,536 points in one call peaks at about
+   850 MiB, docs/PERFORMANCE.md). Chunking by hand (forward and backward
+   chunk by chunk, the gradients accumulate) bounds the tape too. */
 SIREN_API int siren_backward(siren_net *net, siren_workspace *ws,
                              const siren_jet *adjoint);
 

@@ -113,22 +113,22 @@ static void add_bias(const siren_layer *layer, const float *bias, const siren_je
     }
 }
 
-/* Where siren_forward's tape gets one layer's jets: layer l of instance
-   i of n points (NULL: evaluation, no tape). */
+/* Where siren_forward's tape gets the layers' jets: one segment, the
+   instance's n points, at `first` (NULL: evaluation, no tape). */
 typedef struct small_tape {
     siren_workspace *ws;
-    size_t instance;
+    size_t first;
     float *trig;            /* scratch: a layer's sin z0, cos z0, [point][2][features] */
 } small_tape;
 
 /* Layer l's pre-activation jets z, point-major, onto the tape:
-   [row][channel][n] for this instance (jet_forward.c's layout). */
+   [row][channel][n] (jet_forward.c's layout). */
 static void tape_jets(const small_tape *tape, size_t l, const siren_jet_shape *shape,
                       const float *z)
 {
     size_t n = shape->rows, rows = shape->n;
     size_t channels = siren__jet_channels(shape->kind, shape->dims);
-    float *dst = siren__tape_jets(tape->ws, l, rows, channels, n, tape->instance);
+    float *dst = siren__tape_jets(tape->ws, l, rows, channels, tape->first);
     for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < channels; c++)
             for (size_t p = 0; p < n; p++)
@@ -140,7 +140,7 @@ static void tape_jets(const small_tape *tape, size_t l, const siren_jet_shape *s
 static void tape_trig(const small_tape *tape, size_t l, const siren_jet_shape *shape)
 {
     size_t n = shape->rows, rows = shape->n;
-    float *dst = siren__trig_tape(tape->ws, l, rows, n, tape->instance);
+    float *dst = siren__trig_tape(tape->ws, l, rows, tape->first);
     for (size_t r = 0; r < rows; r++)
         for (size_t t = 0; t < 2; t++)
             for (size_t p = 0; p < n; p++)
@@ -195,11 +195,13 @@ static void run_layers(const siren_net *net, const float *params, const siren_wo
                                  layer->out);
             add_bias(layer, params + layer->bias_offset, &shape, z);
         }
-        if (tape)
+        /* what the large-batch pass tapes (jet_forward.c) */
+        bool trig = tape && siren__tapes_trig(kind);
+        if (tape && (l > 0 || trig))
             tape_jets(tape, l, &shape, z);
         if (layer->is_sine) {
-            siren__sine_jet(&shape, layer->omega, NULL, z, z, NULL, tape ? tape->trig : NULL);
-            if (tape)
+            siren__sine_jet(&shape, layer->omega, NULL, z, z, NULL, trig ? tape->trig : NULL);
+            if (trig)
                 tape_trig(tape, l, &shape);
         }
         input = z;
@@ -216,8 +218,8 @@ void siren__small_batch_eval(const siren_net *net, const float *params,
 
 void siren__small_batch_forward(const siren_net *net, const float *params, siren_workspace *ws,
                                 siren_jet_kind kind, size_t n, const float *x,
-                                const siren_jet *out, size_t instance)
+                                const siren_jet *out, size_t first)
 {
-    small_tape tape = {ws, instance, siren__workspace_pack(ws, 0)};
+    small_tape tape = {ws, first, siren__workspace_pack(ws, 0)};
     run_layers(net, params, ws, kind, n, x, out, ws->ping, ws->pong, &tape);
 }

@@ -297,6 +297,41 @@ static void test_chunks_accumulate(void)
     siren_net_free(net);
 }
 
+/* A call's points go through forward and backward in segments
+   (src/jet_layout.c, siren__segment_points): here of 64 points, so that
+   150 points make three, the last ragged. The parameter gradients match
+   finite differences (value, Laplacian and Hessian losses on two outputs;
+   one output's gradient by reverse mode, its values and Laplacian by
+   jets), and match one segment's to float rounding. */
+static void test_segments(void)
+{
+    const size_t n = 150;
+    static const struct { unsigned terms; uint32_t out; } cases[] = {
+        {ALL_QUANTITIES, 2}, {SIREN_VALUE | SIREN_LAPLACIAN, 1}, {SIREN_VALUE, 2},
+        {SIREN_VALUE | SIREN_GRADIENT, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        siren_net *net = make_net(&(net_shape){2, 12, 2, cases[i].out, 30.0f, 30.0f, 1}, 22);
+        float *x = random_floats(n * 2, 9, -1, 1);
+        linear_loss loss = make_loss(n, 2, cases[i].out, cases[i].terms);
+        size_t count = siren_net_param_count(net);
+        float *whole = malloc(count * sizeof *whole);
+        siren_workspace *ws = NULL;
+        CHECK_STATUS(siren_workspace_create(net, n, cases[i].terms, &ws), SIREN_OK);
+        siren_net_zero_grad(net);
+        library_gradient(net, ws, x, &loss, 0, n);
+        memcpy(whole, siren_net_grads(net), count * sizeof *whole);
+        siren_workspace_free(ws);
+        siren__set_segment_floats(1);   /* the fewest points: 64 */
+        check_path_against_finite_differences(net, x, &loss, cases[i].terms, false);
+        CHECK(max_abs_diff(whole, siren_net_grads(net), count) <= 1e-5 * max_abs(whole, count));
+        siren__set_segment_floats(0);
+        free(whole);
+        free_loss(&loss);
+        free(x);
+        siren_net_free(net);
+    }
+}
+
 /* Two backward calls after one forward add up. */
 static void test_backward_twice_adds(void)
 {
@@ -336,6 +371,7 @@ int main(void)
     RUN(test_summed_losses);
     RUN(test_edge_architectures);
     RUN(test_chunks_accumulate);
+    RUN(test_segments);
     RUN(test_backward_twice_adds);
     return check_summary();
 }
