@@ -268,11 +268,19 @@ AVX2_TARGET static inline __m256 reduce_8(const __m256 *v)
                          _mm256_shuffle_ps(t[0], t[1], 0xDD));
 }
 
+/* Keeps v in a register: without it GCC folds a column's load into each
+   of the tile's multiply-adds that use it (a load per multiply-add, the
+   bottleneck with 16 registers). */
+#define IN_REGISTER(v) __asm__("" : "+x"(v))
+
 /* One depth step of the tile (LOAD_MASKED reads zeros past the depth). */
 #define DOT_STEP(load)                                                          \
     do {                                                                        \
         __m256 sv_[4];                                                          \
-        _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) sv_[c] = load(sc[c] + k); \
+        _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) {             \
+            sv_[c] = load(sc[c] + k);                                           \
+            IN_REGISTER(sv_[c]);                                                \
+        }                                                                       \
         _Pragma("GCC unroll 8") for (size_t r = 0; r < rows_per_tile; r++) {    \
             __m256 wv_ = load(wr[r] + k);                                       \
             _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) {         \
