@@ -161,7 +161,7 @@ enum { SIREN_VALUE = 1, SIREN_GRADIENT = 2, SIREN_LAPLACIAN = 4,
    threads for a million points of a 256-wide network's Laplacian; more
    for deep one-output networks asked for their gradient, whose tiles hold
    sin and cos of every layer for 64 points; with a CBLAS build, two
-   buffers of one segment's jets, about 16 MiB each, see
+   buffers of one segment's jets, up to 64 MiB each, see
    siren_backward). siren_forward on such a
    workspace returns SIREN_ERR_STATE. */
 enum { SIREN_EVAL_ONLY = 256 };
@@ -177,7 +177,7 @@ enum { SIREN_EVAL_ONLY = 256 };
    D + 2 of its jets), and per neuron of every layer 3 floats for
    value-only passes (5 when a one-output network's gradient may go by
    reverse mode); the rest (five buffers of one segment's jets, about
-   16 MiB each, siren_backward) does not grow with it. See
+   64 MiB each, siren_backward) does not grow with it. See
    siren_workspace_bytes.
    INVALID_ARGUMENT: NULL, max_points 0, `what` 0 or with unknown bits.
    TOO_LARGE: the byte size would overflow. OUT_OF_MEMORY. */
@@ -277,8 +277,8 @@ SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
    STATE (also when ws holds no forward, or was made SIREN_EVAL_ONLY).
    Backward may be called more than once after one forward (the gradients
    add up). One call may carry a large batch: siren_forward and
-   siren_backward take its points in segments of about 16 MiB of jets
-   (4,096 points of a 256-wide network's Laplacian), so only the tape
+   siren_backward take its points in segments of about 64 MiB of jets
+   (16,384 points of a 256-wide network's Laplacian), so only the tape
    grows with n (siren_workspace_bytes; a 256-wide network's
    Laplacian-supervised step on 65,536 points in one call peaks at about
    850 MiB, docs/PERFORMANCE.md). Chunking by hand (forward and backward

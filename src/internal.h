@@ -125,6 +125,8 @@ struct siren_workspace {
     float **tape;               /* [layer_count]: siren__tape_jets,
                                    siren__tape_slot, siren__trig_tape */
     size_t trig_slot;           /* the slot of the tape's sin z0 */
+    bool tape_keeps_trig;       /* derivative jets too keep layer 0's jets
+                                   and sin z0, cos z0 (siren__tapes_trig) */
     float *tape_x;              /* the inputs, segment by segment [in][points] */
     size_t layer_count;
 
@@ -176,7 +178,7 @@ float *siren__workspace_pack(const siren_workspace *ws, size_t part);
    call's points. A segment is named by `first`, the index of its first
    point among all points of the call (instance i, offset o: i n + o).
    The segment's size depends on the jets' floats per point only (about
-   16 MiB of jets), so results never depend on the thread count. */
+   64 MiB of jets), so results never depend on the thread count. */
 size_t siren__segment_points(const siren_net *net, siren_jet_kind kind);
 /* Tests: segments of about `floats` floats (0: the default) for
    workspaces created after the call; at least 64 points. */
@@ -208,9 +210,12 @@ float *siren__tape_slot(const siren_workspace *ws, size_t l, size_t slot, size_t
    sin z0 and cos z0, [rows][2][m], in slots trig_slot and trig_slot + 1. */
 float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t first);
 /* Whether a pass of this kind keeps layer 0's jets and every sine layer's
-   sin z0 and cos z0 on the tape (values only), or neither (derivative
-   jets: siren_backward recomputes them, cheaper than their memory). */
-bool siren__tapes_trig(siren_jet_kind kind);
+   sin z0 and cos z0 on the tape, or neither, so that siren_backward
+   recomputes them: values only always keep them; derivative jets keep
+   them in a workspace whose max_points fit one segment (the tape is
+   small, and the pass is 2 to 4% faster), and recompute them in larger
+   ones (a third less memory: workspace.c). The same bits either way. */
+bool siren__tapes_trig(const siren_workspace *ws, siren_jet_kind kind);
 
 /* -------------------------------------------------------------- optimiser */
 

@@ -114,6 +114,7 @@ typedef struct backward_job {
     const float *x;         /* the taped points, for layer 0: [in][n] */
     float *z_in;            /* layer l - 1's pre-activation jets (not written) */
     float *trig_in;         /* and its sin z0, cos z0 */
+    bool trig_by_sine;      /* trig_in is written by the recomputation of S */
     float *s;               /* layer l's input jets S, recomputed */
     const float *s_read;    /* where the products read S: s, or for values
                                only the sin rows of trig_in */
@@ -173,14 +174,16 @@ static void recompute_input_trig_points(void *ctx, size_t part, size_t begin, si
     recompute_trig(&job->in, job->z_in, job->trig_in, begin, end);
 }
 
-/* S = sin(Z) of layer l - 1 at points [begin, end). */
+/* S = sin(Z) of layer l - 1 at points [begin, end), from sin z0 and
+   cos z0, or computing them into trig_in (one pass less). */
 static void recompute_input_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const backward_job *job = ctx;
     (void)part;
     siren_jet_shape range = points_of(&job->in, begin, end);
+    float *trig = job->trig_in + begin;
     siren__sine_jet(&range, 0.0f, NULL, job->z_in + begin, job->s + begin,
-                    job->trig_in + begin, NULL);
+                    job->trig_by_sine ? NULL : trig, job->trig_by_sine ? trig : NULL);
 }
 
 /* W' += w Z' S^T over every channel and point, slab by slab, into the
@@ -264,27 +267,40 @@ static int check_backward_call(const siren_net *net, const siren_workspace *ws,
     return SIREN_OK;
 }
 
-/* Layer l - 1's jets and sin z0, cos z0 for the step of layer l: from
-   the tape (values only), or recomputed (derivative jets: layer 0's jets
-   from the points, every layer's sin and cos from its z0). */
-static void input_jets(backward_job *job, siren_workspace *ws, size_t l)
+/* For the step of layer l: layer l - 1's jets, its sin z0 and cos z0,
+   and its output jets S, which the weight gradient reads. From the tape
+   (values only: S is the tape's sin rows), or recomputed (derivative
+   jets: layer 0's jets from the points, every layer's sin and cos from
+   its z0, with S when S is needed). */
+static void input_jets(backward_job *job, siren_workspace *ws, size_t l, siren_jet_kind kind)
 {
     const siren_net *net = job->net;
     size_t rows = net->layers[l - 1].out, n = job->in.n;
     size_t channels = siren__jet_channels(ws->taped_kind, job->in.dims);
-    if (siren__tapes_trig(ws->taped_kind)) {
+    bool taped = siren__tapes_trig(ws, ws->taped_kind);
+    job->trig_by_sine = false;
+    if (taped) {
         job->z_in = siren__tape_jets(ws, l - 1, rows, channels, job->first);
         job->trig_in = siren__trig_tape(ws, l - 1, rows, job->first);
-        return;
-    }
-    if (l - 1 == 0) {
+    } else if (l - 1 == 0) {
         job->z_in = ws->first_jets;
+        job->trig_in = ws->trig_scratch;
         siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_first_layer_points, job);
     } else {
         job->z_in = siren__tape_jets(ws, l - 1, rows, channels, job->first);
+        job->trig_in = ws->trig_scratch;
     }
-    job->trig_in = ws->trig_scratch;
-    siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_input_trig_points, job);
+    if (kind == JET_VALUE) { /* S is sin z0 */
+        if (!taped)
+            siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_input_trig_points, job);
+        job->s_read = job->trig_in;
+        job->s_stride = 2 * n;
+        return;
+    }
+    job->trig_by_sine = !taped;
+    siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_input_points, job);
+    job->s_read = job->s;
+    job->s_stride = job->in.row_stride;
 }
 
 /* The reverse pass of one segment of n points at `first`, instance i:
@@ -312,10 +328,10 @@ static void backward_segment(const siren_net *net, siren_workspace *ws, siren_je
     gather_output_adjoints(&part, &job.out, job.z_adj);
     const float *z_last = siren__tape_jets(ws, last, job.out.rows, channels, seg->first);
     if (net->layers[last].is_sine) {
-        float *trig = siren__tapes_trig(ws->taped_kind)
+        float *trig = siren__tapes_trig(ws, ws->taped_kind)
                           ? siren__trig_tape(ws, last, job.out.rows, seg->first)
                           : ws->trig_scratch;
-        if (!siren__tapes_trig(ws->taped_kind))
+        if (!siren__tapes_trig(ws, ws->taped_kind))
             recompute_trig(&job.out, z_last, trig, 0, n);
         siren__sine_jet_backward(&job.out, z_last, job.z_adj, trig);
     }
@@ -325,15 +341,7 @@ static void backward_segment(const siren_net *net, siren_workspace *ws, siren_je
         size_t in_rows = net->layers[l].in, out_rows = net->layers[l].out;
         job.l = l;
         job.in = tape_shape(ws, kind, in_rows, n);
-        input_jets(&job, ws, l);
-        if (kind == JET_VALUE) { /* S is sin z0: the tape's sin rows */
-            job.s_read = job.trig_in;
-            job.s_stride = 2 * n;
-        } else {
-            siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_input_points, &job);
-            job.s_read = job.s;
-            job.s_stride = job.in.row_stride;
-        }
+        input_jets(&job, ws, l, kind);
         weight_gradient_slabs(&job);
         siren__pool_for(ws->pool, out_rows, SIREN__ROW_GRAIN, parameter_gradient_rows, &job);
         siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, input_adjoint_points, &job);

@@ -62,7 +62,7 @@ static void run_points(void *ctx, size_t part, size_t begin, size_t end)
     const siren_net *net = job->net;
     const float *input = NULL;
     size_t input_stride = 0;
-    bool trig = siren__tapes_trig(job->kind);
+    bool trig = siren__tapes_trig(job->ws, job->kind);
     for (size_t l = 0; l < net->layer_count; l++) {
         const siren_layer *layer = &net->layers[l];
         siren_jet_shape shape = siren__layer_shape(job->ws, job->kind, layer->out, job->n);
@@ -90,7 +90,7 @@ static void run_points(void *ctx, size_t part, size_t begin, size_t end)
         float *sin_cos = trig ? siren__trig_tape(job->ws, l, layer->out, job->first) : NULL;
         /* Values only: sin z0 and cos z0 go to the tape only, whose sin
            rows the next layer reads (no copy). */
-        if (trig && l + 1 < net->layer_count) {
+        if (job->kind == JET_VALUE && l + 1 < net->layer_count) {
             siren__sine_value_to_trig(&range, layer->omega, bias, z + begin, sin_cos + begin);
             input = sin_cos;
             input_stride = 2 * job->n;

@@ -100,12 +100,13 @@ siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, siz
     return siren__jet_points(jet, cfg, i * n);
 }
 
-/* A segment's jets take about this many floats (16 MiB) in the widest
-   layer: enough points for the products to run at full speed on every
-   thread (a layer's weight gradient cuts a segment's depth into slabs of
-   at least 2048, src/weight_gradient.c), few enough that the workspace's
-   buffers stay small beside the tape. */
-enum { SEGMENT_FLOATS = 1 << 22 };
+/* A segment's jets take about this many floats (64 MiB) in the widest
+   layer: 16,384 points of a 256-wide layer's Laplacian jets, 65,536 of
+   its values. Few enough that the workspace's buffers stay small beside
+   the tape of a large call. Smaller segments cost time: a 1-thread
+   Laplacian step of 16,384 points took 4% longer in segments of 8,192
+   and 6% in segments of 4,096 (CPU time, interleaved runs, 2026-12-07). */
+enum { SEGMENT_FLOATS = 1 << 24 };
 
 static atomic_size_t segment_floats_for_tests; /* 0: SEGMENT_FLOATS */
 
@@ -139,9 +140,9 @@ bool siren__next_segment(siren_segment *seg, size_t instances, size_t n, size_t 
     return true;
 }
 
-bool siren__tapes_trig(siren_jet_kind kind)
+bool siren__tapes_trig(const siren_workspace *ws, siren_jet_kind kind)
 {
-    return kind == JET_VALUE;
+    return kind == JET_VALUE || ws->tape_keeps_trig;
 }
 
 float *siren__tape_jets(const siren_workspace *ws, size_t l, size_t rows, size_t channels,

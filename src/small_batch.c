@@ -196,7 +196,7 @@ static void run_layers(const siren_net *net, const float *params, const siren_wo
             add_bias(layer, params + layer->bias_offset, &shape, z);
         }
         /* what the large-batch pass tapes (jet_forward.c) */
-        bool trig = tape && siren__tapes_trig(kind);
+        bool trig = tape && siren__tapes_trig(tape->ws, kind);
         if (tape && (l > 0 || trig))
             tape_jets(tape, l, &shape, z);
         if (layer->is_sine) {

@@ -13,13 +13,15 @@
 typedef struct workspace_plan {
     size_t layer_floats;        /* each layer buffer: one segment's jets in
                                    the widest layer */
-    size_t layer_buffers;       /* how many of those: 5 with a tape (ping,
-                                   pong, activation, first_jets,
-                                   trig_scratch), 2 for an evaluation
-                                   without tiles, else 0 */
+    size_t layer_buffers;       /* how many of those: with a tape 3 (ping,
+                                   pong, activation), and 2 more when
+                                   derivative jets recompute layer 0 and
+                                   sin, cos (first_jets, trig_scratch); 2
+                                   for an evaluation without tiles; else 0 */
     size_t eval_region;         /* siren_eval's tile regions, two per
                                    thread (0: no tiles, ping and pong) */
     size_t trig_slot;           /* the tape's slot of sin z0 */
+    bool keeps_trig;            /* siren__tapes_trig */
     size_t partial_floats;      /* weight-gradient partials (with a tape) */
     size_t total_bytes;         /* everything, tape included */
 } workspace_plan;
@@ -55,19 +57,33 @@ static bool segment_floats(const siren_net *net, size_t max_points, siren_jet_ki
 
 /* The tape's slots (of rows x max_points floats) for layer l: a value-only
    pass's z0, the reverse-mode gradient's g and A when it may apply, sin
-   z0 and cos z0 at trig_slot; derivative jets' Z after layer 0
-   (jet_forward.c says what the tape keeps). */
-static size_t tape_slots(siren_jet_kind max_kind, size_t channels, size_t trig_slot, size_t l)
+   z0 and cos z0 at trig_slot; derivative jets' Z after layer 0, and of
+   layer 0 too when the tape keeps sin and cos (then below trig_slot).
+   jet_forward.c says what the tape keeps. */
+static size_t tape_slots(siren_jet_kind max_kind, size_t channels, size_t trig_slot,
+                         bool keeps_trig, size_t l)
 {
-    size_t values = trig_slot + 2, jets = max_kind != JET_VALUE && l > 0 ? channels : 0;
+    size_t values = trig_slot + 2;
+    size_t jets = max_kind != JET_VALUE && (l > 0 || keeps_trig) ? channels : 0;
     return values > jets ? values : jets;
 }
 
-static size_t trig_slot_for(const siren_net *net, unsigned what)
+/* Derivative jets keep sin z0 and cos z0 (and layer 0's jets) on the tape
+   when max_points fit one segment: the tape is then at most one
+   segment's, and the pass a few percent faster than recomputing them
+   (docs/PERFORMANCE.md, "Memory"). The same bits either way. */
+static bool keeps_trig_for(const siren_net *net, size_t max_points, siren_jet_kind max_kind)
+{
+    return max_points <= siren__segment_points(net, max_kind);
+}
+
+static size_t trig_slot_for(const siren_net *net, unsigned what, size_t channels,
+                            bool keeps_trig)
 {
     /* the test switch aside: a workspace may outlive a change of it */
     bool reverse_may_apply = (what & SIREN_GRADIENT) && siren__reverse_gradient_fits(net);
-    return reverse_may_apply ? 1 + SIREN__TAPE_SLOT_A : 1;
+    size_t slot = reverse_may_apply ? 1 + SIREN__TAPE_SLOT_A : 1;
+    return keeps_trig && channels > slot ? channels : slot;
 }
 
 static int plan_workspace(const siren_net *net, size_t max_points, unsigned what,
@@ -80,7 +96,8 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
     size_t channels = siren__jet_channels(max_kind, net->cfg.in_features);
     size_t floats, total;
     plan->partial_floats = 0;
-    plan->trig_slot = trig_slot_for(net, what);
+    plan->keeps_trig = keeps_trig_for(net, max_points, max_kind);
+    plan->trig_slot = trig_slot_for(net, what, channels, plan->keeps_trig);
     if (!segment_floats(net, max_points, max_kind, &plan->layer_floats))
         return SIREN_ERR_TOO_LARGE;
     bool tape = !(what & SIREN_EVAL_ONLY);
@@ -88,7 +105,7 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
                                                   max_points);
     /* the layer buffers with a tape or without tiles; the tiles' two
        regions per thread of the default count */
-    plan->layer_buffers = tape ? 5 : plan->eval_region > 0 ? 0 : 2;
+    plan->layer_buffers = tape ? (plan->keeps_trig ? 3 : 5) : plan->eval_region > 0 ? 0 : 2;
     size_t tiles;
     if (!siren__mul_size(plan->layer_floats, plan->layer_buffers, &total) ||
         !siren__mul_size(plan->eval_region, 2 * siren__default_threads(), &tiles) ||
@@ -96,8 +113,8 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
         return SIREN_ERR_TOO_LARGE;
     for (size_t l = 0; tape && l < net->layer_count; l++) {
         size_t slot;
-        if (!siren__mul_size(tape_slots(max_kind, channels, plan->trig_slot, l), max_points,
-                             &slot) ||
+        if (!siren__mul_size(tape_slots(max_kind, channels, plan->trig_slot, plan->keeps_trig, l),
+                             max_points, &slot) ||
             !siren__mul_size(slot, net->layers[l].out, &floats) ||
             !siren__add_size(total, floats, &total))
             return SIREN_ERR_TOO_LARGE;
@@ -138,7 +155,7 @@ static bool allocate_tape(siren_workspace *ws, const siren_net *net)
     if (!ws->tape_x || !ws->tape)
         return false;
     for (size_t l = 0; l < net->layer_count; l++) {
-        size_t slots = tape_slots(ws->max_kind, channels, ws->trig_slot, l);
+        size_t slots = tape_slots(ws->max_kind, channels, ws->trig_slot, ws->tape_keeps_trig, l);
         ws->tape[l] = siren__alloc(alloc, slots * ws->max_points * net->layers[l].out *
                                               sizeof(float));
         if (!ws->tape[l])
@@ -167,6 +184,7 @@ int siren_workspace_create(const siren_net *net, size_t max_points, unsigned wha
     ws->has_tape = !(what & SIREN_EVAL_ONLY);
     ws->max_kind = siren__jet_kind_for(what);
     ws->trig_slot = plan.trig_slot;
+    ws->tape_keeps_trig = plan.keeps_trig;
     ws->layer_count = net->layer_count;
     ws->eval_region = plan.eval_region;
     size_t layer_bytes = plan.layer_floats * sizeof(float);
@@ -178,8 +196,9 @@ int siren_workspace_create(const siren_net *net, size_t max_points, unsigned wha
                 (ws->pong = siren__alloc(alloc, layer_bytes))));
     if (ok && ws->has_tape)
         ok = (ws->activation = siren__alloc(alloc, layer_bytes)) &&
-             (ws->first_jets = siren__alloc(alloc, layer_bytes)) &&
-             (ws->trig_scratch = siren__alloc(alloc, layer_bytes)) &&
+             (plan.layer_buffers < 5 ||
+              ((ws->first_jets = siren__alloc(alloc, layer_bytes)) &&
+               (ws->trig_scratch = siren__alloc(alloc, layer_bytes)))) &&
              (ws->slab_partials = siren__alloc(alloc, plan.partial_floats * sizeof(float))) &&
              allocate_tape(ws, net);
     if (!ok) {

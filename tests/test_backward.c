@@ -332,6 +332,75 @@ static void test_segments(void)
     }
 }
 
+/* A value-only loss after a forward that computed Laplacians walks back
+   through the value channel alone, recomputing sin z0 and cos z0 that the
+   tape of derivative jets does not keep: the gradients of a value-only
+   forward, to rounding, in one segment and in several. */
+static void test_value_loss_on_laplacian_tape(void)
+{
+    const size_t n = 150;
+    siren_net *net = make_net(&(net_shape){2, 16, 2, 1, 30.0f, 30.0f, 0}, 23);
+    float *x = random_floats(n * 2, 12, -1, 1), *cv = random_floats(n, 13, -1, 1);
+    size_t count = siren_net_param_count(net);
+    float *want = malloc(count * sizeof *want), v[150], l[150];
+    for (int segments = 0; segments < 2; segments++) {
+        siren__set_segment_floats(segments ? 1 : 0);
+        siren_workspace *ws = NULL;
+        CHECK_STATUS(siren_workspace_create(net, n, SIREN_VALUE | SIREN_LAPLACIAN, &ws), SIREN_OK);
+        siren_jet values = {v, NULL, NULL, NULL}, both = {v, NULL, l, NULL};
+        siren_jet adjoint = {cv, NULL, NULL, NULL};
+        siren_net_zero_grad(net);
+        CHECK_STATUS(siren_forward(net, ws, n, x, &values), SIREN_OK);
+        CHECK_STATUS(siren_backward(net, ws, &adjoint), SIREN_OK);
+        memcpy(want, siren_net_grads(net), count * sizeof *want);
+        siren_net_zero_grad(net);
+        CHECK_STATUS(siren_forward(net, ws, n, x, &both), SIREN_OK);
+        CHECK_STATUS(siren_backward(net, ws, &adjoint), SIREN_OK);
+        CHECK(max_abs_diff(want, siren_net_grads(net), count) <= 1e-5 * max_abs(want, count));
+        CHECK(max_abs(want, count) > 0.0);
+        siren_workspace_free(ws);
+    }
+    siren__set_segment_floats(0);
+    free(want);
+    free(cv);
+    free(x);
+    siren_net_free(net);
+}
+
+/* A workspace whose max_points exceed one segment recomputes layer 0's
+   jets and sin z0, cos z0 in siren_backward instead of taping them
+   (src/workspace.c): the same bits as one that tapes them, for a batch
+   in one segment, on the small-batch path and the large one. */
+static void test_recomputed_tape_same_bits(void)
+{
+    static const size_t counts[] = {5, 60};
+    siren_net *net = make_net(&(net_shape){2, 16, 2, 2, 30.0f, 30.0f, 0}, 24);
+    size_t count = siren_net_param_count(net);
+    float *x = random_floats(60 * 2, 14, -1, 1), *grads[2];
+    for (size_t k = 0; k < 2; k++) {
+        linear_loss loss = make_loss(counts[k], 2, 2, ALL_QUANTITIES);
+        for (int recompute = 0; recompute < 2; recompute++) {
+            siren__set_segment_floats(recompute ? 1 : 0); /* 64 points */
+            siren_workspace *ws = NULL;
+            CHECK_STATUS(siren_workspace_create(net, recompute ? 150 : 60, ALL_QUANTITIES, &ws),
+                         SIREN_OK);
+            siren_net_zero_grad(net);
+            library_gradient(net, ws, x, &loss, 0, counts[k]);
+            grads[recompute] = malloc(count * sizeof(float));
+            memcpy(grads[recompute], siren_net_grads(net), count * sizeof(float));
+            siren_workspace_free(ws);
+        }
+        siren__set_segment_floats(0);
+        CHECK(memcmp(grads[0], grads[1], count * sizeof(float)) == 0);
+        CHECK(max_abs(grads[0], count) > 0.0);
+        free(grads[0]);
+        free(grads[1]);
+        free_loss(&loss);
+    }
+    free(x);
+    siren_net_free(net);
+}
+
 /* Two backward calls after one forward add up. */
 static void test_backward_twice_adds(void)
 {
@@ -372,6 +441,8 @@ int main(void)
     RUN(test_edge_architectures);
     RUN(test_chunks_accumulate);
     RUN(test_segments);
+    RUN(test_value_loss_on_laplacian_tape);
+    RUN(test_recomputed_tape_same_bits);
     RUN(test_backward_twice_adds);
     return check_summary();
 }
