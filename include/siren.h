@@ -248,8 +248,9 @@ typedef struct siren_jet {
    used), at about the per-point cost of a large batch (docs/PERFORMANCE.md,
    "Latency"). Its matrix products sum in another order than a larger
    call's, so a point's outputs agree with those it gets in a larger call
-   to float rounding (a few units in the last place), not to the bit; the
-   gradient is taken by jets there. Results are still bit-identical for
+   to float rounding (a few units in the last place), not to the bit (a
+   one-output network's gradient goes by reverse mode there too, but for
+   a single point, by jets). Results are still bit-identical for
    every call with the same n and every thread count, and siren_forward
    takes the same path for the same calls: siren_eval and siren_forward
    agree bit for bit whatever n.
@@ -263,7 +264,7 @@ SIREN_API int siren_eval(const siren_net *net, siren_workspace *ws, size_t n,
 /* Like eval, and keeps what backward needs in ws. For a network with one
    output and two or more inputs, when the gradient is the highest quantity
    asked for, the gradient is taken by reverse mode (cheaper to train on
-   than jets, docs/DESIGN.md), as siren_eval takes it (small batches by
+   than jets, docs/DESIGN.md), as siren_eval takes it (a single point by
    jets in both): value and gradient bit-identical to siren_eval's (to
    float rounding in a CBLAS build). Its other outputs are bit-identical to
    siren_eval's for the same call too. */

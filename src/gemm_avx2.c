@@ -350,6 +350,67 @@ AVX2_TARGET static void avx2_dot_tile(size_t depth, size_t tile_cols, const floa
         dot_tile_cols(depth, 1, w, ldw, rows, s, lds, cols, alpha, z, ldz);
 }
 
+/* The transposed tile: 2 registers of W's row (16 columns) by 4, 2 or 1
+   points (tile_cols, a constant where inlined), each accumulator a sum
+   over W's rows in order; of the tile's points, the first `cols` are
+   real (the others repeat the first, computed and not stored). */
+enum { AXPY_VECTORS = 2, AXPY_POINTS = 4, AXPY_WIDTH = 8 * AXPY_VECTORS };
+
+AVX2_TARGET static inline __attribute__((always_inline)) void
+axpy_tile_cols(size_t depth, const float *w, size_t ldw, size_t width, const float *e,
+               size_t lde, size_t tile_cols, size_t cols, float alpha, float *g, size_t ldg)
+{
+    __m256i mask[AXPY_VECTORS];
+    const float *ec[AXPY_POINTS];
+    __m256 acc[AXPY_POINTS][AXPY_VECTORS];
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+#pragma GCC unroll 2
+    for (size_t v = 0; v < AXPY_VECTORS; v++) {
+        size_t lanes = width > 8 * v ? width - 8 * v : 0;
+        mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(lanes < 8 ? lanes : 8)), lane);
+    }
+#pragma GCC unroll 4
+    for (size_t c = 0; c < tile_cols; c++) {
+        ec[c] = e + (c < cols ? c : 0) * lde;
+#pragma GCC unroll 2
+        for (size_t v = 0; v < AXPY_VECTORS; v++)
+            acc[c][v] = _mm256_setzero_ps();
+    }
+    for (size_t i = 0; i < depth; i++, w += ldw) {
+        __m256 wv[AXPY_VECTORS];
+#pragma GCC unroll 2
+        for (size_t v = 0; v < AXPY_VECTORS; v++)
+            wv[v] = _mm256_maskload_ps(w + 8 * v, mask[v]);
+#pragma GCC unroll 4
+        for (size_t c = 0; c < tile_cols; c++) {
+            __m256 b = _mm256_broadcast_ss(ec[c] + i);
+#pragma GCC unroll 2
+            for (size_t v = 0; v < AXPY_VECTORS; v++)
+                acc[c][v] = _mm256_fmadd_ps(wv[v], b, acc[c][v]);
+        }
+    }
+    /* constant bounds, so that the accumulators stay in registers */
+    __m256 va = _mm256_set1_ps(alpha);
+#pragma GCC unroll 4
+    for (size_t c = 0; c < tile_cols; c++)
+#pragma GCC unroll 2
+        for (size_t v = 0; v < AXPY_VECTORS; v++)
+            if (c < cols)
+                _mm256_maskstore_ps(g + c * ldg + 8 * v, mask[v], _mm256_mul_ps(va, acc[c][v]));
+}
+
+AVX2_TARGET static void avx2_axpy_tile(size_t depth, const float *w, size_t ldw, size_t width,
+                                       const float *e, size_t lde, size_t cols, float alpha,
+                                       float *g, size_t ldg)
+{
+    if (cols >= 3)
+        axpy_tile_cols(depth, w, ldw, width, e, lde, 4, cols, alpha, g, ldg);
+    else if (cols == 2)
+        axpy_tile_cols(depth, w, ldw, width, e, lde, 2, cols, alpha, g, ldg);
+    else
+        axpy_tile_cols(depth, w, ldw, width, e, lde, 1, cols, alpha, g, ldg);
+}
+
 const siren_gemm_kernel siren__gemm_avx2 = {
     .name = "avx2",
     .mr = AVX2_MR,
@@ -359,6 +420,8 @@ const siren_gemm_kernel siren__gemm_avx2 = {
     .dot_lanes = DOT_LANES,
     .dot_fused = true,
     .dot_tile = avx2_dot_tile,
+    .axpy_width = AXPY_WIDTH,
+    .axpy_tile = avx2_axpy_tile,
 };
 
 #else

@@ -180,6 +180,67 @@ AVX512_TARGET static void avx512_dot_tile(size_t depth, size_t tile_cols, const 
         dot_tile_cols(depth, 1, w, ldw, rows, s, lds, cols, alpha, z, ldz);
 }
 
+/* The transposed tile: 4 registers of W's row (64 columns) by 4, 2 or 1
+   points (tile_cols, a constant where inlined), each accumulator a sum
+   over W's rows in order; of the tile's points, the first `cols` are
+   real (the others repeat the first, computed and not stored). */
+enum { AXPY_VECTORS = 4, AXPY_POINTS = 4, AXPY_WIDTH = 16 * AXPY_VECTORS };
+
+AVX512_TARGET static inline __attribute__((always_inline)) void
+axpy_tile_cols(size_t depth, const float *w, size_t ldw, size_t width, const float *e,
+               size_t lde, size_t tile_cols, size_t cols, float alpha, float *g, size_t ldg)
+{
+    __mmask16 mask[AXPY_VECTORS];
+    const float *ec[AXPY_POINTS];
+    __m512 acc[AXPY_POINTS][AXPY_VECTORS];
+#pragma GCC unroll 4
+    for (size_t v = 0; v < AXPY_VECTORS; v++) {
+        size_t lanes = width > 16 * v ? width - 16 * v : 0;
+        mask[v] = (__mmask16)(lanes >= 16 ? 0xffffu : (1u << lanes) - 1u);
+    }
+#pragma GCC unroll 4
+    for (size_t c = 0; c < tile_cols; c++) {
+        ec[c] = e + (c < cols ? c : 0) * lde;
+#pragma GCC unroll 4
+        for (size_t v = 0; v < AXPY_VECTORS; v++)
+            acc[c][v] = _mm512_setzero_ps();
+    }
+    for (size_t i = 0; i < depth; i++, w += ldw) {
+        __m512 wv[AXPY_VECTORS];
+#pragma GCC unroll 4
+        for (size_t v = 0; v < AXPY_VECTORS; v++)
+            wv[v] = _mm512_maskz_loadu_ps(mask[v], w + 16 * v);
+#pragma GCC unroll 4
+        for (size_t c = 0; c < tile_cols; c++) {
+            __m512 b = _mm512_set1_ps(ec[c][i]);
+#pragma GCC unroll 4
+            for (size_t v = 0; v < AXPY_VECTORS; v++)
+                acc[c][v] = _mm512_fmadd_ps(wv[v], b, acc[c][v]);
+        }
+    }
+    /* constant bounds, so that the accumulators stay in registers */
+    __m512 va = _mm512_set1_ps(alpha);
+#pragma GCC unroll 4
+    for (size_t c = 0; c < tile_cols; c++)
+#pragma GCC unroll 4
+        for (size_t v = 0; v < AXPY_VECTORS; v++)
+            if (c < cols)
+                _mm512_mask_storeu_ps(g + c * ldg + 16 * v, mask[v],
+                                      _mm512_mul_ps(va, acc[c][v]));
+}
+
+AVX512_TARGET static void avx512_axpy_tile(size_t depth, const float *w, size_t ldw,
+                                           size_t width, const float *e, size_t lde,
+                                           size_t cols, float alpha, float *g, size_t ldg)
+{
+    if (cols >= 3)
+        axpy_tile_cols(depth, w, ldw, width, e, lde, 4, cols, alpha, g, ldg);
+    else if (cols == 2)
+        axpy_tile_cols(depth, w, ldw, width, e, lde, 2, cols, alpha, g, ldg);
+    else
+        axpy_tile_cols(depth, w, ldw, width, e, lde, 1, cols, alpha, g, ldg);
+}
+
 const siren_gemm_kernel siren__gemm_avx512 = {
     .name = "avx512",
     .mr = AVX512_MR,
@@ -189,6 +250,8 @@ const siren_gemm_kernel siren__gemm_avx512 = {
     .dot_lanes = DOT_LANES,
     .dot_fused = true,
     .dot_tile = avx512_dot_tile,
+    .axpy_width = AXPY_WIDTH,
+    .axpy_tile = avx512_axpy_tile,
 };
 
 #else

@@ -85,6 +85,15 @@ typedef void siren_dot_tile_fn(size_t depth, size_t tile_cols, const float *w, s
                                size_t rows, const float *s, size_t lds, size_t cols,
                                float alpha, float *z, size_t ldz);
 
+/* The small-batch path's transposed product (src/small_product.c): for
+   cols (at most 4) points, g[c][k] = alpha * sum_i W[i][k] e[c][i] for
+   k < width (at most axpy_width), the sum over i < depth in order, W's
+   rows (from column k = 0 at w) ldw apart, read in place, e's points
+   lde apart, g's ldg apart. */
+typedef void siren_axpy_tile_fn(size_t depth, const float *w, size_t ldw, size_t width,
+                                const float *e, size_t lde, size_t cols, float alpha, float *g,
+                                size_t ldg);
+
 typedef struct siren_gemm_kernel {
     const char *name;
     size_t mr, nr;
@@ -93,6 +102,8 @@ typedef struct siren_gemm_kernel {
     size_t dot_lanes;           /* 16 (AVX-512) or 8 */
     bool dot_fused;             /* lanes accumulate by fused multiply-add */
     siren_dot_tile_fn *dot_tile;
+    size_t axpy_width;          /* columns of W per transposed tile */
+    siren_axpy_tile_fn *axpy_tile;
 } siren_gemm_kernel;
 
 /* The kernel sets. The portable one exists everywhere; the others only on

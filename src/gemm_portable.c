@@ -130,6 +130,28 @@ static void portable_dot_tile(size_t depth, size_t tile_cols, const float *w, si
             z[c * ldz + r] = alpha * sum_lanes(lanes[c * rows_per_tile + r]);
 }
 
+/* The transposed tile in plain C: 8 columns of W by 4 points, each a sum
+   over W's rows in order, a product and then a sum. */
+enum { AXPY_POINTS = 4, AXPY_WIDTH = 8 };
+
+static void portable_axpy_tile(size_t depth, const float *w, size_t ldw, size_t width,
+                               const float *e, size_t lde, size_t cols, float alpha, float *g,
+                               size_t ldg)
+{
+    float acc[AXPY_POINTS][AXPY_WIDTH] = {{0}};
+    for (size_t i = 0; i < depth; i++, w += ldw)
+        for (size_t c = 0; c < cols; c++) {
+            float b = e[c * lde + i];
+            for (size_t k = 0; k < width; k++) {
+                float product = w[k] * b;
+                acc[c][k] = acc[c][k] + product;
+            }
+        }
+    for (size_t c = 0; c < cols; c++)
+        for (size_t k = 0; k < width; k++)
+            g[c * ldg + k] = alpha * acc[c][k];
+}
+
 const siren_gemm_kernel siren__gemm_portable = {
     .name = "portable",
     .mr = PORTABLE_MR,
@@ -139,4 +161,6 @@ const siren_gemm_kernel siren__gemm_portable = {
     .dot_lanes = DOT_LANES,
     .dot_fused = false,
     .dot_tile = portable_dot_tile,
+    .axpy_width = AXPY_WIDTH,
+    .axpy_tile = portable_axpy_tile,
 };

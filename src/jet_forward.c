@@ -147,7 +147,8 @@ static int forward_instances(const siren_net *net, siren_workspace *ws, size_t i
     if (!ws->has_tape)
         return SIREN_ERR_STATE;
     bool small = siren__small_batch_applies(net, kind, n);
-    ws->taped_reverse = !small && siren__reverse_gradient_applies(net, kind);
+    ws->taped_reverse = small ? siren__small_batch_reverse(net, kind, n)
+                              : siren__reverse_gradient_applies(net, kind);
     siren_jet_kind taped = ws->taped_reverse ? JET_VALUE : kind; /* the jets on the tape */
     size_t size = small ? n : siren__segment_points(net, taped);
     tape_points(ws->tape_x, x, instances, n, ws->cfg.in_features, size);

@@ -1,6 +1,9 @@
-/* small_product.c - a layer's product for a few points (the small-batch
-   path, small_batch.c): Z = alpha W S^T, z[c][r] = alpha dot(W[r], S[c]),
-   with the rows of W read where they are, in the caller's parameters.
+/* small_product.c - a layer's products for a few points (the small-batch
+   path, small_batch.c), with the rows of W read where they are, in the
+   caller's parameters: Z = alpha W S^T, z[c][r] = alpha dot(W[r], S[c]),
+   for the layers' values and jets, and G = alpha E W,
+   g[c][k] = alpha sum_i W[i][k] e[c][i], for the gradient by reverse mode.
+   (About Z first; G at the end.)
 
    The matrix product (gemm.c) packs W on every call and computes C in
    panels 16 or 32 columns wide: for one point, that is a copy of every
@@ -46,4 +49,22 @@ void siren__small_product(size_t rows, size_t cols, size_t depth, float alpha, c
                                  ldz);
         }
     }
+}
+
+/* G = alpha E W: each point's row of G accumulated along the rows of W,
+   which are contiguous, so the sums vectorise along W's columns and run
+   over W's rows in order: g = alpha * (e[0] W[0][k] + e[1] W[1][k] + ...),
+   by fused multiply-adds in the AVX2 and AVX-512 sets, by products and
+   sums in the portable set (the order of the matrix product, too). Tiles
+   of 4 points by 64 (AVX-512), 16 or 8 columns. */
+void siren__small_product_t(size_t rows, size_t width, size_t cols, float alpha, const float *w,
+                            size_t ldw, const float *e, size_t lde, float *g, size_t ldg)
+{
+    const siren_gemm_kernel *kernel = siren__gemm_kernel();
+    size_t block = kernel->axpy_width;
+    for (size_t c0 = 0; c0 < cols; c0 += 4)
+        for (size_t k0 = 0; k0 < width; k0 += block)
+            kernel->axpy_tile(rows, w + k0, ldw, width - k0 < block ? width - k0 : block,
+                              e + c0 * lde, lde, cols - c0 < 4 ? cols - c0 : 4, alpha,
+                              g + c0 * ldg + k0, ldg);
 }

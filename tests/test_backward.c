@@ -195,6 +195,22 @@ static void test_scalar_field_gradient_loss(void)
         }
 }
 
+/* One point: the small-batch path takes a one-output network's gradient
+   by jets there (src/small_batch.c, siren__small_batch_reverse), and by
+   reverse mode for two points and more. */
+static void test_single_point_gradient_loss(void)
+{
+    for (size_t n = 1; n <= 2; n++) {
+        siren_net *net = make_net(&(net_shape){2, 12, 2, 1, 30.0f, 30.0f, 1}, 25);
+        float *x = random_floats(n * 2, 60, -1, 1);
+        linear_loss loss = make_loss(n, 2, 1, SIREN_VALUE | SIREN_GRADIENT);
+        check_against_finite_differences(net, x, &loss, SIREN_VALUE | SIREN_GRADIENT);
+        free_loss(&loss);
+        free(x);
+        siren_net_free(net);
+    }
+}
+
 static double max_abs(const float *a, size_t count)
 {
     double m = 0.0;
@@ -434,6 +450,7 @@ int main(void)
     RUN(test_value_loss);
     RUN(test_gradient_loss);
     RUN(test_scalar_field_gradient_loss);
+    RUN(test_single_point_gradient_loss);
     RUN(test_reverse_mode_agrees_with_jets);
     RUN(test_laplacian_loss);
     RUN(test_hessian_diag_loss);

@@ -1,6 +1,7 @@
 /* test_small_product.c - siren__small_product, the small-batch path's
    layer product z[c][r] = alpha dot(W[r], S[c]) (src/small_product.c),
-   through each kernel set this CPU has (the portable one always):
+   and its transposed product siren__small_product_t, through each kernel
+   set this CPU has (the portable one always):
    - bit for bit against a plain-C model of the order of sums that
      small_product.c documents (lanes, fused or not, the halving), so the
      documented order is the one computed, whatever the tile, the
@@ -157,6 +158,74 @@ static void test_columns_are_independent(void)
     CHECK(for_each_path(check_columns_independent) >= 1);
 }
 
+/* The transposed product g[c][k] = alpha sum_i W[i][k] e[c][i]: bit for
+   bit the documented order (a sum over i in order, fused or not as the
+   set), within rounding of the double-precision sum, nothing written
+   outside g's points and columns. */
+static bool check_transposed_shape(size_t rows, size_t width, size_t cols, size_t pad,
+                                   float alpha)
+{
+    const siren_gemm_kernel *kernel = siren__gemm_kernel();
+    size_t ldw = width + pad, lde = rows + pad, ldg = width + 2 * pad;
+    float *w = random_floats(rows * ldw), *e = random_floats(cols * lde);
+    float *g = malloc(cols * ldg * sizeof *g);
+    for (size_t i = 0; i < cols * ldg; i++)
+        g[i] = SENTINEL;
+    siren__small_product_t(rows, width, cols, alpha, w, ldw, e, lde, g, ldg);
+    bool ok = true;
+    for (size_t c = 0; c < cols && ok; c++)
+        for (size_t k = 0; k < ldg && ok; k++) {
+            float got = g[c * ldg + k];
+            if (k >= width) {
+                ok = got == SENTINEL;
+                continue;
+            }
+            float sum = 0.0f;
+            double exact = 0, magnitude = 0;
+            for (size_t i = 0; i < rows; i++) {
+                float a = w[i * ldw + k], b = e[c * lde + i];
+                if (kernel->dot_fused) {
+                    sum = fmaf(a, b, sum);
+                } else {
+                    float product = a * b;
+                    sum = sum + product;
+                }
+                exact += (double)a * b;
+                magnitude += fabs((double)a * b);
+            }
+            float want = alpha * sum;
+            double bound = (double)(rows + 2) * FLT_EPSILON * magnitude * fabs(alpha) + 1e-30;
+            ok = memcmp(&got, &want, sizeof got) == 0 && fabs(got - alpha * exact) <= bound;
+            if (!ok)
+                fprintf(stderr, "  %s transposed: rows %zu width %zu cols %zu: g[%zu][%zu] = "
+                                "%.9g, model %.9g\n",
+                        kernel->name, rows, width, cols, c, k, got, want);
+        }
+    free(w);
+    free(e);
+    free(g);
+    return ok;
+}
+
+static void check_transposed_shapes(void)
+{
+    static const size_t rows_list[] = {1, 2, 7, 16, 33, 256, 300};
+    static const size_t widths[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 100, 256};
+    size_t failures = 0;
+    for (size_t r = 0; r < sizeof rows_list / sizeof *rows_list; r++)
+        for (size_t k = 0; k < sizeof widths / sizeof *widths; k++)
+            for (size_t cols = 1; cols <= 9; cols++)
+                if (!check_transposed_shape(rows_list[r], widths[k], cols, (r + k + cols) % 3,
+                                            (r + cols) % 2 ? 30.0f : -0.5f))
+                    failures++;
+    CHECK(failures == 0);
+}
+
+static void test_transposed_product(void)
+{
+    CHECK(for_each_path(check_transposed_shapes) >= 1);
+}
+
 /* The kernel sets this CPU should have are offered. */
 static void test_sets_present(void)
 {
@@ -181,5 +250,6 @@ int main(void)
     RUN(test_sets_present);
     RUN(test_every_shape_in_the_documented_order);
     RUN(test_columns_are_independent);
+    RUN(test_transposed_product);
     return check_summary();
 }
