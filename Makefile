@@ -73,8 +73,9 @@ TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TEST_BIN := $(TEST_SRC:tests/%.c=build/san/tests/%)
 PY_TESTS := $(wildcard tests/test_*.py)
 
-EXAMPLE_COMMON_SRC := $(wildcard examples/common/*.c)
-EXAMPLE_COMMON_OBJ := $(EXAMPLE_COMMON_SRC:examples/common/%.c=build/examples/%.o)
+EXAMPLE_COMMON_SRC := $(wildcard examples/io/*.c examples/fit/*.c examples/pde/*.c)
+EXAMPLE_COMMON_HDR := $(wildcard examples/io/*.h examples/fit/*.h examples/pde/*.h)
+EXAMPLE_COMMON_OBJ := $(EXAMPLE_COMMON_SRC:examples/%.c=build/examples/%.o)
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=bin/%)
 # An example X may have private sources: examples/X/*.c, compiled to
@@ -116,14 +117,15 @@ lib/$(SONAME): $(SHARED)
 lib/libsiren.so: lib/$(SONAME)
 	ln -sf $(notdir $<) $@
 
-build/obj build/san/obj build/tests build/san/tests build/examples $(EXAMPLE_PRIVATE_DIRS) lib bin:
+build/obj build/san/obj build/tests build/san/tests build/examples/io build/examples/fit build/examples/pde \
+    $(EXAMPLE_PRIVATE_DIRS) lib bin:
 	mkdir -p $@
 
 # ---------------------------------------------------------------- tests
 build/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC) | build/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< $(TEST_LINKED_SRC) -o $@ $(STATIC) $(LDLIBS)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< $(TEST_LINKED_SRC) -o $@ $(STATIC) $(LDLIBS)
 build/san/tests/%: tests/%.c $(wildcard tests/*.h) build/san/libsiren.a | build/san/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) $< $(TEST_LINKED_SRC) -o $@ build/san/libsiren.a \
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $(SAN) $< $(TEST_LINKED_SRC) -o $@ build/san/libsiren.a \
 	    $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
@@ -140,15 +142,16 @@ check: all tests examples
 	    $(wildcard tests/example_*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
-build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
+$(EXAMPLE_COMMON_OBJ): build/examples/%.o: examples/%.c $(EXAMPLE_COMMON_HDR) include/siren.h \
+    | build/examples/io build/examples/fit build/examples/pde
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples -c $< -o $@
 $(EXAMPLE_PRIVATE_OBJ): build/examples/%.o: examples/%.c $(wildcard examples/*/*.h) include/siren.h \
     | $(EXAMPLE_PRIVATE_DIRS)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples -c $< -o $@
 $(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_private_obj,$(x)) \
     $(wildcard examples/$(x)/*.h)))
-bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(wildcard examples/common/*.h) $(STATIC) | bin
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common $< -o $@ $(call example_private_obj,$*) \
+bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(EXAMPLE_COMMON_HDR) $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< -o $@ $(call example_private_obj,$*) \
 	    $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
 
 examples: $(EXAMPLE_BIN)
@@ -162,30 +165,30 @@ demo: all examples
 	    --save out/demo.siren
 
 # The readers' and writers' shared helpers (tests compile them in too).
-EXAMPLE_FILE_HELPERS := examples/common/files.c examples/common/files.h \
-    examples/common/error_message.c examples/common/error_message.h
+EXAMPLE_FILE_HELPERS := examples/io/files.c examples/io/files.h \
+    examples/io/error_message.c examples/io/error_message.h
 
 # test_pnm compiles these sources into itself
-build/tests/test_pnm build/san/tests/test_pnm: examples/common/pnm.c examples/common/pnm.h \
-    examples/common/image.c examples/common/image.h $(EXAMPLE_FILE_HELPERS)
+build/tests/test_pnm build/san/tests/test_pnm: examples/io/pnm.c examples/io/pnm.h \
+    examples/fit/image.c examples/fit/image.h $(EXAMPLE_FILE_HELPERS)
 
-build/tests/test_shapes build/san/tests/test_shapes: examples/common/pointcloud.c \
-    examples/common/pointcloud.h examples/common/ply.c examples/common/shape_text.c \
-    examples/common/shape_text.h examples/common/shape_geometry.c \
-    examples/common/shape_geometry.h examples/common/mesh.c examples/common/mesh.h \
-    examples/common/nearest.c examples/common/nearest.h examples/common/rng.h \
-    examples/common/error_message.c examples/common/error_message.h
-build/tests/test_pde_common build/san/tests/test_pde_common: examples/common/bessel.c \
-    examples/common/bessel.h examples/common/helmholtz_pml.c examples/common/helmholtz_pml.h \
-    examples/common/wave_fd.c examples/common/wave_fd.h
+build/tests/test_shapes build/san/tests/test_shapes: examples/io/pointcloud.c \
+    examples/io/pointcloud.h examples/io/ply.c examples/io/shape_text.c \
+    examples/io/shape_text.h examples/fit_sdf/shape_geometry.c \
+    examples/fit_sdf/shape_geometry.h examples/fit_sdf/mesh.c examples/fit_sdf/mesh.h \
+    examples/fit_sdf/nearest.c examples/fit_sdf/nearest.h examples/fit/rng.h \
+    examples/io/error_message.c examples/io/error_message.h
+build/tests/test_pde_common build/san/tests/test_pde_common: examples/pde/bessel.c \
+    examples/pde/bessel.h examples/pde/helmholtz_pml.c examples/pde/helmholtz_pml.h \
+    examples/pde/wave_fd.c examples/pde/wave_fd.h
 
-build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/common/wav.h \
+build/tests/test_wav build/san/tests/test_wav: examples/io/wav.c examples/io/wav.h \
     $(EXAMPLE_FILE_HELPERS)
-build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c \
-    examples/common/stencil.h
-build/tests/test_args build/san/tests/test_args: examples/common/args.c examples/common/args.h
-build/tests/test_frames build/san/tests/test_frames: examples/common/frames.c \
-    examples/common/frames.h examples/common/rng.h $(EXAMPLE_FILE_HELPERS)
+build/tests/test_stencil build/san/tests/test_stencil: examples/pde/stencil.c \
+    examples/pde/stencil.h
+build/tests/test_args build/san/tests/test_args: examples/fit/args.c examples/fit/args.h
+build/tests/test_frames build/san/tests/test_frames: examples/io/frames.c \
+    examples/io/frames.h examples/fit/rng.h $(EXAMPLE_FILE_HELPERS)
 
 # test_hypernet_grads links the hypernet model's sources (TEST_LINKED_SRC:
 # compiled on the test's command line, with its flags)

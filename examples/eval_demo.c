@@ -6,8 +6,8 @@
    the table shows central finite differences of the value, computed here
    from extra evaluations, so the reader can see the jets are the
    derivatives. */
-#include "args.h"
-#include "progress.h"
+#include "fit/args.h"
+#include "fit/progress.h"
 #include "siren.h"
 
 #include <math.h>

@@ -32,13 +32,13 @@
    sizes; wav.c reads its frames up to the end of the file, and a note
    says so. */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "files.h"
-#include "fitting.h"
-#include "image.h"
+#include "fit/args.h"
+#include "io/files.h"
+#include "fit/fitting.h"
+#include "fit/image.h"
 #include "siren.h"
-#include "training.h"
-#include "wav.h"
+#include "fit/training.h"
+#include "io/wav.h"
 
 #include <math.h>
 #include <stdbool.h>

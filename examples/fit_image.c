@@ -20,15 +20,15 @@
 
    so memory grows with --chunk, not with the image. */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "files.h"
-#include "fitting.h"
-#include "image.h"
-#include "pnm.h"
-#include "render.h"
-#include "rng.h"
+#include "fit/args.h"
+#include "io/files.h"
+#include "fit/fitting.h"
+#include "fit/image.h"
+#include "io/pnm.h"
+#include "fit/render.h"
+#include "fit/rng.h"
 #include "siren.h"
-#include "training.h"
+#include "fit/training.h"
 
 #include <math.h>
 #include <stdint.h>

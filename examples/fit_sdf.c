@@ -30,11 +30,11 @@
      outputs.h        the output names and checks, the transform file
      errors.h         the one-line error messages */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "fitting.h"
-#include "mesh.h"
-#include "pointcloud.h"
-#include "progress.h"
+#include "fit/args.h"
+#include "fit/fitting.h"
+#include "fit_sdf/mesh.h"
+#include "io/pointcloud.h"
+#include "fit/progress.h"
 #include "siren.h"
 
 #include "fit_sdf/dataset.h"

@@ -27,16 +27,16 @@
    the batches the uninterrupted run would have: it is that run, bit for
    bit. */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "files.h"
-#include "fitting.h"
-#include "frames.h"
-#include "image.h"
-#include "pnm.h"
-#include "progress.h"
-#include "rng.h"
+#include "fit/args.h"
+#include "io/files.h"
+#include "fit/fitting.h"
+#include "io/frames.h"
+#include "fit/image.h"
+#include "io/pnm.h"
+#include "fit/progress.h"
+#include "fit/rng.h"
 #include "siren.h"
-#include "training.h"
+#include "fit/training.h"
 
 #include <math.h>
 #include <stdbool.h>

@@ -27,13 +27,13 @@
    --exclude from the source, u* = exp(-k^2 sigma / 2) (i/4) (1 + i)
    H0^(2)(k r) (Bessel functions of our own, bessel.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "colormap.h"
-#include "files.h"
-#include "fitting.h"
-#include "helmholtz_pml.h"
-#include "render.h"
-#include "rng.h"
+#include "fit/args.h"
+#include "fit/colormap.h"
+#include "io/files.h"
+#include "fit/fitting.h"
+#include "pde/helmholtz_pml.h"
+#include "fit/render.h"
+#include "fit/rng.h"
 #include "siren.h"
 
 #include <math.h>

@@ -44,8 +44,8 @@
      grid.h           the output image
      errors.h         the one-line error messages */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "files.h"
+#include "fit/args.h"
+#include "io/files.h"
 #include "siren.h"
 
 #include "hypernet/errors.h"

@@ -33,15 +33,15 @@
    every step sees every pixel, a resumed run is bit for bit the run it
    continues. */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "files.h"
-#include "fitting.h"
-#include "image.h"
-#include "pnm.h"
-#include "render.h"
+#include "fit/args.h"
+#include "io/files.h"
+#include "fit/fitting.h"
+#include "fit/image.h"
+#include "io/pnm.h"
+#include "fit/render.h"
 #include "siren.h"
-#include "stencil.h"
-#include "training.h"
+#include "pde/stencil.h"
+#include "fit/training.h"
 
 #include <math.h>
 #include <stdbool.h>

@@ -41,8 +41,8 @@
      outputs.h   naming, checking and writing the output files
      errors.h    the one-line error messages */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "fitting.h"
+#include "fit/args.h"
+#include "fit/fitting.h"
 #include "siren.h"
 
 #include "poisson_edit/errors.h"

@@ -29,13 +29,13 @@
    the frames at --times, on the finite-difference grid's nodes in
    [-1, 1]^2 (every few nodes, about --grid per side). */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "colormap.h"
-#include "files.h"
-#include "fitting.h"
-#include "rng.h"
+#include "fit/args.h"
+#include "fit/colormap.h"
+#include "io/files.h"
+#include "fit/fitting.h"
+#include "fit/rng.h"
 #include "siren.h"
-#include "wave_fd.h"
+#include "pde/wave_fd.h"
 
 #include <errno.h>
 #include <math.h>

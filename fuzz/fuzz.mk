@@ -24,8 +24,8 @@ FUZZ_LIB_OBJ := $(patsubst src/%.c,build/fuzz/obj/%.o,$(wildcard src/*.c))
 FUZZ_HDR := include/siren.h $(wildcard src/*.h) fuzz/fuzz.h fuzz/fuzz_alloc.h
 FUZZ_BIN := $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
 # The examples' readers. FUZZ_EXAMPLES: another directory with copies of
-# examples/common (to fuzz a fix before it lands there).
-FUZZ_EXAMPLES ?= examples/common
+# examples/io (to fuzz a fix before it lands there).
+FUZZ_EXAMPLES ?= examples/io
 FUZZ_EXAMPLE_OBJ := build/fuzz/obj/example_pnm.o build/fuzz/obj/example_wav.o \
                     build/fuzz/obj/example_pointcloud.o build/fuzz/obj/example_ply.o \
                     build/fuzz/obj/example_shape_text.o build/fuzz/obj/example_files.o \

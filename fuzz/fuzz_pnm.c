@@ -1,4 +1,4 @@
-/* fuzz_pnm.c - the examples' PGM/PPM parser (examples/common/pnm.c,
+/* fuzz_pnm.c - the examples' PGM/PPM parser (examples/io/pnm.c,
  * pnm_parse) on arbitrary bytes.
  *
  * Invariants: it returns 0 or -1 and never crashes or reads outside the

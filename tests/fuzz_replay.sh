@@ -30,19 +30,19 @@ for src in "$root"/src/*.c; do
     objs="$objs $obj"
 done
 
-# the readers' shared helpers (examples/common/files.h, error_message.h)
-helpers="$root/examples/common/files.c $root/examples/common/error_message.c"
+# the readers' shared helpers (examples/io/files.h, error_message.h)
+helpers="$root/examples/io/files.c $root/examples/io/error_message.c"
 status=0
 for harness in "$root"/fuzz/fuzz_*.c; do
     name=$(basename "$harness" .c)
     short=${name#fuzz_}
     extra=""
     case $short in
-    pnm) extra="-I$root/examples/common $root/examples/common/pnm.c $helpers" ;;
-    wav) extra="-I$root/examples/common $root/examples/common/wav.c $helpers" ;;
-    shape) extra="-I$root/examples/common $root/examples/common/pointcloud.c
-                  $root/examples/common/ply.c $root/examples/common/shape_text.c
-                  $root/examples/common/error_message.c" ;;
+    pnm) extra="-I$root/examples/io $root/examples/io/pnm.c $helpers" ;;
+    wav) extra="-I$root/examples/io $root/examples/io/wav.c $helpers" ;;
+    shape) extra="-I$root/examples/io $root/examples/io/pointcloud.c
+                  $root/examples/io/ply.c $root/examples/io/shape_text.c
+                  $root/examples/io/error_message.c" ;;
     esac
     if ! $cc $flags "$harness" "$root/fuzz/replay_main.c" $extra $objs -o "$out/$name" \
             -lm -lpthread > "$log" 2>&1; then

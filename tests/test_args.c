@@ -1,10 +1,10 @@
 /* test_args.c - the example programs' option parser
-   (examples/common/args.c): number options hold what a float holds, with
+   (examples/fit/args.c): number options hold what a float holds, with
    a one-line error naming the option otherwise; ranges, forms and help
    as args.h describes them. Messages are read back from stderr (and the
    help from stdout) through a temporary file. */
 #define _POSIX_C_SOURCE 200809L
-#include "../examples/common/args.c"
+#include "../examples/fit/args.c"
 
 #include "check.h"
 

@@ -1,4 +1,4 @@
-/* test_frames.c - finding the frames of a video (examples/common/frames.c):
+/* test_frames.c - finding the frames of a video (examples/io/frames.c):
    the natural order of names (numbers by value; a total order, checked on
    every triple of a set of awkward names), a directory's frames in that
    order with their suffixes in any case (regular files only, no name
@@ -10,10 +10,10 @@
    existing, linked and missing paths. The sources are compiled into this
    test directly. */
 #define _POSIX_C_SOURCE 200809L
-#include "../examples/common/frames.c"
-#include "../examples/common/files.c"
-#include "../examples/common/error_message.c"
-#include "../examples/common/rng.h"
+#include "../examples/io/frames.c"
+#include "../examples/io/files.c"
+#include "../examples/io/error_message.c"
+#include "../examples/fit/rng.h"
 
 #include "check.h"
 

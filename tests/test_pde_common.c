@@ -5,9 +5,9 @@
    equation), the source's normalisation, and the finite-difference wave
    solver against the exact solution (a Hankel-transform integral).
    The sources are compiled into this test directly. */
-#include "../examples/common/bessel.c"
-#include "../examples/common/helmholtz_pml.c"
-#include "../examples/common/wave_fd.c"
+#include "../examples/pde/bessel.c"
+#include "../examples/pde/helmholtz_pml.c"
+#include "../examples/pde/wave_fd.c"
 
 #include "check.h"
 

@@ -5,10 +5,10 @@
    helpers (area-average resampling, the torch-compatible linspace grid).
    The sources are compiled into this test directly. */
 #define _POSIX_C_SOURCE 200809L
-#include "../examples/common/pnm.c"
-#include "../examples/common/image.c"
-#include "../examples/common/files.c"
-#include "../examples/common/error_message.c"
+#include "../examples/io/pnm.c"
+#include "../examples/fit/image.c"
+#include "../examples/io/files.c"
+#include "../examples/io/error_message.c"
 
 #include "check.h"
 

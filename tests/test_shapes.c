@@ -7,13 +7,13 @@
    the nearest-neighbour search and Chamfer distance.
    The sources are compiled into this test directly. */
 #define _POSIX_C_SOURCE 200809L
-#include "../examples/common/pointcloud.c"
-#include "../examples/common/ply.c"
-#include "../examples/common/shape_text.c"
-#include "../examples/common/shape_geometry.c"
-#include "../examples/common/mesh.c"
-#include "../examples/common/nearest.c"
-#include "../examples/common/error_message.c"
+#include "../examples/io/pointcloud.c"
+#include "../examples/io/ply.c"
+#include "../examples/io/shape_text.c"
+#include "../examples/fit_sdf/shape_geometry.c"
+#include "../examples/fit_sdf/mesh.c"
+#include "../examples/fit_sdf/nearest.c"
+#include "../examples/io/error_message.c"
 
 #include "check.h"
 

@@ -1,8 +1,8 @@
 /* test_stencil.c - the Poisson examples' finite differences and
-   least-squares alignment (examples/common/stencil.c): the stencils give
+   least-squares alignment (examples/pde/stencil.c): the stencils give
    scipy.ndimage's numbers scaled per pixel, and the alignment removes
    exactly the constant, affine or harmonic part it is asked for. */
-#include "../examples/common/stencil.c"
+#include "../examples/pde/stencil.c"
 
 #include "check.h"
 

@@ -1,11 +1,11 @@
-/* test_wav.c - the examples' WAV reader and writer (examples/common/wav.c):
+/* test_wav.c - the examples' WAV reader and writer (examples/io/wav.c):
    every sample format decodes to the documented scale, files written read
    back, and malformed or truncated files fail with one line, never a crash
    (run under ASan+UBSan by `make check`). */
 #define _POSIX_C_SOURCE 200809L
-#include "../examples/common/wav.c"
-#include "../examples/common/files.c"
-#include "../examples/common/error_message.c"
+#include "../examples/io/wav.c"
+#include "../examples/io/files.c"
+#include "../examples/io/error_message.c"
 
 #include "check.h"
 

@@ -1,7 +1,7 @@
 /* colormap.c - the diverging colour map (see colormap.h). */
 #include "colormap.h"
 
-#include "pnm.h"
+#include "io/pnm.h"
 
 #include <math.h>
 #include <stdlib.h>

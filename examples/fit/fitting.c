@@ -2,7 +2,7 @@
    (see fitting.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "fitting.h"
-#include "files.h"
+#include "io/files.h"
 #include "interrupt.h"
 #include "progress.h"
 

@@ -4,7 +4,7 @@
 #ifndef EXAMPLES_IMAGE_H
 #define EXAMPLES_IMAGE_H
 
-#include "pnm.h"
+#include "io/pnm.h"
 
 #include <stddef.h>
 

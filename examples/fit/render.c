@@ -3,7 +3,7 @@
 #include "render.h"
 
 #include "image.h"
-#include "pnm.h"
+#include "io/pnm.h"
 
 #include <math.h>
 #include <stdio.h>

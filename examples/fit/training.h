@@ -6,7 +6,7 @@
 #define EXAMPLES_TRAINING_H
 
 #include "image.h"
-#include "pnm.h"
+#include "io/pnm.h"
 #include "siren.h"
 
 #include <stddef.h>

@@ -5,8 +5,8 @@
 #ifndef FIT_SDF_ERRORS_H
 #define FIT_SDF_ERRORS_H
 
-#include "args.h"
-#include "fitting.h"
+#include "fit/args.h"
+#include "fit/fitting.h"
 
 /* The program's name, first on every message line. */
 #define FIT_SDF_PROGRAM "fit_sdf"

@@ -4,7 +4,7 @@
 
 #include "errors.h"
 #include "nearest.h"
-#include "rng.h"
+#include "fit/rng.h"
 #include "shape_geometry.h"
 
 #include <math.h>

@@ -2,7 +2,7 @@
    mesh.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "mesh.h"
-#include "error_message.h"
+#include "io/error_message.h"
 
 #include <math.h>
 #include <stdbool.h>

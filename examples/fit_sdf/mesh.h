@@ -31,7 +31,7 @@
 #ifndef EXAMPLES_MESH_H
 #define EXAMPLES_MESH_H
 
-#include "pointcloud.h"
+#include "io/pointcloud.h"
 
 #include <stddef.h>
 

@@ -5,7 +5,7 @@
 
 #include "errors.h"
 #include "mesh.h"
-#include "progress.h"
+#include "fit/progress.h"
 
 #include <stdio.h>
 

@@ -5,7 +5,7 @@
 #ifndef EXAMPLES_NEAREST_H
 #define EXAMPLES_NEAREST_H
 
-#include "pointcloud.h"
+#include "io/pointcloud.h"
 
 #include <stddef.h>
 

@@ -3,7 +3,7 @@
 #include "outputs.h"
 
 #include "errors.h"
-#include "files.h"
+#include "io/files.h"
 
 #include <stdio.h>
 #include <stdlib.h>

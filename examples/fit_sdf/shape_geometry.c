@@ -3,9 +3,9 @@
    volume, sampling oriented points on a mesh by area, and the reference's
    normalisation. */
 #include "shape_geometry.h"
-#include "error_message.h"
+#include "io/error_message.h"
 
-#include "rng.h"
+#include "fit/rng.h"
 
 #include <math.h>
 #include <stdio.h>

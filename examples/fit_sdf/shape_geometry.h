@@ -5,7 +5,7 @@
 #ifndef EXAMPLES_SHAPE_GEOMETRY_H
 #define EXAMPLES_SHAPE_GEOMETRY_H
 
-#include "pointcloud.h"
+#include "io/pointcloud.h"
 
 /* The corners of triangle t of m, in double: p[corner][axis]. */
 void tri_mesh_corners(const tri_mesh *m, size_t t, double p[3][3]);

@@ -6,7 +6,7 @@
 
 #include "errors.h"
 #include "loss.h"
-#include "rng.h"
+#include "fit/rng.h"
 #include "siren.h"
 
 #include <stdlib.h>

@@ -2,7 +2,7 @@
    (contexts.h). */
 #include "contexts.h"
 
-#include "args.h"
+#include "fit/args.h"
 #include "errors.h"
 
 #include <stdint.h>

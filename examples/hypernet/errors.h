@@ -5,8 +5,8 @@
 #ifndef HYPERNET_ERRORS_H
 #define HYPERNET_ERRORS_H
 
-#include "args.h"
-#include "fitting.h"
+#include "fit/args.h"
+#include "fit/fitting.h"
 
 /* The program's name, first on every message line. */
 #define HYPERNET_PROGRAM "hypernet"

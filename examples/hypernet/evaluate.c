@@ -3,10 +3,10 @@
    over faces and draws, the first draw kept for the grid. */
 #include "evaluate.h"
 
-#include "args.h"
+#include "fit/args.h"
 #include "baselines.h"
 #include "errors.h"
-#include "progress.h"
+#include "fit/progress.h"
 #include "refine.h"
 
 #include <stdio.h>

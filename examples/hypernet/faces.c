@@ -3,10 +3,10 @@
    (faces.h). */
 #include "faces.h"
 
-#include "args.h"
+#include "fit/args.h"
 #include "errors.h"
-#include "image.h"
-#include "pnm.h"
+#include "fit/image.h"
+#include "io/pnm.h"
 #include "random.h"
 
 #include <math.h>

@@ -1,9 +1,9 @@
 /* grid.c - the image of the hypernet evaluation's first draw (grid.h). */
 #include "grid.h"
 
-#include "args.h"
+#include "fit/args.h"
 #include "errors.h"
-#include "pnm.h"
+#include "io/pnm.h"
 
 #include <math.h>
 #include <stdlib.h>

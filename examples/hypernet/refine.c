@@ -3,7 +3,7 @@
 #include "refine.h"
 
 #include "adam.h"
-#include "args.h"
+#include "fit/args.h"
 #include "errors.h"
 
 #include <stdlib.h>

@@ -4,9 +4,9 @@
 #include "trainer.h"
 
 #include "adam.h"
-#include "args.h"
+#include "fit/args.h"
 #include "errors.h"
-#include "progress.h"
+#include "fit/progress.h"
 #include "random.h"
 
 #include <math.h>

@@ -5,8 +5,8 @@
 #ifndef POISSON_EDIT_ERRORS_H
 #define POISSON_EDIT_ERRORS_H
 
-#include "args.h"
-#include "fitting.h"
+#include "fit/args.h"
+#include "fit/fitting.h"
 
 /* The program's name, first on every message line. */
 #define POISSON_EDIT_PROGRAM "poisson_edit"

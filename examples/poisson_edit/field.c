@@ -5,10 +5,10 @@
 #include "field.h"
 
 #include "errors.h"
-#include "image.h"
-#include "pnm.h"
-#include "stencil.h"
-#include "training.h"
+#include "fit/image.h"
+#include "io/pnm.h"
+#include "pde/stencil.h"
+#include "fit/training.h"
 
 #include <math.h>
 #include <stdlib.h>

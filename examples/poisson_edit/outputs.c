@@ -4,9 +4,9 @@
 #include "outputs.h"
 
 #include "errors.h"
-#include "files.h"
-#include "render.h"
-#include "training.h"
+#include "io/files.h"
+#include "fit/render.h"
+#include "fit/training.h"
 
 #include <stdbool.h>
 #include <stdio.h>

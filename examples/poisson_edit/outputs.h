@@ -7,7 +7,7 @@
 #define POISSON_EDIT_OUTPUTS_H
 
 #include "field.h"
-#include "fitting.h"
+#include "fit/fitting.h"
 #include "report.h"
 #include "siren.h"
 

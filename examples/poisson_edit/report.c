@@ -2,8 +2,8 @@
 #include "report.h"
 
 #include "errors.h"
-#include "stencil.h"
-#include "training.h"
+#include "pde/stencil.h"
+#include "fit/training.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #define POISSON_EDIT_TRAIN_H
 
 #include "field.h"
-#include "fitting.h"
+#include "fit/fitting.h"
 
 #include <stdio.h>
 
