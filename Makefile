@@ -68,10 +68,14 @@ LIB_HDR := include/siren.h $(wildcard src/*.h)
 LIB_OBJ := $(LIB_SRC:src/%.c=build/obj/%.o)
 SAN_OBJ := $(LIB_SRC:src/%.c=build/san/obj/%.o)
 
-TEST_SRC := $(wildcard tests/test_*.c)
+# tests/lib/: the library's tests; tests/examples/FOLDER/: those of the
+# examples' code in examples/FOLDER/; tests/examples/*.sh: the example
+# programs end to end; tests/scripts/: builds, installs, bindings, tools.
+TEST_SRC := $(wildcard tests/lib/test_*.c tests/examples/*/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TEST_BIN := $(TEST_SRC:tests/%.c=build/san/tests/%)
-PY_TESTS := $(wildcard tests/test_*.py)
+TEST_HDR := tests/check.h $(wildcard tests/lib/*.h)
+PY_TESTS := $(wildcard tests/lib/test_*.py)
 
 EXAMPLE_COMMON_SRC := $(wildcard examples/io/*.c examples/fit/*.c examples/pde/*.c)
 EXAMPLE_COMMON_HDR := $(wildcard examples/io/*.h examples/fit/*.h examples/pde/*.h)
@@ -117,16 +121,19 @@ lib/$(SONAME): $(SHARED)
 lib/libsiren.so: lib/$(SONAME)
 	ln -sf $(notdir $<) $@
 
-build/obj build/san/obj build/tests build/san/tests build/examples/io build/examples/fit build/examples/pde \
+build/obj build/san/obj build/examples/io build/examples/fit build/examples/pde \
     $(EXAMPLE_PRIVATE_DIRS) lib bin:
 	mkdir -p $@
 
 # ---------------------------------------------------------------- tests
-build/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC) | build/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< $(TEST_LINKED_SRC) -o $@ $(STATIC) $(LDLIBS)
-build/san/tests/%: tests/%.c $(wildcard tests/*.h) build/san/libsiren.a | build/san/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $(SAN) $< $(TEST_LINKED_SRC) -o $@ build/san/libsiren.a \
+build/tests/%: tests/%.c $(TEST_HDR) $(STATIC)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Itests -Iexamples $< $(TEST_LINKED_SRC) -o $@ $(STATIC) \
 	    $(LDLIBS)
+build/san/tests/%: tests/%.c $(TEST_HDR) build/san/libsiren.a
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Itests -Iexamples $(SAN) $< $(TEST_LINKED_SRC) -o $@ \
+	    build/san/libsiren.a $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
 
@@ -135,11 +142,11 @@ TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTH
             UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
 
 check: all tests examples
-	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
-	    tests/cxx_header.sh tests/readme_example.sh tests/install.sh \
-	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/abi.sh \
-	    tests/blas_build.sh tests/fuzz_replay.sh tests/fuzz_short.sh tests/tsan.sh tests/valgrind.sh \
-	    $(wildcard tests/example_*.sh) $(PY_TESTS)
+	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) \
+	    $(addprefix tests/scripts/,symbols.sh cxx_header.sh readme_example.sh install.sh \
+	    python_package.sh rust_crate.sh consumers.sh abi.sh blas_build.sh fuzz_replay.sh \
+	    fuzz_short.sh tsan.sh valgrind.sh) \
+	    $(wildcard tests/examples/*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
 $(EXAMPLE_COMMON_OBJ): build/examples/%.o: examples/%.c $(EXAMPLE_COMMON_HDR) include/siren.h \
@@ -169,34 +176,34 @@ EXAMPLE_FILE_HELPERS := examples/io/files.c examples/io/files.h \
     examples/io/error_message.c examples/io/error_message.h
 
 # test_pnm compiles these sources into itself
-build/tests/test_pnm build/san/tests/test_pnm: examples/io/pnm.c examples/io/pnm.h \
+build/tests/examples/io/test_pnm build/san/tests/examples/io/test_pnm: examples/io/pnm.c examples/io/pnm.h \
     examples/fit/image.c examples/fit/image.h $(EXAMPLE_FILE_HELPERS)
 
-build/tests/test_shapes build/san/tests/test_shapes: examples/io/pointcloud.c \
+build/tests/examples/io/test_shapes build/san/tests/examples/io/test_shapes: examples/io/pointcloud.c \
     examples/io/pointcloud.h examples/io/ply.c examples/io/shape_text.c \
     examples/io/shape_text.h examples/fit_sdf/shape_geometry.c \
     examples/fit_sdf/shape_geometry.h examples/fit_sdf/mesh.c examples/fit_sdf/mesh.h \
     examples/fit_sdf/nearest.c examples/fit_sdf/nearest.h examples/fit/rng.h \
     examples/io/error_message.c examples/io/error_message.h
-build/tests/test_pde_common build/san/tests/test_pde_common: examples/pde/bessel.c \
+build/tests/examples/pde/test_pde build/san/tests/examples/pde/test_pde: examples/pde/bessel.c \
     examples/pde/bessel.h examples/pde/helmholtz_pml.c examples/pde/helmholtz_pml.h \
     examples/pde/wave_fd.c examples/pde/wave_fd.h
 
-build/tests/test_wav build/san/tests/test_wav: examples/io/wav.c examples/io/wav.h \
+build/tests/examples/io/test_wav build/san/tests/examples/io/test_wav: examples/io/wav.c examples/io/wav.h \
     $(EXAMPLE_FILE_HELPERS)
-build/tests/test_stencil build/san/tests/test_stencil: examples/pde/stencil.c \
+build/tests/examples/pde/test_stencil build/san/tests/examples/pde/test_stencil: examples/pde/stencil.c \
     examples/pde/stencil.h
-build/tests/test_args build/san/tests/test_args: examples/fit/args.c examples/fit/args.h
-build/tests/test_frames build/san/tests/test_frames: examples/io/frames.c \
+build/tests/examples/fit/test_args build/san/tests/examples/fit/test_args: examples/fit/args.c examples/fit/args.h
+build/tests/examples/io/test_frames build/san/tests/examples/io/test_frames: examples/io/frames.c \
     examples/io/frames.h examples/fit/rng.h $(EXAMPLE_FILE_HELPERS)
 
 # test_hypernet_grads links the hypernet model's sources (TEST_LINKED_SRC:
 # compiled on the test's command line, with its flags)
 HYPERNET_MODEL_SRC := $(addprefix examples/hypernet/,model.c forward.c backward.c \
     code_gradient.c model_file.c dense.c adam.c random.c)
-build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: \
+build/tests/examples/hypernet/test_hypernet_grads build/san/tests/examples/hypernet/test_hypernet_grads: \
     private TEST_LINKED_SRC = $(HYPERNET_MODEL_SRC)
-build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: $(HYPERNET_MODEL_SRC) \
+build/tests/examples/hypernet/test_hypernet_grads build/san/tests/examples/hypernet/test_hypernet_grads: $(HYPERNET_MODEL_SRC) \
     $(wildcard examples/hypernet/*.h)
 
 # keep the example objects (make would delete them as intermediates)

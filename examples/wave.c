@@ -82,7 +82,7 @@ static const char DESCRIPTION[] =
     "with --fd-points grid points per standard deviation of the pulse,\n"
     "Stormer-Verlet in time with Courant number --courant, on a square large\n"
     "enough that nothing reaches its border by --t-max (relative error about 3e-4\n"
-    "at the defaults, tests/test_pde_common.c).";
+    "at the defaults, tests/examples/pde/test_pde.c).";
 
 enum { OPTION_COUNT = 30 };
 

@@ -11,7 +11,7 @@
 #   make fuzz-seeds            remakes the committed seeds in fuzz/corpus/
 #
 # Needs clang and its fuzzer runtime (Debian: clang, libclang-rt-14-dev).
-# Without them, tests/fuzz_replay.sh still replays every committed input
+# Without them, tests/scripts/fuzz_replay.sh still replays every committed input
 # under gcc's ASan+UBSan.
 
 FUZZ_CC ?= clang

@@ -6,7 +6,7 @@
  * terminated string of one line; on 0 the sizes are positive, within
  * PNM_MAX_SAMPLES, the channels 1 or 3, maxval 1..65535, and every sample
  * lies in [0, 1]. A parsed image written with pnm_write and read back
- * would be a stronger check but needs a file system: tests/test_pnm.c
+ * would be a stronger check but needs a file system: tests/examples/io/test_pnm.c
  * covers the round trips.
  */
 #include "fuzz.h"

@@ -2,7 +2,7 @@
    function H0^(2) = J0 - i Y0, for the analytic solution that the
    helmholtz example compares with.
 
-   Accuracy: about 1e-13 absolute for x > 0 (tests/test_pde_common.c
+   Accuracy: about 1e-13 absolute for x > 0 (tests/examples/pde/test_pde.c
    checks values computed to 30 digits). Method: for x <= 17 the power
    series
        J0(x) = sum_m (-1)^m (x^2/4)^m / (m!)^2

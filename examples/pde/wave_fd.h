@@ -9,7 +9,7 @@
    and self-starting, so the step can shrink to land exactly on each
    requested time. wave_fd_half_width picks a domain that the pulse does
    not reach before t_max: the zero border is then exact, and the grid
-   solves the free-space problem. tests/test_pde_common.c checks the
+   solves the free-space problem. tests/examples/pde/test_pde.c checks the
    solution against the exact one (a Hankel-transform integral). */
 #ifndef EXAMPLES_WAVE_FD_H
 #define EXAMPLES_WAVE_FD_H
