@@ -77,18 +77,25 @@ SAN_TEST_BIN := $(TEST_SRC:tests/%.c=build/san/tests/%)
 TEST_HDR := tests/check.h $(wildcard tests/lib/*.h)
 PY_TESTS := $(wildcard tests/lib/test_*.py)
 
-EXAMPLE_COMMON_SRC := $(wildcard examples/io/*.c examples/fit/*.c examples/pde/*.c)
-EXAMPLE_COMMON_HDR := $(wildcard examples/io/*.h examples/fit/*.h examples/pde/*.h)
-EXAMPLE_COMMON_OBJ := $(EXAMPLE_COMMON_SRC:examples/%.c=build/examples/%.o)
+# The example programs: examples/NAME.c is bin/NAME. Their code is in
+# folders, each built once into an archive that the programs, the tests of
+# that code (tests/examples/FOLDER/) and the fuzzers link, so that no list
+# of sources is written twice:
+#   examples/io/    every reader and writer of user files   build/examples/libio.a
+#   examples/fit/   options, training, progress, rendering  build/examples/libfit.a
+#   examples/pde/   Bessel, PML, finite differences          build/examples/libpde.a
+#   examples/NAME/  program NAME's own parts                 build/examples/libNAME.a
+# A folder uses only those after it in EXAMPLE_SHARED (the link order).
+EXAMPLE_SHARED := pde fit io
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=bin/%)
-# An example X may have private sources: examples/X/*.c, compiled to
-# build/examples/X/*.o and linked into bin/X only.
 EXAMPLE_NAMES := $(EXAMPLE_SRC:examples/%.c=%)
-EXAMPLE_PRIVATE_SRC := $(wildcard $(EXAMPLE_NAMES:%=examples/%/*.c))
-EXAMPLE_PRIVATE_OBJ := $(EXAMPLE_PRIVATE_SRC:examples/%.c=build/examples/%.o)
-EXAMPLE_PRIVATE_DIRS := $(sort $(patsubst %/,%,$(dir $(EXAMPLE_PRIVATE_OBJ))))
-example_private_obj = $(filter build/examples/$(1)/%,$(EXAMPLE_PRIVATE_OBJ))
+EXAMPLE_PRIVATE := $(foreach x,$(EXAMPLE_NAMES),$(if $(wildcard examples/$(x)/*.c),$(x)))
+EXAMPLE_FOLDERS := $(EXAMPLE_PRIVATE) $(EXAMPLE_SHARED)
+EXAMPLE_HDR := $(wildcard $(EXAMPLE_FOLDERS:%=examples/%/*.h))
+# $(call example_libs,BUILD_DIR,FOLDER): the archives that code of FOLDER
+# (a program's, or a shared folder's) links, in link order.
+example_libs = $(patsubst %,$(1)/examples/lib%.a,$(filter $(2),$(EXAMPLE_PRIVATE)) $(EXAMPLE_SHARED))
 
 STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
@@ -121,19 +128,23 @@ lib/$(SONAME): $(SHARED)
 lib/libsiren.so: lib/$(SONAME)
 	ln -sf $(notdir $<) $@
 
-build/obj build/san/obj build/examples/io build/examples/fit build/examples/pde \
-    $(EXAMPLE_PRIVATE_DIRS) lib bin:
+build/obj build/san/obj lib bin:
 	mkdir -p $@
 
 # ---------------------------------------------------------------- tests
-build/tests/%: tests/%.c $(TEST_HDR) $(STATIC)
+# A test of tests/examples/FOLDER/ links the archives of examples/FOLDER
+# and those it uses (FOLDER is the first directory of its path).
+test_libs = $(if $(filter examples/%,$(2)),$(call example_libs,$(1),$(word 2,$(subst /, ,$(2)))))
+$(foreach t,$(TEST_SRC:tests/%.c=%),$(eval build/tests/$(t): $(call test_libs,build,$(t))) \
+    $(eval build/san/tests/$(t): $(call test_libs,build/san,$(t))))
+build/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) $(STATIC)
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Itests -Iexamples $< $(TEST_LINKED_SRC) -o $@ $(STATIC) \
-	    $(LDLIBS)
-build/san/tests/%: tests/%.c $(TEST_HDR) build/san/libsiren.a
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Itests -Iexamples $< -o $@ \
+	    $(call test_libs,build,$*) $(STATIC) $(LDLIBS)
+build/san/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) build/san/libsiren.a
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Itests -Iexamples $(SAN) $< $(TEST_LINKED_SRC) -o $@ \
-	    build/san/libsiren.a $(LDLIBS)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Itests -Iexamples $< -o $@ \
+	    $(call test_libs,build/san,$*) build/san/libsiren.a $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
 
@@ -149,17 +160,25 @@ check: all tests examples
 	    $(wildcard tests/examples/*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
-$(EXAMPLE_COMMON_OBJ): build/examples/%.o: examples/%.c $(EXAMPLE_COMMON_HDR) include/siren.h \
-    | build/examples/io build/examples/fit build/examples/pde
+# Objects and archives, plain (build/) and with the sanitizers (build/san/,
+# for the sanitized tests).
+build/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
+	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples -c $< -o $@
-$(EXAMPLE_PRIVATE_OBJ): build/examples/%.o: examples/%.c $(wildcard examples/*/*.h) include/siren.h \
-    | $(EXAMPLE_PRIVATE_DIRS)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples -c $< -o $@
-$(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_private_obj,$(x)) \
-    $(wildcard examples/$(x)/*.h)))
-bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(EXAMPLE_COMMON_HDR) $(STATIC) | bin
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< -o $@ $(call example_private_obj,$*) \
-	    $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
+build/san/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Iexamples -c $< -o $@
+define example_archive
+$(1)/examples/lib$(2).a: $(patsubst examples/%.c,$(1)/examples/%.o,$(wildcard examples/$(2)/*.c))
+	$$(call say,AR,$$@)rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach f,$(EXAMPLE_FOLDERS),$(eval $(call example_archive,build,$(f))) \
+    $(eval $(call example_archive,build/san,$(f))))
+
+$(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_libs,build,$(x))))
+bin/%: examples/%.c $(EXAMPLE_HDR) $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< -o $@ $(call example_libs,build,$*) \
+	    $(STATIC) $(LDLIBS)
 
 examples: $(EXAMPLE_BIN)
 
@@ -171,43 +190,9 @@ demo: all examples
 	./bin/fit_image data/camera.pgm --size 256 --steps 150 --lr 2e-4 --out out/demo \
 	    --save out/demo.siren
 
-# The readers' and writers' shared helpers (tests compile them in too).
-EXAMPLE_FILE_HELPERS := examples/io/files.c examples/io/files.h \
-    examples/io/error_message.c examples/io/error_message.h
-
-# test_pnm compiles these sources into itself
-build/tests/examples/io/test_pnm build/san/tests/examples/io/test_pnm: examples/io/pnm.c examples/io/pnm.h \
-    examples/fit/image.c examples/fit/image.h $(EXAMPLE_FILE_HELPERS)
-
-build/tests/examples/io/test_shapes build/san/tests/examples/io/test_shapes: examples/io/pointcloud.c \
-    examples/io/pointcloud.h examples/io/ply.c examples/io/shape_text.c \
-    examples/io/shape_text.h examples/fit_sdf/shape_geometry.c \
-    examples/fit_sdf/shape_geometry.h examples/fit_sdf/mesh.c examples/fit_sdf/mesh.h \
-    examples/fit_sdf/nearest.c examples/fit_sdf/nearest.h examples/fit/rng.h \
-    examples/io/error_message.c examples/io/error_message.h
-build/tests/examples/pde/test_pde build/san/tests/examples/pde/test_pde: examples/pde/bessel.c \
-    examples/pde/bessel.h examples/pde/helmholtz_pml.c examples/pde/helmholtz_pml.h \
-    examples/pde/wave_fd.c examples/pde/wave_fd.h
-
-build/tests/examples/io/test_wav build/san/tests/examples/io/test_wav: examples/io/wav.c examples/io/wav.h \
-    $(EXAMPLE_FILE_HELPERS)
-build/tests/examples/pde/test_stencil build/san/tests/examples/pde/test_stencil: examples/pde/stencil.c \
-    examples/pde/stencil.h
-build/tests/examples/fit/test_args build/san/tests/examples/fit/test_args: examples/fit/args.c examples/fit/args.h
-build/tests/examples/io/test_frames build/san/tests/examples/io/test_frames: examples/io/frames.c \
-    examples/io/frames.h examples/fit/rng.h $(EXAMPLE_FILE_HELPERS)
-
-# test_hypernet_grads links the hypernet model's sources (TEST_LINKED_SRC:
-# compiled on the test's command line, with its flags)
-HYPERNET_MODEL_SRC := $(addprefix examples/hypernet/,model.c forward.c backward.c \
-    code_gradient.c model_file.c dense.c adam.c random.c)
-build/tests/examples/hypernet/test_hypernet_grads build/san/tests/examples/hypernet/test_hypernet_grads: \
-    private TEST_LINKED_SRC = $(HYPERNET_MODEL_SRC)
-build/tests/examples/hypernet/test_hypernet_grads build/san/tests/examples/hypernet/test_hypernet_grads: $(HYPERNET_MODEL_SRC) \
-    $(wildcard examples/hypernet/*.h)
-
 # keep the example objects (make would delete them as intermediates)
-.SECONDARY: $(EXAMPLE_COMMON_OBJ)
+.SECONDARY: $(patsubst examples/%.c,build/examples/%.o,$(wildcard $(EXAMPLE_FOLDERS:%=examples/%/*.c))) \
+    $(patsubst examples/%.c,build/san/examples/%.o,$(wildcard $(EXAMPLE_FOLDERS:%=examples/%/*.c)))
 
 # The hypernetwork example on the LFW faces of Debian's python3-skimage
 # (converted at run time, not committed). About 6.5 minutes on one core

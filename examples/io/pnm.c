@@ -280,7 +280,7 @@ int pnm_read(const char *path, pnm_image *img, char *err, size_t errlen)
 
 /* ------------------------------------------------------------- writing */
 
-static unsigned quantise(float v, unsigned maxval)
+unsigned pnm_quantise(float v, unsigned maxval)
 {
     if (!(v > 0.0f)) /* also NaN */
         return 0;
@@ -300,7 +300,7 @@ static int write_raster(FILE *f, const pnm_image *img, unsigned maxval)
     for (size_t y = 0; y < img->height && status == 0; y++) {
         const float *src = img->data + y * row_samples;
         for (size_t i = 0; i < row_samples; i++) {
-            unsigned q = quantise(src[i], maxval);
+            unsigned q = pnm_quantise(src[i], maxval);
             if (bytes == 2) {
                 row[2 * i] = (unsigned char)(q >> 8);
                 row[2 * i + 1] = (unsigned char)(q & 0xff);

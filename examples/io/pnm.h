@@ -53,4 +53,8 @@ void pnm_free(pnm_image *img);
 int pnm_write(const char *path, const pnm_image *img, int bits, char *err,
               size_t errlen);
 
+/* The integer sample the writers store for v in [0, 1] at this maxval:
+   v clamped to [0, 1] (NaN to 0), times maxval, rounded half up. */
+unsigned pnm_quantise(float v, unsigned maxval);
+
 #endif

@@ -10,42 +10,27 @@ cc=${REPLAY_CC:-gcc}
 out="$root/build/fuzz-replay"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 flags="-std=c11 -O1 -g $san -Wall -Wextra -Wpedantic -Werror -I$root/include -I$root/src -I$root/fuzz"
-mkdir -p "$out/obj" || exit 1
+mkdir -p "$out" || exit 1
 log="$out/log.txt"
 
-# The library, built here so that the script does not depend on make's
-# state (same flags as the sanitizer build of make check).
+# The library and the examples' readers as make check's sanitizer build
+# has them (build/san/libsiren.a, build/san/examples/libio.a).
+make=${MAKE:-make}
+libs="build/san/examples/libio.a build/san/libsiren.a"
+if ! (cd "$root" && $make -s $libs) > "$log" 2>&1; then
+    echo "FAIL fuzz_replay_build: $make $libs"
+    sed 's/^/  /' "$log" | tail -20
+    exit 1
+fi
 objs=""
-for src in "$root"/src/*.c; do
-    obj="$out/obj/$(basename "$src" .c).o"
-    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
-       [ -n "$(find "$root/src" "$root/include" -name '*.h' -newer "$obj")" ]; then
-        if ! $cc -std=c11 -O1 -g $san -I"$root/include" -I"$root/src" -c "$src" -o "$obj" \
-                > "$log" 2>&1; then
-            echo "FAIL fuzz_replay_build: $src"
-            sed 's/^/  /' "$log" | head -20
-            exit 1
-        fi
-    fi
-    objs="$objs $obj"
-done
+for lib in $libs; do objs="$objs $root/$lib"; done
 
-# the readers' shared helpers (examples/io/files.h, error_message.h)
-helpers="$root/examples/io/files.c $root/examples/io/error_message.c"
 status=0
 for harness in "$root"/fuzz/fuzz_*.c; do
     name=$(basename "$harness" .c)
     short=${name#fuzz_}
-    extra=""
-    case $short in
-    pnm) extra="-I$root/examples/io $root/examples/io/pnm.c $helpers" ;;
-    wav) extra="-I$root/examples/io $root/examples/io/wav.c $helpers" ;;
-    shape) extra="-I$root/examples/io $root/examples/io/pointcloud.c
-                  $root/examples/io/ply.c $root/examples/io/shape_text.c
-                  $root/examples/io/error_message.c" ;;
-    esac
-    if ! $cc $flags "$harness" "$root/fuzz/replay_main.c" $extra $objs -o "$out/$name" \
-            -lm -lpthread > "$log" 2>&1; then
+    if ! $cc $flags -I"$root/examples/io" "$harness" "$root/fuzz/replay_main.c" $objs \
+            -o "$out/$name" -lm -lpthread > "$log" 2>&1; then
         echo "FAIL fuzz_replay_$short: does not build"
         sed 's/^/  /' "$log" | head -20
         status=1

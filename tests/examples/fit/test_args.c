@@ -4,10 +4,13 @@
    as args.h describes them. Messages are read back from stderr (and the
    help from stdout) through a temporary file. */
 #define _POSIX_C_SOURCE 200809L
-#include "fit/args.c"
+#include "fit/args.h"
 
 #include "check.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The options of a training example: a learning rate, an omega, a

@@ -3,7 +3,7 @@
    every parameter block against central finite differences of the loss,
    prediction consistent with the loss, the SIREN chunking not changing a
    gradient bit, and the optimiser's step against hand-computed values.
-   The model's sources are linked in (the Makefile's HYPERNET_MODEL_SRC);
+   The test links the program's archive (build/examples/libhypernet.a);
    passes.h gives the encoder's passes, checked on their own. */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, close */
 #include "check.h"

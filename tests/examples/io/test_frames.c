@@ -7,16 +7,20 @@
    naming its first file, patterns refused
    (%3d among them), and files_check_distinct (files.c, by sorting) giving
    what comparing every pair gives, message for message, on random sets of
-   existing, linked and missing paths. The sources are compiled into this
-   test directly. */
+   existing, linked and missing paths. */
 #define _POSIX_C_SOURCE 200809L
-#include "io/frames.c"
-#include "io/files.c"
-#include "io/error_message.c"
+#include "io/frames.h"
+#include "io/files.h"
+#include "io/error_message.h"
 #include "fit/rng.h"
 
 #include "check.h"
 
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char tmpdir[64];

@@ -3,9 +3,9 @@
    back, and malformed or truncated files fail with one line, never a crash
    (run under ASan+UBSan by `make check`). */
 #define _POSIX_C_SOURCE 200809L
-#include "io/wav.c"
-#include "io/files.c"
-#include "io/error_message.c"
+#include "io/wav.h"
+#include "io/files.h"
+#include "io/error_message.h"
 
 #include "check.h"
 
@@ -121,6 +121,11 @@ static void test_every_pcm_width_and_float(void)
         wav_free(&a);
     }
 }
+
+/* The bytes every KSDATAFORMAT_SUBTYPE GUID (mmreg.h) has after its
+   first two, the format tag: PCM is 01 00 then these. */
+static const unsigned char GUID_TAIL[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
+                                            0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
 
 static void test_extensible_format(void)
 {

@@ -1,13 +1,12 @@
 /* test_pde.c - the numerical pieces of the helmholtz and wave
-   examples (examples/common): Bessel J0 and Y0 against values computed to
+   examples (examples/pde): Bessel J0 and Y0 against values computed to
    30 digits (mpmath), the Helmholtz PML coefficients, residual and adjoint
    (against finite differences, and the analytic field solving the plain
    equation), the source's normalisation, and the finite-difference wave
-   solver against the exact solution (a Hankel-transform integral).
-   The sources are compiled into this test directly. */
-#include "pde/bessel.c"
-#include "pde/helmholtz_pml.c"
-#include "pde/wave_fd.c"
+   solver against the exact solution (a Hankel-transform integral). */
+#include "pde/bessel.h"
+#include "pde/helmholtz_pml.h"
+#include "pde/wave_fd.h"
 
 #include "check.h"
 

@@ -2,7 +2,7 @@
    least-squares alignment (examples/pde/stencil.c): the stencils give
    scipy.ndimage's numbers scaled per pixel, and the alignment removes
    exactly the constant, affine or harmonic part it is asked for. */
-#include "pde/stencil.c"
+#include "pde/stencil.h"
 
 #include "check.h"
 
