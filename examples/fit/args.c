@@ -1,25 +1,15 @@
 /* args.c - the example programs' option parser (see args.h). */
 #include "args.h"
 
+#include "messages.h"
+
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int args_error(const char *program, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: ", program);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 1;
-}
 
 /* A value as it appears in messages: quoted, long ones shortened. */
 static const char *quoted(const char *text, char *buf, size_t len)
@@ -128,23 +118,22 @@ static double_parse parse_double(const arg_option *opt, const char *text, double
 /* Says why a number in the option's range is no float; returns
    ARGS_ERROR. The limits are printed with 9 significant digits, enough
    for a float to read back as itself, so that typing one is accepted. */
-static int float_error(const arg_spec *spec, const arg_option *opt, const char *text,
-                       double_parse why)
+static int float_error(const arg_option *opt, const char *text, double_parse why)
 {
     char shown[64];
     quoted(text, shown, sizeof shown);
     if (why == DOUBLE_TOO_LARGE)
-        args_error(spec->program, "--%s: %s is beyond single precision (largest %.9g)",
-                   opt->name, shown, (double)FLT_MAX);
+        fit_error("--%s: %s is beyond single precision (largest %.9g)", opt->name, shown,
+                  (double)FLT_MAX);
     else
-        args_error(spec->program, "--%s: %s is below single precision (smallest above 0: %.9g)",
-                   opt->name, shown, (double)FLT_MIN);
+        fit_error("--%s: %s is below single precision (smallest above 0: %.9g)", opt->name,
+                  shown, (double)FLT_MIN);
     return ARGS_ERROR;
 }
 
 /* Stores the text of a value into the option's variable, or prints why
    it cannot. */
-static int store_value(const arg_spec *spec, arg_option *opt, const char *text)
+static int store_value(arg_option *opt, const char *text)
 {
     char shown[64], wanted[96];
     bool ok = false;
@@ -160,7 +149,7 @@ static int store_value(const arg_spec *spec, arg_option *opt, const char *text)
     case ARG_KIND_DOUBLE: {
         double_parse result = parse_double(opt, text, (double *)opt->value);
         if (result == DOUBLE_TOO_LARGE || result == DOUBLE_TOO_SMALL)
-            return float_error(spec, opt, text, result);
+            return float_error(opt, text, result);
         ok = result == DOUBLE_OK;
         describe_range(opt, wanted, sizeof wanted);
         break;
@@ -175,8 +164,8 @@ static int store_value(const arg_spec *spec, arg_option *opt, const char *text)
         break;
     }
     if (!ok) {
-        args_error(spec->program, "--%s: expected %s, got %s", opt->name, wanted,
-                   quoted(text, shown, sizeof shown));
+        fit_error("--%s: expected %s, got %s", opt->name, wanted,
+                  quoted(text, shown, sizeof shown));
         return ARGS_ERROR;
     }
     opt->seen = true;
@@ -267,13 +256,12 @@ static int parse_option(arg_spec *spec, int argc, char **argv, int *i)
     size_t len = equals ? (size_t)(equals - name) : strlen(name);
     arg_option *opt = find_option(spec, name, len);
     if (!opt) {
-        args_error(spec->program, "unknown option %s (see --help)",
-                   quoted(argv[*i], shown, sizeof shown));
+        fit_error("unknown option %s (see --help)", quoted(argv[*i], shown, sizeof shown));
         return ARGS_ERROR;
     }
     if (opt->kind == ARG_KIND_FLAG) {
         if (equals) {
-            args_error(spec->program, "--%s takes no value", opt->name);
+            fit_error("--%s takes no value", opt->name);
             return ARGS_ERROR;
         }
         *(bool *)opt->value = true;
@@ -281,22 +269,20 @@ static int parse_option(arg_spec *spec, int argc, char **argv, int *i)
         return ARGS_OK;
     }
     if (equals)
-        return store_value(spec, opt, equals + 1);
+        return store_value(opt, equals + 1);
     if (*i + 1 >= argc) {
-        args_error(spec->program, "--%s: missing value (%s)", opt->name,
-                   opt->meta ? opt->meta : "a value");
+        fit_error("--%s: missing value (%s)", opt->name, opt->meta ? opt->meta : "a value");
         return ARGS_ERROR;
     }
     *i += 1;
-    return store_value(spec, opt, argv[*i]);
+    return store_value(opt, argv[*i]);
 }
 
 static int add_positional(arg_spec *spec, const char *arg)
 {
     char shown[64];
     if (spec->positional_count >= spec->positional_max) {
-        args_error(spec->program, "unexpected argument %s (see --help)",
-                   quoted(arg, shown, sizeof shown));
+        fit_error("unexpected argument %s (see --help)", quoted(arg, shown, sizeof shown));
         return ARGS_ERROR;
     }
     spec->positional[spec->positional_count++] = arg;
@@ -305,6 +291,7 @@ static int add_positional(arg_spec *spec, const char *arg)
 
 int args_parse(arg_spec *spec, int argc, char **argv)
 {
+    program_name_set(spec->program);
     spec->positional_count = 0;
     if (wants_help(argc, argv)) {
         print_help(spec);
@@ -323,19 +310,22 @@ int args_parse(arg_spec *spec, int argc, char **argv)
             status = parse_option(spec, argc, argv, &i);
         } else {
             char shown[64];
-            args_error(spec->program, "unknown option %s (see --help)",
-                       quoted(arg, shown, sizeof shown));
+            fit_error("unknown option %s (see --help)", quoted(arg, shown, sizeof shown));
             status = ARGS_ERROR;
         }
         if (status != ARGS_OK)
             return status;
     }
     if (spec->positional_count < spec->positional_min) {
-        args_error(spec->program, "missing argument (usage: %s %s)", spec->program,
-                   spec->synopsis);
+        fit_error("missing argument (usage: %s %s)", spec->program, spec->synopsis);
         return ARGS_ERROR;
     }
     return ARGS_OK;
+}
+
+int args_exit_status(int parsed)
+{
+    return parsed == ARGS_HELP ? 0 : 1;
 }
 
 bool args_given(const arg_spec *spec, const char *name)

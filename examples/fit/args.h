@@ -14,7 +14,8 @@
 
    Accepted forms: --name value, --name=value, --flag, -h/--help, and
    "--" to end the options. Everything else is a positional argument.
-   Errors are one line on stderr naming the program and the option:
+   Errors are one line on stderr naming the program and the option
+   (messages.h; args_parse sets the program's name from its arg_spec):
        fit_image: --steps: expected an integer from 1 to 100000000, got 'abc'
    --help prints the usage, the description and every option with its
    current (default) value; a DOUBLE whose default is NaN shows none (its
@@ -73,7 +74,7 @@ typedef struct arg_option {
     {(name), ARG_KIND_STRING, (ptr), 0, 0, false, (meta), (help), false}
 
 typedef struct arg_spec {
-    const char *program;      /* "fit_image": prefixes every message */
+    const char *program;      /* "fit_image": prefixes every message (messages.h) */
     const char *synopsis;     /* after the program name: "[options] IMAGE" */
     const char *description;  /* printed by --help after the usage line */
     arg_option *options;
@@ -83,22 +84,22 @@ typedef struct arg_spec {
     size_t positional_count;  /* set by args_parse */
 } arg_spec;
 
+/* The number of entries of an option table (an array). */
+#define ARG_COUNT(table) (sizeof (table) / sizeof *(table))
+
 enum { ARGS_OK = 0, ARGS_HELP = 1, ARGS_ERROR = -1 };
 
-/* Parses argv[1..argc-1] into the option variables. Returns ARGS_OK;
+/* Names the program (program_name_set, messages.h: spec->program), then
+   parses argv[1..argc-1] into the option variables. Returns ARGS_OK;
    ARGS_HELP after printing the help on stdout (the program should exit
    0); ARGS_ERROR after printing a one-line error on stderr (exit 1). */
 int args_parse(arg_spec *spec, int argc, char **argv);
 
+/* The exit status after args_parse returned ARGS_HELP (0) or ARGS_ERROR
+   (1). */
+int args_exit_status(int parsed);
+
 /* Whether the option called `name` was given on the command line. */
 bool args_given(const arg_spec *spec, const char *name);
-
-/* Prints "PROGRAM: message\n" on stderr, printf-style; returns 1 so that
-   main can `return args_error(...)`. For errors after parsing too. */
-int args_error(const char *program, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
 
 #endif

@@ -13,11 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int fit_library_error(const char *program, const char *what, int status)
-{
-    return args_error(program, "%s: %s", what, siren_status_string(status));
-}
-
 void fit_model_free(fit_model *m)
 {
     siren_adam_free(m->opt);
@@ -26,7 +21,7 @@ void fit_model_free(fit_model *m)
     m->net = NULL;
 }
 
-int fit_model_create(const char *program, const fit_arch *a, fit_model *m)
+int fit_model_create(const fit_arch *a, fit_model *m)
 {
     siren_config cfg;
     siren_config_default(&cfg);
@@ -47,7 +42,7 @@ int fit_model_create(const char *program, const fit_arch *a, fit_model *m)
         status = siren_adam_create(m->net, &adam, &m->opt);
     if (status != SIREN_OK) {
         fit_model_free(m);
-        return fit_library_error(program, "cannot create the network", status);
+        return fit_library_error("cannot create the network", status);
     }
     return 0;
 }
@@ -65,96 +60,91 @@ static const char *why_unreadable(const char *path, int status)
     return siren_status_string(status);
 }
 
-static int check_shape(const char *program, const char *path, const fit_arch *a,
-                       fit_model *m)
+static int check_shape(const char *path, const fit_arch *a, fit_model *m)
 {
     siren_config cfg;
     siren_net_config(m->net, &cfg);
     if ((long)cfg.in_features == a->in_features && (long)cfg.out_features == a->out_features)
         return 0;
-    int rc = args_error(program, "%s: the network maps %u inputs to %u outputs, this program "
-                        "needs %ld to %ld", path, cfg.in_features, cfg.out_features,
-                        a->in_features, a->out_features);
+    int rc = fit_error("%s: the network maps %u inputs to %u outputs, this program "
+                       "needs %ld to %ld", path, cfg.in_features, cfg.out_features,
+                       a->in_features, a->out_features);
     fit_model_free(m);
     return rc;
 }
 
-int fit_model_resume(const char *program, const char *path, const fit_arch *a,
-                     const arg_spec *spec, fit_model *m)
+int fit_model_resume(const char *path, const fit_arch *a, const arg_spec *spec, fit_model *m)
 {
     int status = siren_checkpoint_load(path, &m->net, &m->opt);
     if (status != SIREN_OK)
-        return args_error(program, "%s: cannot resume: %s", path, why_unreadable(path, status));
-    if (check_shape(program, path, a, m))
+        return fit_error("%s: cannot resume: %s", path, why_unreadable(path, status));
+    if (check_shape(path, a, m))
         return 1;
     const char *fixed[] = {"width", "depth", "first-omega", "hidden-omega", "clip"};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         if (args_given(spec, fixed[i]))
-            fprintf(stderr, "%s: note: --%s is ignored with --resume (the checkpoint has it)\n",
-                    program, fixed[i]);
+            fit_note("--%s is ignored with --resume (the checkpoint has it)", fixed[i]);
     if (args_given(spec, "lr") && (status = siren_adam_set_lr(m->opt, (float)a->lr))) {
         fit_model_free(m);
-        return fit_library_error(program, "--lr", status);
+        return fit_library_error("--lr", status);
     }
     return 0;
 }
 
-int fit_model_load(const char *program, const char *path, const fit_arch *a, fit_model *m)
+int fit_model_load(const char *path, const fit_arch *a, fit_model *m)
 {
     int status = siren_net_load(path, &m->net);
     if (status != SIREN_OK)
-        return args_error(program, "%s: cannot load the model: %s", path,
-                          why_unreadable(path, status));
-    return check_shape(program, path, a, m);
+        return fit_error("%s: cannot load the model: %s", path,
+                         why_unreadable(path, status));
+    return check_shape(path, a, m);
 }
 
-int fit_model_checkpoint(const char *program, const fit_model *m, const char *path)
+int fit_model_checkpoint(const fit_model *m, const char *path)
 {
     int status = siren_checkpoint_save(m->net, m->opt, path);
-    return status == SIREN_OK ? 0 : args_error(program, "%s: cannot write the checkpoint: %s",
-                                               path, siren_status_string(status));
+    return status == SIREN_OK ? 0 : fit_error("%s: cannot write the checkpoint: %s",
+                                              path, siren_status_string(status));
 }
 
-int fit_model_save(const char *program, const fit_model *m, const char *path)
+int fit_model_save(const fit_model *m, const char *path)
 {
     int status = siren_net_save(m->net, path);
-    return status == SIREN_OK ? 0 : args_error(program, "%s: cannot save the model: %s", path,
-                                               siren_status_string(status));
+    return status == SIREN_OK ? 0 : fit_error("%s: cannot save the model: %s", path,
+                                              siren_status_string(status));
 }
 
-int fit_adam_step(const char *program, siren_net *net, siren_adam *opt)
+int fit_adam_step(siren_net *net, siren_adam *opt)
 {
     uint64_t step = siren_adam_step_count(opt);
     int status = siren_adam_step(opt, net);
     if (status == SIREN_ERR_NONFINITE) {
-        fprintf(stderr, "%s: step %llu: the gradients are NaN or infinite (is the learning "
-                "rate or an omega too large?); training stopped with the parameters after "
-                "step %llu\n",
-                program, (unsigned long long)step + 1, (unsigned long long)step);
+        fit_say("step %llu: the gradients are NaN or infinite (is the learning rate or an "
+                "omega too large?); training stopped with the parameters after step %llu",
+                (unsigned long long)step + 1, (unsigned long long)step);
         return FIT_NONFINITE;
     }
-    return status == SIREN_OK ? 0 : fit_library_error(program, "Adam step", status);
+    return status == SIREN_OK ? 0 : fit_library_error("Adam step", status);
 }
 
-int fit_keep_last_good(const char *program, const fit_model *m, const char *checkpoint)
+int fit_keep_last_good(const fit_model *m, const char *checkpoint)
 {
     if (!checkpoint)
         return FIT_NONFINITE;
-    if (fit_model_checkpoint(program, m, checkpoint))
+    if (fit_model_checkpoint(m, checkpoint))
         return 1;
-    fprintf(stderr, "%s: %s holds them (step %llu)\n", program, checkpoint,
+    fit_say("%s holds them (step %llu)", checkpoint,
             (unsigned long long)siren_adam_step_count(m->opt));
     return FIT_NONFINITE;
 }
 
-static int set_scheduled_lr(const char *program, const fit_schedule *s, fit_model *m,
-                            uint64_t step)
+static int set_scheduled_lr(const fit_schedule *s, fit_model *m, uint64_t step)
 {
     double span = s->decay.decay_steps > 0 ? (double)s->decay.decay_steps : (double)s->steps;
     double done = span > 0 && (double)step < span ? (double)step / span : 1.0;
     double lr = s->lr * pow(s->decay.lr_end / s->lr, done);
     int status = siren_adam_set_lr(m->opt, (float)lr);
-    return status == SIREN_OK ? 0 : fit_library_error(program, "learning rate", status);
+    return status == SIREN_OK ? 0 : fit_library_error("learning rate", status);
 }
 
 static bool checkpoint_due(const fit_schedule *s, uint64_t step)
@@ -163,14 +153,13 @@ static bool checkpoint_due(const fit_schedule *s, uint64_t step)
            step % (uint64_t)s->checkpoint_every == 0 && step < s->steps;
 }
 
-int fit_check_outputs(const char *program, const char *const *outputs, size_t n_out,
-                      const char *const *inputs, size_t n_in,
-                      const struct fit_resume_options *ckpt)
+int fit_check_outputs(const char *const *outputs, size_t n_out, const char *const *inputs,
+                      size_t n_in, const fit_resume_options *ckpt)
 {
     const char **outs = malloc((n_out + 1) * sizeof *outs);
     const char **ins = malloc((n_in + 1) * sizeof *ins);
     char err[512];
-    int status = outs && ins ? 0 : args_error(program, "out of memory");
+    int status = outs && ins ? 0 : fit_error("out of memory");
     if (status == 0) {
         memcpy(outs, outputs, n_out * sizeof *outs);
         memcpy(ins, inputs, n_in * sizeof *ins);
@@ -182,9 +171,9 @@ int fit_check_outputs(const char *program, const char *const *outputs, size_t n_
     }
     for (size_t i = 0; status == 0 && i <= n_out; i++) /* makes the directories */
         if (outs[i] && files_check_writable(outs[i], err, sizeof err))
-            status = args_error(program, "%s", err);
+            status = fit_error("%s", err);
     if (status == 0 && files_check_distinct(outs, n_out + 1, ins, n_in + 1, err, sizeof err))
-        status = args_error(program, "%s", err);
+        status = fit_error("%s", err);
     free(outs);
     free(ins);
     return status;
@@ -222,25 +211,23 @@ static int write_log_rows(FILE *f, const void *ctx)
 }
 
 /* Keeps the rows of an existing log up to from_step (log_rows). */
-static int trim_log(const char *program, const char *path, const char *header,
-                    uint64_t from_step)
+static int trim_log(const char *path, const char *header, uint64_t from_step)
 {
     unsigned char *data = NULL;
     size_t len = 0;
     char err[512];
     if (files_read_all(path, (size_t)1 << 30, &data, &len, err, sizeof err))
-        return args_error(program, "%s: cannot read the log: %s", path, err);
+        return fit_error("%s: cannot read the log: %s", path, err);
     log_rows rows = {header, from_step, data, len};
     int rc = files_write_atomic(path, write_log_rows, &rows, err, sizeof err);
     free(data);
     if (rc && errno == EINVAL)
-        return args_error(program, "%s: not a log of this program (its first line is not "
-                          "'%s'); give another --log", path, header);
-    return rc ? args_error(program, "%s: cannot write the log: %s", path, err) : 0;
+        return fit_error("%s: not a log of this program (its first line is not "
+                         "'%s'); give another --log", path, header);
+    return rc ? fit_error("%s: cannot write the log: %s", path, err) : 0;
 }
 
-int fit_log_open(const char *program, const char *path, const char *metric_column,
-                 uint64_t from_step, FILE **log)
+int fit_log_open(const char *path, const char *metric_column, uint64_t from_step, FILE **log)
 {
     *log = NULL;
     if (!path)
@@ -248,40 +235,40 @@ int fit_log_open(const char *program, const char *path, const char *metric_colum
     char err[256], header[128];
     snprintf(header, sizeof header, "step,loss,%s,seconds", metric_column);
     if (files_make_parent_dirs(path, err, sizeof err))
-        return args_error(program, "%s: cannot write the log: %s", path, err);
+        return fit_error("%s: cannot write the log: %s", path, err);
     struct stat st;
     bool append = from_step > 0 && stat(path, &st) == 0 && st.st_size > 0;
-    if (append && trim_log(program, path, header, from_step))
+    if (append && trim_log(path, header, from_step))
         return 1;
     if (!(*log = fopen(path, append ? "a" : "w")))
-        return args_error(program, "%s: cannot write the log: %s", path, strerror(errno));
+        return fit_error("%s: cannot write the log: %s", path, strerror(errno));
     if (!append)
         fprintf(*log, "%s\n", header);
     return 0;
 }
 
-int fit_log_close(const char *program, const char *path, FILE *log, int status)
+int fit_log_close(const char *path, FILE *log, int status)
 {
     if (log && fclose(log) != 0 && status == 0)
-        status = args_error(program, "%s: cannot write the log", path);
+        status = fit_error("%s: cannot write the log", path);
     return status;
 }
 
-int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step_fn *step_fn,
-              void *ctx, fit_run *run)
+int fit_train(const fit_schedule *s, fit_model *m, fit_step_fn *step_fn, void *ctx,
+              fit_run *run)
 {
     uint64_t step = siren_adam_step_count(m->opt);
     run->first_step = step;
     if (step > s->steps)
-        fprintf(stderr, "%s: note: the checkpoint is at step %llu, beyond --steps %llu\n",
-                program, (unsigned long long)step, (unsigned long long)s->steps);
+        fit_note("the checkpoint is at step %llu, beyond --steps %llu", (unsigned long long)step,
+                 (unsigned long long)s->steps);
     progress bar;
     progress_start(&bar, step, s->steps, s->metric, s->unit);
     interrupt_catch();
     int status = 0;
     while (status == 0 && step < s->steps && !interrupt_requested()) {
         double loss = 0, metric = 0;
-        if (s->decay.lr_end > 0 && (status = set_scheduled_lr(program, s, m, step)) != 0)
+        if (s->decay.lr_end > 0 && (status = set_scheduled_lr(s, m, step)) != 0)
             break;
         if ((status = step_fn(ctx, m, step, &loss, &metric)) != 0)
             break;
@@ -293,7 +280,7 @@ int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step
         if (checkpoint_due(s, step)) {
             if (s->log) /* the rows up to a checkpoint are on disk before it */
                 fflush(s->log);
-            status = fit_model_checkpoint(program, m, s->checkpoint);
+            status = fit_model_checkpoint(m, s->checkpoint);
         }
     }
     interrupt_release();
@@ -301,22 +288,20 @@ int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step
     run->last_step = step;
     run->seconds = progress_clock() - bar.start;
     if (interrupt_requested())
-        fprintf(stderr, "%s: interrupted after step %llu; writing the outputs\n", program,
-                (unsigned long long)step);
+        fit_say("interrupted after step %llu; writing the outputs", (unsigned long long)step);
     if (status == FIT_NONFINITE)
-        return fit_keep_last_good(program, m, s->checkpoint);
+        return fit_keep_last_good(m, s->checkpoint);
     if (status == 0 && s->checkpoint)
-        status = fit_model_checkpoint(program, m, s->checkpoint);
+        status = fit_model_checkpoint(m, s->checkpoint);
     return status;
 }
 
-int fit_model_start(const char *program, const char *resume, const fit_arch *a,
-                    const arg_spec *spec, fit_model *m)
+int fit_model_start(const char *resume, const fit_arch *a, const arg_spec *spec, fit_model *m)
 {
     if (args_given(spec, "checkpoint-every") && !args_given(spec, "checkpoint"))
-        return args_error(program, "--checkpoint-every needs --checkpoint FILE to write to");
-    return resume ? fit_model_resume(program, resume, a, spec, m)
-                  : fit_model_create(program, a, m);
+        return fit_error("--checkpoint-every needs --checkpoint FILE to write to");
+    return resume ? fit_model_resume(resume, a, spec, m)
+                  : fit_model_create(a, m);
 }
 
 double fit_seconds_per_step(const fit_run *run)

@@ -1,13 +1,15 @@
 /* fitting.h - the network and optimiser of the example programs: made
    from options, resumed from a training checkpoint, or loaded from a model
    file; the Adam step and what happens when its gradients are not finite;
-   the training loop (progress, Ctrl-C, checkpoints) and the options that
-   steer its checkpoints; one-line errors naming the program. Each program
-   keeps its own loss, as a step function. */
+   the training loop (progress, Ctrl-C, checkpoints, the learning-rate
+   schedule); the checks of the outputs before any work, and the CSV log.
+   Each program keeps its own loss, as a step function. (The options that
+   set all this: options.h.) */
 #ifndef EXAMPLES_FITTING_H
 #define EXAMPLES_FITTING_H
 
 #include "args.h"
+#include "messages.h"
 #include "siren.h"
 
 #include <stdbool.h>
@@ -26,29 +28,25 @@ typedef struct fit_arch {
     uint64_t seed;
 } fit_arch;
 
-/* Functions return 0, or 1 after printing "program: message" on stderr
-   (the exit status of a failed run). */
+/* Functions return 0, or 1 after printing a one-line error on stderr
+   (messages.h; 1 is the exit status of a failed run). */
 
 /* A new SIREN (siren_net_init with a->seed) and its Adam optimiser. */
-int fit_model_create(const char *program, const fit_arch *a, fit_model *m);
+int fit_model_create(const fit_arch *a, fit_model *m);
 
 /* Both from a checkpoint. The network must map a->in_features inputs to
    a->out_features outputs; the architecture comes from the file (a note
    says so when --width, --depth or an omega was given too); a given --lr
    replaces the checkpoint's. */
-int fit_model_resume(const char *program, const char *path, const fit_arch *a,
-                     const arg_spec *spec, fit_model *m);
+int fit_model_resume(const char *path, const fit_arch *a, const arg_spec *spec, fit_model *m);
 
 /* A model file, to be evaluated (m->opt stays NULL). */
-int fit_model_load(const char *program, const char *path, const fit_arch *a, fit_model *m);
+int fit_model_load(const char *path, const fit_arch *a, fit_model *m);
 
-int fit_model_checkpoint(const char *program, const fit_model *m, const char *path);
-int fit_model_save(const char *program, const fit_model *m, const char *path);
+int fit_model_checkpoint(const fit_model *m, const char *path);
+int fit_model_save(const fit_model *m, const char *path);
 
 void fit_model_free(fit_model *m);
-
-/* "program: what: <status string>", returns 1. */
-int fit_library_error(const char *program, const char *what, int status);
 
 /* What fit_adam_step returns when the gradients of a step were NaN or
    infinite (SIREN_ERR_NONFINITE): the step changed nothing, so the
@@ -59,12 +57,12 @@ int fit_library_error(const char *program, const char *what, int status);
 
 /* One Adam step. 0; FIT_NONFINITE after a message saying why training
    stopped; or 1 after a one-line error. */
-int fit_adam_step(const char *program, siren_net *net, siren_adam *opt);
+int fit_adam_step(siren_net *net, siren_adam *opt);
 
 /* After FIT_NONFINITE: writes the last good parameters to `checkpoint`
    (if not NULL) and says so. Returns FIT_NONFINITE, or 1 if the
    checkpoint cannot be written. */
-int fit_keep_last_good(const char *program, const fit_model *m, const char *checkpoint);
+int fit_keep_last_good(const fit_model *m, const char *checkpoint);
 
 /* ------------------------------------------------------ the training loop */
 
@@ -84,13 +82,6 @@ typedef struct fit_lr_decay {
     double lr_end;              /* 0: no decay */
     long decay_steps;           /* 0: the run's steps */
 } fit_lr_decay;
-
-/* Their entries in a program's option table, bound to *(d). */
-#define FIT_LR_DECAY_OPTIONS(d)                                                 \
-    ARG_DOUBLE("lr-end", &(d)->lr_end, 0, 1, "X",                               \
-               "decay the rate exponentially to X at the last step; 0: constant"), \
-    ARG_LONG("lr-decay-steps", &(d)->decay_steps, 0, 1000000000, "N",          \
-             "reach --lr-end at step N instead (keeps a resumed run exact)")
 
 typedef struct fit_schedule {
     uint64_t steps;             /* train until the optimiser has taken this many */
@@ -113,8 +104,15 @@ typedef struct fit_run {
    checkpoint. A step whose gradients are not finite stops training and
    keeps the last good parameters (fit_keep_last_good). Returns 0,
    FIT_NONFINITE, or 1 after an error; *run is set in every case. */
-int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step_fn *step,
-              void *ctx, fit_run *run);
+int fit_train(const fit_schedule *s, fit_model *m, fit_step_fn *step, void *ctx,
+              fit_run *run);
+
+/* The values of --checkpoint, --checkpoint-every and --resume. */
+typedef struct fit_resume_options {
+    const char *checkpoint;  /* NULL: none */
+    long checkpoint_every;   /* 0: at the end only */
+    const char *resume;      /* NULL: train a new network */
+} fit_resume_options;
 
 /* The outputs' checks before any work: each can be written
    (files_check_writable, which makes the directories), and none is the
@@ -123,10 +121,8 @@ int fit_train(const char *program, const fit_schedule *s, fit_model *m, fit_step
    resume file as an input, except that the checkpoint may be the file
    the run resumes from. NULL entries are skipped. Returns 0, or 1 after
    an error message. */
-struct fit_resume_options;
-int fit_check_outputs(const char *program, const char *const *outputs, size_t n_out,
-                      const char *const *inputs, size_t n_in,
-                      const struct fit_resume_options *ckpt);
+int fit_check_outputs(const char *const *outputs, size_t n_out, const char *const *inputs,
+                      size_t n_in, const fit_resume_options *ckpt);
 
 /* Opens the CSV log that fit_train writes (fit_schedule.log) at path,
    making its directories, and writes its header
@@ -138,35 +134,18 @@ int fit_check_outputs(const char *program, const char *const *outputs, size_t n_
    header is refused. fit_train flushes the log at every checkpoint.
    *log stays NULL when path is NULL. Call it with the other output
    checks, before any work. Returns 0, or 1 after an error message. */
-int fit_log_open(const char *program, const char *path, const char *metric_column,
-                 uint64_t from_step, FILE **log);
+int fit_log_open(const char *path, const char *metric_column, uint64_t from_step, FILE **log);
 
 /* Closes a log of fit_log_open (NULL: nothing to do). Returns status, or 1
    after an error message when status was 0 and the file could not be
    written completely. */
-int fit_log_close(const char *program, const char *path, FILE *log, int status);
+int fit_log_close(const char *path, FILE *log, int status);
 
 /* ------------------------------------------- checkpoints and resuming */
 
-/* The values of --checkpoint, --checkpoint-every and --resume. */
-typedef struct fit_resume_options {
-    const char *checkpoint;  /* NULL: none */
-    long checkpoint_every;   /* 0: at the end only */
-    const char *resume;      /* NULL: train a new network */
-} fit_resume_options;
-
-/* Their entries in a program's option table, bound to *(r). */
-#define FIT_RESUME_OPTIONS(r)                                                   \
-    ARG_STRING("checkpoint", &(r)->checkpoint, "FILE",                          \
-               "training checkpoint written at the end"),                       \
-    ARG_LONG("checkpoint-every", &(r)->checkpoint_every, 0, 1000000000, "N",    \
-             "also checkpoint every N steps; 0: at the end only"),              \
-    ARG_STRING("resume", &(r)->resume, "FILE", "continue from this checkpoint")
-
 /* fit_model_resume from `resume`, or fit_model_create when it is NULL;
    first refuses --checkpoint-every without --checkpoint. */
-int fit_model_start(const char *program, const char *resume, const fit_arch *a,
-                    const arg_spec *spec, fit_model *m);
+int fit_model_start(const char *resume, const fit_arch *a, const arg_spec *spec, fit_model *m);
 
 /* Seconds per step of the steps this run took (0 when it took none). */
 double fit_seconds_per_step(const fit_run *run);

@@ -2,7 +2,7 @@
    (outputs.h). */
 #include "outputs.h"
 
-#include "errors.h"
+#include "fit/messages.h"
 #include "io/files.h"
 
 #include <stdio.h>
@@ -21,7 +21,7 @@ int outputs_name(const char *prefix, const char *save, outputs *p)
     p->model = save ? files_join(save, "") : files_join(prefix, ".siren");
     p->transform = files_join(prefix, ".transform");
     if (!p->mesh || !p->model || !p->transform)
-        return args_error(FIT_SDF_PROGRAM, "out of memory");
+        return fit_error("out of memory");
     return 0;
 }
 
@@ -30,7 +30,7 @@ int outputs_check_writable(const char *const *paths, size_t n)
     char err[512];
     for (size_t i = 0; i < n; i++)
         if (paths[i] && files_check_writable(paths[i], err, sizeof err))
-            return args_error(FIT_SDF_PROGRAM, "%s", err);
+            return fit_error("%s", err);
     return 0;
 }
 
@@ -38,9 +38,9 @@ int write_transform(const char *path, const shape_transform *t)
 {
     FILE *f = fopen(path, "w");
     if (!f)
-        return args_error(FIT_SDF_PROGRAM, "%s: cannot write", path);
+        return fit_error("%s: cannot write", path);
     fprintf(f, "# fit_sdf: the model's coordinates are normalised = (input - offset) * scale\n"
                "offset %.17g %.17g %.17g\nscale %.17g\n",
             t->offset[0], t->offset[1], t->offset[2], t->scale);
-    return fclose(f) == 0 ? 0 : args_error(FIT_SDF_PROGRAM, "%s: cannot write", path);
+    return fclose(f) == 0 ? 0 : fit_error("%s: cannot write", path);
 }

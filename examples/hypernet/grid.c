@@ -1,8 +1,7 @@
 /* grid.c - the image of the hypernet evaluation's first draw (grid.h). */
 #include "grid.h"
 
-#include "fit/args.h"
-#include "errors.h"
+#include "fit/messages.h"
 #include "io/pnm.h"
 
 #include <math.h>
@@ -65,7 +64,7 @@ int grid_write(const char *path, const faces *d, const evaluation *e, long faces
     float *scratch = malloc(d->pixels * sizeof *scratch);
     if (!scratch || pnm_alloc(&img, columns * cell, rows * cell, 1, err, sizeof err)) {
         free(scratch);
-        return args_error(HYPERNET_PROGRAM, "out of memory for the grid image");
+        return fit_error("out of memory for the grid image");
     }
     for (size_t i = 0; i < img.width * img.height; i++)
         img.data[i] = 0.5f; /* grey between the cells */
@@ -74,5 +73,5 @@ int grid_write(const char *path, const faces *d, const evaluation *e, long faces
     int status = pnm_write(path, &img, 8, err, sizeof err);
     pnm_free(&img);
     free(scratch);
-    return status ? args_error(HYPERNET_PROGRAM, "%s: %s", path, err) : 0;
+    return status ? fit_error("%s: %s", path, err) : 0;
 }

@@ -10,8 +10,9 @@
 # of a clean checkout of main in /tmp). NEW_ARGS, when set, is put before
 # the arguments of every run of NEW_BIN's programs but --help runs (e.g.
 # NEW_ARGS="--format pnm" to select the old output format in a build whose
-# default changed). WORK_DIR (default: a temporary directory, removed at
-# the end) keeps the runs for inspection.
+# default changed). ONLY, when set, is a shell pattern: only the cases
+# whose names match it run (e.g. ONLY='image_*'). WORK_DIR (default: a
+# temporary directory, removed at the end) keeps the runs for inspection.
 #
 # Compared as they are: exit statuses, files (images, models, checkpoints,
 # meshes, sounds, transforms). Compared after removing what depends on the
@@ -88,6 +89,15 @@ write_wav(d + "/chirp.wav", (0.6 * np.sin(2 * np.pi * (200 + 1500 * t) * t))[:, 
 st = np.stack([0.5 * np.sin(2 * np.pi * 440 * t), 0.3 * np.sin(2 * np.pi * 660 * t)], 1)
 write_wav(d + "/stereo8.wav", st[:800], 8000, 1, 8)
 write_wav(d + "/float.wav", st[:600, :1], 8000, 3, 32)
+# Streamed: the sizes a pipe writer leaves (wav.h), with a partial frame;
+# and a whole "data" chunk in a RIFF of placeholder size.
+raw = bytearray(open(d + "/chirp.wav", "rb").read())
+riff = raw[:]
+riff[4:8] = (0xFFFFFFFF).to_bytes(4, "little")
+open(d + "/riff_streamed.wav", "wb").write(riff)
+raw[4:8] = (0xFFFFFFFF).to_bytes(4, "little")
+raw[40:44] = (0xFFFFFFFF).to_bytes(4, "little")
+open(d + "/streamed.wav", "wb").write(raw[:44 + 1200] + b"\x01")
 EOF
 # Frames: a disc moving over a ramp, 5 frames of 16x16, grey and colour.
 for kind in pgm ppm; do
@@ -173,6 +183,7 @@ add audio_stereo "fit_audio $I/stereo8.wav $AUD --steps 3 --out o/s; fit_audio $
 add audio_float "fit_audio $I/float.wav $AUD --steps 3 --chunk 100 --out o/f"
 add audio_resume "fit_audio $I/chirp.wav $AUD --steps 2 --checkpoint o/a.ckpt --out o/r1;
     fit_audio $I/chirp.wav $AUD --steps 4 --resume o/a.ckpt --out o/r2"
+add audio_streamed "fit_audio $I/streamed.wav $AUD --steps 2 --out o/s; fit_audio $I/riff_streamed.wav $AUD --steps 2 --out o/r"
 add audio_errors "fit_audio $I/camera.pgm; fit_audio $I/missing.wav; fit_audio $I/chirp.wav $AUD --steps 1 --out $I/chirp --save o/x"
 add audio_help "fit_audio --help"
 
@@ -268,6 +279,8 @@ normalise() {
 
 total=0 commands=0 files=0 differ=0
 for name in $cases; do
+    # shellcheck disable=SC2254
+    case $name in ${ONLY:-*}) ;; *) continue ;; esac
     run_case old "$old_bin" "$name"
     run_case new "$new_bin" "$name"
     a="$work/old/$name" b="$work/new/$name" msgs=""
