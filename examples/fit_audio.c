@@ -6,16 +6,10 @@
    amplitudes divided by their largest magnitude, 5 linear layers of 256
    with the first omega raised to 3000 (a second of audio holds thousands
    of oscillations, where an image holds tens), the others 30, Adam 1e-4,
-   every sample in every step, mean squared error. (The reference's script
-   train_audio.py gets the same first-layer frequencies from omega 30 on
-   t in [-100, 100].) One step (DESIGN.md, "Training"):
-
-       zero the gradients
-       for each chunk of samples:
-           y = siren_forward(chunk)              value only
-           adjoint = 2 (y - a) / (N C)           N frames, C channels
-           siren_backward(adjoint)
-       siren_adam_step
+   every sample in every step, mean squared error (fit/mse.h's step, over
+   chunks of --chunk samples). (The reference's script train_audio.py
+   gets the same first-layer frequencies from omega 30 on t in
+   [-100, 100].)
 
    Stereo is fitted as two outputs of one network (--mono averages the
    channels first, as the reference's script does).
@@ -34,6 +28,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fit/fitting.h"
 #include "fit/image.h"
+#include "fit/mse.h"
 #include "fit/options.h"
 #include "fit/training.h"
 #include "io/files.h"
@@ -167,34 +162,14 @@ static int load_clip(const options *o, clip *c)
 
 typedef struct trainer {
     const clip *c;
-    size_t chunk;
-    siren_workspace *ws;
-    float *values;  /* [frames][C]: the whole clip's outputs of the step */
-    float *adjoint; /* [chunk][C] */
+    fit_mse mse;    /* its values: [frames][C], the whole clip's outputs of the step */
 } trainer;
-
-static void trainer_free(trainer *t)
-{
-    siren_workspace_free(t->ws);
-    free(t->values);
-    free(t->adjoint);
-}
 
 static int trainer_init(trainer *t, const options *o, const clip *c, const siren_net *net)
 {
-    memset(t, 0, sizeof *t);
     t->c = c;
-    t->chunk = (size_t)o->fit.chunk < c->frames ? (size_t)o->fit.chunk : c->frames;
-    int status = siren_workspace_create(net, t->chunk, SIREN_VALUE, &t->ws);
-    if (status == SIREN_OK && o->fit.threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->fit.threads);
-    if (status != SIREN_OK)
-        return fit_library_error("cannot create the training workspace", status);
-    t->values = malloc(c->frames * c->channels * sizeof *t->values);
-    t->adjoint = malloc(t->chunk * c->channels * sizeof *t->adjoint);
-    if (!t->values || !t->adjoint)
-        return fit_error("out of memory for the training buffers");
-    return 0;
+    return fit_mse_init(&t->mse, net, c->frames, (size_t)o->fit.chunk, (size_t)o->fit.threads,
+                        true);
 }
 
 /* 10 log10(signal energy / error energy) of values against the clip. */
@@ -209,46 +184,15 @@ static double snr_db(const clip *c, const float *values)
     return 10.0 * log10(signal / noise);
 }
 
-/* One Adam step on every sample; *loss is the mean squared error before
-   it, t->values the outputs. */
-static int train_step(trainer *t, fit_model *m, double *loss)
-{
-    const clip *c = t->c;
-    size_t ch = c->channels;
-    float scale = (float)(2.0 / ((double)c->frames * (double)ch));
-    double sum = 0;
-    siren_net_zero_grad(m->net);
-    for (size_t first = 0; first < c->frames; first += t->chunk) {
-        size_t n = c->frames - first < t->chunk ? c->frames - first : t->chunk;
-        float *values = t->values + first * ch;
-        siren_jet out = {.value = values}, adj = {.value = t->adjoint};
-        int status = siren_forward(m->net, t->ws, n, c->times + first, &out);
-        for (size_t i = 0; status == SIREN_OK && i < n * ch; i++) {
-            float diff = values[i] - c->targets[first * ch + i];
-            sum += (double)diff * diff;
-            t->adjoint[i] = scale * diff;
-        }
-        if (status == SIREN_OK)
-            status = siren_backward(m->net, t->ws, &adj);
-        if (status != SIREN_OK)
-            return fit_library_error("training step", status);
-    }
-    int status = fit_adam_step(m->net, m->opt);
-    if (status)
-        return status;
-    *loss = sum / ((double)c->frames * (double)ch);
-    return 0;
-}
-
 /* fit_train's step: every sample (whatever the step), and the SNR of the
    step's outputs. */
 static int audio_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
 {
     (void)step;
     trainer *t = ctx;
-    int status = train_step(t, m, loss);
+    int status = fit_mse_step(&t->mse, m, t->c->frames, t->c->times, 1, t->c->targets, loss);
     if (status == 0)
-        *metric = snr_db(t->c, t->values);
+        *metric = snr_db(t->c, t->mse.values);
     return status;
 }
 
@@ -261,7 +205,7 @@ static int train(const options *o, const clip *c, fit_model *m, FILE *log, fit_r
                          "SNR", "dB", log, 0, {0, 0}};
     if (status == 0)
         status = fit_train(&plan, m, audio_step, &t, run);
-    trainer_free(&t);
+    fit_mse_free(&t.mse);
     return status;
 }
 

@@ -9,19 +9,12 @@
    Resize), pixel values normalised to [-1, 1] (mean 0.5, std 0.5), coordinates
    linspace(-1, 1) on each axis, 5 linear layers of 256 (3 hidden layers),
    omega 30, Adam with lr 1e-4, every pixel in every step, mean squared
-   error. One training step (DESIGN.md, "Training"):
-
-       zero the gradients
-       for each chunk of the batch:
-           y = siren_forward(chunk)             value only
-           adjoint = 2 (y - t) / (B * C)        d loss / d y, B points, C channels
-           siren_backward(adjoint)              gradients accumulate
-       siren_adam_step
-
-   so memory grows with --chunk, not with the image. */
+   error. One training step is fit/mse.h's, over chunks of --chunk points:
+   memory grows with --chunk, not with the image. */
 #define _POSIX_C_SOURCE 200809L
 #include "fit/fitting.h"
 #include "fit/image.h"
+#include "fit/mse.h"
 #include "fit/options.h"
 #include "fit/render.h"
 #include "fit/rng.h"
@@ -130,47 +123,37 @@ static int load_dataset(const options *o, dataset *d)
 
 typedef struct trainer {
     const dataset *data;
-    siren_workspace *ws;
-    size_t batch, chunk;     /* points per step, per call */
+    size_t batch;            /* points per step */
     uint64_t seed;
     size_t *order;           /* [count]: pixel indices, the batch first */
     float *coords, *targets; /* the batch, gathered: [batch][2], [batch][C] */
-    float *values, *adjoint; /* [chunk][C] */
+    fit_mse mse;             /* the loss's workspace and buffers */
 } trainer;
 
 static void trainer_free(trainer *t)
 {
-    siren_workspace_free(t->ws);
+    fit_mse_free(&t->mse);
     free(t->order);
     free(t->coords);
     free(t->targets);
-    free(t->values);
-    free(t->adjoint);
 }
 
 static int trainer_init(trainer *t, const options *o, const dataset *d, const fit_model *m)
 {
-    size_t ch = d->channels;
     memset(t, 0, sizeof *t);
     t->data = d;
     t->seed = o->fit.seed;
     t->batch = o->batch == 0 || (size_t)o->batch > d->count ? d->count : (size_t)o->batch;
-    t->chunk = (size_t)o->fit.chunk < t->batch ? (size_t)o->fit.chunk : t->batch;
-    int status = siren_workspace_create(m->net, t->chunk, SIREN_VALUE, &t->ws);
-    if (status == SIREN_OK && o->fit.threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->fit.threads);
-    if (status != SIREN_OK)
-        return fit_library_error("cannot create the training workspace", status);
-    t->values = malloc(t->chunk * ch * sizeof *t->values);
-    t->adjoint = malloc(t->chunk * ch * sizeof *t->adjoint);
+    if (fit_mse_init(&t->mse, m->net, t->batch, (size_t)o->fit.chunk, (size_t)o->fit.threads,
+                     false))
+        return 1;
     if (t->batch < d->count) {
         t->order = malloc(d->count * sizeof *t->order);
         t->coords = malloc(t->batch * 2 * sizeof *t->coords);
-        t->targets = malloc(t->batch * ch * sizeof *t->targets);
+        t->targets = malloc(t->batch * d->channels * sizeof *t->targets);
+        if (!t->order || !t->coords || !t->targets)
+            return fit_error("out of memory for the training buffers");
     }
-    bool sampled_ok = t->batch == d->count || (t->order && t->coords && t->targets);
-    if (!t->values || !t->adjoint || !sampled_ok)
-        return fit_error("out of memory for the training buffers");
     return 0;
 }
 
@@ -207,29 +190,7 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, double *loss)
 {
     const float *coords, *targets;
     select_batch(t, step, &coords, &targets);
-    size_t ch = t->data->channels;
-    float scale = 2.0f / (float)((double)t->batch * (double)ch);
-    double sum = 0;
-    siren_net_zero_grad(m->net);
-    for (size_t start = 0; start < t->batch; start += t->chunk) {
-        size_t n = t->batch - start < t->chunk ? t->batch - start : t->chunk;
-        siren_jet out = {.value = t->values}, adj = {.value = t->adjoint};
-        int status = siren_forward(m->net, t->ws, n, coords + 2 * start, &out);
-        for (size_t i = 0; status == SIREN_OK && i < n * ch; i++) {
-            float diff = t->values[i] - targets[start * ch + i];
-            sum += (double)diff * diff;
-            t->adjoint[i] = scale * diff;
-        }
-        if (status == SIREN_OK)
-            status = siren_backward(m->net, t->ws, &adj);
-        if (status != SIREN_OK)
-            return fit_library_error("training step", status);
-    }
-    int status = fit_adam_step(m->net, m->opt);
-    if (status)
-        return status;
-    *loss = sum / ((double)t->batch * (double)ch);
-    return 0;
+    return fit_mse_step(&t->mse, m, t->batch, coords, 2, targets, loss);
 }
 
 static int image_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)

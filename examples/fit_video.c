@@ -6,15 +6,9 @@
    over its axis (frames, rows, columns), pixel values scaled to [-1, 1],
    5 linear layers of 1024 (3 hidden), omega 30, Adam 1e-4, and each step
    a random sample of 0.38% of all the video's pixels, drawn with
-   replacement (torch.randint), mean squared error. One step:
-
-       draw the batch (seeded by --seed and the step number)
-       zero the gradients
-       for each chunk of the batch:
-           y = siren_forward(chunk)             value only
-           adjoint = 2 (y - v) / (B C)
-           siren_backward(adjoint)
-       siren_adam_step
+   replacement (torch.randint), mean squared error. One step draws the
+   batch (seeded by --seed and the step number), then takes fit/mse.h's
+   step on it.
 
    The quality reported is the mean over frames of each frame's PSNR
    (10 log10(4 / mse) on [-1, 1], i.e. on [0, 1] as fit_image), with the
@@ -29,6 +23,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fit/fitting.h"
 #include "fit/image.h"
+#include "fit/mse.h"
 #include "fit/options.h"
 #include "fit/progress.h"
 #include "fit/rng.h"
@@ -205,20 +200,17 @@ static void pixel_coords(const video *v, size_t p, float *x)
 
 typedef struct trainer {
     const video *v;
-    size_t batch, chunk;
+    size_t batch;
     uint64_t seed;
-    siren_workspace *ws;
     float *coords, *targets;   /* the batch: [batch][3], [batch][C] */
-    float *values, *adjoint;   /* [chunk][C] */
+    fit_mse mse;               /* the loss's workspace and buffers */
 } trainer;
 
 static void trainer_free(trainer *t)
 {
-    siren_workspace_free(t->ws);
+    fit_mse_free(&t->mse);
     free(t->coords);
     free(t->targets);
-    free(t->values);
-    free(t->adjoint);
 }
 
 /* Pixels per step: --batch, or the reference's int(sample_fraction *
@@ -231,22 +223,16 @@ static size_t batch_size(const options *o, const video *v)
 
 static int trainer_init(trainer *t, const options *o, const video *v, const siren_net *net)
 {
-    size_t ch = v->channels;
     memset(t, 0, sizeof *t);
     t->v = v;
     t->seed = o->fit.seed;
     t->batch = batch_size(o, v);
-    t->chunk = (size_t)o->fit.chunk < t->batch ? (size_t)o->fit.chunk : t->batch;
-    int status = siren_workspace_create(net, t->chunk, SIREN_VALUE, &t->ws);
-    if (status == SIREN_OK && o->fit.threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->fit.threads);
-    if (status != SIREN_OK)
-        return fit_library_error("cannot create the training workspace", status);
+    if (fit_mse_init(&t->mse, net, t->batch, (size_t)o->fit.chunk, (size_t)o->fit.threads,
+                     false))
+        return 1;
     t->coords = malloc(t->batch * 3 * sizeof *t->coords);
-    t->targets = malloc(t->batch * ch * sizeof *t->targets);
-    t->values = malloc(t->chunk * ch * sizeof *t->values);
-    t->adjoint = malloc(t->chunk * ch * sizeof *t->adjoint);
-    if (!t->coords || !t->targets || !t->values || !t->adjoint)
+    t->targets = malloc(t->batch * v->channels * sizeof *t->targets);
+    if (!t->coords || !t->targets)
         return fit_error("out of memory for a batch of %zu", t->batch);
     return 0;
 }
@@ -268,30 +254,8 @@ static void draw_batch(trainer *t, uint64_t step)
 
 static int train_step(trainer *t, fit_model *m, uint64_t step, double *loss)
 {
-    size_t ch = t->v->channels;
     draw_batch(t, step);
-    float scale = (float)(2.0 / ((double)t->batch * (double)ch));
-    double sum = 0;
-    siren_net_zero_grad(m->net);
-    for (size_t first = 0; first < t->batch; first += t->chunk) {
-        size_t n = t->batch - first < t->chunk ? t->batch - first : t->chunk;
-        siren_jet out = {.value = t->values}, adj = {.value = t->adjoint};
-        int status = siren_forward(m->net, t->ws, n, t->coords + 3 * first, &out);
-        for (size_t i = 0; status == SIREN_OK && i < n * ch; i++) {
-            float diff = t->values[i] - t->targets[first * ch + i];
-            sum += (double)diff * diff;
-            t->adjoint[i] = scale * diff;
-        }
-        if (status == SIREN_OK)
-            status = siren_backward(m->net, t->ws, &adj);
-        if (status != SIREN_OK)
-            return fit_library_error("training step", status);
-    }
-    int status = fit_adam_step(m->net, m->opt);
-    if (status)
-        return status;
-    *loss = sum / ((double)t->batch * (double)ch);
-    return 0;
+    return fit_mse_step(&t->mse, m, t->batch, t->coords, 3, t->targets, loss);
 }
 
 /* fit_train's step: the batch of `step`, and the PSNR of its loss. */

@@ -40,6 +40,7 @@
 #include "fit/training.h"
 #include "io/files.h"
 #include "io/pnm.h"
+#include "pde/poisson_loss.h"
 #include "pde/stencil.h"
 #include "siren.h"
 
@@ -127,11 +128,6 @@ static void problem_free(problem *p)
     free(p->target);
 }
 
-static float pixel_step(size_t n)
-{
-    return n > 1 ? 2.0f / (float)(n - 1) : 0.0f;
-}
-
 static int load_problem(const options *o, problem *p)
 {
     char err[256];
@@ -145,8 +141,8 @@ static int load_problem(const options *o, problem *p)
                          o->image, w, h);
     }
     p->count = w * h;
-    p->step[0] = pixel_step(h);
-    p->step[1] = pixel_step(w);
+    p->step[0] = image_pixel_step(h);
+    p->step[1] = image_pixel_step(w);
     p->target_width = o->laplacian ? 1 : 2;
     p->coords = image_grid(w, h);
     p->target = malloc(p->count * ch * p->target_width * sizeof *p->target);
@@ -205,24 +201,6 @@ static int trainer_init(trainer *t, const options *o, const problem *p, const si
     return 0;
 }
 
-/* The loss of one chunk and its adjoint (see the top of the file); returns
-   the chunk's sum of squared errors. */
-static double chunk_loss(const trainer *t, size_t first, size_t n, double scale)
-{
-    const problem *p = t->p;
-    size_t per_point = p->image.channels * p->target_width;
-    const float *target = p->target + first * per_point;
-    double sum = 0;
-    for (size_t i = 0; i < n * per_point; i++) {
-        /* gradient: index i is (point, channel, axis k = i % 2) */
-        float s = t->laplacian ? 1.0f : p->step[i % 2];
-        float diff = s * t->derivs[i] - target[i];
-        sum += (double)diff * diff;
-        t->adjoint[i] = (float)(scale * s * diff);
-    }
-    return sum;
-}
-
 /* One Adam step on every pixel; *loss gets the mean loss before it. */
 static int train_step(trainer *t, fit_model *m, double *loss)
 {
@@ -242,7 +220,10 @@ static int train_step(trainer *t, fit_model *m, double *loss)
         }
         int status = siren_forward(m->net, t->ws, n, p->coords + 2 * first, &out);
         if (status == SIREN_OK) {
-            sum += chunk_loss(t, first, n, scale);
+            /* the chunk's own sum, then added: the order of the sums as ever */
+            size_t per_point = ch * p->target_width;
+            sum += poisson_loss(t->derivs, p->target + first * per_point, n * per_point,
+                                t->laplacian ? NULL : p->step, scale, t->adjoint, 0.0);
             status = siren_backward(m->net, t->ws, &adj);
         }
         if (status != SIREN_OK)

@@ -146,6 +146,11 @@ void image_linspace(size_t n, float *out)
         out[i] = i < half ? -1.0f + step * (float)i : 1.0f - step * (float)(n - 1 - i);
 }
 
+float image_pixel_step(size_t n)
+{
+    return n > 1 ? 2.0f / (float)(n - 1) : 0.0f;
+}
+
 float *image_grid(size_t width, size_t height)
 {
     float *rows = malloc(height * sizeof *rows);

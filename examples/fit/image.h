@@ -38,6 +38,11 @@ int image_resample(const pnm_image *src, size_t width, size_t height, image_filt
    a single sample sits at 0. out has n floats. */
 void image_linspace(size_t n, float *out);
 
+/* The spacing of linspace(-1, 1, n), 2 / (n - 1) (0 for n = 1): one
+   pixel in the grid's coordinates, so that a derivative by coordinate
+   times it is a derivative per pixel. */
+float image_pixel_step(size_t n);
+
 /* The grid of pixel coordinates, [height * width][2] row-major, pixel
    (row r, column c) at index r * width + c, with coordinates
    (linspace(-1,1,height)[r], linspace(-1,1,width)[c]): the first input of

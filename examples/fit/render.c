@@ -17,12 +17,6 @@ void rendering_free(rendering *r)
     r->values = r->grad_norm = r->laplacian = NULL;
 }
 
-/* d/d(coordinate) -> d/d(pixel): the grid step is 2 / (n - 1). */
-static float pixel_step(size_t n)
-{
-    return n > 1 ? 2.0f / (float)(n - 1) : 0.0f;
-}
-
 /* Weights of the channels in the Laplacian image: the Rec. 601 luma of
    RGB (a plain mean would let opposite colour edges cancel), or 1. */
 static float channel_weight(size_t channels, size_t c)
@@ -39,7 +33,7 @@ static void reduce_chunk(const rendering *r, size_t first, size_t n, const float
                          const float *lap)
 {
     size_t ch = r->channels;
-    float step_row = pixel_step(r->height), step_col = pixel_step(r->width);
+    float step_row = image_pixel_step(r->height), step_col = image_pixel_step(r->width);
     for (size_t i = 0; i < n; i++) {
         float squares = 0, l = 0;
         for (size_t c = 0; c < ch; c++) {
@@ -61,8 +55,8 @@ static int make_workspace(const siren_net *net, size_t chunk, size_t threads,
     if (status == SIREN_OK && threads > 0)
         status = siren_workspace_set_threads(*ws, threads);
     /* Weights (step_row^2, step_col^2): second derivatives per pixel. */
-    float weights[2] = {pixel_step(r->height) * pixel_step(r->height),
-                        pixel_step(r->width) * pixel_step(r->width)};
+    float weights[2] = {image_pixel_step(r->height) * image_pixel_step(r->height),
+                        image_pixel_step(r->width) * image_pixel_step(r->width)};
     if (status == SIREN_OK)
         status = siren_workspace_set_laplacian_weights(*ws, weights, 2);
     return status;

@@ -104,11 +104,6 @@ static int make_weight(const scene_request *r, scene *s)
     return r->mask ? read_mask(r, s) : 0;
 }
 
-static float pixel_step(size_t n)
-{
-    return n > 1 ? 2.0f / (float)(n - 1) : 0.0f;
-}
-
 /* field = (1 - alpha m) G1 + alpha m G2, with g2 (scratch of the field's
    size) for the source's gradients. */
 static void blend_fields(scene *s, float *g2)
@@ -142,8 +137,8 @@ int scene_load(const scene_request *r, scene *s)
     }
     if (status == 0) {
         blend_fields(s, g2);
-        s->step[0] = pixel_step(s->height);
-        s->step[1] = pixel_step(s->width);
+        s->step[0] = image_pixel_step(s->height);
+        s->step[1] = image_pixel_step(s->width);
     }
     free(g2);
     if (status)

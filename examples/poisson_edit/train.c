@@ -1,9 +1,11 @@
 /* train.c - poisson_edit's training step: the field loss on every pixel,
    its adjoint 2 s_k (s_k u_k - G_k) / (B C) of the network's gradient
-   output (as in examples/poisson.c), and one Adam step (train.h). */
+   output (pde/poisson_loss.h, as examples/poisson.c's), and one Adam step
+   (train.h). */
 #include "train.h"
 
 #include "fit/messages.h"
+#include "pde/poisson_loss.h"
 #include "siren.h"
 
 #include <math.h>
@@ -52,15 +54,11 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, double 
     double scale = 2.0 / ((double)s->count * (double)s->channels);
     siren_jet out = {.gradient = t->grad}, adj = {.gradient = t->adjoint};
     int status = siren_forward(m->net, t->ws, n, s->coords + 2 * first, &out);
-    const float *target = s->field + first * per_point;
-    for (size_t i = 0; status == SIREN_OK && i < n * per_point; i++) {
-        float step = s->step[i % 2]; /* i % 2: the axis */
-        float diff = step * t->grad[i] - target[i];
-        *sum += (double)diff * diff;
-        t->adjoint[i] = (float)(scale * step * diff);
-    }
-    if (status == SIREN_OK)
+    if (status == SIREN_OK) {
+        *sum = poisson_loss(t->grad, s->field + first * per_point, n * per_point, s->step, scale,
+                            t->adjoint, *sum);
         status = siren_backward(m->net, t->ws, &adj);
+    }
     if (status != SIREN_OK)
         return fit_library_error("training step", status);
     return 0;
