@@ -180,7 +180,15 @@ bin/%: examples/%.c $(EXAMPLE_HDR) $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< -o $@ $(call example_libs,build,$*) \
 	    $(STATIC) $(LDLIBS)
 
-examples: $(EXAMPLE_BIN)
+# examples/minimal/: programs a user can copy, which include nothing but
+# <siren.h> and the C library (hence -Iinclude alone) and link the library.
+MINIMAL_BIN := $(patsubst examples/minimal/%.c,bin/minimal/%,$(wildcard examples/minimal/*.c))
+bin/minimal/%: examples/minimal/%.c include/siren.h $(STATIC)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) -std=c11 $(OPT) -g -Iinclude $(WARN) $(CFLAGS) $< -o $@ $(STATIC) \
+	    $(LDLIBS)
+
+examples: $(EXAMPLE_BIN) $(MINIMAL_BIN)
 
 # The README's first command: fit data/camera.pgm at 256x256 (issue 3: under
 # 3 minutes on the 2-core reference machine, at least 30 dB).
