@@ -1,7 +1,10 @@
 # libsiren - build, test, install.
 #
 #   make              lib/libsiren.a and lib/libsiren.so.MAJOR.MINOR.PATCH
-#   make demo         fit data/camera.pgm with examples/fit_image (the main job)
+#   make demo         fit data/camera.pgm with examples/fit_image (the main job),
+#                     writing PNG when an image library is found, else PGM
+#   make IMAGE_LIB=none|libpng|stb  any target, with that image library for the
+#                     examples' PNG (examples/image_lib.mk; default: found)
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
@@ -93,6 +96,11 @@ EXAMPLE_NAMES := $(EXAMPLE_SRC:examples/%.c=%)
 EXAMPLE_PRIVATE := $(foreach x,$(EXAMPLE_NAMES),$(if $(wildcard examples/$(x)/*.c),$(x)))
 EXAMPLE_FOLDERS := $(EXAMPLE_PRIVATE) $(EXAMPLE_SHARED)
 EXAMPLE_HDR := $(wildcard $(EXAMPLE_FOLDERS:%=examples/%/*.h))
+# PNG (and more) through an image library, found now: IMAGE_LIB, its
+# codec examples/io/codecs/$(IMAGE_LIB).c in libio.a, IMAGE_LIBS to link.
+include examples/image_lib.mk
+# $(call example_sources,FOLDER): the sources of FOLDER's archive.
+example_sources = $(wildcard examples/$(1)/*.c) $(if $(filter io,$(1)),examples/io/codecs/$(IMAGE_LIB).c)
 # $(call example_libs,BUILD_DIR,FOLDER): the archives that code of FOLDER
 # (a program's, or a shared folder's) links, in link order.
 example_libs = $(patsubst %,$(1)/examples/lib%.a,$(filter $(2),$(EXAMPLE_PRIVATE)) $(EXAMPLE_SHARED))
@@ -101,7 +109,7 @@ STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench hypernet install uninstall clean FORCE
+.PHONY: all examples tests check demo bench hypernet install uninstall clean FORCE print-image-libs
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 # Rewritten only when the flags change, so that `make BLAS=...` after a
@@ -140,11 +148,13 @@ $(foreach t,$(TEST_SRC:tests/%.c=%),$(eval build/tests/$(t): $(call test_libs,bu
 build/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) $(STATIC)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Itests -Iexamples $< -o $@ \
-	    $(call test_libs,build,$*) $(STATIC) $(LDLIBS)
+	    $(call test_libs,build,$*) $(STATIC) $(if $(call test_libs,build,$*),$(IMAGE_LIBS)) \
+	    $(LDLIBS)
 build/san/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) build/san/libsiren.a
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Itests -Iexamples $< -o $@ \
-	    $(call test_libs,build/san,$*) build/san/libsiren.a $(LDLIBS)
+	    $(call test_libs,build/san,$*) build/san/libsiren.a \
+	    $(if $(call test_libs,build,$*),$(IMAGE_LIBS)) $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
 
@@ -156,7 +166,7 @@ check: all tests examples
 	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) \
 	    $(addprefix tests/scripts/,symbols.sh cxx_header.sh readme_example.sh install.sh \
 	    python_package.sh rust_crate.sh consumers.sh abi.sh blas_build.sh fuzz_replay.sh \
-	    fuzz_short.sh tsan.sh valgrind.sh) \
+	    fuzz_short.sh tsan.sh valgrind.sh image_libs.sh) \
 	    $(wildcard tests/examples/*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
@@ -164,21 +174,33 @@ check: all tests examples
 # for the sanitized tests).
 build/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples -c $< -o $@
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $(CODEC_CFLAGS) -c $< -o $@
 build/san/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Iexamples -c $< -o $@
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Iexamples $(CODEC_CFLAGS) -c $< -o $@
+# The codec sees the library's headers as system headers (no warnings of theirs).
+build/examples/io/codecs/%.o build/san/examples/io/codecs/%.o: \
+    CODEC_CFLAGS = $(patsubst -I%,-isystem %,$(IMAGE_CFLAGS))
 define example_archive
-$(1)/examples/lib$(2).a: $(patsubst examples/%.c,$(1)/examples/%.o,$(wildcard examples/$(2)/*.c))
+$(1)/examples/lib$(2).a: $(patsubst examples/%.c,$(1)/examples/%.o,$(call example_sources,$(2)))
 	$$(call say,AR,$$@)rm -f $$@ && $$(AR) rcs $$@ $$^
 endef
 $(foreach f,$(EXAMPLE_FOLDERS),$(eval $(call example_archive,build,$(f))) \
     $(eval $(call example_archive,build/san,$(f))))
+# What a program linking libio.a also links (tests/scripts/fuzz_replay.sh).
+print-image-libs:
+	@echo $(IMAGE_LIBS)
+# A change of IMAGE_LIB rebuilds libio.a with the other codec.
+build/examples/image_lib: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(IMAGE_LIB) $(IMAGE_CFLAGS) $(IMAGE_LIBS)' | cmp -s - $@ || \
+	    printf '%s\n' '$(IMAGE_LIB) $(IMAGE_CFLAGS) $(IMAGE_LIBS)' > $@
+build/examples/libio.a build/san/examples/libio.a: build/examples/image_lib
 
 $(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_libs,build,$(x))))
 bin/%: examples/%.c $(EXAMPLE_HDR) $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< -o $@ $(call example_libs,build,$*) \
-	    $(STATIC) $(LDLIBS)
+	    $(STATIC) $(IMAGE_LIBS) $(LDLIBS)
 
 # examples/minimal/: programs a user can copy, which include nothing but
 # <siren.h> and the C library (hence -Iinclude alone) and link the library.
@@ -194,13 +216,18 @@ examples: $(EXAMPLE_BIN) $(MINIMAL_BIN)
 # 3 minutes on the 2-core reference machine, at least 30 dB).
 # The paper's setup but for the learning rate (2e-4, not 1e-4), so that
 # 30 dB comes within 3 minutes here (docs/RESULTS.md).
+# It writes PNG when the build has an image library (examples/image_lib.mk),
+# else PGM, and says which.
 demo: all examples
+	@echo "demo: the images are $(if $(filter none,$(IMAGE_LIB)),PGM (this build has no \
+	    image library: IMAGE_LIB=none),PNG (IMAGE_LIB=$(IMAGE_LIB)))"
 	./bin/fit_image data/camera.pgm --size 256 --steps 150 --lr 2e-4 --out out/demo \
 	    --save out/demo.siren
 
 # keep the example objects (make would delete them as intermediates)
-.SECONDARY: $(patsubst examples/%.c,build/examples/%.o,$(wildcard $(EXAMPLE_FOLDERS:%=examples/%/*.c))) \
-    $(patsubst examples/%.c,build/san/examples/%.o,$(wildcard $(EXAMPLE_FOLDERS:%=examples/%/*.c)))
+EXAMPLE_OBJ_SRC := $(foreach f,$(EXAMPLE_FOLDERS),$(call example_sources,$(f)))
+.SECONDARY: $(EXAMPLE_OBJ_SRC:examples/%.c=build/examples/%.o) \
+    $(EXAMPLE_OBJ_SRC:examples/%.c=build/san/examples/%.o)
 
 # The hypernetwork example on the LFW faces of Debian's python3-skimage
 # (converted at run time, not committed). About 6.5 minutes on one core

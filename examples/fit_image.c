@@ -20,7 +20,7 @@
 #include "fit/rng.h"
 #include "fit/training.h"
 #include "io/files.h"
-#include "io/pnm.h"
+#include "io/image_file.h"
 #include "siren.h"
 
 #include <math.h>
@@ -40,10 +40,11 @@ typedef struct options {
 } options;
 
 static const char DESCRIPTION[] =
-    "Fits a SIREN f(row, column) -> intensity to a PGM/PPM image (P2, P3, P5, P6;\n"
-    "8 or 16 bit) with the reference setup, then writes PREFIX_recon.pgm (.ppm for\n"
-    "colour), PREFIX_grad.pgm (gradient magnitude), PREFIX_laplacian.pgm (grey 128\n"
-    "is zero) and the model PREFIX.siren.\n"
+    "Fits a SIREN f(row, column) -> intensity to an image (PGM/PPM: P2, P3, P5, P6,\n"
+    "8 or 16 bit; PNG too when the build has libpng or stb) with the reference\n"
+    "setup, then writes PREFIX_recon.png, PREFIX_grad.png (gradient magnitude) and\n"
+    "PREFIX_laplacian.png (grey 128 is zero), or with --format pnm (the default of\n"
+    "a build without PNG) .pgm files (.ppm for colour), and the model PREFIX.siren.\n"
     "\n"
     "The image is resampled so that its longer side is --size (the aspect ratio\n"
     "is kept; 0 keeps the size): by default with Pillow's antialiased bilinear\n"
@@ -71,10 +72,20 @@ static void default_options(options *o)
 }
 
 /* What args_parse cannot check. 0, or 1 after a message. */
-static int check_options(options *o)
+static int check_options(options *o, const arg_spec *spec)
 {
+    if (fit_options_check(&o->fit))
+        return 1;
     if (o->bits != 8 && o->bits != 16)
         return fit_error("--bits: expected 8 or 16, got %ld", o->bits);
+    if (o->fit.format == IMAGE_FORMAT_PNG && o->bits > image_png_bits()) {
+        if (args_given(spec, "format"))
+            return fit_error("--bits %ld: this build writes PNG at %d bits at most (%s); "
+                             "give --format pnm", o->bits, image_png_bits(), image_library());
+        fit_note("--bits %ld: writing PGM/PPM (this build writes PNG at %d bits at most)",
+                 o->bits, image_png_bits());
+        o->fit.format = IMAGE_FORMAT_PNM;
+    }
     if (strcmp(o->resample, "bilinear") != 0 && strcmp(o->resample, "area") != 0)
         return fit_error("--resample: expected 'bilinear' or 'area', got '%s'", o->resample);
     o->filter = strcmp(o->resample, "area") == 0 ? IMAGE_AREA : IMAGE_BILINEAR;
@@ -100,7 +111,7 @@ static int load_dataset(const options *o, dataset *d)
 {
     char err[256];
     pnm_image raw, img;
-    if (pnm_read(o->image, &raw, err, sizeof err))
+    if (image_read(o->image, &raw, err, sizeof err))
         return fit_error("%s: %s", o->image, err);
     size_t w, h;
     image_fit_size(raw.width, raw.height, (size_t)o->size, &w, &h);
@@ -231,9 +242,9 @@ static void outputs_free(outputs *p)
    written (creating the directories). */
 static int plan_outputs(const options *o, size_t channels, outputs *p)
 {
-    p->recon = files_join(o->fit.out, channels == 3 ? "_recon.ppm" : "_recon.pgm");
-    p->grad = files_join(o->fit.out, "_grad.pgm");
-    p->laplacian = files_join(o->fit.out, "_laplacian.pgm");
+    p->recon = fit_image_path(&o->fit, "_recon", channels);
+    p->grad = fit_image_path(&o->fit, "_grad", 1);
+    p->laplacian = fit_image_path(&o->fit, "_laplacian", 1);
     p->model = fit_model_path(&o->fit);
     if (!p->recon || !p->grad || !p->laplacian || !p->model)
         return fit_error("out of memory");
@@ -374,14 +385,15 @@ int main(int argc, char **argv)
         ARG_LONG("render", &o.render, 0, 4096, "N",
                  "longer side of the output images; 0: fit size"),
         ARG_LONG("bits", &o.bits, 8, 16, "B", "bits per sample of the reconstruction, 8 or 16"),
+        FIT_FORMAT_OPTION(f),
         FIT_SAVE_OPTION(f),
         FIT_RESUME_OPTIONS(f),
         FIT_LOG_OPTION(f, "write step,loss,psnr_db,seconds of every step as CSV"),
     };
-    arg_spec spec = {"fit_image", "[options] IMAGE.pgm|IMAGE.ppm", DESCRIPTION, table,
+    arg_spec spec = {"fit_image", "[options] IMAGE", DESCRIPTION, table,
                      ARG_COUNT(table), &o.image, 1, 1, 0};
     int parsed = args_parse(&spec, argc, argv);
     if (parsed != ARGS_OK)
         return args_exit_status(parsed);
-    return check_options(&o) ? 1 : run(&o, &spec);
+    return check_options(&o, &spec) ? 1 : run(&o, &spec);
 }

@@ -30,6 +30,7 @@
 #include "fit/training.h"
 #include "io/files.h"
 #include "io/frames.h"
+#include "io/image_file.h"
 #include "io/pnm.h"
 #include "siren.h"
 
@@ -49,11 +50,12 @@ typedef struct options {
 } options;
 
 static const char DESCRIPTION[] =
-    "Fits a SIREN f(t, row, column) -> pixel to a video given as numbered PGM/PPM\n"
-    "frames, named either by a pattern with one %d or %0Nd (frames/%03d.ppm; %3d,\n"
-    "which would pad with spaces, is refused): the frames numbered from 0 or 1 up\n"
-    "to the first missing number (a note names it when a frame follows the gap);\n"
-    "or by a directory: its .pgm/.ppm/.pnm files (in either case: .PGM too; names\n"
+    "Fits a SIREN f(t, row, column) -> pixel to a video given as numbered image\n"
+    "frames (PGM/PPM, or PNG when the build has libpng or stb), named either by a\n"
+    "pattern with one %d or %0Nd (frames/%03d.ppm; %3d, which would pad with\n"
+    "spaces, is refused): the frames numbered from 0 or 1 up to the first missing\n"
+    "number (a note names it when a frame follows the gap); or by a directory: its\n"
+    ".pgm/.ppm/.pnm files (and .png with PNG; in either case: .PGM too; names\n"
     "starting with '.', subdirectories and dangling links are skipped), in name\n"
     "order with numbers in numeric order (f2 before f10, f010 = f10). All\n"
     "frames must have one size and one kind (grey or colour).\n"
@@ -63,9 +65,9 @@ static const char DESCRIPTION[] =
     "random sample (with replacement) of --sample-frac of all pixels; --batch, when\n"
     "not 0, overrides --sample-frac (the reference trains 100000 steps).\n"
     "\n"
-    "Writes the reconstructed frames PREFIX_0000.pgm (.ppm for colour),\n"
-    "PREFIX_0001.pgm, ... and the model PREFIX.siren; no output may be an input\n"
-    "frame or another output. In the result line, psnr_db is the mean over frames\n"
+    "Writes the reconstructed frames PREFIX_0000.png, PREFIX_0001.png, ... (with\n"
+    "--format pnm .pgm, .ppm for colour) and the model PREFIX.siren; no output may\n"
+    "be an input frame or another output. In the result line, psnr_db is the mean over frames\n"
     "of each frame's PSNR (on [0, 1], as fit_image) and min_frame_psnr_db the\n"
     "worst frame's, the network evaluated at every pixel; the progress line and\n"
     "--log show the PSNR of each step's batch.\n"
@@ -312,8 +314,8 @@ static double mean_squared_error(const float *a, const float *b, size_t n)
 static char *frame_path(const options *o, const video *v, size_t f)
 {
     char *prefix = files_join(o->fit.out, "_");
-    char *path = prefix ? frames_numbered(prefix, f, 4, v->channels == 3 ? ".ppm" : ".pgm")
-                        : NULL;
+    const char *ext = image_extension(o->fit.format, v->channels);
+    char *path = prefix ? frames_numbered(prefix, f, 4, ext) : NULL;
     free(prefix);
     return path;
 }
@@ -495,6 +497,7 @@ int main(int argc, char **argv)
         FIT_CHUNK_OPTION(f, 1000000000, "points per forward/backward call (memory)"),
         FIT_THREADS_OPTION(f),
         FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
         FIT_SAVE_OPTION(f),
         FIT_RESUME_OPTIONS(f),
         FIT_LOG_OPTION(f, "write step,loss,psnr_db,seconds of every step as CSV"),
@@ -502,5 +505,7 @@ int main(int argc, char **argv)
     arg_spec spec = {"fit_video", "[options] FRAMES_PATTERN|DIRECTORY", DESCRIPTION, table,
                      ARG_COUNT(table), &o.frames, 1, 1, 0};
     int parsed = args_parse(&spec, argc, argv);
-    return parsed == ARGS_OK ? run(&o, &spec) : args_exit_status(parsed);
+    if (parsed != ARGS_OK)
+        return args_exit_status(parsed);
+    return fit_options_check(&o.fit) ? 1 : run(&o, &spec);
 }

@@ -61,11 +61,11 @@ static const char DESCRIPTION[] =
     "reference 50000 steps of 52900 points on a GPU; on a CPU use fewer, see\n"
     "docs/RESULTS.md).\n"
     "\n"
-    "Writes PREFIX_real.ppm and PREFIX_imag.ppm (the network's field, blue\n"
-    "negative, red positive), PREFIX_exact_real.ppm and PREFIX_exact_imag.ppm (the\n"
-    "analytic field, same colour scale), PREFIX_error.pgm (|u - u*| where it is\n"
-    "measured, black elsewhere) and the model PREFIX.siren. Image row 0 is y = +1,\n"
-    "column 0 is x = -1.\n"
+    "Writes PREFIX_real.png and PREFIX_imag.png (the network's field, blue\n"
+    "negative, red positive), PREFIX_exact_real.png and PREFIX_exact_imag.png (the\n"
+    "analytic field, same colour scale), PREFIX_error.png (|u - u*| where it is\n"
+    "measured, black elsewhere), with --format pnm .ppm and .pgm files instead, and\n"
+    "the model PREFIX.siren. Image row 0 is y = +1, column 0 is x = -1.\n"
     "\n"
     "Result: the relative L2 error against the free-space solution exp(-k^2 sigma/2)\n"
     "(i/4)(1+i) H0^(2)(k r) (time convention e^{+i omega t}, outgoing waves\n"
@@ -83,8 +83,10 @@ static void default_options(options *o)
 }
 
 /* What args_parse cannot check. 0, or 1 after a message. */
-static int check_options(const options *o)
+static int check_options(options *o)
 {
+    if (fit_options_check(&o->fit))
+        return 1;
     if (o->source_points >= o->points)
         return fit_error("--source-points (%ld) must be fewer than --points (%ld)",
                          o->source_points, o->points);
@@ -375,11 +377,11 @@ static void outputs_free(outputs *p)
 
 static int plan_outputs(const options *o, outputs *p)
 {
-    static const char *suffix[IMAGE_COUNT] = {"_real.ppm", "_imag.ppm", "_exact_real.ppm",
-                                              "_exact_imag.ppm", "_error.pgm"};
+    static const char *suffix[IMAGE_COUNT] = {"_real", "_imag", "_exact_real", "_exact_imag",
+                                              "_error"};
     bool ok = true;
-    for (int i = 0; i < IMAGE_COUNT; i++)
-        ok &= (p->image[i] = files_join(o->fit.out, suffix[i])) != NULL;
+    for (int i = 0; i < IMAGE_COUNT; i++) /* colour fields, a grey error */
+        ok &= (p->image[i] = fit_image_path(&o->fit, suffix[i], i < 4 ? 3 : 1)) != NULL;
     p->model = fit_model_path(&o->fit);
     if (!ok || !p->model)
         return fit_error("out of memory");
@@ -487,6 +489,7 @@ int main(int argc, char **argv)
         FIT_THREADS_OPTION(f),
         ARG_LONG("grid", &o.grid, 2, 4096, "N", "side of the evaluation grid and images"),
         FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
         FIT_SAVE_OPTION(f),
         FIT_RESUME_OPTIONS(f),
     };

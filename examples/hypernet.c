@@ -45,6 +45,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fit/args.h"
 #include "fit/messages.h"
+#include "fit/options.h"
 #include "io/files.h"
 #include "siren.h"
 
@@ -71,12 +72,14 @@ typedef struct options {
     const char *encoder;
     uint64_t seed;
     const char *out, *save, *load;
+    const char *format_name;  /* --format */
+    image_format format;      /* from format_name */
 } options;
 
 static const char DESCRIPTION[] =
     "Trains a set encoder and a hypernetwork that turn a few known pixels of a face\n"
     "into a SIREN of the whole face (SIREN paper, section 4.4), on the faces of\n"
-    "FACES.pgm (one face below the other, square; make them with\n"
+    "FACES (an image: one face below the other, square; make them with\n"
     "examples/hypernet_data/convert_lfw.py). The first --train faces train, the\n"
     "others are held out.\n"
     "\n"
@@ -90,18 +93,20 @@ static const char DESCRIPTION[] =
     "single pass (\"onepass\") and, not the paper's method, the baseline's fit\n"
     "started from the one-pass SIREN (\"tuned\"). Error: mean squared error over all\n"
     "pixels on the [0, 1] scale, predictions clipped to [0, 1], averaged over the\n"
-    "held-out faces and --draws random contexts each. Writes PREFIX_grid.pgm: per\n"
-    "held-out face the truth, the mean face, then for each context the known pixels\n"
-    "(white elsewhere), the hypernetwork's face, the one-pass face and the fitted\n"
-    "SIREN's. The last line is\n"
+    "held-out faces and --draws random contexts each. Writes PREFIX_grid.png (.pgm\n"
+    "with --format pnm): per held-out face the truth, the mean face, then for each\n"
+    "context the known pixels (white elsewhere), the hypernetwork's face, the\n"
+    "one-pass face and the fitted SIREN's. The last line is\n"
     "  result: mse_10=... mse_100=... mse_300=... mse_half=... meanface_10=...\n"
     "          siren_10=... onepass_10=... tuned_10=... beats_baselines=0|1 ...\n"
     "          refine_steps=N ... steps=N ...\n"
     "(one line). See docs/HYPERNET.md.";
 
 /* What args_parse cannot check. 0, or 1 after a message. */
-static int check_options(const options *o)
+static int check_options(options *o)
 {
+    if (fit_format_check(o->format_name, &o->format))
+        return 1;
     if (strcmp(o->encoder, "relu") != 0 && strcmp(o->encoder, "sine") != 0)
         return fit_error("--encoder: expected relu or sine, got '%s'", o->encoder);
     if (o->context_min > o->context_max)
@@ -127,6 +132,7 @@ static void default_options(options *o)
                    .encoder = "relu", .out = "out/hypernet",
                    .refine_steps = 100, .refine_lr = 1e-2, .oracle_steps = 0, .save = NULL,
                    .load = NULL};
+    fit_format_default(&o->format_name, &o->format);
 }
 
 /* ------------------------------------------------- settings of each part */
@@ -259,7 +265,9 @@ static int run(const options *o)
     run_stats stats = {0};
     evaluation e = {0};
     eval_config eval = eval_config_of(o);
-    char *grid = files_join(o->out, "_grid.pgm");
+    char *prefix = files_join(o->out, "_grid");
+    char *grid = prefix ? files_join(prefix, image_extension(o->format, 1)) : NULL;
+    free(prefix);
     int status = grid ? 0 : fit_error("out of memory");
     if (status == 0)
         status = prepare(o, grid, &d, &m);
@@ -335,8 +343,9 @@ int main(int argc, char **argv)
                  "threads of the SIREN passes; 0: SIREN_NUM_THREADS or every CPU"),
         ARG_U64("seed", &o.seed, "S", "seed of the initialisation and the training batches"),
         ARG_STRING("out", &o.out, "PREFIX", "output prefix (makes directories)"),
+        FIT_FORMAT_OPTION(&o),
     };
-    arg_spec spec = {"hypernet", "[options] FACES.pgm", DESCRIPTION, table, ARG_COUNT(table),
+    arg_spec spec = {"hypernet", "[options] FACES", DESCRIPTION, table, ARG_COUNT(table),
                      &o.faces, 1, 1, 0};
     int parsed = args_parse(&spec, argc, argv);
     if (parsed != ARGS_OK)

@@ -60,11 +60,12 @@ typedef struct options {
 } options;
 
 static const char DESCRIPTION[] =
-    "Reconstructs a PGM/PPM image from its gradient or its Laplacian only, by\n"
-    "fitting a SIREN f(row, column) whose derivatives (exact, from libsiren)\n"
-    "match finite differences of the image. The reference setup by default: the\n"
-    "image resized to 256 on its longer side, 5 layers of 256, omega 30, Adam 1e-4,\n"
-    "every pixel in every step (the reference trains 10000 steps).\n"
+    "Reconstructs an image (PGM/PPM, or PNG when the build has libpng or stb) from\n"
+    "its gradient or its Laplacian only, by fitting a SIREN f(row, column) whose\n"
+    "derivatives (exact, from libsiren) match finite differences of the image. The\n"
+    "reference setup by default: the image resized to 256 on its longer side, 5\n"
+    "layers of 256, omega 30, Adam 1e-4, every pixel in every step (the reference\n"
+    "trains 10000 steps).\n"
     "\n"
     "Targets, per pixel, with scipy.ndimage's stencils and 'reflect' borders:\n"
     "  gradient   Sobel / 8, i.e. central differences smoothed (1,2,1)/4 across;\n"
@@ -82,10 +83,10 @@ static const char DESCRIPTION[] =
     "A Laplacian is blind to every harmonic function, not only planes: harmonic_db\n"
     "is the PSNR after also fitting x y and x^2 - y^2 (the drift seen as shading).\n"
     "\n"
-    "Writes PREFIX_recon.pgm (aligned; .ppm for colour), PREFIX_grad.pgm and\n"
-    "PREFIX_laplacian.pgm (the network's, as fit_image draws them),\n"
-    "PREFIX_target_grad.pgm and PREFIX_target_laplacian.pgm (the stencils'), and the\n"
-    "model PREFIX.siren.\n"
+    "Writes PREFIX_recon.png (aligned), PREFIX_grad.png and PREFIX_laplacian.png\n"
+    "(the network's, as fit_image draws them), PREFIX_target_grad.png and\n"
+    "PREFIX_target_laplacian.png (the stencils'), or with --format pnm .pgm files\n"
+    "(.ppm for colour), and the model PREFIX.siren.\n"
     "\n"
     "--resume continues a --checkpoint file up to --steps steps in all; the\n"
     "architecture and optimiser come from the checkpoint (give the same image,\n"
@@ -103,6 +104,8 @@ static void default_options(options *o)
 /* What args_parse cannot check. 0, or 1 after a message. */
 static int check_options(options *o)
 {
+    if (fit_options_check(&o->fit))
+        return 1;
     if (strcmp(o->supervise, "gradient") != 0 && strcmp(o->supervise, "laplacian") != 0)
         return fit_error("--supervise: expected 'gradient' or 'laplacian', got '%s'",
                          o->supervise);
@@ -290,13 +293,12 @@ static void outputs_free(outputs *p)
    written (making the directories). */
 static int plan_outputs(const options *o, size_t channels, outputs *p)
 {
-    static const char *suffix[OUT_COUNT] = {NULL, "_grad.pgm", "_laplacian.pgm",
-                                            "_target_grad.pgm", "_target_laplacian.pgm",
-                                            ".siren"};
+    static const char *suffix[OUT_MODEL] = {"_recon", "_grad", "_laplacian", "_target_grad",
+                                            "_target_laplacian"};
     for (int i = 0; i < OUT_COUNT; i++) {
-        const char *s = i == OUT_RECON ? (channels == 3 ? "_recon.ppm" : "_recon.pgm")
-                                       : suffix[i];
-        p->path[i] = i == OUT_MODEL ? fit_model_path(&o->fit) : files_join(o->fit.out, s);
+        p->path[i] = i == OUT_MODEL ? fit_model_path(&o->fit)
+                                    : fit_image_path(&o->fit, suffix[i],
+                                                     i == OUT_RECON ? channels : 1);
         if (!p->path[i])
             return fit_error("out of memory");
     }
@@ -471,12 +473,13 @@ int main(int argc, char **argv)
         FIT_CHUNK_OPTION(f, 1000000000, "points per forward/backward call (memory)"),
         FIT_THREADS_OPTION(f),
         FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
         FIT_SAVE_OPTION(f),
         FIT_RESUME_OPTIONS(f),
         FIT_LOG_OPTION(f,
                        "write step,loss,psnr_db,seconds of every step as CSV (psnr_db aligned)"),
     };
-    arg_spec spec = {"poisson", "[options] IMAGE.pgm|IMAGE.ppm", DESCRIPTION, table,
+    arg_spec spec = {"poisson", "[options] IMAGE", DESCRIPTION, table,
                      ARG_COUNT(table), &o.image, 1, 1, 0};
     int parsed = args_parse(&spec, argc, argv);
     if (parsed != ARGS_OK)

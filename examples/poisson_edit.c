@@ -65,15 +65,16 @@ typedef struct options {
 } options;
 
 static const char DESCRIPTION[] =
-    "Composes SOURCE into BACKGROUND (PGM/PPM) seamlessly: fits a SIREN f(row,\n"
-    "column) whose gradient matches G = (1 - alpha m) G1 + alpha m G2, with G1, G2\n"
-    "the images' Sobel gradients per pixel (as in poisson) and m the region: 1\n"
-    "inside --region, or the --mask image (white 1, black 0, grey in between),\n"
-    "else 0. BACKGROUND is resized to --size on its longer side; SOURCE and the\n"
-    "mask are resized to the same width and height (place the source on a canvas\n"
-    "of the background's shape first). The region must lie inside the resized\n"
-    "background: one that reaches beyond it is refused, not clipped. Grey and\n"
-    "colour images mix (grey is repeated in three channels).\n"
+    "Composes SOURCE into BACKGROUND (images: PGM/PPM, or PNG when the build has\n"
+    "libpng or stb) seamlessly: fits a SIREN f(row, column) whose gradient matches\n"
+    "G = (1 - alpha m) G1 + alpha m G2, with G1, G2 the images' Sobel gradients per\n"
+    "pixel (as in poisson) and m the region: 1 inside --region, or the --mask image\n"
+    "(white 1, black 0, grey in between), else 0. BACKGROUND is resized to --size\n"
+    "on its longer side; SOURCE and the mask are resized to the same width and\n"
+    "height (place the source on a canvas of the background's shape first). The\n"
+    "region must lie inside the resized background: one that reaches beyond it is\n"
+    "refused, not clipped. Grey and colour images mix (grey is repeated in three\n"
+    "channels).\n"
     "\n"
     "Without --region or --mask, m is 1 everywhere and alpha 0.5, the reference's\n"
     "experiment (the average of both fields). The composite is known up to a\n"
@@ -83,11 +84,12 @@ static const char DESCRIPTION[] =
     "covering the image, a mask with at most one black pixel), to the pixel blend\n"
     "(1 - alpha m) BACKGROUND + alpha m SOURCE over every pixel instead.\n"
     "\n"
-    "Writes PREFIX_composite.pgm (.ppm for colour), PREFIX_naive.pgm (that pixel\n"
-    "blend, with its seams), PREFIX_grad.pgm (the network's gradient magnitude),\n"
-    "PREFIX_target_grad.pgm (the field's) and the model PREFIX.siren. The result\n"
-    "line reports (PSNR on [0, 1] values, as fit_image; none over a single pixel,\n"
-    "where a fitted constant leaves no error to measure):\n"
+    "Writes PREFIX_composite.png, PREFIX_naive.png (that pixel blend, with its\n"
+    "seams), PREFIX_grad.png (the network's gradient magnitude) and\n"
+    "PREFIX_target_grad.png (the field's), or with --format pnm .pgm files (.ppm for\n"
+    "colour), and the model PREFIX.siren. The result line reports (PSNR on [0, 1]\n"
+    "values, as fit_image; none over a single pixel, where a fitted constant leaves\n"
+    "no error to measure):\n"
     "  psnr_outside_db  when alpha m is 0 at 2 pixels or more: the composite\n"
     "                   against the background there;\n"
     "  psnr_blend_db    instead when alpha m is 0 at fewer than 2 pixels: the\n"
@@ -138,6 +140,8 @@ static bool parse_region(const char *text, long rect[4])
 static int check_options(options *o)
 {
     scene_request *in = &o->scene;
+    if (fit_options_check(&o->fit))
+        return 1;
     if (in->region && in->mask)
         return fit_error("--region and --mask: give one of them");
     if (in->region && !parse_region(in->region, in->rect))
@@ -197,7 +201,7 @@ int main(int argc, char **argv)
         ARG_STRING("region", &in->region, "X,Y,W,H",
                    "paste the source's gradients in this rectangle (pixels of the\n"
                    "resized background: column, row, width, height)"),
-        ARG_STRING("mask", &in->mask, "MASK.pgm", "per-pixel weight m of the source"),
+        ARG_STRING("mask", &in->mask, "MASK", "per-pixel weight m of the source (an image)"),
         ARG_DOUBLE("alpha", &in->alpha, 0, 1, "A",
                    "weight of the source where m = 1, 0 to 1\n"
                    "[1 with --region or --mask, 0.5 without]"),
@@ -209,6 +213,7 @@ int main(int argc, char **argv)
         FIT_CHUNK_OPTION(f, 1000000000, "points per forward/backward call (memory)"),
         FIT_THREADS_OPTION(f),
         FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
         FIT_SAVE_OPTION(f),
         FIT_RESUME_OPTIONS(f),
         FIT_LOG_OPTION(f, "write step,loss,field_rmse_x1000,seconds of every step as CSV\n"

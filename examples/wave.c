@@ -60,6 +60,8 @@ typedef struct options {
     size_t frame_count;
     fit_resume_options ckpt;
     fit_lr_decay decay;
+    const char *format_name;  /* --format */
+    image_format format;      /* from format_name */
 } options;
 
 static const char DESCRIPTION[] =
@@ -71,10 +73,10 @@ static const char DESCRIPTION[] =
     "115600 points and a network 512 wide on a GPU; on a CPU use fewer, see\n"
     "docs/RESULTS.md).\n"
     "\n"
-    "Writes, for each time t of --times, PREFIX_tT.ppm (the network) and\n"
-    "PREFIX_tT_fd.ppm (the finite-difference reference, same colour scale: blue\n"
-    "negative, red positive; row 0 is y = +1, column 0 is x = -1), and the model\n"
-    "PREFIX.siren.\n"
+    "Writes, for each time t of --times, PREFIX_tT.png (the network) and\n"
+    "PREFIX_tT_fd.png (the finite-difference reference, same colour scale: blue\n"
+    "negative, red positive; row 0 is y = +1, column 0 is x = -1), .ppm files with\n"
+    "--format pnm, and the model PREFIX.siren.\n"
     "\n"
     "Result: the relative L2 error against the finite-difference solution over\n"
     "all those frames. The reference solution: fourth-order differences in space\n"
@@ -113,6 +115,8 @@ static int parse_times(options *o)
    message. */
 static int check_options(options *o, const arg_spec *spec)
 {
+    if (fit_format_check(o->format_name, &o->format))
+        return 1;
     if (2 * o->source_points >= o->points)
         return fit_error("--points (%ld) must exceed twice --source-points (%ld)",
                          o->points, o->source_points);
@@ -139,6 +143,7 @@ static void default_options(options *o)
                    .amplitude = 0.02, .variance = 5e-4, .times_text = "", .grid = 256,
                    .fd_points = 6, .courant = 0.1, .seed = 0, .chunk = 16384, .threads = 0,
                    .out = "out/wave"};
+    fit_format_default(&o->format_name, &o->format);
 }
 
 static wave_pulse pulse_of(const options *o)
@@ -451,9 +456,10 @@ static int plan_outputs(const options *o, outputs *p)
 {
     char err[512], suffix[64];
     for (size_t k = 0; k < o->frame_count; k++) {
-        snprintf(suffix, sizeof suffix, "_t%.3f.ppm", o->times[k]);
+        const char *ext = image_extension(o->format, 3);
+        snprintf(suffix, sizeof suffix, "_t%.3f%s", o->times[k], ext);
         p->net[k] = files_join(o->out, suffix);
-        snprintf(suffix, sizeof suffix, "_t%.3f_fd.ppm", o->times[k]);
+        snprintf(suffix, sizeof suffix, "_t%.3f_fd%s", o->times[k], ext);
         p->fd[k] = files_join(o->out, suffix);
         if (!p->net[k] || !p->fd[k])
             return fit_error("out of memory");
@@ -570,6 +576,7 @@ int main(int argc, char **argv)
         FIT_CHUNK_OPTION(&o, 100000000, "points per library call (memory)"),
         FIT_THREADS_OPTION(&o),
         FIT_OUT_OPTION(&o),
+        FIT_FORMAT_OPTION(&o),
         FIT_SAVE_OPTION(&o),
         FIT_RESUME_OPTIONS(&o),
     };

@@ -1,7 +1,7 @@
 /* colormap.c - the diverging colour map (see colormap.h). */
 #include "colormap.h"
 
-#include "io/pnm.h"
+#include "io/image_file.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -26,7 +26,7 @@ int colormap_write_signed(const char *path, size_t width, size_t height, const f
         rgb[1] = (float)(1 - fabs(v));
         rgb[2] = (float)(v > 0 ? 1 - v : 1);
     }
-    int status = pnm_write(path, &img, 8, err, errlen);
+    int status = image_write(path, &img, 8, err, errlen);
     pnm_free(&img);
     return status;
 }

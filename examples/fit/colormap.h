@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-/* Writes values [height][width] (row 0 at the top) as an 8-bit PPM, v
+/* Writes values [height][width] (row 0 at the top) as an 8-bit colour
+   image (PNG for a path ending in .png, else PPM: image_write), v
    mapped to blue (v <= -scale) .. white (0) .. red (v >= scale). NaN is
    black. 0, or -1 with a message in err. */
 int colormap_write_signed(const char *path, size_t width, size_t height, const float *values,

@@ -2,8 +2,10 @@
 #include "options.h"
 
 #include "io/files.h"
+#include "messages.h"
 #include "siren.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void fit_options_default(fit_options *f, const char *out)
@@ -19,6 +21,30 @@ void fit_options_default(fit_options *f, const char *out)
     f->first_omega = cfg.first_omega;
     f->hidden_omega = cfg.hidden_omega;
     f->out = out;
+    fit_format_default(&f->format_name, &f->format);
+}
+
+void fit_format_default(const char **name, image_format *format)
+{
+    *format = image_format_default();
+    *name = *format == IMAGE_FORMAT_PNG ? "png" : "pnm";
+}
+
+int fit_format_check(const char *name, image_format *format)
+{
+    const char *why;
+    int parsed = image_format_from_name(name, &why);
+    if (parsed < 0 && why)
+        return fit_error("--format png: %s", why);
+    if (parsed < 0)
+        return fit_error("--format: expected png or pnm, got '%s'", name);
+    *format = (image_format)parsed;
+    return 0;
+}
+
+int fit_options_check(fit_options *f)
+{
+    return fit_format_check(f->format_name, &f->format);
 }
 
 fit_arch fit_arch_of(const fit_options *f, long in_features, long out_features)
@@ -30,4 +56,12 @@ fit_arch fit_arch_of(const fit_options *f, long in_features, long out_features)
 char *fit_model_path(const fit_options *f)
 {
     return f->save ? files_join(f->save, "") : files_join(f->out, ".siren");
+}
+
+char *fit_image_path(const fit_options *f, const char *suffix, size_t channels)
+{
+    char *prefix = files_join(f->out, suffix);
+    char *path = prefix ? files_join(prefix, image_extension(f->format, channels)) : NULL;
+    free(prefix);
+    return path;
 }

@@ -31,6 +31,7 @@
 
 #include "args.h"
 #include "fitting.h"
+#include "io/image_file.h"
 
 #include <stdint.h>
 
@@ -47,12 +48,26 @@ typedef struct fit_options {
     const char *save;            /* --save: the model file, NULL for PREFIX.siren */
     const char *log;             /* --log: NULL for none */
     fit_resume_options ckpt;     /* --checkpoint, --checkpoint-every, --resume */
+    const char *format_name;     /* --format: png or pnm */
+    image_format format;         /* from format_name, by fit_options_check */
 } fit_options;
 
 /* The library's architecture and learning rate, seed 0, no clipping, no
    decay, no files but out, which the program gives (it holds the pointer);
-   steps and chunk 0: the program sets its own. */
+   steps and chunk 0: the program sets its own; images in PNG when the
+   build writes it, else PGM/PPM (image_format_default). */
 void fit_options_default(fit_options *f, const char *out);
+
+/* The checks of the shared options that args_parse cannot make: sets
+   f->format from --format. 0, or 1 after a message. */
+int fit_options_check(fit_options *f);
+
+/* --format's default: png when the build writes PNG, else pnm. */
+void fit_format_default(const char **name, image_format *format);
+
+/* The format a --format value names into *format (image_format_from_name).
+   0, or 1 after a message. */
+int fit_format_check(const char *name, image_format *format);
 
 /* The network of in -> out features the options describe. */
 fit_arch fit_arch_of(const fit_options *f, long in_features, long out_features);
@@ -60,6 +75,11 @@ fit_arch fit_arch_of(const fit_options *f, long in_features, long out_features);
 /* The model file's path, malloc'd (NULL when out of memory): --save, or
    PREFIX.siren. */
 char *fit_model_path(const fit_options *f);
+
+/* The path of an output image of `channels` channels, malloc'd (NULL when
+   out of memory): PREFIX, suffix, and the extension of --format
+   (image_extension), e.g. "out/fit_image" "_recon" ".png". */
+char *fit_image_path(const fit_options *f, const char *suffix, size_t channels);
 
 /* The rows. */
 #define FIT_STEPS_OPTION(f) \
@@ -102,5 +122,8 @@ char *fit_model_path(const fit_options *f);
     ARG_STRING("resume", &(f)->ckpt.resume, "FILE", "continue from this checkpoint")
 /* help: the columns, e.g. "write step,loss,psnr_db,seconds of every step as CSV". */
 #define FIT_LOG_OPTION(f, help) ARG_STRING("log", &(f)->log, "FILE", help)
+/* --format, of the programs that write images. */
+#define FIT_FORMAT_OPTION(f) \
+    ARG_STRING("format", &(f)->format_name, "F", "output images: png or pnm (PGM/PPM)")
 
 #endif

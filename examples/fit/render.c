@@ -3,7 +3,7 @@
 #include "render.h"
 
 #include "image.h"
-#include "io/pnm.h"
+#include "io/image_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -105,7 +105,7 @@ int render_write_values(const char *path, const rendering *r, int bits, char *er
         return -1;
     for (size_t i = 0; i < r->width * r->height * r->channels; i++)
         img.data[i] = 0.5f * (r->values[i] + 1.0f);
-    int status = pnm_write(path, &img, bits, err, errlen);
+    int status = image_write(path, &img, bits, err, errlen);
     pnm_free(&img);
     return status;
 }
@@ -149,7 +149,7 @@ int render_write_display(const char *path, size_t width, size_t height, const fl
     float inv = scale > 0 ? 1.0f / scale : 0.0f;
     for (size_t i = 0; i < n; i++)
         img.data[i] = symmetric ? 0.5f + 0.5f * v[i] * inv : v[i] * inv;
-    int status = pnm_write(path, &img, 8, err, errlen);
+    int status = image_write(path, &img, 8, err, errlen);
     pnm_free(&img);
     return status;
 }

@@ -29,15 +29,17 @@ int render_field(const siren_net *net, size_t width, size_t height, size_t chunk
                  size_t threads, rendering *r);
 void rendering_free(rendering *r);
 
-/* Writes the values as an 8- or 16-bit PGM/PPM (1 or 3 channels), mapping
-   the network's [-1, 1] to [0, 1] (clamped). 0, or -1 with err set. */
+/* Writes the values as an 8- or 16-bit image (1 or 3 channels; PNG for a
+   path ending in .png, else PGM/PPM: image_write), mapping the network's
+   [-1, 1] to [0, 1] (clamped). 0, or -1 with err set. */
 int render_write_values(const char *path, const rendering *r, int bits, char *err,
                         size_t errlen);
 
 /* Writes n = width * height values as an 8-bit grey image for display,
    scaled by the 99th percentile s of their magnitudes (the maximum would
    let a few edge pixels darken everything): v / s, or, when symmetric,
-   0.5 + 0.5 v / s so that mid-grey is zero. Clamped to [0, 1]. */
+   0.5 + 0.5 v / s so that mid-grey is zero. Clamped to [0, 1]. PNG or PGM
+   by the path, as render_write_values. */
 int render_write_display(const char *path, size_t width, size_t height, const float *v,
                          bool symmetric, char *err, size_t errlen);
 

@@ -10,7 +10,7 @@ int training_load_image(const char *path, size_t longest, size_t width, size_t h
                         pnm_image *img, char *err, size_t errlen)
 {
     pnm_image raw;
-    if (pnm_read(path, &raw, err, errlen))
+    if (image_read(path, &raw, err, errlen))
         return -1;
     if (width == 0)
         image_fit_size(raw.width, raw.height, longest, &width, &height);
@@ -31,7 +31,7 @@ int training_write_image(const char *path, const float *values, size_t width, si
         return -1;
     for (size_t i = 0; i < width * height * channels; i++)
         img.data[i] = 0.5f * (values[i] + 1.0f);
-    int status = pnm_write(path, &img, 8, err, errlen);
+    int status = image_write(path, &img, 8, err, errlen);
     pnm_free(&img);
     return status;
 }

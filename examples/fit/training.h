@@ -6,13 +6,15 @@
 #define EXAMPLES_TRAINING_H
 
 #include "image.h"
+#include "io/image_file.h"
 #include "io/pnm.h"
 #include "siren.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Reads a PGM/PPM, resamples it so that its longer side is `longest` (0:
+/* Reads an image (image_read: PGM/PPM, or PNG and more when the build
+   has an image library), resamples it so that its longer side is `longest` (0:
    as read) with Pillow-style bilinear filtering (the reference's
    torchvision Resize), or to exactly width x height when `width` is not
    0, and maps the samples to [-1, 1] (the reference's Normalize(0.5,
@@ -20,8 +22,9 @@
 int training_load_image(const char *path, size_t longest, size_t width, size_t height,
                         pnm_image *img, char *err, size_t errlen);
 
-/* Writes values in [-1, 1] ([height][width][channels]) as an 8-bit
-   PGM/PPM. 0, or -1 with a message in err. */
+/* Writes values in [-1, 1] ([height][width][channels]) as an 8-bit image
+   (PNG for a path ending in .png, else PGM/PPM: image_write). 0, or -1
+   with a message in err. */
 int training_write_image(const char *path, const float *values, size_t width, size_t height,
                          size_t channels, char *err, size_t errlen);
 

@@ -5,7 +5,7 @@
 
 #include "fit/image.h"
 #include "fit/messages.h"
-#include "io/pnm.h"
+#include "io/image_file.h"
 #include "random.h"
 
 #include <math.h>
@@ -23,7 +23,7 @@ void faces_free(faces *d)
 static int read_face_stack(const char *path, pnm_image *img)
 {
     char err[256];
-    if (pnm_read(path, img, err, sizeof err))
+    if (image_read(path, img, err, sizeof err))
         return fit_error("%s: %s", path, err);
     size_t side = img->width;
     if (img->channels != 1 || img->height % side != 0 || img->height / side < 2) {

@@ -2,7 +2,7 @@
 #include "grid.h"
 
 #include "fit/messages.h"
-#include "io/pnm.h"
+#include "io/image_file.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -70,7 +70,7 @@ int grid_write(const char *path, const faces *d, const evaluation *e, long faces
         img.data[i] = 0.5f; /* grey between the cells */
     for (size_t f = 0; f < rows; f++)
         put_row(&img, d, e, f, zoom, scratch);
-    int status = pnm_write(path, &img, 8, err, sizeof err);
+    int status = image_write(path, &img, 8, err, sizeof err);
     pnm_free(&img);
     free(scratch);
     return status ? fit_error("%s: %s", path, err) : 0;

@@ -3,7 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "frames.h"
 
-#include <ctype.h>
+#include "image_file.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -219,21 +220,6 @@ static int find_numbered(const char *spec, frame_list *list, char *err, size_t e
     return status;
 }
 
-/* .pgm, .ppm or .pnm in any case (the reader goes by the file's magic
-   number, not its name). */
-static bool has_image_suffix(const char *name)
-{
-    size_t n = strlen(name);
-    if (n <= 4 || name[n - 4] != '.')
-        return false;
-    char suffix[4];
-    for (size_t i = 0; i < 3; i++)
-        suffix[i] = (char)tolower((unsigned char)name[n - 3 + i]);
-    suffix[3] = '\0';
-    return strcmp(suffix, "pgm") == 0 || strcmp(suffix, "ppm") == 0 ||
-           strcmp(suffix, "pnm") == 0;
-}
-
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -299,7 +285,7 @@ static int find_in_directory(const char *dir, frame_list *list, char *err, size_
     size_t cap = 0, dir_len = strlen(dir);
     int status = 0;
     for (struct dirent *e; status == 0 && (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] == '.' || !has_image_suffix(e->d_name))
+        if (e->d_name[0] == '.' || !image_readable_name(e->d_name))
             continue;
         size_t len = dir_len + strlen(e->d_name) + 2;
         char *path = malloc(len);
@@ -320,7 +306,7 @@ static int find_in_directory(const char *dir, frame_list *list, char *err, size_
     }
     closedir(d);
     if (status == 0 && list->count == 0) {
-        snprintf(err, errlen, "no .pgm, .ppm or .pnm file in directory '%s'", dir);
+        snprintf(err, errlen, "no %s file in directory '%s'", image_readable_extensions(), dir);
         status = -1;
     }
     if (status == 0)

@@ -7,7 +7,8 @@
    frames/%03d.ppm: the frames are the files of consecutive numbers from
    the first of 0 or 1 that exists, up to the first number missing; or by a
    directory: its regular files (or links to them) ending in .pgm, .ppm or
-   .pnm, in any case, whose names do not start with '.' (hidden files, and
+   .pnm, or another extension the build reads (image_readable_name), in
+   any case, whose names do not start with '.' (hidden files, and
    macOS's "._" companions), in the natural order of their names
    (frames_compare_names). The pattern is parsed, never handed to printf.
    (That outputs overwrite no input frame and one another is checked by

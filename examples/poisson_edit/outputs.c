@@ -22,14 +22,10 @@ void outputs_free(outputs *p)
 int outputs_plan(const fit_options *f, const scene_request *inputs, size_t channels,
                  outputs *p)
 {
-    const char *ext = channels == 3 ? ".ppm" : ".pgm";
-    char composite[32], naive[32];
-    snprintf(composite, sizeof composite, "_composite%s", ext);
-    snprintf(naive, sizeof naive, "_naive%s", ext);
-    const char *suffix[OUT_COUNT] = {composite, naive, "_grad.pgm", "_target_grad.pgm",
-                                     ".siren"};
+    static const char *suffix[OUT_MODEL] = {"_composite", "_naive", "_grad", "_target_grad"};
     for (int i = 0; i < OUT_COUNT; i++) {
-        p->path[i] = i == OUT_MODEL ? fit_model_path(f) : files_join(f->out, suffix[i]);
+        size_t ch = i == OUT_COMPOSITE || i == OUT_NAIVE ? channels : 1;
+        p->path[i] = i == OUT_MODEL ? fit_model_path(f) : fit_image_path(f, suffix[i], ch);
         if (!p->path[i])
             return fit_error("out of memory");
     }

@@ -3,7 +3,8 @@
 # data/camera.pgm at 32x32 above a PSNR bar, writes valid images and a
 # model, refuses bad input with one line on stderr and exit status 1
 # (never a crash), resumes from a checkpoint bit for bit (full batch and
-# random batches), and gives the same model with 1 and 2 threads.
+# random batches), gives the same model with 1 and 2 threads, and with an
+# image library writes PNG holding the pixels of its PGM.
 # Prints "ok NAME" / "FAIL NAME" lines (tests/run.sh counts them).
 #
 # The network is narrower than the default (64 wide, 2 hidden layers) so
@@ -26,6 +27,7 @@ if [ ! -x "$bin" ]; then
     fail fit_image_built "$bin is missing (make examples)"
     exit 1
 fi
+pnm_outputs
 
 # check_pnm FILE MAGIC WIDTH HEIGHT CHANNELS: the exact binary file the
 # writer makes: "P5\nW H\n255\n" then W*H*C bytes.
@@ -142,6 +144,55 @@ fi
 check_resume_exact full_batch 20 "$image" $SMALL --seed 5
 check_resume_exact random_batch 20 "$image" $SMALL --seed 6 --batch 300 --chunk 128
 check_ctrl_c "$image" $SMALL
+
+# ------------------------------------------------------------- PNG
+# With an image library the default output is PNG: the same pixels as the
+# PGM of --format pnm (both decoded by Pillow, a reader of its own, when
+# /usr/bin/python3 has it), 8 and 16 bits, and fit_image reads its own PNG.
+png_bin="$root/bin/fit_image"
+python=${PYTHON:-/usr/bin/python3}
+if "$png_bin" --help | grep -q -- '--format F .*\[png\]'; then
+    for bits in 8 16; do
+        "$png_bin" "$image" $SMALL --steps 5 --seed 2 --bits $bits --out "$tmp/png$bits/x" \
+            > /dev/null 2> "$tmp/png.err"
+        "$bin" "$image" $SMALL --steps 5 --seed 2 --bits $bits --out "$tmp/pnm$bits/x" \
+            > /dev/null 2>> "$tmp/png.err"
+    done
+    msgs=""
+    for f in png8/x_recon png8/x_grad png8/x_laplacian png16/x_recon; do
+        [ "$(head -c 4 "$tmp/$f.png" 2>/dev/null | tail -c 3)" = PNG ] || msgs="$msgs $f.png"
+    done
+    cmp -s "$tmp/png8/x.siren" "$tmp/pnm8/x.siren" || msgs="$msgs (another model)"
+    if [ -z "$msgs" ]; then ok fit_image_writes_png; else fail fit_image_writes_png "$msgs"; fi
+    if "$python" -c "import PIL, numpy" 2> /dev/null; then
+        if "$python" - "$tmp" > "$tmp/pil.out" 2>&1 <<'EOF'; then
+import sys, numpy as np
+from PIL import Image
+d = sys.argv[1]
+for bits in (8, 16):
+    for name in ("recon", "grad", "laplacian") if bits == 8 else ("recon",):
+        a = np.array(Image.open("%s/png%d/x_%s.png" % (d, bits, name))).astype(np.int64)
+        b = np.array(Image.open("%s/pnm%d/x_%s.pgm" % (d, bits, name))).astype(np.int64)
+        assert a.shape == b.shape and (a == b).all(), (bits, name, a.shape, b.shape)
+        assert bits == 8 or a.max() > 255, "16-bit samples"
+EOF
+            ok fit_image_png_pixels_are_the_pgm_pixels_pillow
+        else
+            fail fit_image_png_pixels_are_the_pgm_pixels_pillow "$(tail -n 3 "$tmp/pil.out")"
+        fi
+    else
+        echo "SKIP fit_image_png_pixels_are_the_pgm_pixels_pillow (no Pillow in $python)"
+    fi
+    if "$png_bin" "$tmp/png16/x_recon.png" --size 0 --width 8 --depth 1 --steps 2 \
+            --out "$tmp/again/x" > "$tmp/again.out" 2>&1 &&
+       grep -q 'recon.png, .* (32x32)' "$tmp/again.out"; then
+        ok fit_image_reads_its_png
+    else
+        fail fit_image_reads_its_png "$(tail -n 2 "$tmp/again.out")"
+    fi
+else
+    echo "SKIP fit_image_png (this build writes no PNG; examples/image_lib.mk)"
+fi
 
 # ---------------------------------------------------------- threads
 "$bin" "$image" $SMALL --steps 10 --threads 1 --out "$tmp/t1/x" > /dev/null 2>&1

@@ -30,6 +30,7 @@ if [ ! -x "$bin" ]; then
     fail fit_video_built "$bin is missing (make examples)"
     exit 1
 fi
+pnm_outputs
 
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 

@@ -29,6 +29,7 @@ if [ ! -x "$bin" ]; then
     fail helmholtz_built "$bin is missing (make examples)"
     exit 1
 fi
+pnm_outputs
 
 # check_pnm FILE MAGIC WIDTH HEIGHT CHANNELS: the exact binary file.
 check_pnm() {

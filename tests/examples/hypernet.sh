@@ -27,6 +27,7 @@ if [ ! -x "$bin" ]; then
     fail hypernet_built "$bin is missing (make examples)"
     exit 1
 fi
+pnm_outputs
 
 # ------------------------------------------------------------- the data
 faces="$tmp/faces.pgm"

@@ -31,6 +31,7 @@ if [ ! -x "$bin" ]; then
     fail poisson_built "$bin is missing (make examples)"
     exit 1
 fi
+pnm_outputs
 
 # field NAME LINE: the value of key NAME in a result line.
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }

@@ -35,6 +35,7 @@ if [ ! -x "$bin" ]; then
     fail poisson_edit_built "$bin is missing (make examples)"
     exit 1
 fi
+pnm_outputs
 
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # The names of a result line's keys, in order, one space after each.

@@ -32,6 +32,7 @@ if [ ! -x "$bin" ]; then
     fail wave_built "$bin is missing (make examples)"
     exit 1
 fi
+pnm_outputs
 
 "$bin" $SMALL --steps 500 --seed 0 --grid 61 --out fit/w > fit.out 2> fit.err
 rc=$?

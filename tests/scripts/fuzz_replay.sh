@@ -24,13 +24,15 @@ if ! (cd "$root" && $make -s $libs) > "$log" 2>&1; then
 fi
 objs=""
 for lib in $libs; do objs="$objs $root/$lib"; done
+# the image library libio.a's codec needs (examples/image_lib.mk)
+image_libs=$(cd "$root" && $make -s print-image-libs) || exit 1
 
 status=0
 for harness in "$root"/fuzz/fuzz_*.c; do
     name=$(basename "$harness" .c)
     short=${name#fuzz_}
     if ! $cc $flags -I"$root/examples/io" "$harness" "$root/fuzz/replay_main.c" $objs \
-            -o "$out/$name" -lm -lpthread > "$log" 2>&1; then
+            -o "$out/$name" $image_libs -lm -lpthread > "$log" 2>&1; then
         echo "FAIL fuzz_replay_$short: does not build"
         sed 's/^/  /' "$log" | head -20
         status=1

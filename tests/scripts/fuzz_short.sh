@@ -36,7 +36,7 @@ if ! $make -s -f fuzz/fuzz.mk fuzz-build FUZZ_CC="$fuzz_cc" > "$probe/log" 2>&1;
     exit 1
 fi
 status=0
-sh fuzz/run.sh "$seconds" model_load checkpoint_load api pnm wav shape > "$probe/log" 2>&1 || status=1
+sh fuzz/run.sh "$seconds" model_load checkpoint_load api pnm wav shape image > "$probe/log" 2>&1 || status=1
 while IFS= read -r line; do
     name=${line%%:*}
     case $line in

@@ -10,7 +10,8 @@
 # of a clean checkout of main in /tmp). NEW_ARGS, when set, is put before
 # the arguments of every run of NEW_BIN's programs but --help runs (e.g.
 # NEW_ARGS="--format pnm" to select the old output format in a build whose
-# default changed). ONLY, when set, is a shell pattern: only the cases
+# default changed); NEW_ARGS_PROGRAMS, when set, limits it to the programs
+# it names (space-separated). ONLY, when set, is a shell pattern: only the cases
 # whose names match it run (e.g. ONLY='image_*'). WORK_DIR (default: a
 # temporary directory, removed at the end) keeps the runs for inspection.
 #
@@ -262,6 +263,10 @@ run_case() {
             shift
             pre=""
             case " $* " in *" --help "*) ;; *) [ "$side" = new ] && pre=$NEW_ARGS ;; esac
+            case " ${NEW_ARGS_PROGRAMS:-$(basename "$prog")} " in
+            *" $(basename "$prog") "*) ;;
+            *) pre="" ;;
+            esac
             "$prog" $pre "$@" >> stdout.raw 2>> stderr.raw < /dev/null
             echo "$(basename "$prog") $?" >> status.txt
         }

@@ -10,6 +10,7 @@
    existing, linked and missing paths. */
 #define _POSIX_C_SOURCE 200809L
 #include "io/frames.h"
+#include "io/image_file.h"
 #include "io/files.h"
 #include "io/error_message.h"
 #include "fit/rng.h"
@@ -135,6 +136,21 @@ static void test_directory_natural_order_any_case(void)
 /* Only regular files (or links to them) are frames, and no name starting
    with '.': a directory named like a frame, a dangling link, macOS's
    "._" files and other hidden files used to make the whole run fail. */
+/* A directory's PNG frames count in a build that reads PNG, and only
+   there. */
+static void test_directory_png_frames(void)
+{
+    mkdir(tmp_path("png"), 0777);
+    touch("png/f1.pgm");
+    touch("png/f2.PNG");
+    frame_list list;
+    char err[256];
+    CHECK(frames_find(tmp_path("png"), &list, err, sizeof err) == 0);
+    CHECK(list.count == (image_library() ? 2u : 1u));
+    frames_free(&list);
+    remove_dir("png");
+}
+
 static void test_directory_lists_regular_files_only(void)
 {
     mkdir(tmp_path("reg"), 0777);
@@ -165,7 +181,7 @@ static void test_directory_lists_regular_files_only(void)
     remove(tmp_path("reg/f3.pgm"));
     status = frames_find(tmp_path("reg"), &list, err, sizeof err);
     CHECK(status == -1 && list.count == 0 && list.paths == NULL);
-    CHECK(strstr(err, "no .pgm, .ppm or .pnm file in directory") != NULL);
+    CHECK(strstr(err, "no .pgm, .ppm") != NULL && strstr(err, "file in directory") != NULL);
     remove(tmp_path("reg/sub.pgm"));
     remove_dir("reg");
 }
@@ -405,6 +421,7 @@ int main(void)
     RUN(test_natural_order_is_total);
     RUN(test_directory_natural_order_any_case);
     RUN(test_directory_lists_regular_files_only);
+    RUN(test_directory_png_frames);
     RUN(test_sequence_gap);
     RUN(test_sequence_numbered_from_above_1);
     RUN(test_patterns);
