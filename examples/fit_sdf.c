@@ -28,6 +28,7 @@
      meshing.h        marching cubes through the network
      measure.h        the Chamfer distance and normal consistency
      outputs.h        the output names and checks, the transform file
+     picture.h        the picture: sphere tracing, shading by the gradient
      mesh.h           marching cubes; shape_geometry.h: sampling a mesh,
                       the normalisation; nearest.h: nearest neighbours */
 #define _POSIX_C_SOURCE 200809L
@@ -43,6 +44,7 @@
 #include "fit_sdf/measure.h"
 #include "fit_sdf/meshing.h"
 #include "fit_sdf/outputs.h"
+#include "fit_sdf/picture.h"
 #include "fit_sdf/train.h"
 
 #include <math.h>
@@ -53,7 +55,7 @@
 
 typedef struct options {
     const char *input, *load;
-    long batch, resolution, samples, eval_points;
+    long batch, resolution, samples, eval_points, picture;
     double band;
     fit_options fit;
 } options;
@@ -69,6 +71,11 @@ static const char DESCRIPTION[] =
     "then the smallest and largest coordinate over all axes map to -1 and +1 (for a\n"
     "mesh: its area-weighted centroid and its vertices' extremes).\n"
     "\n"
+    "Also writes PREFIX.png (PREFIX.pgm with --format pnm), a --picture x --picture\n"
+    "picture of the surface for people: each pixel's ray is sphere-traced through\n"
+    "the network and the surface shaded by its normal, the exact gradient of f,\n"
+    "seen from (1, 0.8, 1.3) in the normalised coordinates, +y up.\n"
+    "\n"
     "Result: the Chamfer distance between --eval-points points sampled on the\n"
     "extracted mesh and as many of the input points (mean of the two directions'\n"
     "mean nearest-neighbour distances, divided by the diagonal of the input's\n"
@@ -83,7 +90,7 @@ static const char DESCRIPTION[] =
 static void default_options(options *o)
 {
     *o = (options){.batch = 1400, .resolution = 256, .samples = 250000,
-                   .eval_points = 100000, .band = 2.0};
+                   .eval_points = 100000, .band = 2.0, .picture = 512};
     fit_options_default(&o->fit, "out/fit_sdf");
     o->fit.steps = 2000;
     o->fit.chunk = 16384;
@@ -91,8 +98,10 @@ static void default_options(options *o)
 }
 
 /* What args_parse cannot check. 0, or 1 after a message. */
-static int check_options(const options *o)
+static int check_options(options *o)
 {
+    if (fit_options_check(&o->fit))
+        return 1;
     if (o->load && o->fit.ckpt.resume)
         return fit_error("--load and --resume exclude each other");
     if (o->resolution == 1)
@@ -131,10 +140,10 @@ typedef struct run_stats {
    fail now, not after training. */
 static int plan_outputs(const options *o, outputs *p)
 {
-    if (outputs_name(o->fit.out, o->fit.save, p))
+    if (outputs_name(o->fit.out, o->fit.save, image_extension(o->fit.format, 1), p))
         return 1;
     const char *paths[] = {o->resolution ? p->mesh : NULL, o->load ? NULL : p->model,
-                           p->transform, o->fit.ckpt.checkpoint};
+                           p->transform, o->fit.ckpt.checkpoint, o->picture ? p->picture : NULL};
     return outputs_check_writable(paths, sizeof paths / sizeof *paths);
 }
 
@@ -167,8 +176,26 @@ static int mesh_and_measure(const options *o, const dataset *d, const fit_model 
     return status;
 }
 
+/* The "wrote" line: the files of this run, in the order written. */
+static void print_written(const options *o, const outputs *p)
+{
+    const char *files[4], *model = o->load ? o->load : p->model;
+    size_t n = 0;
+    if (o->resolution > 0)
+        files[n++] = p->mesh;
+    files[n++] = model;
+    files[n++] = p->transform;
+    if (o->picture > 0)
+        files[n++] = p->picture;
+    printf("wrote");
+    for (size_t i = 0; i < n; i++)
+        printf("%s%s", i == 0 ? " " : i + 1 == n ? " and " : ", ", files[i]);
+    putchar('\n');
+}
+
 /* The outputs after training: the model, the transform, the mesh and its
-   measures, then the files written and the result line on stdout. */
+   measures, the picture, then the files written and the result line on
+   stdout. */
 static int finish(const options *o, const dataset *d, const fit_model *m, const outputs *p,
                   run_stats *stats, double start)
 {
@@ -177,13 +204,13 @@ static int finish(const options *o, const dataset *d, const fit_model *m, const 
     if (write_transform(p->transform, &d->transform))
         return 1;
     quality q = {NAN, NAN};
-    if (o->resolution > 0) {
-        if (mesh_and_measure(o, d, m, p, &q, stats))
-            return 1;
-        printf("wrote %s, %s and %s\n", p->mesh, o->load ? o->load : p->model, p->transform);
-    } else {
-        printf("wrote %s and %s\n", p->model, p->transform);
-    }
+    if (o->resolution > 0 && mesh_and_measure(o, d, m, p, &q, stats))
+        return 1;
+    picture_stats shot;
+    if (o->picture > 0 && picture_write(m->net, (size_t)o->picture, (size_t)o->fit.chunk,
+                                        (size_t)o->fit.threads, p->picture, &shot))
+        return 1;
+    print_written(o, p);
     printf("result: chamfer=%.6f normal_consistency=%.4f seconds=%.1f steps=%llu "
            "train_seconds=%.1f mesh_seconds=%.1f\n",
            q.chamfer, q.normal_consistency, progress_clock() - start,
@@ -197,7 +224,7 @@ static int run(const options *o, const arg_spec *spec)
     dataset d;
     memset(&d, 0, sizeof d);
     fit_model m = {NULL, NULL};
-    outputs paths = {NULL, NULL, NULL};
+    outputs paths = {NULL, NULL, NULL, NULL};
     run_stats stats = {{0, 0, 0}, 0};
     fit_arch arch = fit_arch_of(&o->fit, 3, 1);
     int status = dataset_load(o->input, (size_t)o->samples, o->fit.seed, &d);
@@ -242,7 +269,10 @@ int main(int argc, char **argv)
                    "diagonals; 0: evaluate every grid point"),
         ARG_LONG("eval-points", &o.eval_points, 1, 50000000, "N",
                  "points per side of the Chamfer distance"),
+        ARG_LONG("picture", &o.picture, 0, 4096, "N",
+                 "side of the picture of the surface, by sphere tracing;\n0: none"),
         FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
         FIT_SAVE_OPTION(f),
         FIT_RESUME_OPTIONS(f),
         ARG_STRING("load", &o.load, "FILE", "mesh this model instead of training"),

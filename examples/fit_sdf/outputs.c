@@ -13,14 +13,16 @@ void outputs_free(outputs *p)
     free(p->mesh);
     free(p->model);
     free(p->transform);
+    free(p->picture);
 }
 
-int outputs_name(const char *prefix, const char *save, outputs *p)
+int outputs_name(const char *prefix, const char *save, const char *picture_ext, outputs *p)
 {
     p->mesh = files_join(prefix, ".ply");
     p->model = save ? files_join(save, "") : files_join(prefix, ".siren");
     p->transform = files_join(prefix, ".transform");
-    if (!p->mesh || !p->model || !p->transform)
+    p->picture = files_join(prefix, picture_ext);
+    if (!p->mesh || !p->model || !p->transform || !p->picture)
         return fit_error("out of memory");
     return 0;
 }

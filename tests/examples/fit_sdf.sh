@@ -2,7 +2,8 @@
 # fit_sdf.sh - examples/fit_sdf end to end: it fits a torus point
 # cloud (.xyz) and a rounded-box mesh (OBJ with quads, ASCII PLY) below a
 # Chamfer bound, reads its own binary PLY output back as a mesh input,
-# meshes a saved model with --load, resumes from a checkpoint bit for bit,
+# meshes a saved model with --load, draws the torus by sphere tracing as
+# its exact SDF draws it, resumes from a checkpoint bit for bit,
 # gives the same model with 1 and 2 threads, and refuses bad input with
 # one line on stderr and exit status 1 (never a crash).
 # Prints "ok NAME" / "FAIL NAME" lines (tests/run.sh counts them).
@@ -19,7 +20,7 @@ bin="$root/bin/fit_sdf"
 TORUS_BAR=0.010
 BOX_BAR=0.012
 NORMALS_BAR=0.98
-SMALL="--width 64 --depth 2 --first-omega 5 --batch 1000 --eval-points 20000"
+SMALL="--width 64 --depth 2 --first-omega 5 --batch 1000 --eval-points 20000 --picture 0"
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -69,8 +70,8 @@ awk 'function sp(a, e) { c = cos(a); return (c < 0 ? -1 : 1) * (c < 0 ? -c : c) 
 } > box.ply
 
 # ------------------------------------------------------------ the fits
-"$bin" torus.xyz $SMALL --steps 400 --seed 0 --resolution 64 --out fit/torus \
-    > torus.out 2> torus.err
+"$bin" torus.xyz $SMALL --steps 400 --seed 0 --resolution 64 --picture 128 --format pnm \
+    --out fit/torus > torus.out 2> torus.err
 rc=$?
 last=$(tail -n 1 torus.out)
 chamfer=$(field chamfer "$last")
@@ -86,6 +87,59 @@ case "$last" in
     "result: chamfer="*" normal_consistency="*" seconds="*" steps=400 "*) ok fit_sdf_result_line ;;
     *) fail fit_sdf_result_line "last stdout line: $last" ;;
 esac
+
+# The picture: the network's surface, sphere-traced and shaded by its
+# gradient, against the exact torus rendered here the same way (numpy):
+# the same silhouette (intersection over union) and, where both show the
+# surface, the same shading (the normals agree).
+python=${PYTHON:-/usr/bin/python3}
+if ! "$python" -c "import numpy" 2> /dev/null; then
+    echo "SKIP fit_sdf_picture_is_the_torus (no numpy in $python)"
+elif "$python" - fit/torus.pgm fit/torus.transform > picture.out 2>&1 <<'EOF'; then
+import sys, numpy as np
+np.seterr(invalid="ignore")  # the normals of rays that miss
+data = open(sys.argv[1], "rb").read()
+head = data.split(b"\n", 3)
+w, h = map(int, head[1].split())
+img = np.frombuffer(head[3][:w * h], np.uint8).reshape(h, w) / 255.0
+t = {l.split()[0]: list(map(float, l.split()[1:])) for l in open(sys.argv[2]) if not l.startswith("#")}
+off, s = np.array(t["offset"]), t["scale"][0]
+centre, R, r = (np.array([3.0, -1.0, 2.0]) - off) * s, 1.1 * s, 0.5 * s
+def sdf(p):
+    q = p - centre
+    return np.hypot(np.hypot(q[..., 0], q[..., 1]) - R, q[..., 2]) - r
+# the camera of examples/fit_sdf/picture.c
+v = np.array([1.0, 0.8, 1.3]); v /= np.linalg.norm(v)
+eye, fwd = 4.5 * v, -v
+right = np.cross(fwd, [0, 1, 0]); right /= np.linalg.norm(right)
+up = np.cross(right, fwd)
+rad = np.sqrt(3) * 1.05
+th = rad / np.sqrt(4.5 ** 2 - rad ** 2)
+u = (2 * (np.arange(w) + 0.5) / w - 1) * th
+vv = (1 - 2 * (np.arange(h) + 0.5) / h) * th
+d = fwd + u[None, :, None] * right + vv[:, None, None] * up
+d /= np.linalg.norm(d, axis=2, keepdims=True)
+tt = np.full((h, w), 2.5)
+for _ in range(300):
+    tt += sdf(eye + tt[..., None] * d)
+p = eye + tt[..., None] * d
+hit = np.abs(sdf(p)) < 1e-3
+e = 1e-5; n = np.stack([(sdf(p + e * a) - sdf(p - e * a)) / (2 * e) for a in np.eye(3)], -1)
+n /= np.linalg.norm(n, axis=2, keepdims=True)
+light = 0.7 * up - 0.5 * right - 0.6 * fwd; light /= np.linalg.norm(light)
+shade = 0.12 + 0.83 * np.clip((n * light).sum(-1), 0, None)
+got = img < 0.999
+iou = (got & hit).sum() / (got | hit).sum()
+both = got & hit
+diff = np.abs(img[both] - shade[both]).mean()
+print("iou %.4f shading_error %.4f surface_pixels %d" % (iou, diff, hit.sum()))
+assert hit.sum() > 0.1 * w * h and iou > 0.95 and diff < 0.05, "not the torus"
+EOF
+    ok fit_sdf_picture_is_the_torus
+    sed 's/^/  /' picture.out
+else
+    fail fit_sdf_picture_is_the_torus "$(tail -n 3 picture.out)"
+fi
 
 # The outputs: a binary little-endian PLY whose header is followed by
 # exactly 12 bytes per vertex and 13 per triangle, the model, the transform.
