@@ -221,7 +221,7 @@ include mpi/mpi.mk
 
 # ------------------------------------------------------------ benchmarks
 # Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.
-bin/bench_steps: bench/bench_steps.c $(STATIC) | bin
+bin/bench_steps: bench/bench_steps.c bench/bench_common.h $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 
 bench: all bin/bench_steps

@@ -56,10 +56,10 @@ build/mpi/tests/%: tests/mpi/%.c $(MPI_STATIC) $(STATIC) include/siren_mpi.h | b
 	$(call say,MPICC,$@)$(MPICC) $(APP_CFLAGS) $< -o $@ $(MPI_APP_LIBS)
 mpi-tests: build/mpi/tests/mpi_training build/mpi/tests/mpi_api
 
-bin/bench_mpi: bench/bench_mpi.c $(MPI_STATIC) $(STATIC) include/siren_mpi.h | bin
+bin/bench_mpi: bench/bench_mpi.c bench/bench_common.h $(MPI_STATIC) $(STATIC) include/siren_mpi.h | bin
 	$(call say,MPICC,$@)$(MPICC) $(APP_CFLAGS) $< -o $@ $(MPI_APP_LIBS)
-bench-mpi: bin/bench_mpi
-	sh bench/mpi_scaling.sh
+bench-mpi: bin/bench_mpi bin/bench_steps
+	$(PYTHON) bench/mpi_scaling.py
 
 # For the pkg-config file (evaluated at install time only).
 MPI_PC ?= $(firstword $(foreach m,mpi-c ompi-c mpich,$(shell pkg-config --exists $(m) 2>/dev/null && echo $(m))))

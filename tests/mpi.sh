@@ -135,7 +135,7 @@ alive() {
     for f in "$1"/rank.*; do
         [ -e "$f" ] || continue
         p=$(cat "$f")
-        state=$(ps -o stat= -p "$p" 2> /dev/null | cut -c1)
+        state=$(sed 's/.*) //' "/proc/$p/stat" 2> /dev/null | cut -c1)
         [ -n "$state" ] && [ "$state" != Z ] && left="$left $p"
     done
     echo "$left"
