@@ -114,11 +114,12 @@ typedef struct siren_mpi siren_mpi; /* opaque: a communicator and a reduction's 
  * for each slab it owns (its slabs' gradients wait there for the running
  * sum): 794 KB a slab for the reference network, 2 -> 256 x 4 -> 1.
  *
- * MPI must be initialised (else SIREN_ERR_STATE, on this rank only).
- * INVALID_ARGUMENT: out NULL, comm MPI_COMM_NULL, count or slabs 0,
- * count, slabs or values not the same on every rank. TOO_LARGE: slabs *
- * values above INT_MAX, or a byte size would overflow. OUT_OF_MEMORY.
- * *out is set only on success. */
+ * Returned at once on this rank, without communicating: STATE when MPI
+ * is not initialised (or already finalised), INVALID_ARGUMENT for out NULL
+ * or comm MPI_COMM_NULL. Agreed on every rank: INVALID_ARGUMENT when count
+ * or slabs is 0 or count, slabs or values differ between ranks; TOO_LARGE
+ * when slabs * values exceeds INT_MAX or a byte size would overflow;
+ * OUT_OF_MEMORY. *out is set only on success. */
 SIREN_MPI_API int siren_mpi_create(MPI_Comm comm, size_t count, size_t slabs, size_t values,
                                    siren_mpi **out);
 /* Collective (it frees a duplicated communicator): call it on every rank,

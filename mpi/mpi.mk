@@ -50,11 +50,25 @@ lib/libsiren_mpi.so: lib/$(MPI_SONAME)
 # installed in LIBDIR), so a program linked with -lsiren_mpi alone and an
 # rpath to LIBDIR runs (an rpath does not reach a library's dependencies).
 
+# The same objects under ASan and UBSan, for the tests (tests/mpi.sh).
+MPI_SAN_OBJ := $(MPI_SRC:mpi/%.c=build/mpi/san/obj/%.o)
+build/mpi/san/obj build/mpi/san/tests:
+	mkdir -p $@
+build/mpi/san/obj/%.o: mpi/%.c $(MPI_HDR) build/flags | build/mpi/san/obj
+	$(call say,MPICC,$@)$(MPICC) $(MPI_CFLAGS) $(SAN) -c $< -o $@
+build/mpi/san/libsiren_mpi.a: $(MPI_SAN_OBJ)
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+build/mpi/san/tests/%: tests/mpi/%.c build/mpi/san/libsiren_mpi.a build/san/libsiren.a \
+    include/siren_mpi.h | build/mpi/san/tests
+	$(call say,MPICC,$@)$(MPICC) $(APP_CFLAGS) $(SAN) $< -o $@ build/mpi/san/libsiren_mpi.a \
+	    build/san/libsiren.a $(LDLIBS)
+
 # The test and benchmark programs link both libraries statically.
 MPI_APP_LIBS := $(MPI_STATIC) $(STATIC) $(LDLIBS)
 build/mpi/tests/%: tests/mpi/%.c $(MPI_STATIC) $(STATIC) include/siren_mpi.h | build/mpi/tests
 	$(call say,MPICC,$@)$(MPICC) $(APP_CFLAGS) $< -o $@ $(MPI_APP_LIBS)
-mpi-tests: build/mpi/tests/mpi_training build/mpi/tests/mpi_api
+mpi-tests: build/mpi/tests/mpi_training build/mpi/tests/mpi_api \
+    build/mpi/san/tests/mpi_training build/mpi/san/tests/mpi_api
 
 bin/bench_mpi: bench/bench_mpi.c bench/bench_common.h $(MPI_STATIC) $(STATIC) include/siren_mpi.h | bin
 	$(call say,MPICC,$@)$(MPICC) $(APP_CFLAGS) $< -o $@ $(MPI_APP_LIBS)

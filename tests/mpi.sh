@@ -22,6 +22,8 @@
 #   - make install MPI=1 installs it beside libsiren, a C program builds
 #     with `pkg-config --cflags --libs siren-mpi` alone and runs under
 #     mpirun, and make uninstall removes it.
+#   - the interface checks and a 3-process training run again, built with
+#     ASan and UBSan;
 # Needs mpicc and mpirun (Debian: openmpi-bin, libopenmpi-dev; .ci/run
 # installs them); SKIP lines without them.
 root=$(cd "${SIREN_ROOT:-.}" && pwd) || exit 1
@@ -112,6 +114,27 @@ if cmp -s "$tmp/plain.siren" "$tmp/serial.siren"; then
     echo "  note: the in-place one-process loop gives the slab fold's bits here"
 else
     echo "  note: the in-place one-process loop rounds differently from the slab fold (expected)"
+fi
+
+# --------------------------------------------------- under ASan and UBSan
+# Leak checks off: Open MPI leaves its own allocations at exit, in plugins
+# it has unloaded, which LeakSanitizer cannot name to suppress.
+san="ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1"
+san_ok=yes
+for np in 1 3; do
+    mkdir -p "$tmp/san$np"
+    env $san mpirun --allow-run-as-root --oversubscribe -x ASAN_OPTIONS -x UBSAN_OPTIONS \
+        -np $np "$root/build/mpi/san/tests/mpi_api" "$tmp/san$np" > "$tmp/san$np.log" 2>&1 &&
+        ! grep -q -E '^FAIL|ERROR: AddressSanitizer|runtime error' "$tmp/san$np.log" || san_ok=no
+done
+env $san mpirun --allow-run-as-root --oversubscribe -x ASAN_OPTIONS -x UBSAN_OPTIONS -np 3 \
+    "$root/build/mpi/san/tests/mpi_training" train --threads 2 --out "$tmp/san.siren" \
+    > "$tmp/san_train.log" 2>&1 && cmp -s "$tmp/san.siren" "$tmp/serial.siren" || san_ok=no
+if [ $san_ok = yes ]; then
+    ok mpi_api_and_training_under_asan_ubsan
+else
+    fail mpi_api_and_training_under_asan_ubsan "$(grep -h -m 3 -E 'FAIL|ERROR|runtime error' \
+        "$tmp"/san*.log)"
 fi
 
 # ----------------------------------------------------------------- resume
