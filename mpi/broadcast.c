@@ -1,8 +1,10 @@
-/* broadcast.c - rank 0's floats to every rank, and the check that every
-   rank holds the same bits (the parameters, say: ranks whose CPUs take
-   different matrix-product kernels would drift apart). The check
-   broadcasts rank 0's vector a segment at a time and each rank compares
-   it with its own, so it needs a segment of memory, not a vector. */
+/* broadcast.c - broadcasts of any length (MPI counts are ints), used for
+   the gradient sum and the checkpoint's bytes too; rank 0's floats to
+   every rank; and the check that every rank holds the same bits (the
+   parameters, say: ranks whose CPUs take different matrix-product kernels
+   would drift apart). The check broadcasts rank 0's vector a segment at a
+   time and each rank compares it with its own, so it needs a segment of
+   memory, not a vector. */
 #include "siren_mpi_internal.h"
 
 #include <stdint.h>
@@ -21,15 +23,15 @@ static int check_arguments(siren_mpi *sm, const float *values, size_t count)
     return siren_mpi__agree_status(sm, good ? SIREN_OK : SIREN_ERR_INVALID_ARGUMENT);
 }
 
-/* MPI_Bcast of n floats of buffer from rank 0, in pieces whose count fits
-   an int. Rank 0's buffer is only read. */
-static int broadcast_floats(siren_mpi *sm, float *buffer, size_t n)
+int siren_mpi__broadcast(siren_mpi *sm, void *buffer, size_t count, MPI_Datatype type, int root)
 {
-    enum { PIECE = 1 << 28 };
-    int status = SIREN_OK;
-    for (size_t at = 0; status == SIREN_OK && at < n; at += PIECE) {
-        size_t piece = n - at < PIECE ? n - at : PIECE;
-        status = siren_mpi__check(MPI_Bcast(buffer + at, (int)piece, MPI_FLOAT, 0, sm->comm));
+    enum { PIECE = 1 << 28 }; /* elements a call: an int, and at most 2 GiB of floats */
+    int size = 0;
+    int status = siren_mpi__check(MPI_Type_size(type, &size));
+    for (size_t at = 0; status == SIREN_OK && at < count; at += PIECE) {
+        size_t n = count - at < PIECE ? count - at : PIECE;
+        status = siren_mpi__check(
+            MPI_Bcast((char *)buffer + at * (size_t)size, (int)n, type, root, sm->comm));
     }
     return status;
 }
@@ -40,7 +42,7 @@ int siren_mpi_broadcast(siren_mpi *sm, float *values, size_t count)
         return SIREN_ERR_INVALID_ARGUMENT;
     int status = check_arguments(sm, values, count);
     if (status == SIREN_OK)
-        status = broadcast_floats(sm, values, count);
+        status = siren_mpi__broadcast(sm, values, count, MPI_FLOAT, 0);
     return status;
 }
 
@@ -54,7 +56,7 @@ static int compare_segments(siren_mpi *sm, const float *values, size_t count, fl
         size_t n = count - at < SIREN_MPI__SEGMENT ? count - at : SIREN_MPI__SEGMENT;
         /* rank 0 sends its own values, which MPI_Bcast only reads */
         float *buffer = sm->rank == 0 ? (float *)(uintptr_t)(values + at) : segment;
-        status = broadcast_floats(sm, buffer, n);
+        status = siren_mpi__broadcast(sm, buffer, n, MPI_FLOAT, 0);
         if (status == SIREN_OK && sm->rank != 0 &&
             memcmp(segment, values + at, n * sizeof *segment) != 0)
             *differs = true;

@@ -48,19 +48,6 @@ static int read_checkpoint(const char *path, unsigned char **bytes, size_t *len)
     return status;
 }
 
-/* The buffer's bytes from rank 0 to all, in pieces whose count fits an
-   int. */
-static int broadcast_bytes(siren_mpi *sm, unsigned char *bytes, size_t len)
-{
-    enum { PIECE = 1 << 30 };
-    int status = SIREN_OK;
-    for (size_t at = 0; status == SIREN_OK && at < len; at += PIECE) {
-        size_t n = len - at < PIECE ? len - at : PIECE;
-        status = siren_mpi__check(MPI_Bcast(bytes + at, (int)n, MPI_BYTE, 0, sm->comm));
-    }
-    return status;
-}
-
 /* Every rank: the buffer's length from rank 0, then the buffer. */
 static int share_checkpoint(siren_mpi *sm, unsigned char **bytes, size_t *len)
 {
@@ -76,7 +63,7 @@ static int share_checkpoint(siren_mpi *sm, unsigned char **bytes, size_t *len)
     }
     status = siren_mpi__agree_status(sm, local);
     if (status == SIREN_OK)
-        status = broadcast_bytes(sm, *bytes, *len);
+        status = siren_mpi__broadcast(sm, *bytes, *len, MPI_BYTE, 0);
     return status;
 }
 

@@ -143,19 +143,6 @@ static int finish_sends(window *w)
     return siren_mpi__check(MPI_Waitall(SIREN_MPI__WINDOW, w->send, MPI_STATUSES_IGNORE));
 }
 
-/* The last rank's sum to every rank, in pieces whose count fits an int. */
-static int broadcast_sum(siren_mpi *sm, float *sum)
-{
-    enum { PIECE = 1 << 28 };
-    int status = SIREN_OK;
-    for (size_t at = 0; status == SIREN_OK && at < sm->count; at += PIECE) {
-        size_t n = sm->count - at < PIECE ? sm->count - at : PIECE;
-        status = siren_mpi__check(
-            MPI_Bcast(sum + at, (int)n, MPI_FLOAT, sm->size - 1, sm->comm));
-    }
-    return status;
-}
-
 static int sum_gradients(siren_mpi *sm, float *sum)
 {
     if (sm->size == 1) {
@@ -170,7 +157,7 @@ static int sum_gradients(siren_mpi *sm, float *sum)
     if (status == SIREN_OK)
         status = sent;
     if (status == SIREN_OK)
-        status = broadcast_sum(sm, sum);
+        status = siren_mpi__broadcast(sm, sum, sm->count, MPI_FLOAT, sm->size - 1);
     return status;
 }
 

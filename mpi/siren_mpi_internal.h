@@ -46,6 +46,10 @@ void siren_mpi__slab_range(size_t slabs, int size, int rank, size_t *first, size
    MPI_SUCCESS. */
 int siren_mpi__check(int mpi_status);
 
+/* MPI_Bcast of count elements of type from root, in pieces whose count
+   fits an int (mpi/broadcast.c). */
+int siren_mpi__broadcast(siren_mpi *sm, void *buffer, size_t count, MPI_Datatype type, int root);
+
 /* siren_mpi_agree with the status's name as the message. */
 int siren_mpi__agree_status(siren_mpi *sm, int status);
 
