@@ -216,8 +216,9 @@ hypernet: bin/hypernet build/hypernet/lfw_faces.pgm
 include fuzz/fuzz.mk
 
 # --------------------------------------------- libsiren_mpi (optional)
-# make mpi / make MPI=1: the MPI companion library (mpi/mpi.mk)
-include mpi/mpi.mk
+# make mpi / make MPI=1: the MPI companion library (mpi/mpi.mk; optional
+# here, so that copies of the tree without mpi/ still build the core)
+-include mpi/mpi.mk
 
 # ------------------------------------------------------------ benchmarks
 # Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.

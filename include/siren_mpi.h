@@ -170,10 +170,11 @@ SIREN_MPI_API int siren_mpi_add(siren_mpi *sm, size_t slab, const float *grads,
  * value_sums (`values` doubles; NULL when values is 0), on every rank; then
  * forgets the step's slabs, ready for the next step. The sum and the value
  * sums are bit-identical on every rank and for every number of ranks.
- * Cost: each rank waits for the one before it, then adds its slabs into
- * the running sum segment by segment (64 KiB) as they arrive and sends
- * them on, so the chain takes about one pass over the vector plus a
- * segment's time per rank; then one broadcast of the vector.
+ * Cost: an allreduce of one int (every rank says it is ready); then each
+ * rank waits for the one before it, adds its slabs into the running sum
+ * segment by segment (64 KiB) as they arrive and sends them on, so the
+ * chain takes about one pass over the vector plus a segment's time per
+ * rank; then one broadcast of the vector, and an allgather of the values.
  * STATE, on every rank and with sum and value_sums untouched, when any
  * rank did not add all of its slabs (or an add failed). INVALID_ARGUMENT
  * (agreed likewise) when sum, or value_sums with values > 0, is NULL on
