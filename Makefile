@@ -169,7 +169,7 @@ check: all tests examples
 	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) \
 	    $(addprefix tests/scripts/,symbols.sh cxx_header.sh readme_example.sh install.sh \
 	    python_package.sh rust_crate.sh consumers.sh abi.sh blas_build.sh fuzz_replay.sh \
-	    fuzz_short.sh tsan.sh valgrind.sh image_libs.sh) tests/mpi.sh \
+	    fuzz_short.sh tsan.sh valgrind.sh image_libs.sh) tests/scripts/mpi.sh \
 	    $(wildcard tests/examples/*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
