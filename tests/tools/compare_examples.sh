@@ -11,7 +11,8 @@
 # the arguments of every run of NEW_BIN's programs but --help runs (e.g.
 # NEW_ARGS="--format pnm" to select the old output format in a build whose
 # default changed); NEW_ARGS_PROGRAMS, when set, limits it to the programs
-# it names (space-separated). ONLY, when set, is a shell pattern: only the cases
+# it names (space-separated), and NEW_ARGS_NAME, when set, replaces it for
+# program NAME (e.g. NEW_ARGS_fit_sdf="--picture 0"). ONLY, when set, is a shell pattern: only the cases
 # whose names match it run (e.g. ONLY='image_*'). WORK_DIR (default: a
 # temporary directory, removed at the end) keeps the runs for inspection.
 #
@@ -267,6 +268,8 @@ run_case() {
             *" $(basename "$prog") "*) ;;
             *) pre="" ;;
             esac
+            eval "own=\${NEW_ARGS_$(basename "$prog"):-}"
+            case " $* " in *" --help "*) ;; *) [ "$side" = new ] && [ -n "$own" ] && pre=$own ;; esac
             "$prog" $pre "$@" >> stdout.raw 2>> stderr.raw < /dev/null
             echo "$(basename "$prog") $?" >> status.txt
         }
