@@ -6,7 +6,7 @@
 # image test (tests/examples/io/test_image_file.c) and bin/fit_image: with
 # none, its default output is PGM, --format png is refused with one line,
 # and the images are those of the default build's --format pnm; with stb,
-# PNG at 8 bits and --bits 16 falls back to PGM with a note.
+# PNG at 8 bits, --bits 16 falls back to PGM with a note, and a JPEG is read.
 # Prints "ok NAME" / "FAIL NAME" / "SKIP NAME" lines (tests/run.sh).
 root=$(cd "${SIREN_ROOT:-.}" && pwd) || exit 1
 make=${MAKE:-make}
@@ -92,5 +92,18 @@ if [ "$rc" -eq 0 ] && [ -f "$tmp/s3/x_recon.pgm" ] &&
     ok image_lib_stb_bits_16_writes_pgm
 else
     fail image_lib_stb_bits_16_writes_pgm "exit $rc" "$(cat "$tmp/s3.err")"
+fi
+# A JPEG (made by Pillow when /usr/bin/python3 has it) is read by stb.
+python=${PYTHON:-/usr/bin/python3}
+if "$python" -c "from PIL import Image; Image.open('$image').save('$tmp/camera.jpg', quality=90)" \
+        2> /dev/null; then
+    if "$t/bin/fit_image" "$tmp/camera.jpg" $SMALL --out "$tmp/j/x" > "$tmp/j.out" 2> "$tmp/j.err" &&
+       grep -q 'x_recon.png, .* (24x24)' "$tmp/j.out"; then
+        ok image_lib_stb_fit_image_reads_jpeg
+    else
+        fail image_lib_stb_fit_image_reads_jpeg "$(tail -n 2 "$tmp/j.err")"
+    fi
+else
+    echo "SKIP image_lib_stb_fit_image_reads_jpeg (no Pillow in $python to make one)"
 fi
 exit 0
