@@ -449,7 +449,7 @@ static void op_adam(api *a)
         bool valid = isfinite(cfg.lr) && cfg.lr >= 0.0f && isfinite(cfg.beta1) &&
                      cfg.beta1 >= 0.0f && cfg.beta1 < 1.0f && isfinite(cfg.beta2) &&
                      cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f && isfinite(cfg.eps) &&
-                     cfg.eps >= 0.0f;
+                     cfg.eps > 0.0f;
         size_t failures = a->counter.failures;
         int status = siren_adam_create(a->net, &cfg, &a->opt);
         if (!valid)

@@ -299,15 +299,17 @@ typedef struct siren_adam_config {
     uint32_t size;          /* sizeof(siren_adam_config) */
     float lr;               /* default 1e-4 */
     float beta1, beta2;     /* default 0.9, 0.999 */
-    float eps;              /* default 1e-8 */
+    float eps;              /* default 1e-8; must be > 0 */
     float weight_decay;     /* default 0 (L2, as torch.optim.Adam) */
     float clip_grad_norm;   /* default 0 = off; else max global L2 norm */
 } siren_adam_config;
 /* Fills *cfg with the defaults above; NULL is ignored. */
 SIREN_API void siren_adam_config_default(siren_adam_config *cfg);
 /* Creates an optimiser for networks with net's architecture, moments zero,
-   step count 0. INVALID_ARGUMENT: NULL, wrong cfg->size, lr, eps, decay or
-   clip negative or not finite, betas outside [0, 1). OUT_OF_MEMORY. */
+   step count 0. INVALID_ARGUMENT: NULL, wrong cfg->size, lr, decay or
+   clip negative or not finite, eps not finite or not positive (a step
+   divides by sqrt(v) + eps, and v is 0 where every gradient so far was 0),
+   betas outside [0, 1). OUT_OF_MEMORY. */
 SIREN_API int  siren_adam_create(const siren_net *net, const siren_adam_config *cfg,
                                  siren_adam **out);
 /* One update of net's parameters from its gradients. INVALID_ARGUMENT for

@@ -399,6 +399,9 @@ static void test_invalid_optimiser_fields(void)
     CHECK_STATUS(load_with_field(56, 0x3f800000u), SIREN_ERR_FORMAT); /* beta1 1 */
     CHECK_STATUS(load_with_field(60, 0x40000000u), SIREN_ERR_FORMAT); /* beta2 2 */
     CHECK_STATUS(load_with_field(64, 0x7f800000u), SIREN_ERR_FORMAT); /* eps inf */
+    CHECK_STATUS(load_with_field(64, 0x00000000u), SIREN_ERR_FORMAT); /* eps 0 */
+    CHECK_STATUS(load_with_field(64, 0x80000000u), SIREN_ERR_FORMAT); /* eps -0 */
+    CHECK_STATUS(load_with_field(64, 0x00000001u), SIREN_OK);         /* eps 1e-45 */
     CHECK_STATUS(load_with_field(68, 0xbf800000u), SIREN_ERR_FORMAT); /* decay -1 */
     CHECK_STATUS(load_with_field(72, 0xff800000u), SIREN_ERR_FORMAT); /* clip -inf */
     CHECK_STATUS(load_with_field(12, 4), SIREN_ERR_FORMAT);           /* flags */
