@@ -336,7 +336,13 @@ SIREN_API int  siren_adam_set_lr(siren_adam *opt, float lr);
    renames it over path, so a crash never leaves a half-written model.
    Loading checks every field before it allocates: a file that is not a
    libsiren model, truncated or corrupt gives FORMAT, one from a newer
-   format version VERSION, an unreadable or unwritable path IO. */
+   format version VERSION, an unreadable or unwritable path IO. Loading
+   from a path reads the fixed header first (52 bytes; 84 for a
+   checkpoint) and then exactly the length it implies, and one byte more:
+   a device, a pipe or a file of another kind costs its first bytes, and a
+   regular file of the wrong size is refused unread. From a pipe the
+   buffer grows with the bytes that arrive (at most twice them, or 64 KiB).
+   On IO, errno holds the reason the C library gave (ENOENT, ENOSPC...). */
 SIREN_API int siren_net_save(const siren_net *net, const char *path);
 SIREN_API int siren_net_load(const char *path, siren_net **out);
 /* buf NULL or too small: *len gets the size needed, returns TOO_LARGE */

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "internal.h"
 #include "nets.h"
+#include "untrusted_files.h"
 
 #include <dirent.h>
 #include <stdint.h>
@@ -592,6 +593,77 @@ static void test_load_errors(void)
     remove_temp_dir(dir);
 }
 
+/* ------------------------------------------------ not regular files */
+
+/* A device that never ends is refused by its first bytes: before the fix
+   (issue 19) the loader read it up to the largest valid file, 8.6 GB,
+   and ran out of memory first. Nothing may be allocated at all. */
+static void test_load_from_devices_reads_the_header_only(void)
+{
+    watched_heap heap;
+    siren_allocator alloc = watched_allocator(&heap, (size_t)1 << 20);
+    siren_net *out = UNTOUCHED;
+    CHECK_STATUS(siren_net_load_with_allocator("/dev/zero", &alloc, &out), SIREN_ERR_FORMAT);
+    CHECK(heap.largest == 0);
+    CHECK_STATUS(siren_net_load_with_allocator("/dev/null", &alloc, &out), SIREN_ERR_FORMAT);
+    CHECK(heap.largest == 0);
+    CHECK(out == UNTOUCHED);
+}
+
+/* A valid model through a pipe loads (its size is unknown until the end:
+   the buffer grows to it, never beyond twice what came). A header that
+   promises 2^31 - 1 parameters, followed by a few bytes and the end,
+   allocates no more than the first 64 KiB of buffer. */
+static void test_load_from_a_pipe(void)
+{
+    siren_net *net = make_net(&(net_shape){2, 96, 2, 1, 30.0f, 30.0f, 1}, 3);
+    size_t len = 0;
+    unsigned char *file = save_to_buffer(net, &len);
+    CHECK(len > 65536);
+    watched_heap heap;
+    siren_allocator alloc = watched_allocator(&heap, SIZE_MAX);
+    byte_pipe p;
+    siren_net *back = NULL;
+    CHECK(open_pipe(&p, file, len) == 0);
+    CHECK_STATUS(siren_net_load_with_allocator(p.path, &alloc, &back), SIREN_OK);
+    close_pipe(&p);
+    CHECK(back != NULL && same_net(net, back));
+    CHECK(heap.largest <= 2 * len);
+    siren_net_free(back);
+
+    /* in 1, out 1, 46337 wide, 1 hidden layer: w^2 + 4w + 1 =
+       2,147,302,918 parameters, just below 2^31 - 1 (46338 would pass it) */
+    unsigned char huge[84 + 1000];
+    memcpy(huge, golden_model, 52);
+    put_le32(huge + 24, 46337);
+    put_le32(huge + 28, 1);
+    uint64_t count = 46337ull * 46337 + 4 * 46337ull + 1;
+    put_le32(huge + 44, (uint32_t)count);
+    put_le32(huge + 48, (uint32_t)(count >> 32));
+    memset(huge + 52, 0x3f, sizeof huge - 52);
+    heap = (watched_heap){SIZE_MAX, 0};
+    back = UNTOUCHED;
+    CHECK(open_pipe(&p, huge, sizeof huge) == 0);
+    CHECK_STATUS(siren_net_load_with_allocator(p.path, &alloc, &back), SIREN_ERR_FORMAT);
+    close_pipe(&p);
+    CHECK(back == UNTOUCHED);
+    CHECK(heap.largest == 65536); /* the header passed: one first buffer */
+
+    /* the same header in a regular file is refused by the file's size,
+       unread: nothing allocated */
+    char dir[64], path[128];
+    make_temp_dir(dir);
+    join(path, sizeof path, dir, "huge.siren");
+    write_file(path, huge, sizeof huge);
+    heap = (watched_heap){SIZE_MAX, 0};
+    CHECK_STATUS(siren_net_load_with_allocator(path, &alloc, &back), SIREN_ERR_FORMAT);
+    CHECK(heap.largest == 0);
+    CHECK(back == UNTOUCHED);
+    remove_temp_dir(dir);
+    free(file);
+    siren_net_free(net);
+}
+
 int main(void)
 {
     RUN(test_crc32_check_value);
@@ -613,5 +685,7 @@ int main(void)
     RUN(test_save_to_missing_directory);
     RUN(test_failed_rename_leaves_no_temp_file);
     RUN(test_load_errors);
+    RUN(test_load_from_devices_reads_the_header_only);
+    RUN(test_load_from_a_pipe);
     return check_summary();
 }
