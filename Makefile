@@ -5,6 +5,7 @@
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
+#   make bench-fingerprint  what a full parameter check at backward would cost
 #   make BLAS=openblas  any target, with the matrix products done by that CBLAS
 #                     (a pkg-config package); the default build needs no BLAS
 #   make fuzz         the libFuzzer harnesses, FUZZ_SECONDS each (docs/SECURITY.md)
@@ -89,7 +90,7 @@ STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench hypernet install uninstall clean FORCE
+.PHONY: all examples tests check demo bench bench-fingerprint hypernet install uninstall clean FORCE
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 # Rewritten only when the flags change, so that `make BLAS=...` after a
@@ -218,6 +219,14 @@ bin/bench_steps: bench/bench_steps.c $(STATIC) | bin
 
 bench: all bin/bench_steps
 	$(PYTHON) bench/run.py
+
+# What checking every parameter at backward would cost, against the
+# sampled fingerprint siren_backward uses (docs/SECURITY.md; seconds).
+bin/bench_fingerprint: bench/bench_fingerprint.c $(STATIC) $(LIB_HDR) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench-fingerprint: bin/bench_fingerprint
+	./bin/bench_fingerprint
 
 # -------------------------------------------------------------- install
 install: all

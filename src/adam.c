@@ -183,5 +183,6 @@ int siren_adam_step(siren_adam *opt, siren_net *net)
             net->grads[i] *= u.grad_scale;
     }
     opt->step++;
+    siren__net_restamp(net); /* a forward before this step is stale */
     return SIREN_OK;
 }
