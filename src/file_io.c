@@ -1,6 +1,6 @@
-/* file_io.c - the bounded reader over untrusted bytes, whole-file reads
-   and atomic whole-file writes under the model and checkpoint files
-   (docs/FORMAT.md). C11 plus POSIX (open, fsync, rename, unlink). */
+/* file_io.c - the bounded reader over untrusted bytes and the whole-file
+   reads under the model and checkpoint files (docs/FORMAT.md); the
+   writes are in atomic_write.c. C11 plus POSIX (open, read, fstat). */
 #define _POSIX_C_SOURCE 200809L
 
 #include "file_io.h"
@@ -8,9 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------- bounded reader */
@@ -205,101 +203,4 @@ int siren__read_file(const char *path, size_t head_bytes, siren_file_length_fn l
     *data = buf;
     *len = got;
     return SIREN_OK;
-}
-
-/* ------------------------------------------------------------- file write */
-
-enum { TEMP_NAME_TRIES = 64, TEMP_RANDOM_CHARS = 6 };
-static const char temp_infix[] = ".tmp-";
-/* Writes larger than this go in several calls (Linux caps one write()). */
-static const size_t max_write_chunk = (size_t)1 << 30;
-
-/* A seed that differs between processes, threads (each has its own stack,
-   and `unique` is on it) and calls. The O_EXCL open below is what makes a
-   name safe; the seed only makes collisions rare. */
-static uint64_t temp_name_seed(const void *unique, unsigned attempt)
-{
-    struct timespec now = {0, 0};
-    timespec_get(&now, TIME_UTC);
-    uint64_t seed = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-    seed ^= (uint64_t)getpid() << 32;
-    seed ^= (uint64_t)(uintptr_t)unique;
-    return seed + attempt;
-}
-
-static void fill_random_chars(char *dst, siren_rng *rng)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    for (int i = 0; i < TEMP_RANDOM_CHARS; i++)
-        dst[i] = alphabet[siren__rng_next(rng) % (sizeof alphabet - 1)];
-}
-
-/* Creates a new file named path + ".tmp-" + 6 random characters and
-   returns its descriptor, or -1. Not mkstemp: that creates files with mode
-   0600, and a saved model should get the permissions any new file of the
-   user gets (0666 less the umask). O_EXCL makes the name ours alone. */
-static int create_temp_file(const char *path, char *temp_path)
-{
-    size_t path_len = strlen(path);
-    memcpy(temp_path, path, path_len);
-    memcpy(temp_path + path_len, temp_infix, sizeof temp_infix - 1);
-    char *random_part = temp_path + path_len + sizeof temp_infix - 1;
-    random_part[TEMP_RANDOM_CHARS] = '\0';
-    siren_rng rng;
-    for (unsigned attempt = 0; attempt < TEMP_NAME_TRIES; attempt++) {
-        siren__rng_seed(&rng, temp_name_seed(&rng, attempt));
-        fill_random_chars(random_part, &rng);
-        int fd = open(temp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    return -1;
-}
-
-static bool write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        size_t chunk = n < max_write_chunk ? n : max_write_chunk;
-        ssize_t done = write(fd, p, chunk);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done <= 0)
-            return false;
-        p += done;
-        n -= (size_t)done;
-    }
-    return true;
-}
-
-/* Writes, flushes to the device and closes. The flush comes before the
-   rename so that after a crash path holds either the old file or all of the
-   new one (EINVAL: the file system cannot sync, there is nothing to wait
-   for). close() can report a delayed write error (NFS): it counts. */
-static bool write_sync_close(int fd, const void *data, size_t len)
-{
-    bool ok = write_all(fd, data, len);
-    ok = ok && (fsync(fd) == 0 || errno == EINVAL);
-    return close(fd) == 0 && ok;
-}
-
-int siren__write_file_atomic(const char *path, const void *data, size_t len,
-                             const siren_allocator *alloc)
-{
-    size_t temp_size;
-    if (!siren__add_size(strlen(path), sizeof temp_infix + TEMP_RANDOM_CHARS, &temp_size))
-        return SIREN_ERR_IO;
-    char *temp_path = siren__alloc(alloc, temp_size);
-    if (!temp_path)
-        return SIREN_ERR_OUT_OF_MEMORY;
-    int status = SIREN_ERR_IO;
-    int fd = create_temp_file(path, temp_path);
-    if (fd >= 0) {
-        if (write_sync_close(fd, data, len) && rename(temp_path, path) == 0)
-            status = SIREN_OK;
-        else
-            unlink(temp_path);
-    }
-    siren__free(alloc, temp_path);
-    return status;
 }

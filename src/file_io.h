@@ -121,13 +121,17 @@ typedef int (*siren_file_length_fn)(const uint8_t *head, size_t head_len, size_t
 int siren__read_file(const char *path, size_t head_bytes, siren_file_length_fn length_of,
                      const siren_allocator *alloc, uint8_t **data, size_t *len);
 
-/* Replaces the file at path by the len bytes at data, atomically: the bytes
-   go to a new file "path.tmp-XXXXXX" in the same directory, which is
-   flushed to disk and renamed over path. The new file gets the permissions
-   a plain fopen would give (0666 less the umask). On any failure the
-   temporary file is removed and path is left as it was. Returns SIREN_OK,
-   SIREN_ERR_IO or SIREN_ERR_OUT_OF_MEMORY (the temporary file's name is
-   allocated from alloc). */
+/* Replaces the file at path by the len bytes at data, atomically
+   (src/atomic_write.c): the bytes go to a new file "NAME.tmp-PID-XXXXXX"
+   in the same directory, locked while it is written, which gets the
+   permission bits of the file it replaces (a new target gets 0644 less
+   the umask; the temporary file is 0600 until then), is flushed to the
+   device and renamed over path; then the directory is flushed. Before
+   that, temporary files of earlier saves of path by processes that died
+   are removed. On any failure the temporary file is removed and path is
+   left as it was. Returns SIREN_OK, SIREN_ERR_IO (errno says why:
+   ENOSPC, EACCES...) or SIREN_ERR_OUT_OF_MEMORY (the names are allocated
+   from alloc, one block). */
 int siren__write_file_atomic(const char *path, const void *data, size_t len,
                              const siren_allocator *alloc);
 
