@@ -182,6 +182,7 @@ build/tests/test_pde_common build/san/tests/test_pde_common: examples/common/bes
 
 build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/common/wav.h \
     $(EXAMPLE_FILE_HELPERS)
+build/tests/test_files build/san/tests/test_files: $(EXAMPLE_FILE_HELPERS)
 build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c \
     examples/common/stencil.h
 build/tests/test_args build/san/tests/test_args: examples/common/args.c examples/common/args.h
