@@ -164,7 +164,7 @@ demo: all examples
 
 # The readers' and writers' shared helpers (tests compile them in too).
 EXAMPLE_FILE_HELPERS := examples/common/files.c examples/common/files.h \
-    examples/common/error_message.c examples/common/error_message.h
+    examples/common/error_message.c examples/common/error_message.h examples/common/rng.h
 
 # test_pnm compiles these sources into itself
 build/tests/test_pnm build/san/tests/test_pnm: examples/common/pnm.c examples/common/pnm.h \
@@ -175,7 +175,7 @@ build/tests/test_shapes build/san/tests/test_shapes: examples/common/pointcloud.
     examples/common/shape_text.h examples/common/shape_geometry.c \
     examples/common/shape_geometry.h examples/common/mesh.c examples/common/mesh.h \
     examples/common/nearest.c examples/common/nearest.h examples/common/rng.h \
-    examples/common/error_message.c examples/common/error_message.h
+    $(EXAMPLE_FILE_HELPERS)
 build/tests/test_pde_common build/san/tests/test_pde_common: examples/common/bessel.c \
     examples/common/bessel.h examples/common/helmholtz_pml.c examples/common/helmholtz_pml.h \
     examples/common/wave_fd.c examples/common/wave_fd.h
@@ -190,13 +190,15 @@ build/tests/test_frames build/san/tests/test_frames: examples/common/frames.c \
     examples/common/frames.h examples/common/rng.h $(EXAMPLE_FILE_HELPERS)
 
 # test_hypernet_grads links the hypernet model's sources (TEST_LINKED_SRC:
-# compiled on the test's command line, with its flags)
+# compiled on the test's command line, with its flags), and the file
+# helpers its model file is written with
 HYPERNET_MODEL_SRC := $(addprefix examples/hypernet/,model.c forward.c backward.c \
     code_gradient.c model_file.c dense.c adam.c random.c)
 build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: \
-    private TEST_LINKED_SRC = $(HYPERNET_MODEL_SRC)
+    private TEST_LINKED_SRC = -Iexamples/common $(HYPERNET_MODEL_SRC) \
+    $(filter %.c,$(EXAMPLE_FILE_HELPERS))
 build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: $(HYPERNET_MODEL_SRC) \
-    $(wildcard examples/hypernet/*.h)
+    $(wildcard examples/hypernet/*.h) $(EXAMPLE_FILE_HELPERS)
 
 # keep the example objects (make would delete them as intermediates)
 .SECONDARY: $(EXAMPLE_COMMON_OBJ)

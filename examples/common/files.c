@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "files.h"
 #include "error_message.h"
+#include "rng.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -403,10 +404,11 @@ static void remove_abandoned(const save *sv)
    (its mode comes at the end), else 0644 less the umask. */
 static FILE *create_temporary(save *sv)
 {
-    static unsigned long counter;
+    static uint64_t counter;
     for (int attempt = 0; attempt < TEMP_TRIES; attempt++) {
-        unsigned long x = (unsigned long)time(NULL) * 2654435761u + ++counter * 40503u +
-                          (unsigned long)getpid() * 7919u;
+        /* O_EXCL makes the name ours; the mix only makes clashes rare */
+        uint64_t state = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^ ++counter << 48;
+        uint64_t x = rng_splitmix64(&state);
         char random[TEMP_RANDOM + 1];
         for (int i = 0; i < TEMP_RANDOM; i++, x /= 62)
             random[i] = temp_alphabet[x % 62];
