@@ -6,6 +6,7 @@
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
 #   make bench-fingerprint  what a full parameter check at backward would cost
+#   make bench-saves  what the flushes of a durable save cost on this disk
 #   make BLAS=openblas  any target, with the matrix products done by that CBLAS
 #                     (a pkg-config package); the default build needs no BLAS
 #   make fuzz         the libFuzzer harnesses, FUZZ_SECONDS each (docs/SECURITY.md)
@@ -90,7 +91,7 @@ STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench bench-fingerprint hypernet install uninstall clean FORCE
+.PHONY: all examples tests check demo bench bench-fingerprint bench-saves hypernet install uninstall clean FORCE
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 # Rewritten only when the flags change, so that `make BLAS=...` after a
@@ -230,6 +231,13 @@ bin/bench_fingerprint: bench/bench_fingerprint.c $(STATIC) $(LIB_HDR) | bin
 
 bench-fingerprint: bin/bench_fingerprint
 	./bin/bench_fingerprint
+
+# What the flushes of a durable save cost on this disk (docs/SECURITY.md).
+bin/bench_saves: bench/bench_saves.c $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench-saves: bin/bench_saves
+	mkdir -p out/bench_saves && ./bin/bench_saves out/bench_saves
 
 # -------------------------------------------------------------- install
 install: all
