@@ -218,7 +218,7 @@ include fuzz/fuzz.mk
 
 # ------------------------------------------------------------ benchmarks
 # Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.
-bin/bench_steps: bench/bench_steps.c $(STATIC) | bin
+bin/bench_steps: bench/bench_steps.c bench/timing.h $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 
 bench: all bin/bench_steps
@@ -226,14 +226,14 @@ bench: all bin/bench_steps
 
 # What checking every parameter at backward would cost, against the
 # sampled fingerprint siren_backward uses (docs/SECURITY.md; seconds).
-bin/bench_fingerprint: bench/bench_fingerprint.c $(STATIC) $(LIB_HDR) | bin
+bin/bench_fingerprint: bench/bench_fingerprint.c bench/timing.h $(STATIC) $(LIB_HDR) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 
 bench-fingerprint: bin/bench_fingerprint
 	./bin/bench_fingerprint
 
 # What the flushes of a durable save cost on this disk (docs/SECURITY.md).
-bin/bench_saves: bench/bench_saves.c $(STATIC) | bin
+bin/bench_saves: bench/bench_saves.c bench/timing.h $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 
 bench-saves: bin/bench_saves

@@ -21,6 +21,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 #include "siren.h"
+#include "timing.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -31,19 +32,6 @@
 #include <immintrin.h>
 #define HAVE_AVX512_HASH 1
 #endif
-
-static double seconds_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static volatile uint64_t sink; /* keeps the hashes from being optimised away */
 
@@ -143,8 +131,7 @@ static timing measure(siren_net *net, siren_workspace *ws, size_t n, const float
     }
     double median[5];
     for (int k = 0; k < 5; k++) {
-        qsort(t[k], (size_t)reps, sizeof(double), compare_doubles);
-        median[k] = t[k][reps / 2];
+        median[k] = median_of(t[k], (size_t)reps);
         free(t[k]);
     }
     return (timing){median[0], median[1], median[2], median[3], median[4]};

@@ -11,31 +11,13 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "siren.h"
+#include "timing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-static double seconds_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *t, int n)
-{
-    qsort(t, (size_t)n, sizeof *t, compare_doubles);
-    return t[n / 2];
-}
 
 /* The bytes, written plainly and renamed into place: no flushes. */
 static int plain_write(const char *path, const void *data, size_t len)
@@ -97,7 +79,7 @@ static void measure(const char *name, save_fn save, const siren_net *net, const 
         plain[r] = t2 - t1;
     }
     printf("file=%s bytes=%zu durable_ms=%.2f plain_ms=%.2f\n", name, len,
-           1e3 * median(durable, repeats), 1e3 * median(plain, repeats));
+           1e3 * median_of(durable, (size_t)repeats), 1e3 * median_of(plain, (size_t)repeats));
     free(bytes);
     free(durable);
     free(plain);

@@ -14,6 +14,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, getrusage */
 #include "siren.h"
+#include "timing.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,19 +27,6 @@ typedef struct options {
     const char *step;
     size_t threads, side, chunk, repeat, width, hidden_layers;
 } options;
-
-static double seconds_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double peak_rss_mb(void)
 {
