@@ -5,6 +5,8 @@
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
+#   make bench-fingerprint  what a full parameter check at backward would cost
+#   make bench-saves  what the flushes of a durable save cost on this disk
 #   make BLAS=openblas  any target, with the matrix products done by that CBLAS
 #                     (a pkg-config package); the default build needs no BLAS
 #   make fuzz         the libFuzzer harnesses, FUZZ_SECONDS each (docs/SECURITY.md)
@@ -92,7 +94,7 @@ STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench hypernet install uninstall clean FORCE
+.PHONY: all examples tests check demo bench bench-fingerprint bench-saves hypernet install uninstall clean FORCE
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 # Rewritten only when the flags change, so that `make BLAS=...` after a
@@ -167,7 +169,7 @@ demo: all examples
 
 # The readers' and writers' shared helpers (tests compile them in too).
 EXAMPLE_FILE_HELPERS := examples/common/files.c examples/common/files.h \
-    examples/common/error_message.c examples/common/error_message.h
+    examples/common/error_message.c examples/common/error_message.h examples/common/rng.h
 
 # test_pnm compiles these sources into itself
 build/tests/test_pnm build/san/tests/test_pnm: examples/common/pnm.c examples/common/pnm.h \
@@ -178,13 +180,14 @@ build/tests/test_shapes build/san/tests/test_shapes: examples/common/pointcloud.
     examples/common/shape_text.h examples/common/shape_geometry.c \
     examples/common/shape_geometry.h examples/common/mesh.c examples/common/mesh.h \
     examples/common/nearest.c examples/common/nearest.h examples/common/rng.h \
-    examples/common/error_message.c examples/common/error_message.h
+    $(EXAMPLE_FILE_HELPERS)
 build/tests/test_pde_common build/san/tests/test_pde_common: examples/common/bessel.c \
     examples/common/bessel.h examples/common/helmholtz_pml.c examples/common/helmholtz_pml.h \
     examples/common/wave_fd.c examples/common/wave_fd.h
 
 build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/common/wav.h \
     $(EXAMPLE_FILE_HELPERS)
+build/tests/test_files build/san/tests/test_files: $(EXAMPLE_FILE_HELPERS)
 build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c \
     examples/common/stencil.h
 build/tests/test_args build/san/tests/test_args: examples/common/args.c examples/common/args.h
@@ -192,13 +195,15 @@ build/tests/test_frames build/san/tests/test_frames: examples/common/frames.c \
     examples/common/frames.h examples/common/rng.h $(EXAMPLE_FILE_HELPERS)
 
 # test_hypernet_grads links the hypernet model's sources (TEST_LINKED_SRC:
-# compiled on the test's command line, with its flags)
+# compiled on the test's command line, with its flags), and the file
+# helpers its model file is written with
 HYPERNET_MODEL_SRC := $(addprefix examples/hypernet/,model.c forward.c backward.c \
     code_gradient.c model_file.c dense.c adam.c random.c)
 build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: \
-    private TEST_LINKED_SRC = $(HYPERNET_MODEL_SRC)
+    private TEST_LINKED_SRC = -Iexamples/common $(HYPERNET_MODEL_SRC) \
+    $(filter %.c,$(EXAMPLE_FILE_HELPERS))
 build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: $(HYPERNET_MODEL_SRC) \
-    $(wildcard examples/hypernet/*.h)
+    $(wildcard examples/hypernet/*.h) $(EXAMPLE_FILE_HELPERS)
 
 # keep the example objects (make would delete them as intermediates)
 .SECONDARY: $(EXAMPLE_COMMON_OBJ)
@@ -222,11 +227,26 @@ include fuzz/fuzz.mk
 
 # ------------------------------------------------------------ benchmarks
 # Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.
-bin/bench_steps: bench/bench_steps.c bench/bench_common.h $(STATIC) | bin
+bin/bench_steps: bench/bench_steps.c bench/bench_common.h bench/timing.h $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 
 bench: all bin/bench_steps
 	$(PYTHON) bench/run.py
+
+# What checking every parameter at backward would cost, against the
+# sampled fingerprint siren_backward uses (docs/SECURITY.md; seconds).
+bin/bench_fingerprint: bench/bench_fingerprint.c bench/timing.h $(STATIC) $(LIB_HDR) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench-fingerprint: bin/bench_fingerprint
+	./bin/bench_fingerprint
+
+# What the flushes of a durable save cost on this disk (docs/SECURITY.md).
+bin/bench_saves: bench/bench_saves.c bench/timing.h $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench-saves: bin/bench_saves
+	mkdir -p out/bench_saves && ./bin/bench_saves out/bench_saves
 
 # -------------------------------------------------------------- install
 install: all

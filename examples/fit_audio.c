@@ -80,7 +80,7 @@ static const char DESCRIPTION[] =
     "--mono for an exact continuation). Ctrl-C stops after the current step and\n"
     "still writes every output.";
 
-enum { OPTION_COUNT = 16 };
+enum { OPTION_COUNT = 17 };
 
 typedef struct command_line {
     options o;
@@ -235,11 +235,8 @@ static int trainer_init(trainer *t, const options *o, const clip *c, const siren
     memset(t, 0, sizeof *t);
     t->c = c;
     t->chunk = (size_t)o->chunk < c->frames ? (size_t)o->chunk : c->frames;
-    int status = siren_workspace_create(net, t->chunk, SIREN_VALUE, &t->ws);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
-    if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
+    if (fit_training_workspace(PROGRAM, net, t->chunk, SIREN_VALUE, o->threads, &t->ws))
+        return 1;
     t->values = malloc(c->frames * c->channels * sizeof *t->values);
     t->adjoint = malloc(t->chunk * c->channels * sizeof *t->adjoint);
     if (!t->values || !t->adjoint)
@@ -333,9 +330,13 @@ static int evaluate(const options *o, const clip *c, const siren_net *net, float
     return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the fit", status);
 }
 
+/* The model first: if the disk fills up after it, the training is kept
+   and only the sound, which it can make again, is missing. */
 static int write_outputs(const clip *c, const char *wav_path, const char *model_path,
                          const siren_net *net, const float *values)
 {
+    if (fit_net_save(PROGRAM, net, model_path))
+        return 1;
     size_t n = c->frames * c->channels;
     wav_audio out = c->audio;
     out.channels = (unsigned)c->channels;
@@ -350,10 +351,6 @@ static int write_outputs(const clip *c, const char *wav_path, const char *model_
     free(out.samples);
     if (status)
         return args_error(PROGRAM, "%s: %s", wav_path, err);
-    status = siren_net_save(net, model_path);
-    if (status != SIREN_OK)
-        return args_error(PROGRAM, "%s: cannot save the model: %s", model_path,
-                          siren_status_string(status));
     printf("wrote %s and %s\n", wav_path, model_path);
     return 0;
 }

@@ -73,7 +73,7 @@ static const char DESCRIPTION[] =
     "--size, --seed and --batch for an exact continuation). Ctrl-C stops after the\n"
     "current step and still writes every output.";
 
-enum { OPTION_COUNT = 20 };
+enum { OPTION_COUNT = 21 };
 
 typedef struct command_line {
     options o;
@@ -221,11 +221,8 @@ static int trainer_init(trainer *t, const options *o, const dataset *d, const fi
     t->seed = o->seed;
     t->batch = o->batch == 0 || (size_t)o->batch > d->count ? d->count : (size_t)o->batch;
     t->chunk = (size_t)o->chunk < t->batch ? (size_t)o->chunk : t->batch;
-    int status = siren_workspace_create(m->net, t->chunk, SIREN_VALUE, &t->ws);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
-    if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
+    if (fit_training_workspace(PROGRAM, m->net, t->chunk, SIREN_VALUE, o->threads, &t->ws))
+        return 1;
     t->values = malloc(t->chunk * ch * sizeof *t->values);
     t->adjoint = malloc(t->chunk * ch * sizeof *t->adjoint);
     if (t->batch < d->count) {
@@ -377,9 +374,13 @@ static int final_mse(const options *o, const dataset *d, const fit_model *m, con
     return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the fit", status);
 }
 
+/* The model first: if the disk fills up after it, the training is kept
+   and only pictures, which it can make again, are missing. */
 static int write_outputs(const options *o, const outputs *p, const fit_model *m,
                          const rendering *r)
 {
+    if (fit_model_save(PROGRAM, m, p->model))
+        return 1;
     char err[512];
     const char *failed = NULL;
     if (render_write_values(p->recon, r, (int)o->bits, err, sizeof err))
@@ -392,10 +393,6 @@ static int write_outputs(const options *o, const outputs *p, const fit_model *m,
         failed = p->laplacian;
     if (failed)
         return args_error(PROGRAM, "%s: %s", failed, err);
-    int status = siren_net_save(m->net, p->model);
-    if (status != SIREN_OK)
-        return args_error(PROGRAM, "%s: cannot save the model: %s", p->model,
-                          siren_status_string(status));
     printf("wrote %s, %s, %s (%zux%zu) and %s\n", p->recon, p->grad, p->laplacian, r->width,
            r->height, p->model);
     return 0;

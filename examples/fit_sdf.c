@@ -80,7 +80,7 @@ static const char DESCRIPTION[] =
     "--steps steps in all. Ctrl-C stops training after the current step and still\n"
     "writes every output.";
 
-enum { OPTION_COUNT = 21 };
+enum { OPTION_COUNT = 22 };
 
 typedef struct command_line {
     options o;
@@ -259,7 +259,7 @@ static int run(const options *o, const arg_spec *spec)
     fit_arch arch = architecture(o);
     int status = dataset_load(o->input, (size_t)o->samples, o->seed, &d);
     if (status == 0)
-        status = o->load ? fit_model_load(FIT_SDF_PROGRAM, o->load, &arch, &m)
+        status = o->load ? fit_model_load(FIT_SDF_PROGRAM, o->load, &arch, spec, &m)
                          : fit_model_start(FIT_SDF_PROGRAM, o->ckpt.resume, &arch, spec, &m);
     if (status == 0)
         status = plan_outputs(o, &paths);

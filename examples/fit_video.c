@@ -84,7 +84,7 @@ static const char DESCRIPTION[] =
     "depends on the seed and the step number only), and --log is appended to.\n"
     "Ctrl-C stops after the current step and still writes every output.";
 
-enum { OPTION_COUNT = 18 };
+enum { OPTION_COUNT = 19 };
 
 typedef struct command_line {
     options o;
@@ -292,11 +292,8 @@ static int trainer_init(trainer *t, const options *o, const video *v, const sire
     t->seed = o->seed;
     t->batch = batch_size(o, v);
     t->chunk = (size_t)o->chunk < t->batch ? (size_t)o->chunk : t->batch;
-    int status = siren_workspace_create(net, t->chunk, SIREN_VALUE, &t->ws);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
-    if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
+    if (fit_training_workspace(PROGRAM, net, t->chunk, SIREN_VALUE, o->threads, &t->ws))
+        return 1;
     t->coords = malloc(t->batch * 3 * sizeof *t->coords);
     t->targets = malloc(t->batch * ch * sizeof *t->targets);
     t->values = malloc(t->chunk * ch * sizeof *t->values);
@@ -509,17 +506,14 @@ static int write_frames(const options *o, const video *v, siren_net *net, const 
     return failed;
 }
 
-/* The outputs after training: the frames, the model, the result line. */
+/* The outputs after training: the model (first: if the disk fills up
+   after it, the training is kept), the frames, the result line. */
 static int finish(const options *o, const video *v, siren_net *net, const outputs *paths,
                   const fit_run *stats)
 {
     quality q;
-    if (write_frames(o, v, net, paths, &q))
+    if (fit_net_save(PROGRAM, net, paths->model) || write_frames(o, v, net, paths, &q))
         return 1;
-    int saved = siren_net_save(net, paths->model);
-    if (saved != SIREN_OK)
-        return args_error(PROGRAM, "%s: cannot save the model: %s", paths->model,
-                          siren_status_string(saved));
     if (v->frames == 1)
         printf("wrote 1 frame %s and %s\n", paths->frame[0], paths->model);
     else

@@ -116,7 +116,7 @@ static const char DESCRIPTION[] =
     "or another output. Ctrl-C stops after the current step and still writes every\n"
     "output.";
 
-enum { OPTION_COUNT = 19 };
+enum { OPTION_COUNT = 20 };
 
 typedef struct command_line {
     options o;

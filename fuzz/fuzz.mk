@@ -55,7 +55,7 @@ build/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h $(2:%=build/fuzz/obj/example_
 endef
 $(eval $(call fuzz_reader,pnm,pnm files error_message))
 $(eval $(call fuzz_reader,wav,wav files error_message))
-$(eval $(call fuzz_reader,shape,pointcloud ply shape_text error_message))
+$(eval $(call fuzz_reader,shape,pointcloud ply shape_text files error_message))
 
 fuzz-build: $(FUZZ_BIN)
 

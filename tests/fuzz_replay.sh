@@ -41,8 +41,7 @@ for harness in "$root"/fuzz/fuzz_*.c; do
     pnm) extra="-I$root/examples/common $root/examples/common/pnm.c $helpers" ;;
     wav) extra="-I$root/examples/common $root/examples/common/wav.c $helpers" ;;
     shape) extra="-I$root/examples/common $root/examples/common/pointcloud.c
-                  $root/examples/common/ply.c $root/examples/common/shape_text.c
-                  $root/examples/common/error_message.c" ;;
+                  $root/examples/common/ply.c $root/examples/common/shape_text.c $helpers" ;;
     esac
     if ! $cc $flags "$harness" "$root/fuzz/replay_main.c" $extra $objs -o "$out/$name" \
             -lm -lpthread > "$log" 2>&1; then

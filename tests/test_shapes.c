@@ -13,6 +13,7 @@
 #include "../examples/common/shape_geometry.c"
 #include "../examples/common/mesh.c"
 #include "../examples/common/nearest.c"
+#include "../examples/common/files.c"
 #include "../examples/common/error_message.c"
 
 #include "check.h"
@@ -233,6 +234,56 @@ static void test_truncations_never_crash(void)
             CHECK(status == 0 || err[0] != '\0');
             shape_free(&s);
             free(copy);
+        }
+    }
+}
+
+/* A number with a NUL byte in it is refused in every text format (issue
+   19: "0<NUL>junk" read as 0, as strtod stops at the NUL), with a message
+   that shows the NUL; the same text with a space instead parses (the NUL
+   is the only fault). */
+static void test_nul_bytes_in_numbers(void)
+{
+    static const char ply_head[] = "ply\nformat ascii 1.0\nelement vertex 3\n"
+                                   "property float x\nproperty float y\nproperty float z\n"
+                                   "element face 1\nproperty list uchar int vertex_indices\n"
+                                   "end_header\n";
+    struct {
+        shape_format format;
+        const char *before, *after, *message;
+        bool space_parses;
+    } cases[] = {
+        {SHAPE_FORMAT_XYZ, "1 0", "junk 0 0 0 1\n", "line 1: '0\\0junk' is not a number", false},
+        {SHAPE_FORMAT_XYZ, "1 0", " 0 0 0 1\n", "line 1: '0\\0' is not a number", true},
+        {SHAPE_FORMAT_OBJ, "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0", " 0 0\nf 1 2 3\n",
+         "line 4: a vertex needs 3 numbers", true},
+        {SHAPE_FORMAT_OBJ, "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3", "\n",
+         "line 4: '3\\0' is not a vertex reference", true},
+        {SHAPE_FORMAT_PLY, "0 0 0\n1 0", " 0\n0 1 0\n3 0 1 2\n",
+         "line 11: '0\\0' is not a valid number", true},
+        {SHAPE_FORMAT_PLY, "0 0 0\n1 0 0\n0 1 0\n3 0 1 2", "\n",
+         "line 13: '2\\0' is not a valid integer", true}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[512];
+        size_t head = cases[i].format == SHAPE_FORMAT_PLY ? strlen(ply_head) : 0;
+        size_t a = strlen(cases[i].before), b = strlen(cases[i].after);
+        memcpy(text, ply_head, head);
+        memcpy(text + head, cases[i].before, a);
+        memcpy(text + head + a + 1, cases[i].after, b);
+        size_t len = head + a + 1 + b;
+        shape s;
+        char err[256] = "";
+        text[head + a] = '\0';
+        CHECK(shape_parse((const unsigned char *)text, len, cases[i].format, &s, err,
+                          sizeof err) == -1);
+        if (strcmp(err, cases[i].message) != 0)
+            printf("  case %zu: '%s'\n", i, err);
+        CHECK(strcmp(err, cases[i].message) == 0);
+        text[head + a] = ' ';
+        if (cases[i].space_parses) {
+            CHECK(shape_parse((const unsigned char *)text, len, cases[i].format, &s, err,
+                              sizeof err) == 0);
+            shape_free(&s);
         }
     }
 }
@@ -600,6 +651,7 @@ int main(void)
     RUN(test_ply_malformed);
     RUN(test_obj_reader);
     RUN(test_truncations_never_crash);
+    RUN(test_nul_bytes_in_numbers);
     RUN(test_format_from_path);
     RUN(test_orientation_and_area_sampling);
     RUN(test_reference_transform);

@@ -93,6 +93,10 @@ int args_parse(arg_spec *spec, int argc, char **argv);
 /* Whether the option called `name` was given on the command line. */
 bool args_given(const arg_spec *spec, const char *name);
 
+/* The option called `name` (its range, its value), or NULL when the
+   program has none. */
+const arg_option *args_option(const arg_spec *spec, const char *name);
+
 /* Prints "PROGRAM: message\n" on stderr, printf-style; returns 1 so that
    main can `return args_error(...)`. For errors after parsing too. */
 int args_error(const char *program, const char *fmt, ...)

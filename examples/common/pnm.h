@@ -31,6 +31,13 @@ typedef struct pnm_image {
 /* Files larger than this are refused unread (an ASCII image of
    PNM_MAX_SAMPLES samples can be longer, but not usefully). */
 #define PNM_MAX_FILE_BYTES ((size_t)1 << 30)
+/* pnm_read reads this much first, and nothing more unless a header
+   (comments included) parses in it: a device or a file of another kind
+   costs this. A binary raster is then read to its end, no further; an
+   ASCII one (whose length the header does not fix) to the end of the
+   file. Before the image is allocated, the raster's bytes must be there
+   (PNM_MAX_SAMPLES floats asked for by a 19-byte header are not). */
+#define PNM_HEAD_BYTES 65536
 
 /* Error messages are written to err (at most errlen bytes, always
    terminated) without the file name and without a final newline:
