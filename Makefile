@@ -8,6 +8,8 @@
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
+#   make bench-fingerprint  what a full parameter check at backward would cost
+#   make bench-saves  what the flushes of a durable save cost on this disk
 #   make BLAS=openblas  any target, with the matrix products done by that CBLAS
 #                     (a pkg-config package); the default build needs no BLAS
 #   make fuzz         the libFuzzer harnesses, FUZZ_SECONDS each (docs/SECURITY.md)
@@ -80,7 +82,7 @@ SAN_OBJ := $(LIB_SRC:src/%.c=build/san/obj/%.o)
 TEST_SRC := $(wildcard tests/lib/test_*.c tests/examples/*/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TEST_BIN := $(TEST_SRC:tests/%.c=build/san/tests/%)
-TEST_HDR := tests/check.h $(wildcard tests/lib/*.h)
+TEST_HDR := tests/check.h tests/untrusted_files.h $(wildcard tests/lib/*.h)
 PY_TESTS := $(wildcard tests/lib/test_*.py)
 
 # The example programs: examples/NAME.c is bin/NAME. Their code is in
@@ -112,7 +114,8 @@ STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench hypernet install uninstall clean FORCE print-image-libs
+.PHONY: all examples tests check demo bench bench-fingerprint bench-saves hypernet install \
+    uninstall clean FORCE print-image-libs
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 # Rewritten only when the flags change, so that `make BLAS=...` after a
@@ -251,11 +254,26 @@ include fuzz/fuzz.mk
 
 # ------------------------------------------------------------ benchmarks
 # Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.
-bin/bench_steps: bench/bench_steps.c bench/bench_common.h $(STATIC) | bin
+bin/bench_steps: bench/bench_steps.c bench/bench_common.h bench/timing.h $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 
 bench: all bin/bench_steps
 	$(PYTHON) bench/run.py
+
+# What checking every parameter at backward would cost, against the
+# sampled fingerprint siren_backward uses (docs/SECURITY.md; seconds).
+bin/bench_fingerprint: bench/bench_fingerprint.c bench/timing.h $(STATIC) $(LIB_HDR) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench-fingerprint: bin/bench_fingerprint
+	./bin/bench_fingerprint
+
+# What the flushes of a durable save cost on this disk (docs/SECURITY.md).
+bin/bench_saves: bench/bench_saves.c bench/timing.h $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench-saves: bin/bench_saves
+	mkdir -p out/bench_saves && ./bin/bench_saves out/bench_saves
 
 # -------------------------------------------------------------- install
 install: all

@@ -7,6 +7,7 @@
 #define SIREN_BENCH_COMMON_H
 
 #include "siren.h"
+#include "timing.h" /* the clock and medians, shared with the other benchmarks */
 
 #include <math.h>
 #include <stdio.h>
@@ -14,19 +15,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-static double seconds_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double peak_rss_mb(void)
 {

@@ -100,12 +100,6 @@ static void tear_down(bench *k)
     siren_net_free(k->net);
 }
 
-static double median_of(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, compare_doubles);
-    return v[n / 2];
-}
-
 /* The gradient sum alone, the ranks starting together: each rank adds
    its slabs (the gradients of the last step stand in for them) and
    siren_mpi_reduce sums them. The slowest rank's seconds. */

@@ -228,9 +228,13 @@ static int evaluate(const options *o, const clip *c, const siren_net *net, float
     return status == SIREN_OK ? 0 : fit_library_error("evaluating the fit", status);
 }
 
+/* The model first: if the disk fills up after it, the training is kept
+   and only the sound, which it can make again, is missing. */
 static int write_outputs(const clip *c, const char *wav_path, const char *model_path,
                          const siren_net *net, const float *values)
 {
+    if (fit_net_save(net, model_path))
+        return 1;
     size_t n = c->frames * c->channels;
     wav_audio out = c->audio;
     out.channels = (unsigned)c->channels;
@@ -245,10 +249,6 @@ static int write_outputs(const clip *c, const char *wav_path, const char *model_
     free(out.samples);
     if (status)
         return fit_error("%s: %s", wav_path, err);
-    status = siren_net_save(net, model_path);
-    if (status != SIREN_OK)
-        return fit_error("%s: cannot save the model: %s", model_path,
-                         siren_status_string(status));
     printf("wrote %s and %s\n", wav_path, model_path);
     return 0;
 }

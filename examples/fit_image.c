@@ -285,9 +285,13 @@ static int final_mse(const options *o, const dataset *d, const fit_model *m, con
     return status == SIREN_OK ? 0 : fit_library_error("evaluating the fit", status);
 }
 
+/* The model first: if the disk fills up after it, the training is kept
+   and only pictures, which it can make again, are missing. */
 static int write_outputs(const options *o, const outputs *p, const fit_model *m,
                          const rendering *r)
 {
+    if (fit_model_save(m, p->model))
+        return 1;
     char err[512];
     const char *failed = NULL;
     if (render_write_values(p->recon, r, (int)o->bits, err, sizeof err))
@@ -300,10 +304,6 @@ static int write_outputs(const options *o, const outputs *p, const fit_model *m,
         failed = p->laplacian;
     if (failed)
         return fit_error("%s: %s", failed, err);
-    int status = siren_net_save(m->net, p->model);
-    if (status != SIREN_OK)
-        return fit_error("%s: cannot save the model: %s", p->model,
-                         siren_status_string(status));
     printf("wrote %s, %s, %s (%zux%zu) and %s\n", p->recon, p->grad, p->laplacian, r->width,
            r->height, p->model);
     return 0;

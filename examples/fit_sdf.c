@@ -229,7 +229,7 @@ static int run(const options *o, const arg_spec *spec)
     fit_arch arch = fit_arch_of(&o->fit, 3, 1);
     int status = dataset_load(o->input, (size_t)o->samples, o->fit.seed, &d);
     if (status == 0)
-        status = o->load ? fit_model_load(o->load, &arch, &m)
+        status = o->load ? fit_model_load(o->load, &arch, spec, &m)
                          : fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     if (status == 0)
         status = plan_outputs(o, &paths);

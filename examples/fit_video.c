@@ -421,17 +421,14 @@ static int write_frames(const options *o, const video *v, siren_net *net, const 
     return failed;
 }
 
-/* The outputs after training: the frames, the model, the result line. */
+/* The outputs after training: the model (first: if the disk fills up
+   after it, the training is kept), the frames, the result line. */
 static int finish(const options *o, const video *v, siren_net *net, const outputs *paths,
                   const fit_run *stats)
 {
     quality q;
-    if (write_frames(o, v, net, paths, &q))
+    if (fit_net_save(net, paths->model) || write_frames(o, v, net, paths, &q))
         return 1;
-    int saved = siren_net_save(net, paths->model);
-    if (saved != SIREN_OK)
-        return fit_error("%s: cannot save the model: %s", paths->model,
-                         siren_status_string(saved));
     if (v->frames == 1)
         printf("wrote 1 frame %s and %s\n", paths->frame[0], paths->model);
     else

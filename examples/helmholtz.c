@@ -128,11 +128,8 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     t->points = (size_t)o->points;
     t->chunk = (size_t)o->fit.chunk < t->points ? (size_t)o->fit.chunk : t->points;
     unsigned what = SIREN_VALUE | SIREN_GRADIENT | SIREN_HESSIAN_DIAG;
-    int status = siren_workspace_create(m->net, t->chunk, what, &t->ws);
-    if (status == SIREN_OK && o->fit.threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->fit.threads);
-    if (status != SIREN_OK)
-        return fit_library_error("cannot create the training workspace", status);
+    if (fit_training_workspace(m->net, t->chunk, what, o->fit.threads, &t->ws))
+        return 1;
     size_t c = t->chunk;
     t->xy = malloc(t->points * 2 * sizeof *t->xy);
     t->source = malloc(t->points * sizeof *t->source);
@@ -425,10 +422,10 @@ static int finish(const options *o, const fit_model *m, const outputs *p, const 
     field_images f;
     memset(&f, 0, sizeof f);
     int status = evaluate(o, m, &f);
+    if (status == 0) /* the model first: a full disk after it keeps the training */
+        status = fit_model_save(m, p->model);
     if (status == 0)
         status = write_images(p, &f);
-    if (status == 0)
-        status = fit_model_save(m, p->model);
     if (status == 0) {
         printf("wrote %s, %s, %s, %s, %s (%zux%zu) and %s\n", p->image[0], p->image[1],
                p->image[2], p->image[3], p->image[4], f.side, f.side, p->model);

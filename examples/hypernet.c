@@ -227,16 +227,16 @@ static int load_model(const options *o, hn_model *m)
     return 0;
 }
 
-/* The faces read, the output files checked writable (before training, not
-   after) and the model made or loaded. 0, or 1 after a message. */
+/* The faces read, the output files checked (before training, not after:
+   writable, and neither an input nor each other, issue 19: `--save
+   FACES.pgm` replaced the faces) and the model made or loaded. 0, or 1
+   after a message. */
 static int prepare(const options *o, const char *grid, faces *d, hn_model *m)
 {
-    char err[512];
     int status = faces_load(o->faces, o->train, d);
-    if (status == 0 && files_check_writable(grid, err, sizeof err))
-        status = fit_error("%s", err);
-    if (status == 0 && o->save && files_check_writable(o->save, err, sizeof err))
-        status = fit_error("%s", err);
+    const char *outputs[] = {grid, o->save}, *inputs[] = {o->faces, o->load};
+    if (status == 0)
+        status = fit_check_outputs(outputs, 2, inputs, 2, NULL);
     if (status == 0)
         status = create_model(o, m);
     if (status == 0 && o->load)

@@ -187,13 +187,12 @@ static int trainer_init(trainer *t, const options *o, const problem *p, const si
     t->laplacian = o->laplacian;
     t->chunk = (size_t)o->fit.chunk < p->count ? (size_t)o->fit.chunk : p->count;
     unsigned what = SIREN_VALUE | (o->laplacian ? SIREN_LAPLACIAN : SIREN_GRADIENT);
-    int status = siren_workspace_create(net, t->chunk, what, &t->ws);
-    if (status == SIREN_OK && o->fit.threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->fit.threads);
+    if (fit_training_workspace(net, t->chunk, what, o->fit.threads, &t->ws))
+        return 1;
     /* The Laplacian channel per pixel^2: weights s_row^2, s_col^2. */
     float weights[2] = {p->step[0] * p->step[0], p->step[1] * p->step[1]};
-    if (status == SIREN_OK && o->laplacian)
-        status = siren_workspace_set_laplacian_weights(t->ws, weights, 2);
+    int status = o->laplacian ? siren_workspace_set_laplacian_weights(t->ws, weights, 2)
+                              : SIREN_OK;
     if (status != SIREN_OK)
         return fit_library_error("cannot create the training workspace", status);
     t->derivs = malloc(t->chunk * per_point * sizeof *t->derivs);
@@ -346,9 +345,13 @@ static int write_target_images(const problem *p, const outputs *paths, char *err
     return status;
 }
 
+/* The model first: if the disk fills up after it, the training is kept
+   and only pictures, which it can make again, are missing. */
 static int write_outputs(const problem *p, const outputs *paths, const siren_net *net,
                          const rendering *r)
 {
+    if (fit_net_save(net, paths->path[OUT_MODEL]))
+        return 1;
     char err[512];
     const pnm_image *img = &p->image;
     int status = training_write_image(paths->path[OUT_RECON], r->values, img->width,
@@ -363,10 +366,6 @@ static int write_outputs(const problem *p, const outputs *paths, const siren_net
         status = write_target_images(p, paths, err, sizeof err);
     if (status)
         return fit_error("writing the images: %s", err);
-    status = siren_net_save(net, paths->path[OUT_MODEL]);
-    if (status != SIREN_OK)
-        return fit_error("%s: cannot save the model: %s", paths->path[OUT_MODEL],
-                         siren_status_string(status));
     printf("wrote %s, %s, %s, %s, %s and %s\n", paths->path[OUT_RECON], paths->path[OUT_GRAD],
            paths->path[OUT_LAPLACIAN], paths->path[OUT_TARGET_GRAD],
            paths->path[OUT_TARGET_LAPLACIAN], paths->path[OUT_MODEL]);

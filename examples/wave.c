@@ -182,12 +182,10 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     t->points = (size_t)o->points;
     t->chunk = (size_t)o->chunk < t->points ? (size_t)o->chunk : t->points;
     unsigned what = SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN;
-    int status = siren_workspace_create(m->net, t->chunk, what, &t->ws);
+    if (fit_training_workspace(m->net, t->chunk, what, o->threads, &t->ws))
+        return 1;
     float weights[3] = {1.0f, (float)(-o->c * o->c), (float)(-o->c * o->c)};
-    if (status == SIREN_OK)
-        status = siren_workspace_set_laplacian_weights(t->ws, weights, 3);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
+    int status = siren_workspace_set_laplacian_weights(t->ws, weights, 3);
     if (status != SIREN_OK)
         return fit_library_error("cannot create the training workspace", status);
     size_t c = t->chunk;
@@ -503,10 +501,10 @@ static int finish(const options *o, const fit_model *m, const outputs *p, const 
     wave_frames f;
     memset(&f, 0, sizeof f);
     int status = evaluate(o, m, &f);
+    if (status == 0) /* the model first: a full disk after it keeps the training */
+        status = fit_model_save(m, p->model);
     if (status == 0)
         status = write_frames(p, &f);
-    if (status == 0)
-        status = fit_model_save(m, p->model);
     if (status == 0) {
         printf("wrote %zu frames (%s ... %s) and %s\n", f.count, p->net[0], p->fd[f.count - 1],
                p->model);

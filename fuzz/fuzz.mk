@@ -57,7 +57,8 @@ build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HDR) $(FUZZ_LIB_OBJ)
 # A reader's harness: the harness and the examples' readers.
 FUZZ_READERS := build/fuzz/fuzz_pnm build/fuzz/fuzz_wav build/fuzz/fuzz_shape \
                 build/fuzz/fuzz_image
-$(FUZZ_READERS): build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h fuzz/image_checks.h $(FUZZ_EXAMPLE_LIB)
+$(FUZZ_READERS): build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h fuzz/image_checks.h \
+    $(FUZZ_EXAMPLE_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -I$(FUZZ_EXAMPLES) -fsanitize=fuzzer $< \
 	    $(FUZZ_EXAMPLE_LIB) $(IMAGE_LIBS) -o $@ -lm
 

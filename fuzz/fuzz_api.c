@@ -27,6 +27,7 @@
  */
 #include "fuzz.h"
 #include "fuzz_alloc.h"
+#include "internal.h" /* siren__params_fingerprint: what backward compares */
 #include "siren.h"
 
 #include <math.h>
@@ -58,7 +59,9 @@ typedef struct api {
     bool tame_weights;          /* Laplacian weights */
     siren_adam *opt;
     bool pristine;              /* parameters as siren_net_init made them */
-    /* The last successful forward on ws, for backward. */
+    /* The last successful forward on ws, for backward, while nothing that
+       makes it stale (an Adam step, new Laplacian weights, a write that
+       changes the parameters' fingerprint) has happened since. */
     bool taped;
     size_t taped_n;
     unsigned taped_quantities;
@@ -449,7 +452,7 @@ static void op_adam(api *a)
         bool valid = isfinite(cfg.lr) && cfg.lr >= 0.0f && isfinite(cfg.beta1) &&
                      cfg.beta1 >= 0.0f && cfg.beta1 < 1.0f && isfinite(cfg.beta2) &&
                      cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f && isfinite(cfg.eps) &&
-                     cfg.eps >= 0.0f;
+                     cfg.eps > 0.0f;
         size_t failures = a->counter.failures;
         int status = siren_adam_create(a->net, &cfg, &a->opt);
         if (!valid)
@@ -480,6 +483,7 @@ static void op_adam(api *a)
         FUZZ_CHECK(siren_adam_step_count(a->opt) == steps + 1);
         FUZZ_CHECK(all_finite(params, a->params));
         a->pristine = false;
+        a->taped = false; /* the forward's parameters are gone */
     }
     free(before);
 }
@@ -508,12 +512,18 @@ static void op_set_threads(api *a)
     FUZZ_CHECK(siren_workspace_threads(a->ws) == a->threads);
 }
 
-/* A parameter becomes any float (NaN included). */
+/* A parameter becomes any float (NaN included). A forward is stale when
+   the write reached the fingerprint of the parameters; a write that did
+   not is not found (include/siren.h, siren_backward). */
 static void op_poke(api *a)
 {
     size_t i = fuzz_byte(&a->in) % a->params;
-    siren_net_params(a->net)[i] = fuzz_float(&a->in, NULL);
+    float *params = siren_net_params(a->net);
+    uint64_t before = siren__params_fingerprint(a->net, params, 1);
+    params[i] = fuzz_float(&a->in, NULL);
     a->pristine = false;
+    if (siren__params_fingerprint(a->net, params, 1) != before)
+        a->taped = false;
 }
 
 static void op_laplacian_weights(api *a)
@@ -524,6 +534,7 @@ static void op_laplacian_weights(api *a)
         FUZZ_CHECK(siren_workspace_set_laplacian_weights(a->ws, NULL, (b & 2) ? dims : 0) ==
                    SIREN_OK);
         a->tame_weights = true;
+        a->taped = false; /* new weights discard the forward */
         return;
     }
     float w[4];
@@ -537,6 +548,7 @@ static void op_laplacian_weights(api *a)
     } else {
         FUZZ_CHECK(status == SIREN_OK);
         a->tame_weights = tame;
+        a->taped = false;
     }
 }
 

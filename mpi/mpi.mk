@@ -70,7 +70,7 @@ build/mpi/tests/%: tests/mpi/%.c $(MPI_STATIC) $(STATIC) include/siren_mpi.h | b
 mpi-tests: build/mpi/tests/mpi_training build/mpi/tests/mpi_api \
     build/mpi/san/tests/mpi_training build/mpi/san/tests/mpi_api
 
-bin/bench_mpi: bench/bench_mpi.c bench/bench_common.h $(MPI_STATIC) $(STATIC) include/siren_mpi.h | bin
+bin/bench_mpi: bench/bench_mpi.c bench/bench_common.h bench/timing.h $(MPI_STATIC) $(STATIC) include/siren_mpi.h | bin
 	$(call say,MPICC,$@)$(MPICC) $(APP_CFLAGS) $< -o $@ $(MPI_APP_LIBS)
 bench-mpi: bin/bench_mpi bin/bench_steps
 	$(PYTHON) bench/mpi_scaling.py

@@ -227,6 +227,12 @@ static int check_backward_call(const siren_net *net, const siren_workspace *ws,
         return SIREN_ERR_STATE;
     if ((siren__jet_quantities(adjoint) & ~ws->taped_quantities) != 0)
         return SIREN_ERR_STATE;
+    /* The parameters must be those of the forward: changed by a library
+       call (the stamp), or written through a pointer (the fingerprint). */
+    if (ws->taped_own_params && ws->taped_stamp != net->stamp)
+        return SIREN_ERR_STATE;
+    if (siren__params_fingerprint(net, params, ws->taped_instances) != ws->taped_fingerprint)
+        return SIREN_ERR_STATE;
     return SIREN_OK;
 }
 

@@ -124,6 +124,9 @@ static int forward_instances(const siren_net *net, siren_workspace *ws, size_t i
     }
     ws->taped_net = net;
     ws->taped_params = params;
+    ws->taped_own_params = params == net->params;
+    ws->taped_stamp = net->stamp;
+    ws->taped_fingerprint = siren__params_fingerprint(net, params, instances);
     ws->taped_instances = instances;
     ws->taped_points = n;
     ws->taped_kind = ws->taped_reverse ? JET_VALUE : kind; /* the jets on the tape */

@@ -328,10 +328,16 @@ int args_exit_status(int parsed)
     return parsed == ARGS_HELP ? 0 : 1;
 }
 
-bool args_given(const arg_spec *spec, const char *name)
+const arg_option *args_option(const arg_spec *spec, const char *name)
 {
     for (size_t i = 0; i < spec->option_count; i++)
         if (strcmp(spec->options[i].name, name) == 0)
-            return spec->options[i].seen;
-    return false;
+            return &spec->options[i];
+    return NULL;
+}
+
+bool args_given(const arg_spec *spec, const char *name)
+{
+    const arg_option *o = args_option(spec, name);
+    return o && o->seen;
 }

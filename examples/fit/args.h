@@ -102,4 +102,8 @@ int args_exit_status(int parsed);
 /* Whether the option called `name` was given on the command line. */
 bool args_given(const arg_spec *spec, const char *name);
 
+/* The option called `name` (its range, its value), or NULL when the
+   program has none. */
+const arg_option *args_option(const arg_spec *spec, const char *name);
+
 #endif

@@ -73,12 +73,38 @@ static int check_shape(const char *path, const fit_arch *a, fit_model *m)
     return rc;
 }
 
+/* A network from a file must keep within the limits the program puts on
+   --width and --depth (issue 19: a 1.2 MB checkpoint of 50,000 layers
+   made fit_image --resume take 2.4 GB): the file is an input, as
+   untrusted as the command line. */
+static int check_limits(const char *path, const arg_spec *spec, fit_model *m)
+{
+    siren_config cfg;
+    siren_net_config(m->net, &cfg);
+    const struct {
+        const char *option, *what;
+        uint32_t value;
+    } sizes[] = {{"width", "hidden features per layer", cfg.hidden_features},
+                 {"depth", "hidden layers after the first", cfg.hidden_layers}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        const arg_option *o = args_option(spec, sizes[i].option);
+        if (o && ((double)sizes[i].value < o->min || (double)sizes[i].value > o->max)) {
+            int rc = fit_error("%s: the network has %u %s, outside --%s's range "
+                               "%.0f to %.0f", path, (unsigned)sizes[i].value, sizes[i].what,
+                               sizes[i].option, o->min, o->max);
+            fit_model_free(m);
+            return rc;
+        }
+    }
+    return 0;
+}
+
 int fit_model_resume(const char *path, const fit_arch *a, const arg_spec *spec, fit_model *m)
 {
     int status = siren_checkpoint_load(path, &m->net, &m->opt);
     if (status != SIREN_OK)
         return fit_error("%s: cannot resume: %s", path, why_unreadable(path, status));
-    if (check_shape(path, a, m))
+    if (check_shape(path, a, m) || check_limits(path, spec, m))
         return 1;
     const char *fixed[] = {"width", "depth", "first-omega", "hidden-omega", "clip"};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
@@ -91,27 +117,80 @@ int fit_model_resume(const char *path, const fit_arch *a, const arg_spec *spec, 
     return 0;
 }
 
-int fit_model_load(const char *path, const fit_arch *a, fit_model *m)
+int fit_model_load(const char *path, const fit_arch *a, const arg_spec *spec, fit_model *m)
 {
     int status = siren_net_load(path, &m->net);
     if (status != SIREN_OK)
         return fit_error("%s: cannot load the model: %s", path,
                          why_unreadable(path, status));
-    return check_shape(path, a, m);
+    return check_shape(path, a, m) || check_limits(path, spec, m);
+}
+
+long fit_max_workspace_mib = FIT_MAX_WORKSPACE_MIB;
+
+int fit_training_workspace(const siren_net *net, size_t max_points, unsigned what, long threads,
+                           siren_workspace **ws)
+{
+    size_t bytes = 0, mib = (size_t)1 << 20, limit = (size_t)fit_max_workspace_mib;
+    size_t budget = limit <= SIZE_MAX / mib ? limit * mib : SIZE_MAX;
+    int status = siren_workspace_bytes(net, max_points, what, &bytes);
+    if (status == SIREN_OK && bytes > budget)
+        return fit_error("the training workspace would take %zu MiB, more than "
+                         "--max-workspace-mib %ld (lower --chunk, or raise the limit)",
+                         (bytes + mib - 1) / mib, fit_max_workspace_mib);
+    if (status == SIREN_OK)
+        status = siren_workspace_create(net, max_points, what, ws);
+    if (status == SIREN_OK && threads > 0)
+        status = siren_workspace_set_threads(*ws, (size_t)threads);
+    if (status != SIREN_OK)
+        return fit_library_error("cannot create the training workspace", status);
+    return 0;
+}
+
+/* The model file of net (opt NULL) or the checkpoint of net and opt into
+   buf, or its size into *len (TOO_LARGE when buf is NULL). */
+static int save_buffer(const siren_net *net, const siren_adam *opt, void *buf, size_t cap,
+                       size_t *len)
+{
+    return opt ? siren_checkpoint_save_buffer(net, opt, buf, cap, len)
+               : siren_net_save_buffer(net, buf, cap, len);
+}
+
+/* That file in memory, then through files_write_atomic: the examples'
+   outputs all go through that one function (files.h). */
+static int write_training_file(const siren_net *net, const siren_adam *opt, const char *path)
+{
+    size_t len = 0;
+    int status = save_buffer(net, opt, NULL, 0, &len);
+    unsigned char *buf = status == SIREN_ERR_TOO_LARGE ? malloc(len) : NULL;
+    if (buf)
+        status = save_buffer(net, opt, buf, len, &len);
+    else if (status == SIREN_ERR_TOO_LARGE)
+        status = SIREN_ERR_OUT_OF_MEMORY;
+    char err[512];
+    int rc = 0;
+    if (status != SIREN_OK)
+        rc = fit_error("%s: cannot write the %s: %s", path,
+                       opt ? "checkpoint" : "model", siren_status_string(status));
+    else if (files_write_bytes(path, buf, len, err, sizeof err))
+        rc = fit_error("%s: %s", path, err);
+    free(buf);
+    return rc;
 }
 
 int fit_model_checkpoint(const fit_model *m, const char *path)
 {
-    int status = siren_checkpoint_save(m->net, m->opt, path);
-    return status == SIREN_OK ? 0 : fit_error("%s: cannot write the checkpoint: %s",
-                                              path, siren_status_string(status));
+    return write_training_file(m->net, m->opt, path);
+}
+
+int fit_net_save(const siren_net *net, const char *path)
+{
+    return write_training_file(net, NULL, path);
 }
 
 int fit_model_save(const fit_model *m, const char *path)
 {
-    int status = siren_net_save(m->net, path);
-    return status == SIREN_OK ? 0 : fit_error("%s: cannot save the model: %s", path,
-                                              siren_status_string(status));
+    return fit_net_save(m->net, path);
 }
 
 int fit_adam_step(siren_net *net, siren_adam *opt)

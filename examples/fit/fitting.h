@@ -35,16 +35,39 @@ typedef struct fit_arch {
 int fit_model_create(const fit_arch *a, fit_model *m);
 
 /* Both from a checkpoint. The network must map a->in_features inputs to
-   a->out_features outputs; the architecture comes from the file (a note
-   says so when --width, --depth or an omega was given too); a given --lr
-   replaces the checkpoint's. */
+   a->out_features outputs, and its width and depth must be within the
+   ranges of the program's --width and --depth (a file is an input: its
+   architecture must not take more than the command line could ask for);
+   the architecture comes from the file (a note says so when --width,
+   --depth or an omega was given too); a given --lr replaces the
+   checkpoint's. */
 int fit_model_resume(const char *path, const fit_arch *a, const arg_spec *spec, fit_model *m);
 
-/* A model file, to be evaluated (m->opt stays NULL). */
-int fit_model_load(const char *path, const fit_arch *a, fit_model *m);
+/* A model file, to be evaluated (m->opt stays NULL); the same checks. */
+int fit_model_load(const char *path, const fit_arch *a, const arg_spec *spec, fit_model *m);
 
+/* The memory budget of a training workspace, in MiB: --max-workspace-mib
+   (FIT_RESUME_OPTIONS, options.h), 4 GiB by default, about 6 times what
+   the largest default run takes (wave: 696 MiB; fit_image: 247 MiB). */
+#define FIT_MAX_WORKSPACE_MIB 4096
+extern long fit_max_workspace_mib;
+
+/* The training workspace of a program (max_points points, quantities
+   `what`, `threads` threads or, for 0, the default), refused before it
+   is allocated when siren_workspace_bytes exceeds the budget above: a
+   network from a checkpoint, or options, that would take more memory
+   than meant get a one-line error naming both options, not an
+   exhausted machine. Returns 0, or 1 after a message. */
+int fit_training_workspace(const siren_net *net, size_t max_points, unsigned what, long threads,
+                           siren_workspace **ws);
+
+/* The checkpoint of m, the model file of m or of net, written by
+   files_write_atomic: atomic, with the mode of the file replaced, flushed
+   to the device; an error names the C library's reason ("PATH: cannot
+   write: No space left on device"). */
 int fit_model_checkpoint(const fit_model *m, const char *path);
 int fit_model_save(const fit_model *m, const char *path);
+int fit_net_save(const siren_net *net, const char *path);
 
 void fit_model_free(fit_model *m);
 
@@ -107,7 +130,9 @@ typedef struct fit_run {
 int fit_train(const fit_schedule *s, fit_model *m, fit_step_fn *step, void *ctx,
               fit_run *run);
 
-/* The values of --checkpoint, --checkpoint-every and --resume. */
+/* The values of --checkpoint, --checkpoint-every and --resume (and
+   --max-workspace-mib, fit_max_workspace_mib, which a resumed network's
+   size makes matter). */
 typedef struct fit_resume_options {
     const char *checkpoint;  /* NULL: none */
     long checkpoint_every;   /* 0: at the end only */

@@ -13,11 +13,8 @@ int fit_mse_init(fit_mse *t, const siren_net *net, size_t batch, size_t chunk, s
     t->channels = cfg.out_features;
     t->chunk = chunk < batch ? chunk : batch;
     t->keep_values = keep_values;
-    int status = siren_workspace_create(net, t->chunk, SIREN_VALUE, &t->ws);
-    if (status == SIREN_OK && threads > 0)
-        status = siren_workspace_set_threads(t->ws, threads);
-    if (status != SIREN_OK)
-        return fit_library_error("cannot create the training workspace", status);
+    if (fit_training_workspace(net, t->chunk, SIREN_VALUE, (long)threads, &t->ws))
+        return 1;
     t->values = malloc((keep_values ? batch : t->chunk) * t->channels * sizeof *t->values);
     t->adjoint = malloc(t->chunk * t->channels * sizeof *t->adjoint);
     if (!t->values || !t->adjoint)

@@ -30,7 +30,8 @@ typedef struct fit_mse {
 
 /* Scratch for steps of up to `batch` points: a workspace for
    min(chunk, batch) points on `threads` threads (0: the library's
-   default) and the buffers; with keep_values, `values` holds every
+   default; fit_training_workspace, within --max-workspace-mib) and the
+   buffers; with keep_values, `values` holds every
    point's value after a step (for a metric of the whole batch). 0, or 1
    after a message (fit_mse_free either way). */
 int fit_mse_init(fit_mse *t, const siren_net *net, size_t batch, size_t chunk, size_t threads,

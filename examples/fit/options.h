@@ -113,13 +113,17 @@ char *fit_image_path(const fit_options *f, const char *suffix, size_t channels);
 #define FIT_OUT_OPTION(f) \
     ARG_STRING("out", &(f)->out, "PREFIX", "output prefix (makes directories)")
 #define FIT_SAVE_OPTION(f) ARG_STRING("save", &(f)->save, "FILE", "model file [PREFIX.siren]")
-/* --checkpoint, --checkpoint-every, --resume. */
+/* --checkpoint, --checkpoint-every, --resume, and --max-workspace-mib
+   (fit_max_workspace_mib, fitting.h), the limit a resumed network's size
+   makes matter. */
 #define FIT_RESUME_OPTIONS(f)                                                       \
     ARG_STRING("checkpoint", &(f)->ckpt.checkpoint, "FILE",                         \
                "training checkpoint written at the end"),                           \
     ARG_LONG("checkpoint-every", &(f)->ckpt.checkpoint_every, 0, 1000000000, "N",   \
              "also checkpoint every N steps; 0: at the end only"),                  \
-    ARG_STRING("resume", &(f)->ckpt.resume, "FILE", "continue from this checkpoint")
+    ARG_STRING("resume", &(f)->ckpt.resume, "FILE", "continue from this checkpoint"), \
+    ARG_LONG("max-workspace-mib", &fit_max_workspace_mib, 1, 16777216, "MIB",       \
+             "refuse a training workspace larger than this")
 /* help: the columns, e.g. "write step,loss,psnr_db,seconds of every step as CSV". */
 #define FIT_LOG_OPTION(f, help) ARG_STRING("log", &(f)->log, "FILE", help)
 /* --format, of the programs that write images. */

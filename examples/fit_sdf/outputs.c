@@ -36,13 +36,21 @@ int outputs_check_writable(const char *const *paths, size_t n)
     return 0;
 }
 
+/* files_write_atomic's writer of the transform file. */
+static int write_transform_text(FILE *f, const void *ctx)
+{
+    const shape_transform *t = ctx;
+    return fprintf(f, "# fit_sdf: the model's coordinates are normalised = (input - offset) * "
+                      "scale\noffset %.17g %.17g %.17g\nscale %.17g\n",
+                   t->offset[0], t->offset[1], t->offset[2], t->scale) < 0
+               ? -1
+               : 0;
+}
+
 int write_transform(const char *path, const shape_transform *t)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return fit_error("%s: cannot write", path);
-    fprintf(f, "# fit_sdf: the model's coordinates are normalised = (input - offset) * scale\n"
-               "offset %.17g %.17g %.17g\nscale %.17g\n",
-            t->offset[0], t->offset[1], t->offset[2], t->scale);
-    return fclose(f) == 0 ? 0 : fit_error("%s: cannot write", path);
+    char err[512];
+    if (files_write_atomic(path, write_transform_text, t, err, sizeof err))
+        return fit_error("%s: %s", path, err);
+    return 0;
 }

@@ -41,12 +41,9 @@ static int trainer_init(trainer *t, const train_config *cfg, const dataset *d,
     t->n = (size_t)cfg->batch;
     t->seed = cfg->seed;
     t->chunk = (size_t)cfg->chunk < t->n ? (size_t)cfg->chunk : t->n;
-    int status = siren_workspace_create(m->net, t->chunk, SIREN_VALUE | SIREN_GRADIENT, &t->ws);
-    if (status == SIREN_OK && cfg->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)cfg->threads);
-    if (status != SIREN_OK)
-        return fit_library_error("cannot create the training workspace",
-                                 status);
+    if (fit_training_workspace(m->net, t->chunk, SIREN_VALUE | SIREN_GRADIENT,
+                               cfg->threads, &t->ws))
+        return 1;
     t->xyz = malloc(2 * t->n * 3 * sizeof *t->xyz);
     t->normals = malloc(t->n * 3 * sizeof *t->normals);
     t->value = malloc(t->chunk * sizeof *t->value);

@@ -1,16 +1,19 @@
-/* files.c - output directories, write checks, whole-file reads and
-   atomic writes (see files.h). */
+/* files.c - output directories, write checks, reads that look at a
+   file's head before the rest, and atomic writes (see files.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "files.h"
 #include "error_message.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 char *files_join(const char *prefix, const char *suffix)
@@ -210,42 +213,86 @@ int files_check_writable(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* ---------------------------------------------------------- read all */
+/* ---------------------------------------------------------- reading */
 
-/* buf grown to twice its capacity, unless that passes max_bytes. */
-static int grow_buffer(unsigned char **buf, size_t *cap, size_t max_bytes, char *err,
-                       size_t errlen)
+/* Reads up to n bytes at dst, fewer only at the end of the file: *got. */
+static int read_up_to(FILE *f, unsigned char *dst, size_t n, size_t *got, char *err,
+                      size_t errlen)
 {
-    if (*cap > max_bytes / 2)
-        return error_message(err, errlen, "file larger than %zu bytes", max_bytes);
-    unsigned char *bigger = realloc(*buf, *cap * 2);
-    if (!bigger)
-        return error_message(err, errlen, "out of memory");
-    *buf = bigger;
-    *cap *= 2;
+    *got = fread(dst, 1, n, f);
+    if (*got < n && ferror(f))
+        return error_message(err, errlen, "read error: %s", strerror(errno));
     return 0;
 }
 
-int files_read_all(const char *path, size_t max_bytes, unsigned char **data, size_t *len,
-                   char *err, size_t errlen)
+/* *buf grown to `bigger` bytes (realloc keeps what it holds). */
+static int grow_buffer(unsigned char **buf, size_t *cap, size_t bigger, char *err,
+                       size_t errlen)
+{
+    unsigned char *grown = realloc(*buf, bigger);
+    if (!grown)
+        return error_message(err, errlen, "out of memory");
+    *buf = grown;
+    *cap = bigger;
+    return 0;
+}
+
+/* The bytes after the head, up to `total` (the head's verdict) or, when
+   that is more, max_bytes, beyond which the file is refused. A regular
+   file's size is known: it is refused unread when too long, and read
+   into one buffer of its size; a stream into a buffer that doubles. */
+static int read_rest(FILE *f, bool regular, uintmax_t file_size, size_t total, size_t max_bytes,
+                     unsigned char **buf, size_t *cap, size_t *used, char *err, size_t errlen)
+{
+    bool capped = total > max_bytes; /* any length up to max_bytes will do */
+    size_t limit = capped ? max_bytes : total;
+    if (regular && capped && file_size > max_bytes)
+        return error_message(err, errlen, "file larger than %zu bytes", max_bytes);
+    if (regular && file_size < limit)
+        limit = (size_t)file_size;
+    while (*used < limit) {
+        if (*used == *cap) {
+            size_t bigger = regular || *cap > limit / 2 ? limit : 2 * *cap;
+            if (grow_buffer(buf, cap, bigger, err, errlen))
+                return -1;
+        }
+        size_t step = (*cap < limit ? *cap : limit) - *used, got;
+        if (read_up_to(f, *buf + *used, step, &got, err, errlen))
+            return -1;
+        *used += got;
+        if (got < step)
+            return 0; /* the end of the file */
+    }
+    if (capped && *used == max_bytes && fgetc(f) != EOF)
+        return error_message(err, errlen, "file larger than %zu bytes", max_bytes);
+    return 0;
+}
+
+int files_read_checked(const char *path, size_t head_bytes, files_head_check check,
+                       const void *ctx, size_t max_bytes, unsigned char **data, size_t *len,
+                       char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return error_message(err, errlen, "cannot open: %s", strerror(errno));
-    size_t cap = 1 << 16, used = 0;
+    struct stat st;
+    bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    uintmax_t file_size = regular ? (uintmax_t)st.st_size : 0;
+    if (head_bytes > max_bytes)
+        head_bytes = max_bytes;
+    size_t cap = head_bytes > 0 ? head_bytes : 1, used = 0, total = SIZE_MAX;
     unsigned char *buf = malloc(cap);
     int status = buf ? 0 : error_message(err, errlen, "out of memory");
-    while (status == 0) {
-        if (used == cap && (status = grow_buffer(&buf, &cap, max_bytes, err, errlen)) != 0)
-            break;
-        size_t got = fread(buf + used, 1, cap - used, f);
-        used += got;
-        if (got == 0) {
-            if (ferror(f))
-                status = error_message(err, errlen, "read error: %s", strerror(errno));
-            break;
-        }
-    }
+    if (status == 0)
+        status = read_up_to(f, buf, head_bytes, &used, err, errlen);
+    bool at_end = used < head_bytes;
+    if (status == 0 && check)
+        status = check(buf, used, at_end, &total, ctx, err, errlen);
+    if (status == 0 && total < used)
+        used = total; /* what follows is not the caller's */
+    else if (status == 0 && !at_end)
+        status = read_rest(f, regular, file_size, total, max_bytes, &buf, &cap, &used, err,
+                           errlen);
     fclose(f);
     if (status) {
         free(buf);
@@ -256,52 +303,199 @@ int files_read_all(const char *path, size_t max_bytes, unsigned char **data, siz
     return 0;
 }
 
+int files_read_all(const char *path, size_t max_bytes, unsigned char **data, size_t *len,
+                   char *err, size_t errlen)
+{
+    return files_read_checked(path, (size_t)1 << 16, NULL, NULL, max_bytes, data, len, err,
+                              errlen);
+}
+
 /* ------------------------------------------------------ atomic write */
 
-/* Creates "path.tmp-PID-N" exclusively, with the umask's permissions. */
-static FILE *create_temporary(const char *path, char **tmp_path)
+/* The temporary file of a save: "NAME.tmp-PID-XXXXXX" (the library names
+   its saves' files alike, so that each removes the other's leftovers). */
+static const char temp_infix[] = ".tmp-";
+static const char temp_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+enum { TEMP_RANDOM = 6, TEMP_TRIES = 64 };
+
+/* A save in progress: the target's directory (open), its name there, the
+   temporary file's name and its permissions to be. */
+typedef struct save {
+    int dir;
+    const char *name;
+    char dir_path[4096];
+    char temp[4096];
+    char pid[24];
+    bool replaces;
+    mode_t mode;
+} save;
+
+static int open_save(const char *path, save *sv)
 {
-    static unsigned counter;
-    size_t len = strlen(path) + 48;
-    char *tmp = malloc(len);
-    if (!tmp)
-        return NULL;
-    snprintf(tmp, len, "%s.tmp-%ld-%u", path, (long)getpid(), counter++);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
-    if (!f) {
-        int saved = errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        errno = saved;
-        return NULL;
+    const char *slash = strrchr(path, '/');
+    sv->name = slash ? slash + 1 : path;
+    size_t dir_len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    if (*sv->name == '\0' || dir_len >= sizeof sv->dir_path ||
+        strlen(sv->name) + 40 >= sizeof sv->temp) {
+        errno = *sv->name == '\0' ? EISDIR : ENAMETOOLONG;
+        return -1;
     }
-    *tmp_path = tmp;
-    return f;
+    memcpy(sv->dir_path, !slash ? "." : slash == path ? "/" : path, dir_len);
+    sv->dir_path[dir_len] = '\0';
+    snprintf(sv->pid, sizeof sv->pid, "%ld", (long)getpid());
+    sv->dir = open(sv->dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (sv->dir < 0)
+        return -1;
+    struct stat st;
+    sv->replaces = fstatat(sv->dir, sv->name, &st, 0) == 0 && S_ISREG(st.st_mode);
+    sv->mode = sv->replaces ? (st.st_mode & 0777) : 0;
+    return 0;
+}
+
+/* Whether entry is "NAME.tmp-DIGITS-XXXXXX" with DIGITS another pid. */
+static bool foreign_temp(const save *sv, const char *entry)
+{
+    size_t n = strlen(sv->name), pid_len = strlen(sv->pid);
+    if (strncmp(entry, sv->name, n) || strncmp(entry + n, temp_infix, sizeof temp_infix - 1))
+        return false;
+    const char *digits = entry + n + sizeof temp_infix - 1;
+    size_t count = strspn(digits, "0123456789");
+    const char *tail = digits + count;
+    if (count == 0 || count > 20 || tail[0] != '-' || strlen(tail + 1) != TEMP_RANDOM ||
+        strspn(tail + 1, temp_alphabet) != TEMP_RANDOM)
+        return false;
+    return !(count == pid_len && strncmp(digits, sv->pid, count) == 0);
+}
+
+/* Removes the abandoned temporary files of earlier saves: those no process
+   holds a lock on (the kernel drops a killed process's locks). */
+static void remove_abandoned(const save *sv)
+{
+    int fd = dup(sv->dir);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!foreign_temp(sv, e->d_name))
+            continue;
+        int t = openat(sv->dir, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (t < 0)
+            continue;
+        struct stat opened, named;
+        struct flock lock;
+        memset(&lock, 0, sizeof lock);
+        lock.l_type = F_RDLCK;
+        lock.l_whence = SEEK_SET;
+        if (fstat(t, &opened) == 0 && S_ISREG(opened.st_mode) && fcntl(t, F_SETLK, &lock) == 0 &&
+            fstatat(sv->dir, e->d_name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+            named.st_ino == opened.st_ino && named.st_dev == opened.st_dev)
+            unlinkat(sv->dir, e->d_name, 0);
+        close(t);
+    }
+    closedir(d);
+}
+
+/* Creates and locks the temporary file: 0600 when it will replace a file
+   (its mode comes at the end), else 0644 less the umask. */
+static FILE *create_temporary(save *sv)
+{
+    static uint64_t counter;
+    for (int attempt = 0; attempt < TEMP_TRIES; attempt++) {
+        /* O_EXCL makes the name ours; the mix (Fibonacci hashing: the
+           golden ratio's multiple spreads every input bit to the top
+           ones, which the digits below take first) only makes clashes
+           rare */
+        uint64_t seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^ ++counter << 48;
+        uint64_t x = seed * 0x9e3779b97f4a7c15u;
+        x ^= x >> 29;
+        char random[TEMP_RANDOM + 1];
+        for (int i = 0; i < TEMP_RANDOM; i++, x /= 62)
+            random[i] = temp_alphabet[x % 62];
+        random[TEMP_RANDOM] = '\0';
+        snprintf(sv->temp, sizeof sv->temp, "%s%s%s-%s", sv->name, temp_infix, sv->pid, random);
+        int fd = openat(sv->dir, sv->temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        sv->replaces ? 0600 : 0644);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return NULL;
+        struct flock lock;
+        memset(&lock, 0, sizeof lock);
+        lock.l_type = F_WRLCK;
+        lock.l_whence = SEEK_SET;
+        while (fcntl(fd, F_SETLKW, &lock) != 0 && errno == EINTR)
+            ;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && st.st_nlink == 0) { /* taken for abandoned: again */
+            close(fd);
+            continue;
+        }
+        FILE *f = fdopen(fd, "wb");
+        if (!f) {
+            int saved = errno;
+            close(fd);
+            unlinkat(sv->dir, sv->temp, 0);
+            errno = saved;
+        }
+        return f;
+    }
+    errno = EEXIST;
+    return NULL;
+}
+
+/* The writer's bytes, on the device, with their permissions, under the
+   target's name. */
+static bool write_flush_rename(const save *sv, FILE *f, files_writer write, const void *ctx)
+{
+    return write(f, ctx) == 0 && fflush(f) == 0 &&
+           (!sv->replaces || fchmod(fileno(f), sv->mode) == 0) &&
+           (fsync(fileno(f)) == 0 || errno == EINVAL) &&
+           renameat(sv->dir, sv->temp, sv->dir, sv->name) == 0;
 }
 
 int files_write_atomic(const char *path, files_writer write, const void *ctx, char *err,
                        size_t errlen)
 {
-    char *tmp = NULL;
-    FILE *f = create_temporary(path, &tmp);
-    if (!f)
+    save sv;
+    if (open_save(path, &sv))
         return error_message(err, errlen, "cannot create: %s", strerror(errno));
-    int written = write(f, ctx) == 0 && fflush(f) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && written) {
-        written = 0;
-        saved = errno;
+    remove_abandoned(&sv);
+    FILE *f = create_temporary(&sv);
+    if (!f) {
+        int saved = errno;
+        close(sv.dir);
+        return error_message(err, errlen, "cannot create: %s", strerror(saved));
     }
-    if (written && rename(tmp, path) != 0) {
-        written = 0;
-        saved = errno;
-    }
+    errno = 0;
+    bool written = write_flush_rename(&sv, f, write, ctx);
+    int saved = errno ? errno : EIO;
     if (!written)
-        unlink(tmp);
-    free(tmp);
+        unlinkat(sv.dir, sv.temp, 0);
+    fclose(f); /* after fsync: nothing left to report; drops the lock */
+    if (written)
+        fsync(sv.dir); /* the rename; a failure here loses nothing written */
+    close(sv.dir);
     return written ? 0 : error_message(err, errlen, "cannot write: %s", strerror(saved));
+}
+
+/* files_write_bytes's writer. */
+typedef struct byte_block {
+    const void *data;
+    size_t len;
+} byte_block;
+
+static int write_block(FILE *f, const void *ctx)
+{
+    const byte_block *b = ctx;
+    return fwrite(b->data, 1, b->len, f) == b->len ? 0 : -1;
+}
+
+int files_write_bytes(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    byte_block block = {data, len};
+    return files_write_atomic(path, write_block, &block, err, errlen);
 }

@@ -7,6 +7,7 @@
 #include "files.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,21 +91,39 @@ image_format image_format_default(void)
     return codec_png_bits() > 0 ? IMAGE_FORMAT_PNG : IMAGE_FORMAT_PNM;
 }
 
+/* pnm.c's "not a PGM or PPM image (...)" names every format the build
+   reads. Returns -1. */
+static int name_every_format(char *err, size_t errlen)
+{
+    static const char not_pnm[] = "not a PGM or PPM image";
+    if (codec_name() && err && strncmp(err, not_pnm, strlen(not_pnm)) == 0) {
+        char rest[128];
+        snprintf(rest, sizeof rest, "%s", err + strlen(not_pnm));
+        error_message(err, errlen, "not a %s image%s", image_readable_formats(), rest);
+    }
+    return -1;
+}
+
 int image_parse(const unsigned char *buf, size_t len, pnm_image *img, char *err,
                 size_t errlen)
 {
     memset(img, 0, sizeof *img);
     if (buf && len > 0 && codec_recognises(buf, len))
         return codec_decode(buf, len, img, err, errlen);
-    int status = pnm_parse(buf, len, img, err, errlen);
-    /* pnm.c's "not a PGM or PPM image (...)": name every format read */
-    static const char not_pnm[] = "not a PGM or PPM image";
-    if (status && codec_name() && err && strncmp(err, not_pnm, strlen(not_pnm)) == 0) {
-        char rest[128];
-        snprintf(rest, sizeof rest, "%s", err + strlen(not_pnm));
-        error_message(err, errlen, "not a %s image%s", image_readable_formats(), rest);
+    return pnm_parse(buf, len, img, err, errlen) ? name_every_format(err, errlen) : 0;
+}
+
+/* files_read_checked's look at the head: a file the codec decodes is read
+   whole (up to IMAGE_MAX_FILE_BYTES), any other one as pnm_read reads it,
+   so that a device or a file of another kind costs only its head. */
+static int check_head(const unsigned char *head, size_t len, bool at_end, size_t *total,
+                      const void *ctx, char *err, size_t errlen)
+{
+    if (len > 0 && codec_recognises(head, len)) {
+        *total = SIZE_MAX;
+        return 0;
     }
-    return status;
+    return pnm_check_head(head, len, at_end, total, ctx, err, errlen);
 }
 
 int image_read(const char *path, pnm_image *img, char *err, size_t errlen)
@@ -112,8 +131,9 @@ int image_read(const char *path, pnm_image *img, char *err, size_t errlen)
     unsigned char *data = NULL;
     size_t len = 0;
     memset(img, 0, sizeof *img);
-    if (files_read_all(path, IMAGE_MAX_FILE_BYTES, &data, &len, err, errlen))
-        return -1;
+    if (files_read_checked(path, PNM_HEAD_BYTES, check_head, NULL, IMAGE_MAX_FILE_BYTES, &data,
+                           &len, err, errlen))
+        return name_every_format(err, errlen);
     int status = image_parse(data, len, img, err, errlen);
     free(data);
     return status;

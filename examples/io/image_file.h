@@ -63,8 +63,11 @@ int image_format_from_name(const char *name, const char **why);
 /* PNG when the build writes it, else PNM. */
 image_format image_format_default(void);
 
-/* Reads the image at path (at most IMAGE_MAX_FILE_BYTES). Returns 0, or
-   -1 with a one-line message in err (without the path) and *img empty. */
+/* Reads the image at path: PGM/PPM as pnm_read does (the header first, a
+   device or a file of another kind costing only PNM_HEAD_BYTES), a file
+   the image library decodes whole, at most IMAGE_MAX_FILE_BYTES. Returns
+   0, or -1 with a one-line message in err (without the path) and *img
+   empty. */
 int image_read(const char *path, pnm_image *img, char *err, size_t errlen);
 
 /* Parses a whole file held in memory, of any format the build reads (the

@@ -1,6 +1,7 @@
 /* ply.c - the PLY reader (ASCII and binary little-endian; pointcloud.h
    says what it accepts) and the binary PLY writer of meshes. */
 #define _POSIX_C_SOURCE 200809L
+#include "files.h"
 #include "shape_text.h"
 
 #include <errno.h>
@@ -453,44 +454,20 @@ static int write_body(FILE *f, const tri_mesh *m)
     return 0;
 }
 
+/* files_write_atomic's writer: the header and the binary body. */
+static int write_ply(FILE *f, const void *ctx)
+{
+    const tri_mesh *m = ctx;
+    if (fprintf(f, "ply\nformat binary_little_endian 1.0\ncomment libsiren fit_sdf\n"
+                   "element vertex %zu\nproperty float x\nproperty float y\n"
+                   "property float z\nelement face %zu\n"
+                   "property list uchar int vertex_indices\nend_header\n",
+                m->vertex_count, m->triangle_count) < 0)
+        return -1;
+    return write_body(f, m);
+}
+
 int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen)
 {
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (!tmp)
-        return error_message(err, errlen, "out of memory");
-    snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int saved = errno;
-        free(tmp);
-        return error_message(err, errlen, "cannot write: %s", strerror(saved));
-    }
-    FILE *f = fdopen(fd, "wb");
-    int status = f ? 0 : -1;
-    if (status == 0)
-        status = fprintf(f, "ply\nformat binary_little_endian 1.0\ncomment libsiren fit_sdf\n"
-                            "element vertex %zu\nproperty float x\nproperty float y\n"
-                            "property float z\nelement face %zu\n"
-                            "property list uchar int vertex_indices\nend_header\n",
-                         m->vertex_count, m->triangle_count) < 0 ? -1 : 0;
-    if (status == 0)
-        status = write_body(f, m);
-    int saved = errno;
-    if (f && fclose(f) != 0 && status == 0) {
-        status = -1;
-        saved = errno;
-    }
-    if (!f)
-        close(fd);
-    if (status == 0 && rename(tmp, path) != 0) {
-        status = -1;
-        saved = errno;
-    }
-    if (status != 0) {
-        unlink(tmp);
-        error_message(err, errlen, "cannot write: %s", strerror(saved));
-    }
-    free(tmp);
-    return status;
+    return files_write_atomic(path, write_ply, m, err, errlen);
 }

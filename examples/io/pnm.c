@@ -215,7 +215,8 @@ static int parse_binary_raster(cursor *c, const header *h, float *out, size_t co
     return 0;
 }
 
-/* Plain (ASCII) raster: decimal samples separated by white space. */
+/* Plain (ASCII) raster: decimal samples separated by white space, into
+   out (NULL: only checked). */
 static int parse_ascii_raster(cursor *c, const header *h, float *out, size_t count,
                               char *err, size_t errlen)
 {
@@ -237,9 +238,24 @@ static int parse_ascii_raster(cursor *c, const header *h, float *out, size_t cou
         if (c->p < c->end && !is_space(*c->p))
             return error_message(err, errlen, "malformed pixel data: number followed by %s",
                         describe_byte(*c->p, shown, sizeof shown));
-        out[i] = (float)value * scale;
+        if (out)
+            out[i] = (float)value * scale;
     }
     return 0;
+}
+
+/* The raster must be there before the image is allocated (issue 19: a
+   29-byte header asking for 16384x16384 allocated 1 GiB first): a
+   binary one's bytes, an ASCII one parsed once without storing it. */
+static int check_raster_present(const cursor *c, const header *h, char *err, size_t errlen)
+{
+    size_t count = h->width * h->height * h->channels, available = (size_t)(c->end - c->p);
+    size_t bytes = h->maxval > 255 ? 2 : 1;
+    if (h->binary && available / bytes < count)
+        return error_message(err, errlen, "truncated pixel data: %zu of %zu bytes", available,
+                             count * bytes);
+    cursor dry_run = *c;
+    return h->binary ? 0 : parse_ascii_raster(&dry_run, h, NULL, count, err, errlen);
 }
 
 int pnm_parse(const unsigned char *buf, size_t len, pnm_image *img, char *err, size_t errlen)
@@ -249,7 +265,7 @@ int pnm_parse(const unsigned char *buf, size_t len, pnm_image *img, char *err, s
         return error_message(err, errlen, "empty file");
     cursor c = {buf, buf + len};
     header h = {0};
-    if (parse_header(&c, &h, err, errlen))
+    if (parse_header(&c, &h, err, errlen) || check_raster_present(&c, &h, err, errlen))
         return -1;
     pnm_image image;
     if (pnm_alloc(&image, h.width, h.height, h.channels, err, errlen))
@@ -266,12 +282,36 @@ int pnm_parse(const unsigned char *buf, size_t len, pnm_image *img, char *err, s
     return 0;
 }
 
+/* files_read_checked's look at the first PNM_HEAD_BYTES: the header must
+   parse (a device or a file of another kind is refused there); then a
+   binary raster is read to its end and no further, an ASCII one to the
+   end of the file. */
+int pnm_check_head(const unsigned char *head, size_t len, bool at_end, size_t *total,
+                   const void *ctx, char *err, size_t errlen)
+{
+    (void)ctx;
+    cursor c = {head, head + len};
+    header h = {0};
+    if (len == 0)
+        return error_message(err, errlen, "empty file");
+    if (parse_header(&c, &h, err, errlen)) {
+        if (!at_end && c.p == c.end)
+            return error_message(err, errlen, "header longer than %zu bytes",
+                                 (size_t)PNM_HEAD_BYTES);
+        return -1;
+    }
+    size_t header_len = (size_t)(c.p - head), bytes = h.maxval > 255 ? 2 : 1;
+    *total = h.binary ? header_len + h.width * h.height * h.channels * bytes : SIZE_MAX;
+    return 0;
+}
+
 int pnm_read(const char *path, pnm_image *img, char *err, size_t errlen)
 {
     unsigned char *data = NULL;
     size_t len = 0;
     memset(img, 0, sizeof *img);
-    if (files_read_all(path, PNM_MAX_FILE_BYTES, &data, &len, err, errlen))
+    if (files_read_checked(path, PNM_HEAD_BYTES, pnm_check_head, NULL, PNM_MAX_FILE_BYTES, &data,
+                           &len, err, errlen))
         return -1;
     int status = pnm_parse(data, len, img, err, errlen);
     free(data);

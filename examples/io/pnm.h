@@ -15,6 +15,7 @@
 #ifndef EXAMPLES_PNM_H
 #define EXAMPLES_PNM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct pnm_image {
@@ -31,6 +32,13 @@ typedef struct pnm_image {
 /* Files larger than this are refused unread (an ASCII image of
    PNM_MAX_SAMPLES samples can be longer, but not usefully). */
 #define PNM_MAX_FILE_BYTES ((size_t)1 << 30)
+/* pnm_read reads this much first, and nothing more unless a header
+   (comments included) parses in it: a device or a file of another kind
+   costs this. A binary raster is then read to its end, no further; an
+   ASCII one (whose length the header does not fix) to the end of the
+   file. Before the image is allocated, the raster's bytes must be there
+   (PNM_MAX_SAMPLES floats asked for by a 19-byte header are not). */
+#define PNM_HEAD_BYTES 65536
 
 /* Error messages are written to err (at most errlen bytes, always
    terminated) without the file name and without a final newline:
@@ -40,6 +48,12 @@ int pnm_read(const char *path, pnm_image *img, char *err, size_t errlen);
 /* Parses a whole file held in memory. */
 int pnm_parse(const unsigned char *buf, size_t len, pnm_image *img, char *err,
               size_t errlen);
+
+/* pnm_read's look at a file's first PNM_HEAD_BYTES, for files_read_checked
+   (files.h): the header must parse; *total is then where a binary raster
+   ends, or SIZE_MAX for an ASCII one (read to the end of the file). */
+int pnm_check_head(const unsigned char *head, size_t len, bool at_end, size_t *total,
+                   const void *ctx, char *err, size_t errlen);
 
 /* Allocates a zeroed image; -1 (err set) on zero sizes, overflow or out
    of memory. */

@@ -81,8 +81,8 @@ void shape_free(shape *s);
 void oriented_points_free(oriented_points *p);
 
 /* Writes m as a binary little-endian PLY (float x, y, z; faces as
-   uchar-counted int lists), to a temporary file beside path renamed over
-   it. 0, or -1 with err set. */
+   uchar-counted int lists), through files_write_atomic (files.h). 0, or
+   -1 with err set. */
 int mesh_write_ply(const char *path, const tri_mesh *m, char *err, size_t errlen);
 
 #endif

@@ -57,15 +57,22 @@ void text_skip_line(text_cursor *c)
 }
 
 /* The next token on this line (no newline crossed) into buf, NUL-terminated.
-   0: empty (end of line); -1: longer than the buffer. */
+   0: empty (end of line); -1: longer than the buffer. A NUL byte in the
+   token is stored as a backslash and a '0' (issue 19: as a C string,
+   "0<NUL>junk" was the number 0): no parser accepts the token, and a
+   message shows where the NUL was. */
 int text_line_token(text_cursor *c, char *buf, size_t len)
 {
     text_skip_blanks(c);
     size_t n = 0;
     while (c->p < c->end && *c->p != '\n' && !text_is_blank(*c->p)) {
-        if (n + 1 >= len)
+        bool nul = *c->p == '\0';
+        if (n + 1 + nul >= len)
             return -1;
-        buf[n++] = (char)*c->p++;
+        if (nul)
+            buf[n++] = '\\';
+        buf[n++] = nul ? '0' : (char)*c->p;
+        c->p++;
     }
     buf[n] = '\0';
     return n > 0 ? 1 : 0;

@@ -33,7 +33,8 @@ bool text_at_line_end(const text_cursor *c);
 /* Past the next newline (or to the end). */
 void text_skip_line(text_cursor *c);
 /* The next token on this line into buf, NUL-terminated: 1, 0 at the end
-   of the line, -1 when longer than buf. */
+   of the line, -1 when longer than buf. A NUL byte in it comes out as a
+   backslash and a '0', which no number parses as. */
 int text_line_token(text_cursor *c, char *buf, size_t len);
 /* The same, crossing newlines (PLY ASCII bodies). */
 int text_any_token(text_cursor *c, char *buf, size_t len);

@@ -300,12 +300,30 @@ int wav_read_buffer(const unsigned char *buf, size_t len, wav_audio *audio, char
     return 0;
 }
 
+/* files_read_checked's look at the first bytes: a RIFF/WAVE header, or
+   the file is refused there (a device, a file of another kind). The rest
+   is read to the end of the file: a streamed file's sizes do not say
+   where its data ends (wav.h, "Streamed files"). */
+static int check_head(const unsigned char *head, size_t len, bool at_end, size_t *total,
+                      const void *ctx, char *err, size_t errlen)
+{
+    (void)ctx;
+    (void)at_end;
+    if (len < 12 || memcmp(head, "RIFF", 4) != 0 || memcmp(head + 8, "WAVE", 4) != 0) {
+        wav_audio none; /* wav_read_buffer's message for such a start */
+        return wav_read_buffer(head, len, &none, err, errlen);
+    }
+    *total = SIZE_MAX;
+    return 0;
+}
+
 int wav_read(const char *path, wav_audio *audio, char *err, size_t errlen)
 {
     unsigned char *data = NULL;
     size_t len = 0;
     memset(audio, 0, sizeof *audio);
-    if (files_read_all(path, WAV_MAX_FILE_BYTES, &data, &len, err, errlen))
+    if (files_read_checked(path, WAV_HEAD_BYTES, check_head, NULL, WAV_MAX_FILE_BYTES, &data,
+                           &len, err, errlen))
         return -1;
     int status = wav_read_buffer(data, len, audio, err, errlen);
     free(data);

@@ -89,6 +89,11 @@ typedef struct wav_audio {
 #define WAV_MAX_RATE 10000000u
 /* Files larger than this are refused unread. */
 #define WAV_MAX_FILE_BYTES ((size_t)1 << 30)
+/* wav_read reads this much first, and nothing more unless it starts with
+   a RIFF/WAVE header: a device or a file of another kind costs this. The
+   rest is then read to the end of the file (at most WAV_MAX_FILE_BYTES),
+   as a streamed file needs. */
+#define WAV_HEAD_BYTES 65536
 
 /* Error messages go to err (at most errlen bytes, always terminated)
    without the file name or a newline. Functions return 0, or -1 (then

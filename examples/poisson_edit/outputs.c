@@ -55,15 +55,6 @@ static int write_images(const scene *s, const outputs *paths, const rendering *r
     return 0;
 }
 
-static int save_model(const siren_net *net, const char *path)
-{
-    int status = siren_net_save(net, path);
-    if (status != SIREN_OK)
-        return fit_error("%s: cannot save the model: %s", path,
-                         siren_status_string(status));
-    return 0;
-}
-
 int outputs_write(const scene *s, const outputs *paths, const siren_net *net, size_t chunk,
                   size_t threads, quality *q)
 {
@@ -78,10 +69,11 @@ int outputs_write(const scene *s, const outputs *paths, const siren_net *net, si
         scene_pixel_blend(s, naive);
         failed = quality_measure(s, &r, naive, scratch, q);
     }
+    /* the model first: if the disk fills up after it, the training is kept */
+    if (!failed)
+        failed = fit_net_save(net, paths->path[OUT_MODEL]);
     if (!failed)
         failed = write_images(s, paths, &r, naive, scratch);
-    if (!failed)
-        failed = save_model(net, paths->path[OUT_MODEL]);
     if (!failed)
         failed = quality_field_error(s, net, chunk, threads, &q->grad_rmse);
     if (!failed)

@@ -32,12 +32,9 @@ static int trainer_init(trainer *t, const fit_options *cfg, const scene *s,
     memset(t, 0, sizeof *t);
     t->s = s;
     t->chunk = (size_t)cfg->chunk < s->count ? (size_t)cfg->chunk : s->count;
-    int status = siren_workspace_create(net, t->chunk, SIREN_GRADIENT, &t->ws);
-    if (status == SIREN_OK && cfg->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)cfg->threads);
-    if (status != SIREN_OK)
-        return fit_library_error("cannot create the training workspace",
-                                 status);
+    if (fit_training_workspace(net, t->chunk, SIREN_GRADIENT,
+                               cfg->threads, &t->ws))
+        return 1;
     t->grad = malloc(t->chunk * s->channels * 2 * sizeof *t->grad);
     t->adjoint = malloc(t->chunk * s->channels * 2 * sizeof *t->adjoint);
     if (!t->grad || !t->adjoint)

@@ -130,7 +130,8 @@ class Workspace:
     def set_laplacian_weights(self, weights=None):
         """The laplacian output becomes sum_k weights[k] d2y/dx_k^2; None
         restores all ones. weights: in_features real numbers (copied to
-        float32)."""
+        float32). Discards the last forward(): backward() before the next
+        forward() raises."""
         handle = self._live()
         count = self.config.in_features
         if weights is None:
@@ -165,7 +166,9 @@ class Workspace:
                  net=None):
         """Adds d(loss)/d(parameters) into net.grads, from the adjoints
         d(loss)/d(output) of the last forward() (shapes as its outputs;
-        None: zero). net must be the network of that forward."""
+        None: zero). net must be the network of that forward, with the
+        parameters it had then (an Adam step, init or write of net.params
+        in between raises; include/siren.h says which writes are found)."""
         net = self.net if net is None else net
         handle = self._live()
         given = {"value": value, "gradient": gradient, "laplacian": laplacian,
@@ -187,7 +190,8 @@ class Workspace:
         status = self._lib.siren_backward(net._handle, handle, ctypes.byref(jet))
         check(self._lib, status, "siren_backward",
               None if status != -7 else "backward needs a forward on this workspace with "
-              "this network, computing every quantity given an adjoint")
+              "this network, computing every quantity given an adjoint, and nothing changed "
+              "since (the parameters, the Laplacian weights)")
 
     def _run(self, function, name, x, what, net, keep_shape=False):
         handle = self._live()

@@ -147,6 +147,39 @@ static void test_first_step_size(void)
     siren_net_free(net);
 }
 
+/* Exactly zero gradients (a parameter no loss reaches, or a batch that
+   happens to give 0) are an ordinary step: m = v = 0 there, the update is
+   0 / (0 + eps) = 0, the parameter stays put. The smallest positive eps
+   still gives that; eps 0 is refused at create (issue 19: it made every
+   such step 0/0 and NONFINITE). */
+static void test_zero_gradients_step(void)
+{
+    float eps[2] = {1e-8f, 1.4e-45f};
+    for (int e = 0; e < 2; e++) {
+        siren_net *net = small_net();
+        size_t n = siren_net_param_count(net);
+        siren_adam_config cfg;
+        siren_adam_config_default(&cfg);
+        cfg.eps = eps[e];
+        siren_adam *opt = NULL;
+        CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_OK);
+        float *before = malloc(n * sizeof *before);
+        memcpy(before, siren_net_params(net), n * sizeof *before);
+        for (size_t i = 0; i < n; i++)
+            siren_net_grads(net)[i] = i % 3 ? 0.0f : 0.25f;
+        for (int step = 0; step < 3; step++)
+            CHECK_STATUS(siren_adam_step(opt, net), SIREN_OK);
+        for (size_t i = 0; i < n; i++)
+            if (i % 3)
+                CHECK(siren_net_params(net)[i] == before[i]);
+            else
+                CHECK(siren_net_params(net)[i] < before[i]);
+        free(before);
+        siren_adam_free(opt);
+        siren_net_free(net);
+    }
+}
+
 /* Non-finite gradients change nothing and return NONFINITE; the next
    finite step proceeds as if the bad one never happened. */
 static void test_nonfinite_gradients_change_nothing(void)
@@ -237,6 +270,7 @@ int main(void)
     RUN(test_gradient_clipping);
     RUN(test_clipping_scales_gradients);
     RUN(test_first_step_size);
+    RUN(test_zero_gradients_step);
     RUN(test_nonfinite_gradients_change_nothing);
     RUN(test_overflowing_update_changes_nothing);
     return check_summary();

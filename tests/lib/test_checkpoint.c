@@ -8,6 +8,7 @@
 #include "check.h"
 #include "internal.h"
 #include "nets.h"
+#include "untrusted_files.h"
 
 #include <dirent.h>
 #include <stdint.h>
@@ -399,6 +400,9 @@ static void test_invalid_optimiser_fields(void)
     CHECK_STATUS(load_with_field(56, 0x3f800000u), SIREN_ERR_FORMAT); /* beta1 1 */
     CHECK_STATUS(load_with_field(60, 0x40000000u), SIREN_ERR_FORMAT); /* beta2 2 */
     CHECK_STATUS(load_with_field(64, 0x7f800000u), SIREN_ERR_FORMAT); /* eps inf */
+    CHECK_STATUS(load_with_field(64, 0x00000000u), SIREN_ERR_FORMAT); /* eps 0 */
+    CHECK_STATUS(load_with_field(64, 0x80000000u), SIREN_ERR_FORMAT); /* eps -0 */
+    CHECK_STATUS(load_with_field(64, 0x00000001u), SIREN_OK);         /* eps 1e-45 */
     CHECK_STATUS(load_with_field(68, 0xbf800000u), SIREN_ERR_FORMAT); /* decay -1 */
     CHECK_STATUS(load_with_field(72, 0xff800000u), SIREN_ERR_FORMAT); /* clip -inf */
     CHECK_STATUS(load_with_field(12, 4), SIREN_ERR_FORMAT);           /* flags */
@@ -553,6 +557,64 @@ static void test_file_errors(void)
     remove_temp_dir(dir);
 }
 
+/* ------------------------------------------------ not regular files */
+
+/* /dev/zero is refused by its first bytes, with nothing allocated: before
+   the fix (issue 19) the loader read it up to the largest valid
+   checkpoint, 26 GB, doubling its buffer. A checkpoint through a pipe
+   loads, with a buffer at most twice its size. */
+static void test_devices_and_pipes(void)
+{
+    watched_heap heap;
+    siren_allocator alloc = watched_allocator(&heap, (size_t)1 << 20);
+    siren_net *net_out = NET_UNTOUCHED;
+    siren_adam *opt_out = OPT_UNTOUCHED;
+    CHECK_STATUS(siren_checkpoint_load_with_allocator("/dev/zero", &alloc, &net_out, &opt_out),
+                 SIREN_ERR_FORMAT);
+    CHECK(heap.largest == 0);
+    CHECK(net_out == NET_UNTOUCHED && opt_out == OPT_UNTOUCHED);
+
+    siren_net *net = make_net(&(net_shape){2, 64, 2, 1, 30.0f, 30.0f, 1}, 5);
+    siren_adam_config cfg = unusual_adam_config();
+    siren_adam *opt = NULL;
+    CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_OK);
+    train(net, opt, 0, 2);
+    size_t len = 0;
+    unsigned char *file = save_to_buffer(net, opt, &len);
+    CHECK(len > 65536);
+    alloc = watched_allocator(&heap, SIZE_MAX);
+    byte_pipe p;
+    CHECK(open_pipe(&p, file, len) == 0);
+    CHECK_STATUS(siren_checkpoint_load_with_allocator(p.path, &alloc, &net_out, &opt_out),
+                 SIREN_OK);
+    close_pipe(&p);
+    CHECK(heap.largest <= 2 * len);
+    if (net_out != NET_UNTOUCHED && opt_out != OPT_UNTOUCHED) {
+        CHECK(same_net(net, net_out) && same_adam(opt, opt_out));
+        siren_net_free(net_out);
+        siren_adam_free(opt_out);
+    }
+    /* one byte short, and one byte too many */
+    net_out = NET_UNTOUCHED;
+    opt_out = OPT_UNTOUCHED;
+    CHECK(open_pipe(&p, file, len - 1) == 0);
+    CHECK_STATUS(siren_checkpoint_load_with_allocator(p.path, &alloc, &net_out, &opt_out),
+                 SIREN_ERR_FORMAT);
+    close_pipe(&p);
+    unsigned char *longer = malloc(len + 1);
+    memcpy(longer, file, len);
+    longer[len] = 0;
+    CHECK(open_pipe(&p, longer, len + 1) == 0);
+    CHECK_STATUS(siren_checkpoint_load_with_allocator(p.path, &alloc, &net_out, &opt_out),
+                 SIREN_ERR_FORMAT);
+    close_pipe(&p);
+    CHECK(net_out == NET_UNTOUCHED && opt_out == OPT_UNTOUCHED);
+    free(longer);
+    free(file);
+    siren_adam_free(opt);
+    siren_net_free(net);
+}
+
 int main(void)
 {
     RUN(test_round_trip_buffer);
@@ -569,5 +631,6 @@ int main(void)
     RUN(test_null_arguments);
     RUN(test_save_buffer_size_query);
     RUN(test_file_errors);
+    RUN(test_devices_and_pipes);
     return check_summary();
 }

@@ -245,6 +245,13 @@ static void test_adam_rejects_bad_input(void)
     siren_adam_config_default(&cfg);
     cfg.beta2 = 1.0f;
     CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_ERR_INVALID_ARGUMENT);
+    /* eps 0 (or -0): a step where every gradient so far was 0 would be 0/0
+       (issue 19: accepted, then every such step refused as NONFINITE) */
+    siren_adam_config_default(&cfg);
+    cfg.eps = 0.0f;
+    CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_ERR_INVALID_ARGUMENT);
+    cfg.eps = -0.0f;
+    CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_ERR_INVALID_ARGUMENT);
     siren_adam_config_default(&cfg);
     cfg.size = 4;
     CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_ERR_INVALID_ARGUMENT);

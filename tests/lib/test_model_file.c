@@ -8,8 +8,11 @@
 #include "check.h"
 #include "internal.h"
 #include "nets.h"
+#include "untrusted_files.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -249,8 +252,17 @@ static void test_round_trip_file(void)
     remove_temp_dir(dir);
 }
 
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    CHECK(stat(path, &st) == 0);
+    return st.st_mode & 07777;
+}
+
 /* Saving over an existing model replaces it, leaves nothing else behind,
-   and the new file gets 0666 less the umask, as any new file would. */
+   and keeps the replaced file's permission bits (issue 19: a model the
+   user set to 0600 became 0644 at the next save); a new file gets 0644
+   less the umask, never more (0666 before). */
 static void test_overwrite_and_permissions(void)
 {
     char dir[64], path[128];
@@ -260,11 +272,24 @@ static void test_overwrite_and_permissions(void)
     siren_net *second = make_net(&(net_shape){2, 8, 1, 1, 30.0f, 30.0f, 1}, 7);
     mode_t old_mask = umask(022);
     CHECK_STATUS(siren_net_save(first, path), SIREN_OK);
-    struct stat st;
-    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+    CHECK(mode_of(path) == 0644);
+    CHECK(chmod(path, 0600) == 0);
+    CHECK_STATUS(siren_net_save(second, path), SIREN_OK);
+    CHECK(mode_of(path) == 0600);
+    CHECK(chmod(path, 0664) == 0); /* wider than new files get: the user's choice */
+    CHECK_STATUS(siren_net_save(first, path), SIREN_OK);
+    CHECK(mode_of(path) == 0664);
+    CHECK(chmod(path, 0400) == 0); /* read-only: still replaced, still read-only */
+    CHECK_STATUS(siren_net_save(second, path), SIREN_OK);
+    CHECK(mode_of(path) == 0400);
+    CHECK(unlink(path) == 0);
+    umask(0);
+    CHECK_STATUS(siren_net_save(second, path), SIREN_OK);
+    CHECK(mode_of(path) == 0644);
+    CHECK(unlink(path) == 0);
     umask(077);
     CHECK_STATUS(siren_net_save(second, path), SIREN_OK);
-    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK(mode_of(path) == 0600);
     umask(old_mask);
     siren_net *back = NULL;
     CHECK_STATUS(siren_net_load(path, &back), SIREN_OK);
@@ -274,6 +299,109 @@ static void test_overwrite_and_permissions(void)
     siren_net_free(back);
     siren_net_free(first);
     siren_net_free(second);
+    remove_temp_dir(dir);
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char path[256];
+    join(path, sizeof path, dir, name);
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* A save removes the temporary files that earlier saves of the same
+   target left when they died (issue 19: they stayed forever), and
+   nothing else: not a save in progress in another process (it holds a
+   lock on its file), not one of its own process, not names of another
+   pattern or target, not a directory. */
+static void test_stale_temporary_files_removed(void)
+{
+    char dir[64], path[128], live[96], own[96];
+    make_temp_dir(dir);
+    join(path, sizeof path, dir, "model.siren");
+    const char *stale[] = {"model.siren.tmp-999999-AbCd01", "model.siren.tmp-1-zzzzzz"};
+    const char *kept[] = {"model.siren.tmp-999999-AbCd0", "model.siren.tmp-999999-AbCd012",
+                          "model.siren.tmp-x-AbCd01", "model.siren.tmp-AbCd01",
+                          "other.siren.tmp-999999-AbCd01", "model.siren.tmp-999999-Ab_d01",
+                          "model.siren.tmp--AbCd01"};
+    char file[256];
+    for (size_t i = 0; i < 2; i++) {
+        join(file, sizeof file, dir, stale[i]);
+        write_file(file, "partial", 7);
+    }
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        join(file, sizeof file, dir, kept[i]);
+        write_file(file, "other", 5);
+    }
+    snprintf(own, sizeof own, "model.siren.tmp-%ld-MineAa", (long)getpid());
+    join(file, sizeof file, dir, own);
+    write_file(file, "mine", 4);
+    join(file, sizeof file, dir, "model.siren.tmp-999998-DirDir");
+    CHECK(mkdir(file, 0755) == 0);
+    pid_t holder = hold_locked_temp_file(dir, "model.siren", live, sizeof live);
+    CHECK(holder > 0);
+
+    siren_net *net = small_net();
+    CHECK_STATUS(siren_net_save(net, path), SIREN_OK);
+    for (size_t i = 0; i < 2; i++)
+        CHECK(!exists_in(dir, stale[i]));
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+        CHECK(exists_in(dir, kept[i]));
+    CHECK(exists_in(dir, own));
+    CHECK(exists_in(dir, "model.siren.tmp-999998-DirDir"));
+    if (holder > 0) {
+        CHECK(exists_in(dir, live));
+        /* killed mid-save: its lock goes, and the next save removes it */
+        kill(holder, SIGKILL);
+        waitpid(holder, NULL, 0);
+        CHECK_STATUS(siren_net_save(net, path), SIREN_OK);
+        CHECK(!exists_in(dir, live));
+    }
+    /* the checkpoint save shares the code: one stale file of its own */
+    char ckpt_stale[96];
+    join(path, sizeof path, dir, "run.ckpt");
+    snprintf(ckpt_stale, sizeof ckpt_stale, "run.ckpt.tmp-999999-Qq9Qq9");
+    join(file, sizeof file, dir, ckpt_stale);
+    write_file(file, "x", 1);
+    siren_adam_config cfg;
+    siren_adam_config_default(&cfg);
+    siren_adam *opt = NULL;
+    CHECK_STATUS(siren_adam_create(net, &cfg, &opt), SIREN_OK);
+    CHECK_STATUS(siren_checkpoint_save(net, opt, path), SIREN_OK);
+    CHECK(!exists_in(dir, ckpt_stale));
+    siren_adam_free(opt);
+    siren_net_free(net);
+    remove_temp_dir(dir);
+}
+
+/* On IO the C library's reason is in errno (issue 19: examples could only
+   say "input/output error", a full disk included). */
+static void test_save_errors_keep_errno(void)
+{
+    char dir[64], path[160];
+    make_temp_dir(dir);
+    siren_net *net = small_net();
+    join(path, sizeof path, dir, "missing/model.siren");
+    errno = 0;
+    CHECK_STATUS(siren_net_save(net, path), SIREN_ERR_IO);
+    CHECK(errno == ENOENT);
+    join(path, sizeof path, dir, "");
+    errno = 0;
+    CHECK_STATUS(siren_net_save(net, path), SIREN_ERR_IO); /* "dir/": no file name */
+    CHECK(errno == EISDIR);
+    join(path, sizeof path, dir, "taken");
+    CHECK(mkdir(path, 0755) == 0);
+    errno = 0;
+    CHECK_STATUS(siren_net_save(net, path), SIREN_ERR_IO); /* the rename fails */
+    CHECK(errno == EISDIR);
+    CHECK(count_names_containing(dir, ".tmp-") == 0);
+    errno = 0;
+    siren_net *out = UNTOUCHED;
+    join(path, sizeof path, dir, "missing.siren");
+    CHECK_STATUS(siren_net_load(path, &out), SIREN_ERR_IO);
+    CHECK(errno == ENOENT);
+    siren_net_free(net);
     remove_temp_dir(dir);
 }
 
@@ -592,6 +720,77 @@ static void test_load_errors(void)
     remove_temp_dir(dir);
 }
 
+/* ------------------------------------------------ not regular files */
+
+/* A device that never ends is refused by its first bytes: before the fix
+   (issue 19) the loader read it up to the largest valid file, 8.6 GB,
+   and ran out of memory first. Nothing may be allocated at all. */
+static void test_load_from_devices_reads_the_header_only(void)
+{
+    watched_heap heap;
+    siren_allocator alloc = watched_allocator(&heap, (size_t)1 << 20);
+    siren_net *out = UNTOUCHED;
+    CHECK_STATUS(siren_net_load_with_allocator("/dev/zero", &alloc, &out), SIREN_ERR_FORMAT);
+    CHECK(heap.largest == 0);
+    CHECK_STATUS(siren_net_load_with_allocator("/dev/null", &alloc, &out), SIREN_ERR_FORMAT);
+    CHECK(heap.largest == 0);
+    CHECK(out == UNTOUCHED);
+}
+
+/* A valid model through a pipe loads (its size is unknown until the end:
+   the buffer grows to it, never beyond twice what came). A header that
+   promises 2^31 - 1 parameters, followed by a few bytes and the end,
+   allocates no more than the first 64 KiB of buffer. */
+static void test_load_from_a_pipe(void)
+{
+    siren_net *net = make_net(&(net_shape){2, 96, 2, 1, 30.0f, 30.0f, 1}, 3);
+    size_t len = 0;
+    unsigned char *file = save_to_buffer(net, &len);
+    CHECK(len > 65536);
+    watched_heap heap;
+    siren_allocator alloc = watched_allocator(&heap, SIZE_MAX);
+    byte_pipe p;
+    siren_net *back = NULL;
+    CHECK(open_pipe(&p, file, len) == 0);
+    CHECK_STATUS(siren_net_load_with_allocator(p.path, &alloc, &back), SIREN_OK);
+    close_pipe(&p);
+    CHECK(back != NULL && same_net(net, back));
+    CHECK(heap.largest <= 2 * len);
+    siren_net_free(back);
+
+    /* in 1, out 1, 46337 wide, 1 hidden layer: w^2 + 4w + 1 =
+       2,147,302,918 parameters, just below 2^31 - 1 (46338 would pass it) */
+    unsigned char huge[84 + 1000];
+    memcpy(huge, golden_model, 52);
+    put_le32(huge + 24, 46337);
+    put_le32(huge + 28, 1);
+    uint64_t count = 46337ull * 46337 + 4 * 46337ull + 1;
+    put_le32(huge + 44, (uint32_t)count);
+    put_le32(huge + 48, (uint32_t)(count >> 32));
+    memset(huge + 52, 0x3f, sizeof huge - 52);
+    heap = (watched_heap){SIZE_MAX, 0};
+    back = UNTOUCHED;
+    CHECK(open_pipe(&p, huge, sizeof huge) == 0);
+    CHECK_STATUS(siren_net_load_with_allocator(p.path, &alloc, &back), SIREN_ERR_FORMAT);
+    close_pipe(&p);
+    CHECK(back == UNTOUCHED);
+    CHECK(heap.largest == 65536); /* the header passed: one first buffer */
+
+    /* the same header in a regular file is refused by the file's size,
+       unread: nothing allocated */
+    char dir[64], path[128];
+    make_temp_dir(dir);
+    join(path, sizeof path, dir, "huge.siren");
+    write_file(path, huge, sizeof huge);
+    heap = (watched_heap){SIZE_MAX, 0};
+    CHECK_STATUS(siren_net_load_with_allocator(path, &alloc, &back), SIREN_ERR_FORMAT);
+    CHECK(heap.largest == 0);
+    CHECK(back == UNTOUCHED);
+    remove_temp_dir(dir);
+    free(file);
+    siren_net_free(net);
+}
+
 int main(void)
 {
     RUN(test_crc32_check_value);
@@ -599,6 +798,8 @@ int main(void)
     RUN(test_round_trip_buffer);
     RUN(test_round_trip_file);
     RUN(test_overwrite_and_permissions);
+    RUN(test_stale_temporary_files_removed);
+    RUN(test_save_errors_keep_errno);
     RUN(test_golden_bytes);
     RUN(test_every_truncation);
     RUN(test_every_bit_flip_of_a_small_file);
@@ -613,5 +814,7 @@ int main(void)
     RUN(test_save_to_missing_directory);
     RUN(test_failed_rename_leaves_no_temp_file);
     RUN(test_load_errors);
+    RUN(test_load_from_devices_reads_the_header_only);
+    RUN(test_load_from_a_pipe);
     return check_summary();
 }

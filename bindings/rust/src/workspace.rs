@@ -143,7 +143,8 @@ impl Workspace {
     }
 
     /// The laplacian becomes sum_k weights[k] d2y/dx_k^2 (one weight per
-    /// input); None restores all ones.
+    /// input); None restores all ones. Discards the last forward: a
+    /// backward before the next forward is an error (SIREN_ERR_STATE).
     pub fn set_laplacian_weights(&mut self, weights: Option<&[f32]>) -> Result<()> {
         const F: &str = "siren_workspace_set_laplacian_weights";
         let count = self.config.in_features as usize;
@@ -196,7 +197,10 @@ impl Workspace {
     }
 
     /// siren_backward: adds d(loss)/d(parameters) into net's gradients.
-    /// net must be the network of the last forward on this workspace.
+    /// net must be the network of the last forward on this workspace, with
+    /// the parameters it had then (an Adam step, an init or a write of the
+    /// parameters in between is an error; include/siren.h says which writes
+    /// are found).
     pub fn backward(&mut self, net: &mut Net, adjoint: &Adjoint<'_>) -> Result<()> {
         const F: &str = "siren_backward";
         self.check_architecture(F, net)?;

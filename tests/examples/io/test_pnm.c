@@ -8,6 +8,7 @@
 #include "io/error_message.h"
 
 #include "check.h"
+#include "untrusted_files.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -255,6 +256,106 @@ static void test_read_errors_name_the_cause(void)
     CHECK(err[0] != '\0' && !strchr(err, '\n'));
 }
 
+/* --------------------------------- refused before a large allocation */
+
+/* 128 MiB more than the child has: far below the 1 GiB the readers took
+   before they looked (issue 19). */
+#define READ_LIMIT ((size_t)128 << 20)
+
+static void read_pnm_in_child(void *path, char *msg, size_t cap)
+{
+    pnm_image img;
+    if (pnm_read(path, &img, msg, cap) == 0) {
+        snprintf(msg, cap, "read %zux%zu", img.width, img.height);
+        pnm_free(&img);
+    }
+}
+
+typedef struct bytes {
+    const char *data;
+    size_t len;
+} bytes;
+
+static void parse_pnm_in_child(void *ctx, char *msg, size_t cap)
+{
+    const bytes *b = ctx;
+    pnm_image img;
+    if (pnm_parse((const unsigned char *)b->data, b->len, &img, msg, cap) == 0)
+        pnm_free(&img);
+}
+
+/* /dev/zero and /dev/null are refused by their first bytes (before:
+   /dev/zero was read to 1 GiB, then found not to be a PGM), and so is a
+   header that does not end within PNM_HEAD_BYTES (a 64 KiB comment). */
+static void test_devices_refused_by_their_head(void)
+{
+    char msg[512];
+    CHECK(run_with_memory_limit(READ_LIMIT, read_pnm_in_child, "/dev/zero", msg,
+                                sizeof msg) == 0);
+    CHECK(strstr(msg, "not a PGM or PPM image") == msg);
+    CHECK(run_with_memory_limit(READ_LIMIT, read_pnm_in_child, "/dev/null", msg,
+                                sizeof msg) == 0);
+    CHECK(strcmp(msg, "empty file") == 0);
+    FILE *f = fopen(tmp_path("comment.pgm"), "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("P5\n#", f);
+        for (int i = 0; i < PNM_HEAD_BYTES; i++)
+            fputc('c', f);
+        fputs("\n1 1\n255\n\x01", f);
+        fclose(f);
+    }
+    pnm_image img;
+    CHECK(pnm_read(tmp_path("comment.pgm"), &img, msg, sizeof msg) == -1);
+    CHECK(strcmp(msg, "header longer than 65536 bytes") == 0);
+    remove(tmp_path("comment.pgm"));
+}
+
+/* A 19-byte header asking for 2^28 samples and a few bytes of raster:
+   "truncated", before the 1 GiB image is allocated (issue 19: allocated
+   first, so under the limit "out of memory", or a sanitizer's abort). */
+static void test_raster_checked_before_allocation(void)
+{
+    char msg[512];
+    bytes binary = {"P5 16384 16384 255\n0123456789", 29};
+    CHECK(run_with_memory_limit(READ_LIMIT, parse_pnm_in_child, &binary, msg, sizeof msg) == 0);
+    CHECK(strcmp(msg, "truncated pixel data: 10 of 268435456 bytes") == 0);
+    bytes ascii = {"P2 16384 16384 255\n1 2 3\n", 25};
+    CHECK(run_with_memory_limit(READ_LIMIT, parse_pnm_in_child, &ascii, msg, sizeof msg) == 0);
+    CHECK(strcmp(msg, "truncated pixel data: 3 of 268435456 samples") == 0);
+    bytes ascii_bad = {"P2 16384 16384 255\n1 2 x\n", 25};
+    CHECK(run_with_memory_limit(READ_LIMIT, parse_pnm_in_child, &ascii_bad, msg, sizeof msg) ==
+          0);
+    CHECK(strstr(msg, "expected a number, found 'x'") != NULL);
+}
+
+/* A binary image is read to the end of its raster and no further; from a
+   pipe as from a file. An ASCII header over a sparse 2 GiB file: refused
+   by the file's size, unread. */
+static void test_reads_what_the_header_says(void)
+{
+    const char file[] = "P5\n2 2\n255\n\x01\x02\x03\x04trailing bytes, never read";
+    char msg[512];
+    byte_pipe p;
+    CHECK(open_pipe(&p, file, sizeof file - 1) == 0);
+    pnm_image img;
+    CHECK(pnm_read(p.path, &img, msg, sizeof msg) == 0);
+    close_pipe(&p);
+    CHECK(img.data && img.width == 2 && img.height == 2 && img.data[3] == 4.0f / 255.0f);
+    pnm_free(&img);
+    FILE *f = fopen(tmp_path("sparse.pgm"), "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("P2\n2 2\n255\n1 2 3 4\n", f);
+        CHECK(ftruncate(fileno(f), (off_t)2 << 30) == 0);
+        fclose(f);
+    }
+    CHECK(run_with_memory_limit(READ_LIMIT, read_pnm_in_child, tmp_path("sparse.pgm"), msg,
+                                sizeof msg) == 0);
+    CHECK(strcmp(msg, "file larger than 1073741824 bytes") == 0);
+    remove(tmp_path("sparse.pgm"));
+}
+
 static size_t count_entries_containing(const char *dir, const char *fragment)
 {
     size_t n = 0;
@@ -303,6 +404,9 @@ int main(void)
     RUN(test_every_truncation_fails);
     RUN(test_malformed_headers);
     RUN(test_read_errors_name_the_cause);
+    RUN(test_devices_refused_by_their_head);
+    RUN(test_raster_checked_before_allocation);
+    RUN(test_reads_what_the_header_says);
     RUN(test_atomic_write);
     const char *names[] = {"round.pnm", "bytes.pgm", "clamp.pgm", "atomic.pgm"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)

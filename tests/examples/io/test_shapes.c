@@ -9,6 +9,7 @@
 
 #include "check.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -231,6 +232,56 @@ static void test_truncations_never_crash(void)
     }
 }
 
+/* A number with a NUL byte in it is refused in every text format (issue
+   19: "0<NUL>junk" read as 0, as strtod stops at the NUL), with a message
+   that shows the NUL; the same text with a space instead parses (the NUL
+   is the only fault). */
+static void test_nul_bytes_in_numbers(void)
+{
+    static const char ply_head[] = "ply\nformat ascii 1.0\nelement vertex 3\n"
+                                   "property float x\nproperty float y\nproperty float z\n"
+                                   "element face 1\nproperty list uchar int vertex_indices\n"
+                                   "end_header\n";
+    struct {
+        shape_format format;
+        const char *before, *after, *message;
+        bool space_parses;
+    } cases[] = {
+        {SHAPE_FORMAT_XYZ, "1 0", "junk 0 0 0 1\n", "line 1: '0\\0junk' is not a number", false},
+        {SHAPE_FORMAT_XYZ, "1 0", " 0 0 0 1\n", "line 1: '0\\0' is not a number", true},
+        {SHAPE_FORMAT_OBJ, "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0", " 0 0\nf 1 2 3\n",
+         "line 4: a vertex needs 3 numbers", true},
+        {SHAPE_FORMAT_OBJ, "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3", "\n",
+         "line 4: '3\\0' is not a vertex reference", true},
+        {SHAPE_FORMAT_PLY, "0 0 0\n1 0", " 0\n0 1 0\n3 0 1 2\n",
+         "line 11: '0\\0' is not a valid number", true},
+        {SHAPE_FORMAT_PLY, "0 0 0\n1 0 0\n0 1 0\n3 0 1 2", "\n",
+         "line 13: '2\\0' is not a valid integer", true}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[512];
+        size_t head = cases[i].format == SHAPE_FORMAT_PLY ? strlen(ply_head) : 0;
+        size_t a = strlen(cases[i].before), b = strlen(cases[i].after);
+        memcpy(text, ply_head, head);
+        memcpy(text + head, cases[i].before, a);
+        memcpy(text + head + a + 1, cases[i].after, b);
+        size_t len = head + a + 1 + b;
+        shape s;
+        char err[256] = "";
+        text[head + a] = '\0';
+        CHECK(shape_parse((const unsigned char *)text, len, cases[i].format, &s, err,
+                          sizeof err) == -1);
+        if (strcmp(err, cases[i].message) != 0)
+            printf("  case %zu: '%s'\n", i, err);
+        CHECK(strcmp(err, cases[i].message) == 0);
+        text[head + a] = ' ';
+        if (cases[i].space_parses) {
+            CHECK(shape_parse((const unsigned char *)text, len, cases[i].format, &s, err,
+                              sizeof err) == 0);
+            shape_free(&s);
+        }
+    }
+}
+
 static void test_format_from_path(void)
 {
     CHECK(shape_format_from_path("a/b.XYZ") == SHAPE_FORMAT_XYZ);
@@ -253,6 +304,7 @@ int main(void)
     RUN(test_ply_malformed);
     RUN(test_obj_reader);
     RUN(test_truncations_never_crash);
+    RUN(test_nul_bytes_in_numbers);
     RUN(test_format_from_path);
     return check_summary();
 }

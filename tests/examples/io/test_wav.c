@@ -8,6 +8,7 @@
 #include "io/error_message.h"
 
 #include "check.h"
+#include "untrusted_files.h"
 
 #include <stdint.h>
 #include <unistd.h>
@@ -485,6 +486,43 @@ static void test_read_errors_name_the_cause(void)
     CHECK(wav_write("/tmp/never.wav", &none, err, sizeof err) == -1);
 }
 
+/* ------------------------------------------- devices and pipes */
+
+static void read_wav_in_child(void *path, char *msg, size_t cap)
+{
+    wav_audio a;
+    if (wav_read(path, &a, msg, cap) == 0) {
+        snprintf(msg, cap, "read %zu frames", a.frames);
+        wav_free(&a);
+    }
+}
+
+/* /dev/zero is refused by its first bytes, under a 128 MiB limit (issue
+   19: it was read to 1 GiB first); a streamed file through a pipe (as
+   espeak-ng --stdout writes it, sizes 0x7ffff000) is read to its end. */
+static void test_devices_and_pipes(void)
+{
+    char msg[512];
+    CHECK(run_with_memory_limit((size_t)128 << 20, read_wav_in_child, "/dev/zero", msg,
+                                sizeof msg) == 0);
+    CHECK(strcmp(msg, "not a WAV file (no RIFF/WAVE header)") == 0);
+    CHECK(run_with_memory_limit((size_t)128 << 20, read_wav_in_child, "/dev/null", msg,
+                                sizeof msg) == 0);
+    CHECK(strcmp(msg, "not a WAV file (no RIFF/WAVE header)") == 0);
+    const unsigned char pcm[8] = {0x00, 0x00, 0x00, 0x40, 0x00, 0xc0, 0xff, 0x7f};
+    bytes b;
+    make_wav(&b, 1, 1, 8000, 16, pcm, sizeof pcm, 0);
+    set_u32(&b, 4, 0x7ffff024);
+    set_u32(&b, data_size_at(&b), 0x7ffff000);
+    byte_pipe p;
+    CHECK(open_pipe(&p, b.data, b.len) == 0);
+    wav_audio a;
+    CHECK(wav_read(p.path, &a, msg, sizeof msg) == 0);
+    close_pipe(&p);
+    CHECK(a.frames == 4 && a.streamed == WAV_STREAMED_DATA);
+    wav_free(&a);
+}
+
 int main(void)
 {
     RUN(test_pcm16_mono);
@@ -500,5 +538,6 @@ int main(void)
     RUN(test_every_prefix_of_a_streamed_file);
     RUN(test_write_read_round_trip);
     RUN(test_read_errors_name_the_cause);
+    RUN(test_devices_and_pipes);
     return check_summary();
 }
