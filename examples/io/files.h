@@ -1,8 +1,8 @@
 /* files.h - files for the example programs: make the directories an
    output goes into, find out before a long run whether the output can be
    written at all, read a whole input, and write an output so that it
-   appears whole or not at all. Errors are one line in err (without the
-   path, which the caller adds). */
+   appears whole or not at all (files.c; the atomic writes files_write.c).
+   Errors are one line in err (without the path, which the caller adds). */
 #ifndef EXAMPLES_FILES_H
 #define EXAMPLES_FILES_H
 
