@@ -135,7 +135,7 @@ static int read_to_end(FILE *f, size_t max_len, size_t cap, const siren_allocato
         cap = bigger;
     }
     if (status == SIREN_OK && ferror(f))
-        status = SIREN_ERR_IO;
+        status = SIREN_ERR_IO; /* errno: read()'s reason (siren__free keeps it) */
     if (status != SIREN_OK) {
         siren__free(alloc, buf);
         return status;
@@ -152,12 +152,14 @@ int siren__read_file(const char *path, size_t max_len, const siren_allocator *al
         max_len--; /* room for the byte that proves the end was reached */
     FILE *f = fopen(path, "rb");
     if (!f)
-        return SIREN_ERR_IO;
+        return SIREN_ERR_IO; /* errno: fopen's reason */
     size_t cap = 0;
     int status = first_capacity(f, max_len, &cap);
     if (status == SIREN_OK)
         status = read_to_end(f, max_len, cap, alloc, data, len);
+    int read_errno = errno;
     fclose(f); /* nothing was written: a close error cannot lose data */
+    errno = read_errno; /* and it must not hide why the read failed */
     return status;
 }
 
@@ -218,6 +220,8 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
         ssize_t done = write(fd, p, chunk);
         if (done < 0 && errno == EINTR)
             continue;
+        if (done == 0)
+            errno = EIO; /* no progress and no reason given: say so */
         if (done <= 0)
             return false;
         p += done;
@@ -234,26 +238,35 @@ static bool write_sync_close(int fd, const void *data, size_t len)
 {
     bool ok = write_all(fd, data, len);
     ok = ok && (fsync(fd) == 0 || errno == EINVAL);
-    return close(fd) == 0 && ok;
+    int first_errno = errno;
+    bool closed = close(fd) == 0;
+    if (!ok)
+        errno = first_errno; /* the first failure is the reason */
+    return closed && ok;
 }
 
 int siren__write_file_atomic(const char *path, const void *data, size_t len,
                              const siren_allocator *alloc)
 {
     size_t temp_size;
-    if (!siren__add_size(strlen(path), sizeof temp_infix + TEMP_RANDOM_CHARS, &temp_size))
+    if (!siren__add_size(strlen(path), sizeof temp_infix + TEMP_RANDOM_CHARS, &temp_size)) {
+        errno = ENAMETOOLONG;
         return SIREN_ERR_IO;
+    }
     char *temp_path = siren__alloc(alloc, temp_size);
     if (!temp_path)
         return SIREN_ERR_OUT_OF_MEMORY;
     int status = SIREN_ERR_IO;
     int fd = create_temp_file(path, temp_path);
     if (fd >= 0) {
-        if (write_sync_close(fd, data, len) && rename(temp_path, path) == 0)
+        if (write_sync_close(fd, data, len) && rename(temp_path, path) == 0) {
             status = SIREN_OK;
-        else
+        } else {
+            int write_errno = errno;
             unlink(temp_path);
+            errno = write_errno; /* why the write failed, not the clean-up */
+        }
     }
-    siren__free(alloc, temp_path);
+    siren__free(alloc, temp_path); /* keeps errno */
     return status;
 }

@@ -289,8 +289,8 @@ static int backward_instances(const siren_net *net, siren_workspace *ws,
                               const siren_jet *adjoint, const float *params, float *grads)
 {
     int status = check_backward_call(net, ws, adjoint, params);
-    if (status != SIREN_OK)
-        return status;
+    if (status != SIREN_OK || ws->taped_points == 0 || ws->taped_instances == 0)
+        return status; /* a forward of no points: no gradient to add */
     if (!ws->taped_reverse) {
         siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);
         for (size_t i = 0; i < ws->taped_instances; i++)
