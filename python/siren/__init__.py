@@ -24,7 +24,7 @@ library's status and message. docs/BINDINGS.md has the details.
 """
 
 from ._arrays import ALL, GRADIENT, HESSIAN_DIAG, LAPLACIAN, QUANTITIES, VALUE
-from ._library import LibraryNotFoundError
+from ._library import LibraryNotFoundError, use_library
 from .errors import (FileError, FormatError, InvalidArgumentError, NonFiniteError,
                      OutOfMemoryError, SirenError, StateError, TooLargeError, VersionError)
 from .network import Config, Network
@@ -40,7 +40,7 @@ __all__ = [
     "save_checkpoint", "load_checkpoint", "checkpoint_to_bytes", "checkpoint_from_bytes",
     "SirenError", "InvalidArgumentError", "OutOfMemoryError", "TooLargeError", "FileError",
     "FormatError", "VersionError", "StateError", "NonFiniteError", "LibraryNotFoundError",
-    "library_version", "library_path",
+    "library_version", "library_path", "use_library",
 ]
 
 
