@@ -282,10 +282,10 @@ impl Workspace {
     ) -> Result<usize> {
         self.check_architecture(function, net)?;
         let dims = net.in_features();
-        if x.is_empty() || x.len() % dims != 0 {
+        if x.len() % dims != 0 {
             return Err(Error::argument(
                 function,
-                format!("x has {} floats: need n points of {} coordinates, n >= 1", x.len(), dims),
+                format!("x has {} floats: need n points of {} coordinates", x.len(), dims),
             ));
         }
         let n = x.len() / dims;
