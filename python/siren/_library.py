@@ -205,6 +205,13 @@ class Library:
     def status_string(self, status):
         return self.siren_status_string(status).decode()
 
+    def file_call(self, function, *args):
+        """(status, errno) of a file function: errno as the library left
+        it, which is the failing system call's on SIREN_ERR_IO (siren.h)."""
+        ctypes.set_errno(0)
+        status = function(*args)
+        return status, ctypes.get_errno()
+
 
 _lock = threading.Lock()
 _loaded = None
