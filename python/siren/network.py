@@ -237,6 +237,30 @@ class Network:
         gradients are zero)."""
         return Network.from_bytes(self.to_bytes())
 
+    # ------------------------------------------------------------ PyTorch
+
+    @classmethod
+    def from_torch(cls, source, first_omega=None, hidden_omega=None, outermost_linear=None):
+        """A network with the layers of a PyTorch SIREN: an nn.Module, its
+        state_dict, or a training checkpoint dictionary holding one. The
+        layers' shapes and order are checked against the architecture (and
+        a module is run on probe points, layer by layer, to check it
+        computes what libsiren does with these omegas); ValueError names the
+        layer that does not fit. Omegas default to the module's own (a
+        SirenModule), else the official SIREN code's: 30, 30, linear last
+        layer. Loads the official SingleBVPNet(type='sine') and FCBlock,
+        its notebook's Siren, lucidrains' SirenNet. Needs torch
+        (siren.torch_bridge has the details)."""
+        from . import torch_bridge
+        return torch_bridge.from_torch(source, first_omega, hidden_omega, outermost_linear)
+
+    def to_torch(self, dtype=None, device=None):
+        """A siren.torch_bridge.SirenModule (an nn.Module) computing this
+        network, with a copy of its parameters (float32 unless dtype says
+        otherwise). Needs torch."""
+        from . import torch_bridge
+        return torch_bridge.to_torch(self, dtype or torch_bridge.torch.float32, device)
+
     def __reduce__(self):
         # pickle, copy.copy and copy.deepcopy go through the model file's
         # bytes: architecture and parameters (gradients are not kept).
