@@ -135,7 +135,8 @@ TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTH
 check: all tests examples
 	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
 	    tests/cxx_header.sh tests/readme_example.sh tests/install.sh \
-	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/abi.sh \
+	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/bindings_doc.sh \
+	    tests/abi.sh \
 	    tests/blas_build.sh tests/fuzz_replay.sh tests/fuzz_short.sh tests/tsan.sh tests/valgrind.sh \
 	    $(wildcard tests/example_*.sh) $(PY_TESTS)
 

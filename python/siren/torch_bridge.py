@@ -291,12 +291,13 @@ def _close(a, b):
 
 def _omega_hint(module, prefix, argument=None):
     """Omega-like attributes (w0, omega, omega_0...) of the layer's module,
-    its descendants, its parent and its siblings, as a hint in messages;
+    its descendants, its parent, its siblings and the model itself, as a
+    hint in messages;
     with one value found, the argument that would take it."""
     parent = prefix.rpartition(".")[0]
     found = []
     for name, sub in module.named_modules():
-        if not (name in (prefix, parent) or name.startswith(prefix + ".") or
+        if not (name in ("", prefix, parent) or name.startswith(prefix + ".") or
                 (name.rpartition(".")[0] == parent and name)):
             continue
         for attribute in ("w0", "omega", "omega_0", "first_omega", "hidden_omega"):
@@ -379,9 +380,10 @@ def _check_probe(module, layers, config, x, output, captured):
                                  "or RBF layer; libsiren feeds the coordinates to the first "
                                  "layer)" % layer.name)
             described, _ = _activation(config, i - 1, last)
+            argument = "first_omega" if i == 1 else "hidden_omega"
             raise ValueError("layer %s: its input is not %s of the layer before it, %s%s"
                              % (layer.name, described, layers[i - 1].name,
-                                _omega_hint(module, layers[i - 1].prefix)))
+                                _omega_hint(module, layers[i - 1].prefix, argument)))
         z = expected_input @ layer.weight.T + layer.bias
         described, activation = _activation(config, i, last)
         y = activation(z)
