@@ -201,18 +201,7 @@ impl Workspace {
         const F: &str = "siren_backward";
         self.check_architecture(F, net)?;
         if let Some(n) = self.forward_points {
-            let (one, many) = per_point(&self.config);
-            let members = [
-                ("value adjoint", adjoint.value, one),
-                ("gradient adjoint", adjoint.gradient, many),
-                ("laplacian adjoint", adjoint.laplacian, one),
-                ("hessian_diag adjoint", adjoint.hessian_diag, many),
-            ];
-            for (name, slice, floats) in members.iter() {
-                if let Some(s) = slice {
-                    check_len(F, name, s.len(), n * floats, n)?;
-                }
-            }
+            check_adjoints(F, &self.config, adjoint, n)?;
         }
         let jet = adjoint_jet(adjoint);
         // SAFETY: the library only reads adjoints (const siren_jet *).
@@ -445,19 +434,7 @@ impl<'a> InstancesTape<'a> {
     /// May be called more than once (the gradients add up).
     pub fn backward(&mut self, adjoint: &Adjoint<'_>, grads: &mut [f32]) -> Result<()> {
         const F: &str = "siren_backward_instances";
-        let (one, many) = per_point(self.net.config());
-        let total = self.instances * self.points;
-        let members = [
-            ("value adjoint", adjoint.value, one),
-            ("gradient adjoint", adjoint.gradient, many),
-            ("laplacian adjoint", adjoint.laplacian, one),
-            ("hessian_diag adjoint", adjoint.hessian_diag, many),
-        ];
-        for (name, slice, floats) in members.iter() {
-            if let Some(s) = slice {
-                check_len(F, name, s.len(), total * floats, total)?;
-            }
-        }
+        check_adjoints(F, self.net.config(), adjoint, self.instances * self.points)?;
         check_len(F, "grads", grads.len(), self.params.len(), self.instances)?;
         let jet = adjoint_jet(adjoint);
         let status = unsafe {
@@ -483,6 +460,28 @@ impl std::fmt::Debug for InstancesTape<'_> {
             .field("points", &self.points)
             .finish()
     }
+}
+
+/// Each adjoint slice holds exactly the floats of the forward's n points.
+fn check_adjoints(
+    function: &'static str,
+    config: &Config,
+    adjoint: &Adjoint<'_>,
+    n: usize,
+) -> Result<()> {
+    let (one, many) = per_point(config);
+    let members = [
+        ("value adjoint", adjoint.value, one),
+        ("gradient adjoint", adjoint.gradient, many),
+        ("laplacian adjoint", adjoint.laplacian, one),
+        ("hessian_diag adjoint", adjoint.hessian_diag, many),
+    ];
+    for (name, slice, floats) in members.iter() {
+        if let Some(s) = slice {
+            check_len(function, name, s.len(), n * floats, n)?;
+        }
+    }
+    Ok(())
 }
 
 /// The adjoints as a siren_jet (the library only reads them).
