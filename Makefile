@@ -8,7 +8,10 @@
 #   make BLAS=openblas  any target, with the matrix products done by that CBLAS
 #                     (a pkg-config package); the default build needs no BLAS
 #   make fuzz         the libFuzzer harnesses, FUZZ_SECONDS each (docs/SECURITY.md)
+#   make mpi          lib/libsiren_mpi.*, training over MPI (mpicc; or MPI=1 with
+#                     any target; docs/SCALING.md). make bench-mpi: its benchmark
 #   make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured
+#                     (libsiren_mpi too when it has been built)
 #   make uninstall
 #   make clean
 
@@ -138,6 +141,7 @@ check: all tests examples
 	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/bindings_doc.sh \
 	    tests/abi.sh \
 	    tests/blas_build.sh tests/fuzz_replay.sh tests/fuzz_short.sh tests/tsan.sh tests/valgrind.sh \
+	    tests/mpi.sh \
 	    $(wildcard tests/example_*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
@@ -212,9 +216,14 @@ hypernet: bin/hypernet build/hypernet/lfw_faces.pgm
 # make fuzz FUZZ_SECONDS=N: every libFuzzer harness (clang), docs/SECURITY.md
 include fuzz/fuzz.mk
 
+# --------------------------------------------- libsiren_mpi (optional)
+# make mpi / make MPI=1: the MPI companion library (mpi/mpi.mk; optional
+# here, so that copies of the tree without mpi/ still build the core)
+-include mpi/mpi.mk
+
 # ------------------------------------------------------------ benchmarks
 # Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.
-bin/bench_steps: bench/bench_steps.c $(STATIC) | bin
+bin/bench_steps: bench/bench_steps.c bench/bench_common.h $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 
 bench: all bin/bench_steps
@@ -265,6 +274,7 @@ install: all
 	    cmake/sirenConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/sirenConfig.cmake
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' \
 	    cmake/sirenConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/sirenConfigVersion.cmake
+	$(mpi_install)
 
 # Removes every installed file, then the directories install created that
 # are now empty (deepest first: a reverse sort puts a child before its parent).
@@ -272,7 +282,8 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/siren.h $(DESTDIR)$(LIBDIR)/libsiren.a \
 	      $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libsiren.so $(DESTDIR)$(PKGCONFIGDIR)/siren.pc \
-	      $(DESTDIR)$(CMAKEDIR)/sirenConfig.cmake $(DESTDIR)$(CMAKEDIR)/sirenConfigVersion.cmake
+	      $(DESTDIR)$(CMAKEDIR)/sirenConfig.cmake $(DESTDIR)$(CMAKEDIR)/sirenConfigVersion.cmake \
+	      $(MPI_INSTALLED)
 	$(Q)created=$$(cat $(DESTDIR)$(CREATED_RECORD) 2>/dev/null); \
 	rm -f $(DESTDIR)$(CREATED_RECORD); rmdir $(DESTDIR)$(CMAKEDIR) 2>/dev/null; \
 	for d in $$(printf '%s\n' $$created | sort -r); do rmdir "$(DESTDIR)$$d" 2>/dev/null; done; true

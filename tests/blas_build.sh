@@ -20,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 tree="$tmp/tree"
 mkdir "$tree"
-(cd "$root" && cp -r Makefile src include tests pkgconfig cmake fuzz "$tree/") || exit 1
+(cd "$root" && cp -r Makefile src include tests pkgconfig cmake fuzz mpi "$tree/") || exit 1
 rm -rf "$tree/build" "$tree/lib"
 # Not test_threads nor test_gemm: they assert that any split of a product
 # between threads gives the same bits, which the library's own kernels
