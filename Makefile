@@ -171,8 +171,8 @@ TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTH
 check: all tests examples
 	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) \
 	    $(addprefix tests/scripts/,symbols.sh cxx_header.sh readme_example.sh install.sh \
-	    python_package.sh rust_crate.sh consumers.sh abi.sh blas_build.sh fuzz_replay.sh \
-	    fuzz_short.sh tsan.sh valgrind.sh image_libs.sh) tests/scripts/mpi.sh \
+	    python_package.sh rust_crate.sh consumers.sh bindings_doc.sh abi.sh blas_build.sh \
+	    fuzz_replay.sh fuzz_short.sh tsan.sh valgrind.sh image_libs.sh) tests/scripts/mpi.sh \
 	    $(wildcard tests/examples/*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
@@ -276,34 +276,63 @@ bench-saves: bin/bench_saves
 	mkdir -p out/bench_saves && ./bin/bench_saves out/bench_saves
 
 # -------------------------------------------------------------- install
+# siren.pc and the CMake package are relocatable: they find the library and
+# the header relative to where they are (${pcfiledir}, CMAKE_CURRENT_LIST_DIR),
+# so a prefix may be moved or staged with DESTDIR. siren.pc's Libs carry an
+# rpath to its libdir, so that `cc app.c $(pkg-config --cflags --libs siren)`
+# runs from any PREFIX with no ldconfig or LD_LIBRARY_PATH;
+# PKGCONFIG_RPATH= (empty) leaves it out (packagers installing into /usr).
+PKGCONFIG_RPATH ?= 1
+CMAKEDIR := $(LIBDIR)/cmake/siren
+# relative_path FROM TO: TO relative to the directory FROM
+relative_path = $(shell realpath -m --relative-to='$(1)' '$(2)')
+comma := ,
+PC_RPATH := $(if $(PKGCONFIG_RPATH), -Wl$(comma)-rpath$(comma)$${libdir})
+# The directories of the installed files; install records those it had to
+# create (parents included) in CREATED_RECORD, and uninstall removes them
+# again when they are empty.
+INSTALL_DIRS := $(INCLUDEDIR) $(LIBDIR) $(PKGCONFIGDIR) $(CMAKEDIR)
+CREATED_RECORD := $(CMAKEDIR)/installed-directories
+
 install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(Q)for d in $(INSTALL_DIRS); do \
+	    while [ "$$d" != / ] && [ ! -d "$(DESTDIR)$$d" ]; do echo "$$d"; d=$$(dirname "$$d"); done; \
+	done > build/install-created-directories
+	install -d $(addprefix $(DESTDIR),$(INSTALL_DIRS))
+	$(Q)cat build/install-created-directories $(wildcard $(DESTDIR)$(CREATED_RECORD)) | sort -u \
+	    > build/install-record && mv build/install-record $(DESTDIR)$(CREATED_RECORD)
 	install -m 644 include/siren.h $(DESTDIR)$(INCLUDEDIR)/siren.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libsiren.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED))
 	ln -sf $(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsiren.so
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	sed -e 's|@PREFIX@|$${pcfiledir}/$(call relative_path,$(PKGCONFIGDIR),$(PREFIX))|' \
+	    -e 's|@LIBDIR@|$${pcfiledir}/$(call relative_path,$(PKGCONFIGDIR),$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$${pcfiledir}/$(call relative_path,$(PKGCONFIGDIR),$(INCLUDEDIR))|' \
+	    -e 's|@RPATH@|$(PC_RPATH)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' -e 's|@REQUIRES_PRIVATE@|$(REQUIRES_PRIVATE)|' \
 	    pkgconfig/siren.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/siren.pc
-	install -d $(DESTDIR)$(LIBDIR)/cmake/siren
-	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	sed -e 's|@LIBDIR@|$(call relative_path,$(CMAKEDIR),$(LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR@|$(call relative_path,$(CMAKEDIR),$(INCLUDEDIR))|g' \
 	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' \
 	    -e 's|@SHARED@|$(notdir $(SHARED))|g' -e 's|@SONAME@|$(SONAME)|g' \
 	    -e 's|@BLAS_LINK@|$(BLAS_LINK)|g' \
-	    cmake/sirenConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfig.cmake
+	    cmake/sirenConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/sirenConfig.cmake
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' \
-	    cmake/sirenConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfigVersion.cmake
+	    cmake/sirenConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/sirenConfigVersion.cmake
 	$(mpi_install)
 
+# Removes every installed file, then the directories install created that
+# are now empty (deepest first: a reverse sort puts a child before its parent).
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/siren.h $(DESTDIR)$(LIBDIR)/libsiren.a \
 	      $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libsiren.so $(DESTDIR)$(PKGCONFIGDIR)/siren.pc \
-	      $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfig.cmake \
-	      $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfigVersion.cmake $(MPI_INSTALLED)
-	rmdir $(DESTDIR)$(LIBDIR)/cmake/siren 2>/dev/null || true
+	      $(DESTDIR)$(CMAKEDIR)/sirenConfig.cmake $(DESTDIR)$(CMAKEDIR)/sirenConfigVersion.cmake \
+	      $(MPI_INSTALLED)
+	$(Q)created=$$(cat $(DESTDIR)$(CREATED_RECORD) 2>/dev/null); \
+	rm -f $(DESTDIR)$(CREATED_RECORD); rmdir $(DESTDIR)$(CMAKEDIR) 2>/dev/null; \
+	for d in $$(printf '%s\n' $$created | sort -r); do rmdir "$(DESTDIR)$$d" 2>/dev/null; done; true
 
 clean:
 	rm -rf build lib bin

@@ -71,7 +71,8 @@ typedef enum siren_status {
     SIREN_ERR_INVALID_ARGUMENT = -1,  /* NULL, zero or inconsistent size */
     SIREN_ERR_OUT_OF_MEMORY    = -2,
     SIREN_ERR_TOO_LARGE        = -3,  /* size arithmetic would overflow, or n > max_points */
-    SIREN_ERR_IO               = -4,  /* file could not be opened/read/written */
+    SIREN_ERR_IO               = -4,  /* file could not be opened/read/written;
+                                         errno says why (see "model files") */
     SIREN_ERR_FORMAT           = -5,  /* not a model file, truncated, corrupt */
     SIREN_ERR_VERSION          = -6,  /* model file from a newer format version */
     SIREN_ERR_STATE            = -7,  /* e.g. backward with no forward, wrong net */
@@ -230,9 +231,13 @@ typedef struct siren_jet {
    non-NULL member of *out. Only the jet channels the requested quantities
    need are computed (a value-only call costs one channel).
    The laplacian is weighted by siren_workspace_set_laplacian_weights.
-   Returns INVALID_ARGUMENT for NULL net/ws/x/out or n == 0, STATE when the
-   workspace was made for a different architecture or a requested quantity
-   is not in the workspace's `what`, TOO_LARGE when n > max_points.
+   Returns INVALID_ARGUMENT for NULL net/ws/out, or NULL x with n >= 1;
+   STATE when the workspace was made for a different architecture or a
+   requested quantity is not in the workspace's `what`; TOO_LARGE when
+   n > max_points.
+   n == 0 is a valid call that does nothing, as in BLAS and numpy: after
+   the checks above it returns SIREN_OK without reading x (which may be
+   NULL) or writing *out.
    For a network with one output and two or more inputs, when the gradient
    is the highest quantity asked for, it is taken by reverse mode (two
    matrix products per layer instead of 1 + in_features), as siren_forward
@@ -249,7 +254,10 @@ SIREN_API int siren_eval(const siren_net *net, siren_workspace *ws, size_t n,
    output and two or more inputs, when the gradient is the highest quantity
    asked for, the gradient is taken by reverse mode (cheaper to train on
    than jets, docs/DESIGN.md), as siren_eval takes it: value and gradient
-   bit-identical to siren_eval's (to float rounding in a CBLAS build). */
+   bit-identical to siren_eval's (to float rounding in a CBLAS build).
+   n == 0 returns SIREN_OK and computes nothing, like siren_eval; the
+   workspace then holds that empty forward (not the one before it), so a
+   siren_backward after it returns SIREN_OK and adds nothing. */
 SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
                             const float *x, const siren_jet *out);
 /* Adds d(loss)/d(params) into siren_net_grads(net); adjoint members are
@@ -284,7 +292,9 @@ SIREN_API int siren_backward(siren_net *net, siren_workspace *ws,
    x + i * n * in. The outputs are [instances][n][...]: instance i's block of
    each member of *out starts at i * n points. This is how a hypernetwork
    evaluates the SIRENs it generates. instances * n must not exceed the
-   workspace's max_points (TOO_LARGE). Other errors as siren_eval. */
+   workspace's max_points (TOO_LARGE). Other errors as siren_eval, and as
+   there instances == 0 or n == 0 returns SIREN_OK and does nothing
+   (params and x may then be NULL). */
 SIREN_API int siren_eval_instances(const siren_net *net, siren_workspace *ws,
                                    size_t instances, const float *params, size_t n,
                                    const float *x, const siren_jet *out);
@@ -371,7 +381,15 @@ SIREN_API int  siren_adam_set_lr(siren_adam *opt, float lr);
    a device, a pipe or a file of another kind costs its first bytes, and a
    regular file of the wrong size is refused unread. From a pipe the
    buffer grows with the bytes that arrive (at most twice them, or 64 KiB).
-   On IO, errno holds the reason the C library gave (ENOENT, ENOSPC...). */
+   When a function of this section or of the checkpoints' returns
+   SIREN_ERR_IO, errno holds the reason the system gave for the call that
+   failed (open, read, write, fsync, close or rename: ENOENT, EACCES,
+   EISDIR, ENOSPC, ...): the clean-up after the failure (closing, removing
+   the temporary file, freeing, the allocator's free included) leaves it
+   as it was, so strerror(errno) tells the user why. (Where no system call
+   gave a reason the library sets one: EIO for a write that made no
+   progress, ENAMETOOLONG for a path whose length overflows.)
+   errno is unspecified after any other status. */
 SIREN_API int siren_net_save(const siren_net *net, const char *path);
 SIREN_API int siren_net_load(const char *path, siren_net **out);
 /* buf NULL or too small: *len gets the size needed, returns TOO_LARGE */

@@ -126,8 +126,10 @@ static int open_site(const char *path, const siren_allocator *alloc, save_site *
     /* dir\0 name.tmp-PID-XXXXXX\0 */
     if (!siren__add_size(dir_len + name_len, sizeof temp_infix + PID_CHARS_MAX + 1 +
                                                  TEMP_RANDOM_CHARS + 2,
-                         &room))
+                         &room)) {
+        errno = ENAMETOOLONG;
         return SIREN_ERR_IO;
+    }
     site->dir_path = siren__alloc(alloc, room);
     if (!site->dir_path)
         return SIREN_ERR_OUT_OF_MEMORY;

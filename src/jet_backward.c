@@ -231,7 +231,8 @@ static int check_backward_call(const siren_net *net, const siren_workspace *ws,
        call (the stamp), or written through a pointer (the fingerprint). */
     if (ws->taped_own_params && ws->taped_stamp != net->stamp)
         return SIREN_ERR_STATE;
-    if (siren__params_fingerprint(net, params, ws->taped_instances) != ws->taped_fingerprint)
+    size_t taped = ws->taped_points == 0 ? 0 : ws->taped_instances; /* as forward took it */
+    if (siren__params_fingerprint(net, params, taped) != ws->taped_fingerprint)
         return SIREN_ERR_STATE;
     return SIREN_OK;
 }
@@ -295,8 +296,8 @@ static int backward_instances(const siren_net *net, siren_workspace *ws,
                               const siren_jet *adjoint, const float *params, float *grads)
 {
     int status = check_backward_call(net, ws, adjoint, params);
-    if (status != SIREN_OK)
-        return status;
+    if (status != SIREN_OK || ws->taped_points == 0 || ws->taped_instances == 0)
+        return status; /* a forward of no points: no gradient to add */
     if (!ws->taped_reverse) {
         siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);
         for (size_t i = 0; i < ws->taped_instances; i++)

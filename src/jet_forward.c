@@ -99,16 +99,12 @@ static void tape_points(float *tape, const float *x, size_t total, size_t dims, 
     }
 }
 
-static int forward_instances(const siren_net *net, siren_workspace *ws, size_t instances,
-                             const float *params, size_t n, const float *x,
-                             const siren_jet *out)
+/* The pass itself, for n >= 1 points per instance: the points on the
+   tape, then the layers. */
+static void taped_pass(const siren_net *net, siren_workspace *ws, size_t instances,
+                       const float *params, size_t n, const float *x, siren_jet_kind kind,
+                       const siren_jet *out)
 {
-    siren_jet_kind kind;
-    int status = siren__check_eval_call(net, ws, instances, params, n, x, out, &kind);
-    if (status != SIREN_OK)
-        return status;
-    if (!ws->has_tape)
-        return SIREN_ERR_STATE;
     tape_points(ws->tape_x, x, instances * n, ws->cfg.in_features, n);
     ws->taped_reverse = siren__reverse_gradient_applies(net, kind);
     if (ws->taped_reverse) { /* values by jets, then the gradient sweep */
@@ -122,11 +118,31 @@ static int forward_instances(const siren_net *net, siren_workspace *ws, size_t i
     } else {
         run_instances(net, ws, instances, params, n, x, kind, out);
     }
+}
+
+static int forward_instances(const siren_net *net, siren_workspace *ws, size_t instances,
+                             const float *params, size_t n, const float *x,
+                             const siren_jet *out)
+{
+    siren_jet_kind kind;
+    int status = siren__check_eval_call(net, ws, instances, params, n, x, out, &kind);
+    if (status != SIREN_OK)
+        return status;
+    if (!ws->has_tape)
+        return SIREN_ERR_STATE;
+    /* No points: nothing to compute, and the tape records an empty pass
+       (not the previous one), so that a backward after it adds nothing. */
+    bool empty = n == 0 || instances == 0;
+    if (!empty)
+        taped_pass(net, ws, instances, params, n, x, kind, out);
+    else
+        ws->taped_reverse = false;
     ws->taped_net = net;
     ws->taped_params = params;
     ws->taped_own_params = params == net->params;
     ws->taped_stamp = net->stamp;
-    ws->taped_fingerprint = siren__params_fingerprint(net, params, instances);
+    /* An empty pass reads no parameter (params may be NULL or short). */
+    ws->taped_fingerprint = siren__params_fingerprint(net, params, empty ? 0 : instances);
     ws->taped_instances = instances;
     ws->taped_points = n;
     ws->taped_kind = ws->taped_reverse ? JET_VALUE : kind; /* the jets on the tape */

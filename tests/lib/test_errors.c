@@ -162,7 +162,8 @@ static void test_eval_rejects_bad_calls(void)
         CHECK_STATUS(calls[c](net, NULL, 4, x, &out), SIREN_ERR_INVALID_ARGUMENT);
         CHECK_STATUS(calls[c](net, ws, 4, NULL, &out), SIREN_ERR_INVALID_ARGUMENT);
         CHECK_STATUS(calls[c](net, ws, 4, x, NULL), SIREN_ERR_INVALID_ARGUMENT);
-        CHECK_STATUS(calls[c](net, ws, 0, x, &out), SIREN_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(calls[c](net, ws, 0, x, NULL), SIREN_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(calls[c](NULL, ws, 0, x, &out), SIREN_ERR_INVALID_ARGUMENT);
         CHECK_STATUS(calls[c](net, ws, 5, x, &out), SIREN_ERR_TOO_LARGE);
         CHECK_STATUS(calls[c](net, ws, SIZE_MAX, x, &out), SIREN_ERR_TOO_LARGE);
         siren_jet want_lap = {v, NULL, lap, NULL}, want_hess = {NULL, NULL, NULL, hd};

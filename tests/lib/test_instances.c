@@ -166,7 +166,7 @@ static void test_instances_reject_bad_calls(void)
     static float v[VALUES];
     float grads[1];
     siren_jet out = {v, NULL, NULL, NULL};
-    CHECK_STATUS(siren_eval_instances(f.arch, ws, 0, f.params, POINTS, f.x, &out),
+    CHECK_STATUS(siren_eval_instances(f.arch, ws, 0, f.params, POINTS, f.x, NULL),
                  SIREN_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(siren_eval_instances(f.arch, ws, INSTANCES, NULL, POINTS, f.x, &out),
                  SIREN_ERR_INVALID_ARGUMENT);

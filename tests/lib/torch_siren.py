@@ -1,4 +1,4 @@
-"""torch_siren.py - shared by the PyTorch parity tests (tests/test_torch_*.py).
+"""torch_siren.py - shared by the PyTorch parity tests (tests/lib/test_torch_*.py).
 
 Three things live here:
 

@@ -8,8 +8,16 @@
 #   - tests/scripts/consumers/CMakeLists.txt through find_package(siren 1.0) and
 #     the imported targets siren::siren and siren::siren_static; a request
 #     for another major version must fail;
+#   - the same C program built with nothing but the README's line,
+#     `cc consumer.c $(pkg-config --cflags --libs siren)`, runs with no
+#     LD_LIBRARY_PATH (siren.pc's rpath), also after the installed tree
+#     is moved elsewhere (siren.pc and the CMake package are relocatable);
+#   - tests/scripts/consumers/embed/CMakeLists.txt, which builds libsiren
+#     from its sources as part of the project: add_subdirectory(checkout)
+#     and FetchContent from a source archive (the top-level CMakeLists.txt);
 # each program runs (it fits and evaluates a network) and must print its
-# "ok" line; then `make uninstall` must remove the CMake package files.
+# "ok" line; then `make uninstall` must remove every file and the
+# directories it created.
 # Needs cc, c++, pkg-config and cmake (.ci/run installs them); a missing
 # tool gives SKIP lines.
 root=$(cd "${SIREN_ROOT:-.}" && pwd)
@@ -37,12 +45,24 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 if ! command -v pkg-config > /dev/null 2>&1; then
     echo "SKIP consumers: C and C++ programs with pkg-config (no pkg-config)"
 else
-    # Shared: the rpath comes from pkg-config's libdir, like a user's Makefile would add it.
-    libdir=$(pkg-config --variable=libdir siren)
-    $cc -std=c11 -Wall -Wextra -pedantic -Werror "$src/consumer.c" -o "$tmp/c_shared" \
-        $(pkg-config --cflags --libs siren) -lm -Wl,-rpath,"$libdir" >> "$tmp/log" 2>&1 &&
+    # Shared, with the README's line and nothing else: siren.pc's rpath.
+    $cc "$src/consumer.c" -o "$tmp/c_shared" $(pkg-config --cflags --libs siren) -lm \
+        >> "$tmp/log" 2>&1 &&
         needs "$tmp/c_shared" libsiren.so.1 && runs "$tmp/c_shared" "consumer ok"
-    report $? "consumers: a C program with pkg-config --cflags --libs siren (shared) fits and evaluates"
+    report $? "consumers: a C program with cc \$(pkg-config --cflags --libs siren) runs (siren.pc's rpath)"
+
+    # Relocated: the whole prefix moved, its siren.pc still right.
+    : > "$tmp/log"
+    mv "$prefix" "$tmp/moved" &&
+        PKG_CONFIG_PATH="$tmp/moved/lib/pkgconfig" $cc "$src/consumer.c" -o "$tmp/c_moved" \
+            $(PKG_CONFIG_PATH="$tmp/moved/lib/pkgconfig" pkg-config --cflags --libs siren) -lm \
+            >> "$tmp/log" 2>&1 &&
+        runs "$tmp/c_moved" "consumer ok" && readelf -d "$tmp/c_moved" | grep -q "PATH.*$tmp/moved/lib"
+    report $? "consumers: siren.pc is relocatable (a moved prefix builds and runs)"
+    [ -d "$tmp/moved" ] && mv "$tmp/moved" "$prefix"
+
+    : > "$tmp/log"
+    libdir=$(pkg-config --variable=libdir siren)
 
     : > "$tmp/log"
     $cc -std=c11 -Wall -Wextra -pedantic -Werror -static "$src/consumer.c" -o "$tmp/c_static" \
@@ -80,9 +100,42 @@ else
         grep -q "not accepted" "$tmp/log" && grep -q "version: 1\." "$tmp/log"
     fi
     report $? "consumers: find_package(siren 2.0) refuses version 1 (another ABI)"
+
+    # The CMake package of a moved prefix.
+    : > "$tmp/log"
+    mv "$prefix" "$tmp/moved" &&
+        cmake -S "$src" -B "$tmp/cmake3" -DCMAKE_PREFIX_PATH="$tmp/moved" -DCMAKE_C_COMPILER="$cc" \
+              -DCMAKE_CXX_COMPILER="$cxx" >> "$tmp/log" 2>&1 &&
+        grep -q "siren 1\.[0-9]*\.[0-9]* in $tmp/moved/lib" "$tmp/log" &&
+        env -u MAKE -u MAKEFLAGS -u MFLAGS cmake --build "$tmp/cmake3" -j 2 >> "$tmp/log" 2>&1 &&
+        runs "$tmp/cmake3/consumer_c_static" "consumer ok"
+    report $? "consumers: the CMake package is relocatable (CMAKE_CURRENT_LIST_DIR)"
+    [ -d "$tmp/moved" ] && mv "$tmp/moved" "$prefix"
+
+    # libsiren built inside a CMake project: add_subdirectory and FetchContent.
+    : > "$tmp/log"
+    cmake -S "$src/embed" -B "$tmp/sub" -DSIREN_HOW=subdirectory -DSIREN_SOURCE="$root" \
+          -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" >> "$tmp/log" 2>&1 &&
+        env -u MAKE -u MAKEFLAGS -u MFLAGS cmake --build "$tmp/sub" -j 2 >> "$tmp/log" 2>&1 &&
+        ! needs "$tmp/sub/consumer_c" libsiren.so.1 && runs "$tmp/sub/consumer_c" "consumer ok" &&
+        runs "$tmp/sub/consumer_cxx" "consumer++ ok"
+    report $? "consumers: add_subdirectory(libsiren) builds siren::siren from source"
+
+    : > "$tmp/log"
+    mkdir "$tmp/archive" && (cd "$root" && tar cf - CMakeLists.txt LICENSE include src) |
+        (mkdir "$tmp/archive/libsiren" && cd "$tmp/archive/libsiren" && tar xf -) &&
+        (cd "$tmp/archive" && tar czf libsiren.tar.gz libsiren) &&
+        cmake -S "$src/embed" -B "$tmp/fetch" -DSIREN_HOW=fetchcontent \
+              -DSIREN_SOURCE="file://$tmp/archive/libsiren.tar.gz" -DBUILD_SHARED_LIBS=ON \
+              -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" >> "$tmp/log" 2>&1 &&
+        env -u MAKE -u MAKEFLAGS -u MFLAGS cmake --build "$tmp/fetch" -j 2 >> "$tmp/log" 2>&1 &&
+        needs "$tmp/fetch/consumer_c" libsiren.so.1 && runs "$tmp/fetch/consumer_c" "consumer ok" &&
+        [ "$(nm -D --defined-only "$tmp/fetch/_deps/siren-build/libsiren.so.1" | awk '{print $3}' |
+             sed 's/@.*//' | grep -v '^LIBSIREN' | sort | tr '\n' ' ')" = \
+          "$(sed -n 's/^ *\(siren_[a-z_0-9]*\);/\1/p' "$root/src/libsiren.map" | sort | tr '\n' ' ')" ]
+    report $? "consumers: FetchContent of a source archive (shared: exactly the exported symbols)"
 fi
 
 : > "$tmp/log"
-$make -s -C "$root" uninstall PREFIX="$prefix" >> "$tmp/log" 2>&1 &&
-    [ ! -e "$prefix/lib/cmake/siren" ] && [ -z "$(find "$prefix" -type f -o -type l)" ]
-report $? "consumers: make uninstall removes the CMake package files too"
+$make -s -C "$root" uninstall PREFIX="$prefix" >> "$tmp/log" 2>&1 && [ ! -e "$prefix" ]
+report $? "consumers: make uninstall removes every file and the directories install created"

@@ -14,7 +14,11 @@ for f in include/siren.h lib/libsiren.a lib/libsiren.so.1.0.0 lib/libsiren.so.1 
     [ -e "$tmp/stage/opt/siren/$f" ] || { echo "missing $f" >> "$tmp/log"; ok=1; }
 done
 [ "$(readlink "$tmp/stage/opt/siren/lib/libsiren.so.1")" = libsiren.so.1.0.0 ] || ok=1
-grep -q '^prefix=/opt/siren$' "$tmp/stage/opt/siren/lib/pkgconfig/siren.pc" || ok=1
+# relocatable: every path relative to the .pc file itself
+grep -q '^prefix=${pcfiledir}/../..$' "$tmp/stage/opt/siren/lib/pkgconfig/siren.pc" || ok=1
+grep -q '^libdir=${pcfiledir}/..$' "$tmp/stage/opt/siren/lib/pkgconfig/siren.pc" || ok=1
+! grep -q "/opt/siren\|$tmp" "$tmp/stage/opt/siren/lib/pkgconfig/siren.pc" \
+    "$tmp/stage/opt/siren/lib/cmake/siren/"*.cmake || ok=1
 grep -q '^Version: 1.0.0$' "$tmp/stage/opt/siren/lib/pkgconfig/siren.pc" || ok=1
 report $ok "make install with DESTDIR and PREFIX lays out every file"
 
@@ -50,6 +54,13 @@ report $ok "a program builds and runs against the installed static library"
 
 $make -s -C "$root" uninstall PREFIX="$prefix" LIBDIR="$prefix/lib64" INCLUDEDIR="$prefix/inc" \
     PKGCONFIGDIR="$prefix/pc" > "$tmp/log" 2>&1
-left=$(find "$prefix" -type f -o -type l)
+left=$(find "$prefix" 2>/dev/null)
 [ -z "$left" ] || echo "left behind: $left" >> "$tmp/log"
-[ -z "$left" ]; report $? "make uninstall removes every installed file"
+[ -z "$left" ]; report $? "make uninstall removes every installed file and the directories it created"
+
+# A directory that existed before install stays, even when empty after uninstall.
+mkdir -p "$tmp/existing/include"
+$make -s -C "$root" install PREFIX="$tmp/existing" > "$tmp/log" 2>&1 &&
+    $make -s -C "$root" uninstall PREFIX="$tmp/existing" >> "$tmp/log" 2>&1 &&
+    [ -d "$tmp/existing/include" ] && [ ! -e "$tmp/existing/lib" ]
+report $? "make uninstall keeps directories that were there before install"
