@@ -149,6 +149,7 @@ struct siren_workspace {
                                    net's, and taped_stamp its stamp */
     uint64_t taped_stamp;
     uint64_t taped_fingerprint; /* of taped_params */
+    size_t taped_fingerprinted; /* instances of taped_params in it */
     size_t taped_instances;
     size_t taped_points;        /* per instance */
     siren_jet_kind taped_kind;

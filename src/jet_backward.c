@@ -231,8 +231,7 @@ static int check_backward_call(const siren_net *net, const siren_workspace *ws,
        call (the stamp), or written through a pointer (the fingerprint). */
     if (ws->taped_own_params && ws->taped_stamp != net->stamp)
         return SIREN_ERR_STATE;
-    size_t taped = ws->taped_points == 0 ? 0 : ws->taped_instances; /* as forward took it */
-    if (siren__params_fingerprint(net, params, taped) != ws->taped_fingerprint)
+    if (siren__params_fingerprint(net, params, ws->taped_fingerprinted) != ws->taped_fingerprint)
         return SIREN_ERR_STATE;
     return SIREN_OK;
 }

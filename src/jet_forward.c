@@ -141,8 +141,11 @@ static int forward_instances(const siren_net *net, siren_workspace *ws, size_t i
     ws->taped_params = params;
     ws->taped_own_params = params == net->params;
     ws->taped_stamp = net->stamp;
-    /* An empty pass reads no parameter (params may be NULL or short). */
-    ws->taped_fingerprint = siren__params_fingerprint(net, params, empty ? 0 : instances);
+    /* An empty pass reads no caller-owned parameters (params may then be
+       NULL or short); the net's own are always there, and are watched as
+       for any forward. */
+    ws->taped_fingerprinted = !empty ? instances : ws->taped_own_params ? 1 : 0;
+    ws->taped_fingerprint = siren__params_fingerprint(net, params, ws->taped_fingerprinted);
     ws->taped_instances = instances;
     ws->taped_points = n;
     ws->taped_kind = ws->taped_reverse ? JET_VALUE : kind; /* the jets on the tape */
