@@ -1,7 +1,10 @@
 # libsiren - build, test, install.
 #
 #   make              lib/libsiren.a and lib/libsiren.so.MAJOR.MINOR.PATCH
-#   make demo         fit data/camera.pgm with examples/fit_image (the main job)
+#   make demo         fit data/camera.pgm with examples/fit_image (the main job),
+#                     writing PNG when an image library is found, else PGM
+#   make IMAGE_LIB=none|libpng|stb  any target, with that image library for the
+#                     examples' PNG (examples/image_lib.mk; default: found)
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
@@ -73,28 +76,46 @@ LIB_HDR := include/siren.h $(wildcard src/*.h)
 LIB_OBJ := $(LIB_SRC:src/%.c=build/obj/%.o)
 SAN_OBJ := $(LIB_SRC:src/%.c=build/san/obj/%.o)
 
-TEST_SRC := $(wildcard tests/test_*.c)
+# tests/lib/: the library's tests; tests/examples/FOLDER/: those of the
+# examples' code in examples/FOLDER/; tests/examples/*.sh: the example
+# programs end to end; tests/scripts/: builds, installs, bindings, tools.
+TEST_SRC := $(wildcard tests/lib/test_*.c tests/examples/*/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TEST_BIN := $(TEST_SRC:tests/%.c=build/san/tests/%)
-PY_TESTS := $(wildcard tests/test_*.py)
+TEST_HDR := tests/check.h tests/untrusted_files.h $(wildcard tests/lib/*.h)
+PY_TESTS := $(wildcard tests/lib/test_*.py)
 
-EXAMPLE_COMMON_SRC := $(wildcard examples/common/*.c)
-EXAMPLE_COMMON_OBJ := $(EXAMPLE_COMMON_SRC:examples/common/%.c=build/examples/%.o)
+# The example programs: examples/NAME.c is bin/NAME. Their code is in
+# folders, each built once into an archive that the programs, the tests of
+# that code (tests/examples/FOLDER/) and the fuzzers link, so that no list
+# of sources is written twice:
+#   examples/io/    every reader and writer of user files   build/examples/libio.a
+#   examples/fit/   options, training, progress, rendering  build/examples/libfit.a
+#   examples/pde/   Bessel, PML, finite differences          build/examples/libpde.a
+#   examples/NAME/  program NAME's own parts                 build/examples/libNAME.a
+# A folder uses only those after it in EXAMPLE_SHARED (the link order).
+EXAMPLE_SHARED := pde fit io
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=bin/%)
-# An example X may have private sources: examples/X/*.c, compiled to
-# build/examples/X/*.o and linked into bin/X only.
 EXAMPLE_NAMES := $(EXAMPLE_SRC:examples/%.c=%)
-EXAMPLE_PRIVATE_SRC := $(wildcard $(EXAMPLE_NAMES:%=examples/%/*.c))
-EXAMPLE_PRIVATE_OBJ := $(EXAMPLE_PRIVATE_SRC:examples/%.c=build/examples/%.o)
-EXAMPLE_PRIVATE_DIRS := $(sort $(patsubst %/,%,$(dir $(EXAMPLE_PRIVATE_OBJ))))
-example_private_obj = $(filter build/examples/$(1)/%,$(EXAMPLE_PRIVATE_OBJ))
+EXAMPLE_PRIVATE := $(foreach x,$(EXAMPLE_NAMES),$(if $(wildcard examples/$(x)/*.c),$(x)))
+EXAMPLE_FOLDERS := $(EXAMPLE_PRIVATE) $(EXAMPLE_SHARED)
+EXAMPLE_HDR := $(wildcard $(EXAMPLE_FOLDERS:%=examples/%/*.h))
+# PNG (and more) through an image library, found now: IMAGE_LIB, its
+# codec examples/io/codecs/$(IMAGE_LIB).c in libio.a, IMAGE_LIBS to link.
+include examples/image_lib.mk
+# $(call example_sources,FOLDER): the sources of FOLDER's archive.
+example_sources = $(wildcard examples/$(1)/*.c) $(if $(filter io,$(1)),examples/io/codecs/$(IMAGE_LIB).c)
+# $(call example_libs,BUILD_DIR,FOLDER): the archives that code of FOLDER
+# (a program's, or a shared folder's) links, in link order.
+example_libs = $(patsubst %,$(1)/examples/lib%.a,$(filter $(2),$(EXAMPLE_PRIVATE)) $(EXAMPLE_SHARED))
 
 STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench bench-fingerprint bench-saves hypernet install uninstall clean FORCE
+.PHONY: all examples tests check demo bench bench-fingerprint bench-saves hypernet install \
+    uninstall clean FORCE print-image-libs
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 # Rewritten only when the flags change, so that `make BLAS=...` after a
@@ -121,15 +142,25 @@ lib/$(SONAME): $(SHARED)
 lib/libsiren.so: lib/$(SONAME)
 	ln -sf $(notdir $<) $@
 
-build/obj build/san/obj build/tests build/san/tests build/examples $(EXAMPLE_PRIVATE_DIRS) lib bin:
+build/obj build/san/obj lib bin:
 	mkdir -p $@
 
 # ---------------------------------------------------------------- tests
-build/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC) | build/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< $(TEST_LINKED_SRC) -o $@ $(STATIC) $(LDLIBS)
-build/san/tests/%: tests/%.c $(wildcard tests/*.h) build/san/libsiren.a | build/san/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) $< $(TEST_LINKED_SRC) -o $@ build/san/libsiren.a \
+# A test of tests/examples/FOLDER/ links the archives of examples/FOLDER
+# and those it uses (FOLDER is the first directory of its path).
+test_libs = $(if $(filter examples/%,$(2)),$(call example_libs,$(1),$(word 2,$(subst /, ,$(2)))))
+$(foreach t,$(TEST_SRC:tests/%.c=%),$(eval build/tests/$(t): $(call test_libs,build,$(t))) \
+    $(eval build/san/tests/$(t): $(call test_libs,build/san,$(t))))
+build/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) $(STATIC)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Itests -Iexamples $< -o $@ \
+	    $(call test_libs,build,$*) $(STATIC) $(if $(call test_libs,build,$*),$(IMAGE_LIBS)) \
 	    $(LDLIBS)
+build/san/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) build/san/libsiren.a
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Itests -Iexamples $< -o $@ \
+	    $(call test_libs,build/san,$*) build/san/libsiren.a \
+	    $(if $(call test_libs,build,$*),$(IMAGE_LIBS)) $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
 
@@ -138,76 +169,71 @@ TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTH
             UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
 
 check: all tests examples
-	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
-	    tests/cxx_header.sh tests/readme_example.sh tests/install.sh \
-	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/bindings_doc.sh \
-	    tests/abi.sh \
-	    tests/blas_build.sh tests/fuzz_replay.sh tests/fuzz_short.sh tests/tsan.sh tests/valgrind.sh \
-	    tests/mpi.sh \
-	    $(wildcard tests/example_*.sh) $(PY_TESTS)
+	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) \
+	    $(addprefix tests/scripts/,symbols.sh cxx_header.sh readme_example.sh install.sh \
+	    python_package.sh rust_crate.sh consumers.sh bindings_doc.sh abi.sh blas_build.sh \
+	    fuzz_replay.sh fuzz_short.sh tsan.sh valgrind.sh image_libs.sh) tests/scripts/mpi.sh \
+	    $(wildcard tests/examples/*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
-build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
-$(EXAMPLE_PRIVATE_OBJ): build/examples/%.o: examples/%.c $(wildcard examples/*/*.h) include/siren.h \
-    | $(EXAMPLE_PRIVATE_DIRS)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
-$(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_private_obj,$(x)) \
-    $(wildcard examples/$(x)/*.h)))
-bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(wildcard examples/common/*.h) $(STATIC) | bin
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common $< -o $@ $(call example_private_obj,$*) \
-	    $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
+# Objects and archives, plain (build/) and with the sanitizers (build/san/,
+# for the sanitized tests).
+build/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $(CODEC_CFLAGS) -c $< -o $@
+build/san/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Iexamples $(CODEC_CFLAGS) -c $< -o $@
+# The codec sees the library's headers as system headers (no warnings of theirs).
+build/examples/io/codecs/%.o build/san/examples/io/codecs/%.o: \
+    CODEC_CFLAGS = $(patsubst -I%,-isystem %,$(IMAGE_CFLAGS))
+define example_archive
+$(1)/examples/lib$(2).a: $(patsubst examples/%.c,$(1)/examples/%.o,$(call example_sources,$(2)))
+	$$(call say,AR,$$@)rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach f,$(EXAMPLE_FOLDERS),$(eval $(call example_archive,build,$(f))) \
+    $(eval $(call example_archive,build/san,$(f))))
+# What a program linking libio.a also links (tests/scripts/fuzz_replay.sh).
+print-image-libs:
+	@echo $(IMAGE_LIBS)
+# A change of IMAGE_LIB rebuilds libio.a with the other codec.
+build/examples/image_lib: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(IMAGE_LIB) $(IMAGE_CFLAGS) $(IMAGE_LIBS)' | cmp -s - $@ || \
+	    printf '%s\n' '$(IMAGE_LIB) $(IMAGE_CFLAGS) $(IMAGE_LIBS)' > $@
+build/examples/libio.a build/san/examples/libio.a: build/examples/image_lib
 
-examples: $(EXAMPLE_BIN)
+$(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_libs,build,$(x))))
+bin/%: examples/%.c $(EXAMPLE_HDR) $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< -o $@ $(call example_libs,build,$*) \
+	    $(STATIC) $(IMAGE_LIBS) $(LDLIBS)
+
+# examples/minimal/: programs a user can copy, which include nothing but
+# <siren.h> and the C library (hence -Iinclude alone) and link the library.
+MINIMAL_BIN := $(patsubst examples/minimal/%.c,bin/minimal/%,$(wildcard examples/minimal/*.c))
+bin/minimal/%: examples/minimal/%.c include/siren.h $(STATIC)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) -std=c11 $(OPT) -g -Iinclude $(WARN) $(CFLAGS) $< -o $@ $(STATIC) \
+	    $(LDLIBS)
+
+examples: $(EXAMPLE_BIN) $(MINIMAL_BIN)
 
 # The README's first command: fit data/camera.pgm at 256x256 (issue 3: under
 # 3 minutes on the 2-core reference machine, at least 30 dB).
 # The paper's setup but for the learning rate (2e-4, not 1e-4), so that
 # 30 dB comes within 3 minutes here (docs/RESULTS.md).
+# It writes PNG when the build has an image library (examples/image_lib.mk),
+# else PGM, and says which.
 demo: all examples
+	@echo "demo: the images are $(if $(filter none,$(IMAGE_LIB)),PGM (this build has no \
+	    image library: IMAGE_LIB=none),PNG (IMAGE_LIB=$(IMAGE_LIB)))"
 	./bin/fit_image data/camera.pgm --size 256 --steps 150 --lr 2e-4 --out out/demo \
 	    --save out/demo.siren
 
-# The readers' and writers' shared helpers (tests compile them in too).
-EXAMPLE_FILE_HELPERS := examples/common/files.c examples/common/files.h \
-    examples/common/error_message.c examples/common/error_message.h examples/common/rng.h
-
-# test_pnm compiles these sources into itself
-build/tests/test_pnm build/san/tests/test_pnm: examples/common/pnm.c examples/common/pnm.h \
-    examples/common/image.c examples/common/image.h $(EXAMPLE_FILE_HELPERS)
-
-build/tests/test_shapes build/san/tests/test_shapes: examples/common/pointcloud.c \
-    examples/common/pointcloud.h examples/common/ply.c examples/common/shape_text.c \
-    examples/common/shape_text.h examples/common/shape_geometry.c \
-    examples/common/shape_geometry.h examples/common/mesh.c examples/common/mesh.h \
-    examples/common/nearest.c examples/common/nearest.h examples/common/rng.h \
-    $(EXAMPLE_FILE_HELPERS)
-build/tests/test_pde_common build/san/tests/test_pde_common: examples/common/bessel.c \
-    examples/common/bessel.h examples/common/helmholtz_pml.c examples/common/helmholtz_pml.h \
-    examples/common/wave_fd.c examples/common/wave_fd.h
-
-build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/common/wav.h \
-    $(EXAMPLE_FILE_HELPERS)
-build/tests/test_files build/san/tests/test_files: $(EXAMPLE_FILE_HELPERS)
-build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c \
-    examples/common/stencil.h
-build/tests/test_args build/san/tests/test_args: examples/common/args.c examples/common/args.h
-build/tests/test_frames build/san/tests/test_frames: examples/common/frames.c \
-    examples/common/frames.h examples/common/rng.h $(EXAMPLE_FILE_HELPERS)
-
-# test_hypernet_grads links the hypernet model's sources (TEST_LINKED_SRC:
-# compiled on the test's command line, with its flags), and the file
-# helpers its model file is written with
-HYPERNET_MODEL_SRC := $(addprefix examples/hypernet/,model.c forward.c backward.c \
-    code_gradient.c model_file.c dense.c adam.c random.c)
-build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: \
-    private TEST_LINKED_SRC = -Iexamples/common $(HYPERNET_MODEL_SRC) \
-    $(filter %.c,$(EXAMPLE_FILE_HELPERS))
-build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: $(HYPERNET_MODEL_SRC) \
-    $(wildcard examples/hypernet/*.h) $(EXAMPLE_FILE_HELPERS)
-
 # keep the example objects (make would delete them as intermediates)
-.SECONDARY: $(EXAMPLE_COMMON_OBJ)
+EXAMPLE_OBJ_SRC := $(foreach f,$(EXAMPLE_FOLDERS),$(call example_sources,$(f)))
+.SECONDARY: $(EXAMPLE_OBJ_SRC:examples/%.c=build/examples/%.o) \
+    $(EXAMPLE_OBJ_SRC:examples/%.c=build/san/examples/%.o)
 
 # The hypernetwork example on the LFW faces of Debian's python3-skimage
 # (converted at run time, not committed). About 6.5 minutes on one core

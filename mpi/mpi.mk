@@ -4,7 +4,7 @@
 #
 #   make mpi           lib/libsiren_mpi.a and lib/libsiren_mpi.so.VERSION
 #   make MPI=1         the same, with `all` (and so with install)
-#   make mpi-tests     the test program of tests/mpi.sh (make check runs it
+#   make mpi-tests     the test program of tests/scripts/mpi.sh (make check runs it
 #                      when mpicc and mpirun are there)
 #   make bench-mpi     mpirun -np 2 against one process at 1 and 2 threads
 #                      (minutes; docs/PERFORMANCE.md, "Over MPI")
@@ -50,7 +50,7 @@ lib/libsiren_mpi.so: lib/$(MPI_SONAME)
 # installed in LIBDIR), so a program linked with -lsiren_mpi alone and an
 # rpath to LIBDIR runs (an rpath does not reach a library's dependencies).
 
-# The same objects under ASan and UBSan, for the tests (tests/mpi.sh).
+# The same objects under ASan and UBSan, for the tests (tests/scripts/mpi.sh).
 MPI_SAN_OBJ := $(MPI_SRC:mpi/%.c=build/mpi/san/obj/%.o)
 build/mpi/san/obj build/mpi/san/tests:
 	mkdir -p $@

@@ -1,7 +1,7 @@
 /* alloc.c - the one place the library allocates: every block goes through
    the allocator of the object it belongs to (siren.h, "allocators"), so a
    caller can give each object its own memory, and the tests can make any
-   single allocation fail (tests/test_alloc_failures.c). */
+   single allocation fail (tests/lib/test_alloc_failures.c). */
 #include "internal.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
    architecture or a damaged file is refused with a message. */
 #include "model.h"
 
-#include "files.h"
+#include "io/files.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * consumer_mpi.c - a program that uses only an installed libsiren_mpi:
- * built by tests/mpi.sh with the C compiler and nothing but `pkg-config
+ * built by tests/scripts/mpi.sh with the C compiler and nothing but `pkg-config
  * --cflags --libs siren-mpi`, run under mpirun. Every rank adds its slabs
  * of a one-slab-per-unit vector; rank 0 prints "consumer_mpi ok" when the
  * sum is right on every rank.

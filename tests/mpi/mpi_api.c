@@ -1,4 +1,4 @@
-/* mpi_api.c - the checks of libsiren_mpi's interface, for tests/mpi.sh:
+/* mpi_api.c - the checks of libsiren_mpi's interface, for tests/scripts/mpi.sh:
  *
  *   mpirun -np P mpi_api DIR      (P = 1, 2, 3; DIR: a scratch directory)
  *

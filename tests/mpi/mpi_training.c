@@ -1,5 +1,5 @@
 /* mpi_training.c - trains a small SIREN on a fixed batch with
- * libsiren_mpi, for tests/mpi.sh: the same run with any number of
+ * libsiren_mpi, for tests/scripts/mpi.sh: the same run with any number of
  * processes and threads must give the same parameters, bit for bit.
  *
  * The problem: a 2 -> 64 x 3 -> 1 SIREN, a fixed batch of --points points
