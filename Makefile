@@ -1,15 +1,23 @@
 # libsiren - build, test, install.
 #
 #   make              lib/libsiren.a and lib/libsiren.so.MAJOR.MINOR.PATCH
-#   make demo         fit data/camera.pgm with examples/fit_image (the main job)
+#   make demo         fit data/camera.pgm with examples/fit_image (the main job),
+#                     writing PNG when an image library is found, else PGM
+#   make IMAGE_LIB=none|libpng|stb  any target, with that image library for the
+#                     examples' PNG (examples/image_lib.mk; default: found)
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
 #   make bench-latency  siren_eval per call and per point, n = 1 ... 65536
+#   make bench-fingerprint  what a full parameter check at backward would cost
+#   make bench-saves  what the flushes of a durable save cost on this disk
 #   make BLAS=openblas  any target, with the matrix products done by that CBLAS
 #                     (a pkg-config package); the default build needs no BLAS
 #   make fuzz         the libFuzzer harnesses, FUZZ_SECONDS each (docs/SECURITY.md)
+#   make mpi          lib/libsiren_mpi.*, training over MPI (mpicc; or MPI=1 with
+#                     any target; docs/SCALING.md). make bench-mpi: its benchmark
 #   make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured
+#                     (libsiren_mpi too when it has been built)
 #   make uninstall
 #   make clean
 
@@ -69,28 +77,46 @@ LIB_HDR := include/siren.h $(wildcard src/*.h)
 LIB_OBJ := $(LIB_SRC:src/%.c=build/obj/%.o)
 SAN_OBJ := $(LIB_SRC:src/%.c=build/san/obj/%.o)
 
-TEST_SRC := $(wildcard tests/test_*.c)
+# tests/lib/: the library's tests; tests/examples/FOLDER/: those of the
+# examples' code in examples/FOLDER/; tests/examples/*.sh: the example
+# programs end to end; tests/scripts/: builds, installs, bindings, tools.
+TEST_SRC := $(wildcard tests/lib/test_*.c tests/examples/*/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TEST_BIN := $(TEST_SRC:tests/%.c=build/san/tests/%)
-PY_TESTS := $(wildcard tests/test_*.py)
+TEST_HDR := tests/check.h tests/untrusted_files.h $(wildcard tests/lib/*.h)
+PY_TESTS := $(wildcard tests/lib/test_*.py)
 
-EXAMPLE_COMMON_SRC := $(wildcard examples/common/*.c)
-EXAMPLE_COMMON_OBJ := $(EXAMPLE_COMMON_SRC:examples/common/%.c=build/examples/%.o)
+# The example programs: examples/NAME.c is bin/NAME. Their code is in
+# folders, each built once into an archive that the programs, the tests of
+# that code (tests/examples/FOLDER/) and the fuzzers link, so that no list
+# of sources is written twice:
+#   examples/io/    every reader and writer of user files   build/examples/libio.a
+#   examples/fit/   options, training, progress, rendering  build/examples/libfit.a
+#   examples/pde/   Bessel, PML, finite differences          build/examples/libpde.a
+#   examples/NAME/  program NAME's own parts                 build/examples/libNAME.a
+# A folder uses only those after it in EXAMPLE_SHARED (the link order).
+EXAMPLE_SHARED := pde fit io
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=bin/%)
-# An example X may have private sources: examples/X/*.c, compiled to
-# build/examples/X/*.o and linked into bin/X only.
 EXAMPLE_NAMES := $(EXAMPLE_SRC:examples/%.c=%)
-EXAMPLE_PRIVATE_SRC := $(wildcard $(EXAMPLE_NAMES:%=examples/%/*.c))
-EXAMPLE_PRIVATE_OBJ := $(EXAMPLE_PRIVATE_SRC:examples/%.c=build/examples/%.o)
-EXAMPLE_PRIVATE_DIRS := $(sort $(patsubst %/,%,$(dir $(EXAMPLE_PRIVATE_OBJ))))
-example_private_obj = $(filter build/examples/$(1)/%,$(EXAMPLE_PRIVATE_OBJ))
+EXAMPLE_PRIVATE := $(foreach x,$(EXAMPLE_NAMES),$(if $(wildcard examples/$(x)/*.c),$(x)))
+EXAMPLE_FOLDERS := $(EXAMPLE_PRIVATE) $(EXAMPLE_SHARED)
+EXAMPLE_HDR := $(wildcard $(EXAMPLE_FOLDERS:%=examples/%/*.h))
+# PNG (and more) through an image library, found now: IMAGE_LIB, its
+# codec examples/io/codecs/$(IMAGE_LIB).c in libio.a, IMAGE_LIBS to link.
+include examples/image_lib.mk
+# $(call example_sources,FOLDER): the sources of FOLDER's archive.
+example_sources = $(wildcard examples/$(1)/*.c) $(if $(filter io,$(1)),examples/io/codecs/$(IMAGE_LIB).c)
+# $(call example_libs,BUILD_DIR,FOLDER): the archives that code of FOLDER
+# (a program's, or a shared folder's) links, in link order.
+example_libs = $(patsubst %,$(1)/examples/lib%.a,$(filter $(2),$(EXAMPLE_PRIVATE)) $(EXAMPLE_SHARED))
 
 STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench bench-latency hypernet install uninstall clean FORCE
+.PHONY: all examples tests check demo bench bench-latency bench-fingerprint bench-saves hypernet \
+    install uninstall clean FORCE print-image-libs
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 # Rewritten only when the flags change, so that `make BLAS=...` after a
@@ -117,15 +143,25 @@ lib/$(SONAME): $(SHARED)
 lib/libsiren.so: lib/$(SONAME)
 	ln -sf $(notdir $<) $@
 
-build/obj build/san/obj build/tests build/san/tests build/examples $(EXAMPLE_PRIVATE_DIRS) lib bin:
+build/obj build/san/obj lib bin:
 	mkdir -p $@
 
 # ---------------------------------------------------------------- tests
-build/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC) | build/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< $(TEST_LINKED_SRC) -o $@ $(STATIC) $(LDLIBS)
-build/san/tests/%: tests/%.c $(wildcard tests/*.h) build/san/libsiren.a | build/san/tests
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) $< $(TEST_LINKED_SRC) -o $@ build/san/libsiren.a \
+# A test of tests/examples/FOLDER/ links the archives of examples/FOLDER
+# and those it uses (FOLDER is the first directory of its path).
+test_libs = $(if $(filter examples/%,$(2)),$(call example_libs,$(1),$(word 2,$(subst /, ,$(2)))))
+$(foreach t,$(TEST_SRC:tests/%.c=%),$(eval build/tests/$(t): $(call test_libs,build,$(t))) \
+    $(eval build/san/tests/$(t): $(call test_libs,build/san,$(t))))
+build/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) $(STATIC)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Itests -Iexamples $< -o $@ \
+	    $(call test_libs,build,$*) $(STATIC) $(if $(call test_libs,build,$*),$(IMAGE_LIBS)) \
 	    $(LDLIBS)
+build/san/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) build/san/libsiren.a
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Itests -Iexamples $< -o $@ \
+	    $(call test_libs,build/san,$*) build/san/libsiren.a \
+	    $(if $(call test_libs,build,$*),$(IMAGE_LIBS)) $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
 
@@ -134,71 +170,71 @@ TEST_ENV := SIREN_LIBRARY=$(CURDIR)/$(SHARED) SIREN_ROOT=$(CURDIR) PYTHON=$(PYTH
             UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
 
 check: all tests examples
-	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) tests/symbols.sh \
-	    tests/cxx_header.sh tests/readme_example.sh tests/install.sh \
-	    tests/python_package.sh tests/rust_crate.sh tests/consumers.sh tests/abi.sh \
-	    tests/blas_build.sh tests/fuzz_replay.sh tests/fuzz_short.sh tests/tsan.sh tests/valgrind.sh \
-	    $(wildcard tests/example_*.sh) $(PY_TESTS)
+	@$(TEST_ENV) MAKE=$(MAKE) sh tests/run.sh $(TEST_BIN) $(SAN_TEST_BIN) \
+	    $(addprefix tests/scripts/,symbols.sh cxx_header.sh readme_example.sh install.sh \
+	    python_package.sh rust_crate.sh consumers.sh bindings_doc.sh abi.sh blas_build.sh \
+	    fuzz_replay.sh fuzz_short.sh tsan.sh valgrind.sh image_libs.sh) tests/scripts/mpi.sh \
+	    $(wildcard tests/examples/*.sh) $(PY_TESTS)
 
 # ------------------------------------------------------------- examples
-build/examples/%.o: examples/common/%.c $(wildcard examples/common/*.h) include/siren.h | build/examples
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
-$(EXAMPLE_PRIVATE_OBJ): build/examples/%.o: examples/%.c $(wildcard examples/*/*.h) include/siren.h \
-    | $(EXAMPLE_PRIVATE_DIRS)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common -c $< -o $@
-$(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_private_obj,$(x)) \
-    $(wildcard examples/$(x)/*.h)))
-bin/%: examples/%.c $(EXAMPLE_COMMON_OBJ) $(wildcard examples/common/*.h) $(STATIC) | bin
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples/common $< -o $@ $(call example_private_obj,$*) \
-	    $(EXAMPLE_COMMON_OBJ) $(STATIC) $(LDLIBS)
+# Objects and archives, plain (build/) and with the sanitizers (build/san/,
+# for the sanitized tests).
+build/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $(CODEC_CFLAGS) -c $< -o $@
+build/san/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Iexamples $(CODEC_CFLAGS) -c $< -o $@
+# The codec sees the library's headers as system headers (no warnings of theirs).
+build/examples/io/codecs/%.o build/san/examples/io/codecs/%.o: \
+    CODEC_CFLAGS = $(patsubst -I%,-isystem %,$(IMAGE_CFLAGS))
+define example_archive
+$(1)/examples/lib$(2).a: $(patsubst examples/%.c,$(1)/examples/%.o,$(call example_sources,$(2)))
+	$$(call say,AR,$$@)rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach f,$(EXAMPLE_FOLDERS),$(eval $(call example_archive,build,$(f))) \
+    $(eval $(call example_archive,build/san,$(f))))
+# What a program linking libio.a also links (tests/scripts/fuzz_replay.sh).
+print-image-libs:
+	@echo $(IMAGE_LIBS)
+# A change of IMAGE_LIB rebuilds libio.a with the other codec.
+build/examples/image_lib: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(IMAGE_LIB) $(IMAGE_CFLAGS) $(IMAGE_LIBS)' | cmp -s - $@ || \
+	    printf '%s\n' '$(IMAGE_LIB) $(IMAGE_CFLAGS) $(IMAGE_LIBS)' > $@
+build/examples/libio.a build/san/examples/libio.a: build/examples/image_lib
 
-examples: $(EXAMPLE_BIN)
+$(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_libs,build,$(x))))
+bin/%: examples/%.c $(EXAMPLE_HDR) $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< -o $@ $(call example_libs,build,$*) \
+	    $(STATIC) $(IMAGE_LIBS) $(LDLIBS)
+
+# examples/minimal/: programs a user can copy, which include nothing but
+# <siren.h> and the C library (hence -Iinclude alone) and link the library.
+MINIMAL_BIN := $(patsubst examples/minimal/%.c,bin/minimal/%,$(wildcard examples/minimal/*.c))
+bin/minimal/%: examples/minimal/%.c include/siren.h $(STATIC)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) -std=c11 $(OPT) -g -Iinclude $(WARN) $(CFLAGS) $< -o $@ $(STATIC) \
+	    $(LDLIBS)
+
+examples: $(EXAMPLE_BIN) $(MINIMAL_BIN)
 
 # The README's first command: fit data/camera.pgm at 256x256 (issue 3: under
 # 3 minutes on the 2-core reference machine, at least 30 dB).
 # The paper's setup but for the learning rate (2e-4, not 1e-4), so that
 # 30 dB comes within 3 minutes here (docs/RESULTS.md).
+# It writes PNG when the build has an image library (examples/image_lib.mk),
+# else PGM, and says which.
 demo: all examples
+	@echo "demo: the images are $(if $(filter none,$(IMAGE_LIB)),PGM (this build has no \
+	    image library: IMAGE_LIB=none),PNG (IMAGE_LIB=$(IMAGE_LIB)))"
 	./bin/fit_image data/camera.pgm --size 256 --steps 150 --lr 2e-4 --out out/demo \
 	    --save out/demo.siren
 
-# The readers' and writers' shared helpers (tests compile them in too).
-EXAMPLE_FILE_HELPERS := examples/common/files.c examples/common/files.h \
-    examples/common/error_message.c examples/common/error_message.h
-
-# test_pnm compiles these sources into itself
-build/tests/test_pnm build/san/tests/test_pnm: examples/common/pnm.c examples/common/pnm.h \
-    examples/common/image.c examples/common/image.h $(EXAMPLE_FILE_HELPERS)
-
-build/tests/test_shapes build/san/tests/test_shapes: examples/common/pointcloud.c \
-    examples/common/pointcloud.h examples/common/ply.c examples/common/shape_text.c \
-    examples/common/shape_text.h examples/common/shape_geometry.c \
-    examples/common/shape_geometry.h examples/common/mesh.c examples/common/mesh.h \
-    examples/common/nearest.c examples/common/nearest.h examples/common/rng.h \
-    examples/common/error_message.c examples/common/error_message.h
-build/tests/test_pde_common build/san/tests/test_pde_common: examples/common/bessel.c \
-    examples/common/bessel.h examples/common/helmholtz_pml.c examples/common/helmholtz_pml.h \
-    examples/common/wave_fd.c examples/common/wave_fd.h
-
-build/tests/test_wav build/san/tests/test_wav: examples/common/wav.c examples/common/wav.h \
-    $(EXAMPLE_FILE_HELPERS)
-build/tests/test_stencil build/san/tests/test_stencil: examples/common/stencil.c \
-    examples/common/stencil.h
-build/tests/test_args build/san/tests/test_args: examples/common/args.c examples/common/args.h
-build/tests/test_frames build/san/tests/test_frames: examples/common/frames.c \
-    examples/common/frames.h examples/common/rng.h $(EXAMPLE_FILE_HELPERS)
-
-# test_hypernet_grads links the hypernet model's sources (TEST_LINKED_SRC:
-# compiled on the test's command line, with its flags)
-HYPERNET_MODEL_SRC := $(addprefix examples/hypernet/,model.c forward.c backward.c \
-    code_gradient.c model_file.c dense.c adam.c random.c)
-build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: \
-    private TEST_LINKED_SRC = $(HYPERNET_MODEL_SRC)
-build/tests/test_hypernet_grads build/san/tests/test_hypernet_grads: $(HYPERNET_MODEL_SRC) \
-    $(wildcard examples/hypernet/*.h)
-
 # keep the example objects (make would delete them as intermediates)
-.SECONDARY: $(EXAMPLE_COMMON_OBJ)
+EXAMPLE_OBJ_SRC := $(foreach f,$(EXAMPLE_FOLDERS),$(call example_sources,$(f)))
+.SECONDARY: $(EXAMPLE_OBJ_SRC:examples/%.c=build/examples/%.o) \
+    $(EXAMPLE_OBJ_SRC:examples/%.c=build/san/examples/%.o)
 
 # The hypernetwork example on the LFW faces of Debian's python3-skimage
 # (converted at run time, not committed). About 6.5 minutes on one core
@@ -212,49 +248,99 @@ hypernet: bin/hypernet build/hypernet/lfw_faces.pgm
 # make fuzz FUZZ_SECONDS=N: every libFuzzer harness (clang), docs/SECURITY.md
 include fuzz/fuzz.mk
 
+# --------------------------------------------- libsiren_mpi (optional)
+# make mpi / make MPI=1: the MPI companion library (mpi/mpi.mk; optional
+# here, so that copies of the tree without mpi/ still build the core)
+-include mpi/mpi.mk
+
 # ------------------------------------------------------------ benchmarks
 # Heavy: minutes. Not part of check. See docs/PERFORMANCE.md.
-bin/bench_steps: bench/bench_steps.c $(STATIC) | bin
+bin/bench_steps: bench/bench_steps.c bench/bench_common.h bench/timing.h $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 
 bench: all bin/bench_steps
 	$(PYTHON) bench/run.py
 
 # siren_eval's cost per call and per point, n = 1 ... 65536 (a few minutes)
-bin/bench_latency: bench/bench_latency.c $(STATIC) | bin
+bin/bench_latency: bench/bench_latency.c bench/timing.h $(STATIC) | bin
 	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
 
 bench-latency: bin/bench_latency
 	./bin/bench_latency
 
+# What checking every parameter at backward would cost, against the
+# sampled fingerprint siren_backward uses (docs/SECURITY.md; seconds).
+bin/bench_fingerprint: bench/bench_fingerprint.c bench/timing.h $(STATIC) $(LIB_HDR) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench-fingerprint: bin/bench_fingerprint
+	./bin/bench_fingerprint
+
+# What the flushes of a durable save cost on this disk (docs/SECURITY.md).
+bin/bench_saves: bench/bench_saves.c bench/timing.h $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench-saves: bin/bench_saves
+	mkdir -p out/bench_saves && ./bin/bench_saves out/bench_saves
+
 # -------------------------------------------------------------- install
+# siren.pc and the CMake package are relocatable: they find the library and
+# the header relative to where they are (${pcfiledir}, CMAKE_CURRENT_LIST_DIR),
+# so a prefix may be moved or staged with DESTDIR. siren.pc's Libs carry an
+# rpath to its libdir, so that `cc app.c $(pkg-config --cflags --libs siren)`
+# runs from any PREFIX with no ldconfig or LD_LIBRARY_PATH;
+# PKGCONFIG_RPATH= (empty) leaves it out (packagers installing into /usr).
+PKGCONFIG_RPATH ?= 1
+CMAKEDIR := $(LIBDIR)/cmake/siren
+# relative_path FROM TO: TO relative to the directory FROM
+relative_path = $(shell realpath -m --relative-to='$(1)' '$(2)')
+comma := ,
+PC_RPATH := $(if $(PKGCONFIG_RPATH), -Wl$(comma)-rpath$(comma)$${libdir})
+# The directories of the installed files; install records those it had to
+# create (parents included) in CREATED_RECORD, and uninstall removes them
+# again when they are empty.
+INSTALL_DIRS := $(INCLUDEDIR) $(LIBDIR) $(PKGCONFIGDIR) $(CMAKEDIR)
+CREATED_RECORD := $(CMAKEDIR)/installed-directories
+
 install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(Q)for d in $(INSTALL_DIRS); do \
+	    while [ "$$d" != / ] && [ ! -d "$(DESTDIR)$$d" ]; do echo "$$d"; d=$$(dirname "$$d"); done; \
+	done > build/install-created-directories
+	install -d $(addprefix $(DESTDIR),$(INSTALL_DIRS))
+	$(Q)cat build/install-created-directories $(wildcard $(DESTDIR)$(CREATED_RECORD)) | sort -u \
+	    > build/install-record && mv build/install-record $(DESTDIR)$(CREATED_RECORD)
 	install -m 644 include/siren.h $(DESTDIR)$(INCLUDEDIR)/siren.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libsiren.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED))
 	ln -sf $(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsiren.so
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	sed -e 's|@PREFIX@|$${pcfiledir}/$(call relative_path,$(PKGCONFIGDIR),$(PREFIX))|' \
+	    -e 's|@LIBDIR@|$${pcfiledir}/$(call relative_path,$(PKGCONFIGDIR),$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$${pcfiledir}/$(call relative_path,$(PKGCONFIGDIR),$(INCLUDEDIR))|' \
+	    -e 's|@RPATH@|$(PC_RPATH)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' -e 's|@REQUIRES_PRIVATE@|$(REQUIRES_PRIVATE)|' \
 	    pkgconfig/siren.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/siren.pc
-	install -d $(DESTDIR)$(LIBDIR)/cmake/siren
-	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	sed -e 's|@LIBDIR@|$(call relative_path,$(CMAKEDIR),$(LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR@|$(call relative_path,$(CMAKEDIR),$(INCLUDEDIR))|g' \
 	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' \
 	    -e 's|@SHARED@|$(notdir $(SHARED))|g' -e 's|@SONAME@|$(SONAME)|g' \
 	    -e 's|@BLAS_LINK@|$(BLAS_LINK)|g' \
-	    cmake/sirenConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfig.cmake
+	    cmake/sirenConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/sirenConfig.cmake
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' \
-	    cmake/sirenConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfigVersion.cmake
+	    cmake/sirenConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/sirenConfigVersion.cmake
+	$(mpi_install)
 
+# Removes every installed file, then the directories install created that
+# are now empty (deepest first: a reverse sort puts a child before its parent).
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/siren.h $(DESTDIR)$(LIBDIR)/libsiren.a \
 	      $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libsiren.so $(DESTDIR)$(PKGCONFIGDIR)/siren.pc \
-	      $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfig.cmake \
-	      $(DESTDIR)$(LIBDIR)/cmake/siren/sirenConfigVersion.cmake
-	rmdir $(DESTDIR)$(LIBDIR)/cmake/siren 2>/dev/null || true
+	      $(DESTDIR)$(CMAKEDIR)/sirenConfig.cmake $(DESTDIR)$(CMAKEDIR)/sirenConfigVersion.cmake \
+	      $(MPI_INSTALLED)
+	$(Q)created=$$(cat $(DESTDIR)$(CREATED_RECORD) 2>/dev/null); \
+	rm -f $(DESTDIR)$(CREATED_RECORD); rmdir $(DESTDIR)$(CMAKEDIR) 2>/dev/null; \
+	for d in $$(printf '%s\n' $$created | sort -r); do rmdir "$(DESTDIR)$$d" 2>/dev/null; done; true
 
 clean:
 	rm -rf build lib bin

@@ -20,11 +20,11 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "siren.h"
+#include "timing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { MAX_SIZES = 32, MAX_SAMPLES = 101 };
 
@@ -47,25 +47,6 @@ static const kind KINDS[] = {
     {"value+gradient+Laplacian", SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN},
 };
 enum { KIND_COUNT = sizeof KINDS / sizeof *KINDS };
-
-static double seconds_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t count)
-{
-    qsort(v, count, sizeof *v, compare_doubles);
-    return count % 2 ? v[count / 2] : 0.5 * (v[count / 2 - 1] + v[count / 2]);
-}
 
 /* Points spread over [-1, 1]^2 by a fixed generator (the same every run). */
 static void make_points(size_t n, float *x)
@@ -123,7 +104,7 @@ static int measure(const siren_net *net, const options *o, const kind *k, size_t
             ok = sample(net, ws, &out, sizes[i], b->x, 1e-3 * o->min_ms,
                         &times[i][r == 0 ? 0 : r - 1]);
     for (size_t i = 0; ok && i < size_count; i++)
-        medians[i] = median(times[i], o->samples);
+        medians[i] = median_of(times[i], o->samples);
     siren_workspace_free(ws);
     return ok;
 }

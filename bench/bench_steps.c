@@ -15,109 +15,12 @@
  *   bin/bench_steps --step lap --threads 2 --repeat 5
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, getrusage */
-#include "siren.h"
-
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <time.h>
+#include "bench_common.h"
 
 typedef struct options {
     const char *step;
     size_t threads, side, chunk, repeat, width, hidden_layers;
 } options;
-
-static double seconds_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* CPU time of the whole process (all its threads): on a machine shared
-   with other work, a 1-thread step's CPU time is what its wall time
-   would be on an idle machine, near enough (page faults included). */
-static double cpu_seconds_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double peak_rss_mb(void)
-{
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    return (double)usage.ru_maxrss / 1024.0; /* kilobytes on Linux */
-}
-
-/* The pixel grid in [-1, 1]^2 (linspace, as the reference's get_mgrid)
-   and a smooth target for every quantity. */
-static void make_grid(size_t side, float *x, float *target)
-{
-    for (size_t i = 0; i < side; i++)
-        for (size_t j = 0; j < side; j++) {
-            size_t p = i * side + j;
-            float u = -1.0f + 2.0f * (float)j / (float)(side - 1);
-            float v = -1.0f + 2.0f * (float)i / (float)(side - 1);
-            x[2 * p] = u;
-            x[2 * p + 1] = v;
-            target[p] = sinf(3.0f * u) * cosf(2.0f * v);
-        }
-}
-
-/* Matrix-product FLOPs of one pass over n points with `channels` jet
-   channels: 2 * in * out per column for every layer after the first. */
-static double forward_flops(const siren_config *cfg, size_t n, size_t channels)
-{
-    double h = cfg->hidden_features, columns = (double)(n * channels);
-    return 2.0 * columns * (h * h * cfg->hidden_layers + h * cfg->out_features);
-}
-
-typedef struct step_setup {
-    unsigned what;
-    size_t channels;
-    int train;
-} step_setup;
-
-static int setup_for(const char *step, step_setup *s)
-{
-    if (strcmp(step, "fit") == 0)
-        *s = (step_setup){SIREN_VALUE, 1, 1};
-    else if (strcmp(step, "grad") == 0) /* reverse mode (src/gradient_reverse.c): a forward
-                                            and a gradient sweep, two products per layer */
-        *s = (step_setup){SIREN_VALUE | SIREN_GRADIENT, 2, 1};
-    else if (strcmp(step, "lap") == 0)
-        *s = (step_setup){SIREN_VALUE | SIREN_LAPLACIAN, 4, 1};
-    else if (strcmp(step, "eval") == 0)
-        *s = (step_setup){SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN, 4, 0};
-    else if (strcmp(step, "evalgrad") == 0) /* value and gradient by reverse mode
-                                                (src/eval_reverse.c): two products per layer */
-        *s = (step_setup){SIREN_VALUE | SIREN_GRADIENT, 2, 0};
-    else
-        return 0;
-    return 1;
-}
-
-/* d(mean squared error)/d(output) into adj, for count outputs. */
-static void mse_adjoint(const float *y, const float *t, size_t count, size_t stride,
-                        float scale, float *adj)
-{
-    for (size_t i = 0; i < count; i++)
-        adj[i] = scale * (y[i] - t[(i / stride)]);
-}
-
-typedef struct buffers {
-    float *x, *target, *value, *gradient, *laplacian, *adjoint;
-} buffers;
 
 static int train_step(siren_net *net, siren_workspace *ws, siren_adam *opt, const options *o,
                       const char *step, buffers *b, size_t n)
@@ -125,26 +28,7 @@ static int train_step(siren_net *net, siren_workspace *ws, siren_adam *opt, cons
     siren_net_zero_grad(net);
     for (size_t first = 0; first < n; first += o->chunk) {
         size_t m = n - first < o->chunk ? n - first : o->chunk;
-        const float *x = b->x + 2 * first, *t = b->target + first;
-        siren_jet out = {b->value, NULL, NULL, NULL}, adj = {NULL, NULL, NULL, NULL};
-        if (strcmp(step, "grad") == 0)
-            out.gradient = b->gradient;
-        if (strcmp(step, "lap") == 0)
-            out.laplacian = b->laplacian;
-        int status = siren_forward(net, ws, m, x, &out);
-        if (status != SIREN_OK)
-            return status;
-        if (strcmp(step, "fit") == 0) {
-            mse_adjoint(b->value, t, m, 1, 2.0f / (float)n, b->adjoint);
-            adj.value = b->adjoint;
-        } else if (strcmp(step, "grad") == 0) {
-            mse_adjoint(b->gradient, t, 2 * m, 2, 2.0f / (float)(2 * n), b->adjoint);
-            adj.gradient = b->adjoint;
-        } else {
-            mse_adjoint(b->laplacian, t, m, 1, 2.0f / (float)n, b->adjoint);
-            adj.laplacian = b->adjoint;
-        }
-        status = siren_backward(net, ws, &adj);
+        int status = chunk_gradient(net, ws, step, b, first, m, n);
         if (status != SIREN_OK)
             return status;
     }
@@ -212,13 +96,12 @@ static int run(const options *o)
     }
     /* the first run warms caches and pages: not counted */
     qsort(times + 1, o->repeat, sizeof *times, compare_doubles);
-    qsort(cpu + 1, o->repeat, sizeof *cpu, compare_doubles);
     double median = times[1 + o->repeat / 2];
     double flops = forward_flops(&cfg, n, setup.channels) * (setup.train ? 3.0 : 1.0);
     printf("step=%s threads=%zu points=%zu chunk=%zu median_ms=%.1f min_ms=%.1f gflops=%.1f "
            "peak_rss_mb=%.0f cpu_ms=%.1f\n",
            o->step, o->threads, n, chunk, 1e3 * median, 1e3 * times[1], flops / median * 1e-9,
-           peak_rss_mb(), 1e3 * cpu[1 + o->repeat / 2]);
+           peak_rss_mb(), 1e3 * median_of(cpu + 1, o->repeat));
     free(times);
     free(b.x); free(b.target); free(b.value); free(b.gradient); free(b.laplacian);
     free(b.adjoint);

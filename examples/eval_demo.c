@@ -6,16 +6,15 @@
    the table shows central finite differences of the value, computed here
    from extra evaluations, so the reader can see the jets are the
    derivatives. */
-#include "args.h"
-#include "progress.h"
+#include "fit/args.h"
+#include "fit/messages.h"
+#include "fit/progress.h"
 #include "siren.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#define PROGRAM "eval_demo"
 
 /* Finite-difference step: small enough for the truncation error
    (h^2 f''' / 6, with f''' ~ omega^3), large enough for float32 rounding
@@ -100,14 +99,14 @@ int main(int argc, char **argv)
         ARG_LONG("threads", &threads, 0, 256, "N",
                  "threads per call; 0: SIREN_NUM_THREADS or every CPU"),
     };
-    arg_spec spec = {PROGRAM, "[options]",
+    arg_spec spec = {"eval_demo", "[options]",
                      "Evaluates a freshly initialised default SIREN (2 -> 256 x 4 -> 1,\n"
                      "omega 30) and its gradient and Laplacian at points in the unit disk,\n"
                      "next to central finite differences (step 3e-3) of its value.",
-                     options, sizeof options / sizeof *options, NULL, 0, 0, 0};
+                     options, ARG_COUNT(options), NULL, 0, 0, 0};
     int parsed = args_parse(&spec, argc, argv);
     if (parsed != ARGS_OK)
-        return parsed == ARGS_HELP ? 0 : 1;
+        return args_exit_status(parsed);
 
     size_t n = (size_t)points;
     siren_config cfg;
@@ -136,7 +135,7 @@ int main(int argc, char **argv)
         printf("\nresult: points=%zu gradient_vs_fd=%.2e laplacian_vs_fd=%.2e "
                "seconds=%.3f\n", n, e.gradient, e.laplacian, seconds);
     } else {
-        args_error(PROGRAM, "%s", siren_status_string(status));
+        fit_error("%s", siren_status_string(status));
     }
     free(x);
     free(nb);

@@ -28,20 +28,23 @@
      meshing.h        marching cubes through the network
      measure.h        the Chamfer distance and normal consistency
      outputs.h        the output names and checks, the transform file
-     errors.h         the one-line error messages */
+     picture.h        the picture: sphere tracing, shading by the gradient
+     mesh.h           marching cubes; shape_geometry.h: sampling a mesh,
+                      the normalisation; nearest.h: nearest neighbours */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "fitting.h"
-#include "mesh.h"
-#include "pointcloud.h"
-#include "progress.h"
+#include "fit/args.h"
+#include "fit/fitting.h"
+#include "fit/options.h"
+#include "fit/progress.h"
+#include "io/pointcloud.h"
 #include "siren.h"
 
 #include "fit_sdf/dataset.h"
-#include "fit_sdf/errors.h"
+#include "fit_sdf/mesh.h"
 #include "fit_sdf/measure.h"
 #include "fit_sdf/meshing.h"
 #include "fit_sdf/outputs.h"
+#include "fit_sdf/picture.h"
 #include "fit_sdf/train.h"
 
 #include <math.h>
@@ -51,11 +54,10 @@
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *input, *out, *save, *load;
-    long steps, batch, width, depth, chunk, threads, resolution, samples, eval_points;
-    double lr, first_omega, hidden_omega, clip, band;
-    uint64_t seed;
-    fit_resume_options ckpt;
+    const char *input, *load;
+    long batch, resolution, samples, eval_points, picture;
+    double band;
+    fit_options fit;
 } options;
 
 static const char DESCRIPTION[] =
@@ -69,6 +71,11 @@ static const char DESCRIPTION[] =
     "then the smallest and largest coordinate over all axes map to -1 and +1 (for a\n"
     "mesh: its area-weighted centroid and its vertices' extremes).\n"
     "\n"
+    "Also writes PREFIX.png (PREFIX.pgm with --format pnm), a --picture x --picture\n"
+    "picture of the surface for people: each pixel's ray is sphere-traced through\n"
+    "the network and the surface shaded by its normal, the exact gradient of f,\n"
+    "seen from (1, 0.8, 1.3) in the normalised coordinates, +y up.\n"
+    "\n"
     "Result: the Chamfer distance between --eval-points points sampled on the\n"
     "extracted mesh and as many of the input points (mean of the two directions'\n"
     "mean nearest-neighbour distances, divided by the diagonal of the input's\n"
@@ -80,82 +87,26 @@ static const char DESCRIPTION[] =
     "--steps steps in all. Ctrl-C stops training after the current step and still\n"
     "writes every output.";
 
-enum { OPTION_COUNT = 21 };
-
-typedef struct command_line {
-    options o;
-    arg_option table[OPTION_COUNT];
-    const char *positional[1];
-    arg_spec spec;
-} command_line;
-
-static int parse_command_line(command_line *cl, int argc, char **argv)
-{
-    options *o = &cl->o;
-    arg_option table[] = {
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
-        ARG_LONG("batch", &o->batch, 1, 100000000, "N",
-                 "surface points per step (and as many uniform ones)"),
-        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
-        ARG_DOUBLE("clip", &o->clip, 0, 1e30, "X", "gradient norm clipping; 0: off"),
-        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
-        ARG_LONG("depth", &o->depth, 0, 1000, "N",
-                 "hidden layers after the first (N+2 layers in all)"),
-        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
-        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
-                            "omega of the other sine layers"),
-        ARG_U64("seed", &o->seed, "S", "seed of the initialisation and of the sampling"),
-        ARG_LONG("samples", &o->samples, 1, 50000000, "N",
-                 "oriented points sampled on a mesh input"),
-        ARG_LONG("chunk", &o->chunk, 1, 100000000, "N",
-                 "points per library call (memory)"),
-        ARG_LONG("threads", &o->threads, 0, 256, "N",
-                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
-        ARG_LONG("resolution", &o->resolution, 0, 4096, "N",
-                 "marching cubes grid points per axis; 0: no mesh"),
-        ARG_DOUBLE("band", &o->band, 0, 1e6, "X",
-                   "narrow band of the mesh extraction, in coarse cell\n"
-                   "diagonals; 0: evaluate every grid point"),
-        ARG_LONG("eval-points", &o->eval_points, 1, 50000000, "N",
-                 "points per side of the Chamfer distance"),
-        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
-        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
-        FIT_RESUME_OPTIONS(&o->ckpt),
-        ARG_STRING("load", &o->load, "FILE", "mesh this model instead of training"),
-    };
-    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
-    memcpy(cl->table, table, sizeof table);
-    cl->spec = (arg_spec){FIT_SDF_PROGRAM, "[options] POINTS.xyz|CLOUD.ply|MESH.ply|MESH.obj",
-                          DESCRIPTION, cl->table, OPTION_COUNT, cl->positional, 1, 1, 0};
-    int status = args_parse(&cl->spec, argc, argv);
-    if (status != ARGS_OK)
-        return status == ARGS_HELP ? 0 : 1;
-    o->input = cl->positional[0];
-    if (o->load && o->ckpt.resume)
-        return args_error(FIT_SDF_PROGRAM, "--load and --resume exclude each other");
-    if (o->resolution == 1)
-        return args_error(FIT_SDF_PROGRAM, "--resolution: expected 0 or at least 2, got 1");
-    return -1;
-}
-
 static void default_options(options *o)
 {
-    siren_config cfg;
-    siren_adam_config adam;
-    siren_config_default(&cfg);
-    siren_adam_config_default(&adam);
-    *o = (options){.steps = 2000, .batch = 1400, .width = cfg.hidden_features,
-                   .depth = cfg.hidden_layers, .chunk = 16384, .threads = 0,
-                   .resolution = 256, .samples = 250000, .eval_points = 100000,
-                   .lr = adam.lr, .first_omega = cfg.first_omega,
-                   .hidden_omega = cfg.hidden_omega, .clip = 1.0, .band = 2.0, .seed = 0,
-                   .out = "out/fit_sdf"};
+    *o = (options){.batch = 1400, .resolution = 256, .samples = 250000,
+                   .eval_points = 100000, .band = 2.0, .picture = 512};
+    fit_options_default(&o->fit, "out/fit_sdf");
+    o->fit.steps = 2000;
+    o->fit.chunk = 16384;
+    o->fit.clip = 1.0;
 }
 
-static fit_arch architecture(const options *o)
+/* What args_parse cannot check. 0, or 1 after a message. */
+static int check_options(options *o)
 {
-    return (fit_arch){3, 1, o->width, o->depth, o->first_omega, o->hidden_omega, o->lr,
-                      o->clip, o->seed};
+    if (fit_options_check(&o->fit))
+        return 1;
+    if (o->load && o->fit.ckpt.resume)
+        return fit_error("--load and --resume exclude each other");
+    if (o->resolution == 1)
+        return fit_error("--resolution: expected 0 or at least 2, got 1");
+    return 0;
 }
 
 /* ------------------------------------------------- settings of each part */
@@ -165,16 +116,17 @@ static fit_arch architecture(const options *o)
 
 static train_config train_config_of(const options *o)
 {
-    return (train_config){.steps = o->steps, .batch = o->batch, .chunk = o->chunk,
-                          .threads = o->threads, .seed = o->seed,
-                          .checkpoint = o->ckpt.checkpoint,
-                          .checkpoint_every = o->ckpt.checkpoint_every};
+    const fit_options *f = &o->fit;
+    return (train_config){.steps = f->steps, .batch = o->batch, .chunk = f->chunk,
+                          .threads = f->threads, .seed = f->seed,
+                          .checkpoint = f->ckpt.checkpoint,
+                          .checkpoint_every = f->ckpt.checkpoint_every};
 }
 
 static meshing_config meshing_config_of(const options *o)
 {
-    return (meshing_config){.resolution = o->resolution, .chunk = o->chunk,
-                            .threads = o->threads, .band = o->band};
+    return (meshing_config){.resolution = o->resolution, .chunk = o->fit.chunk,
+                            .threads = o->fit.threads, .band = o->band};
 }
 
 /* ---------------------------------------------------------------- main */
@@ -188,17 +140,17 @@ typedef struct run_stats {
    fail now, not after training. */
 static int plan_outputs(const options *o, outputs *p)
 {
-    if (outputs_name(o->out, o->save, p))
+    if (outputs_name(o->fit.out, o->fit.save, image_extension(o->fit.format, 1), p))
         return 1;
     const char *paths[] = {o->resolution ? p->mesh : NULL, o->load ? NULL : p->model,
-                           p->transform, o->ckpt.checkpoint};
+                           p->transform, o->fit.ckpt.checkpoint, o->picture ? p->picture : NULL};
     return outputs_check_writable(paths, sizeof paths / sizeof *paths);
 }
 
 static int train(const options *o, const dataset *d, fit_model *m, run_stats *stats)
 {
-    fprintf(stderr, "%s: %zu parameters; %ld surface + %ld uniform points per step\n",
-            FIT_SDF_PROGRAM, siren_net_param_count(m->net), o->batch, o->batch);
+    fit_say("%zu parameters; %ld surface + %ld uniform points per step",
+            siren_net_param_count(m->net), o->batch, o->batch);
     train_config cfg = train_config_of(o);
     return train_sdf(&cfg, d, m, &stats->train);
 }
@@ -217,30 +169,48 @@ static int mesh_and_measure(const options *o, const dataset *d, const fit_model 
     char err[512];
     int status = mesh_write_ply(p->mesh, &mesh, err, sizeof err);
     if (status == 0)
-        status = measure_mesh(&mesh, &d->points, (size_t)o->eval_points, o->seed, q);
+        status = measure_mesh(&mesh, &d->points, (size_t)o->eval_points, o->fit.seed, q);
     else
-        status = args_error(FIT_SDF_PROGRAM, "%s: %s", p->mesh, err);
+        status = fit_error("%s: %s", p->mesh, err);
     mesh_free(&mesh);
     return status;
 }
 
+/* The "wrote" line: the files of this run, in the order written. */
+static void print_written(const options *o, const outputs *p)
+{
+    const char *files[4], *model = o->load ? o->load : p->model;
+    size_t n = 0;
+    if (o->resolution > 0)
+        files[n++] = p->mesh;
+    files[n++] = model;
+    files[n++] = p->transform;
+    if (o->picture > 0)
+        files[n++] = p->picture;
+    printf("wrote");
+    for (size_t i = 0; i < n; i++)
+        printf("%s%s", i == 0 ? " " : i + 1 == n ? " and " : ", ", files[i]);
+    putchar('\n');
+}
+
 /* The outputs after training: the model, the transform, the mesh and its
-   measures, then the files written and the result line on stdout. */
+   measures, the picture, then the files written and the result line on
+   stdout. */
 static int finish(const options *o, const dataset *d, const fit_model *m, const outputs *p,
                   run_stats *stats, double start)
 {
-    if (!o->load && fit_model_save(FIT_SDF_PROGRAM, m, p->model))
+    if (!o->load && fit_model_save(m, p->model))
         return 1;
     if (write_transform(p->transform, &d->transform))
         return 1;
     quality q = {NAN, NAN};
-    if (o->resolution > 0) {
-        if (mesh_and_measure(o, d, m, p, &q, stats))
-            return 1;
-        printf("wrote %s, %s and %s\n", p->mesh, o->load ? o->load : p->model, p->transform);
-    } else {
-        printf("wrote %s and %s\n", p->model, p->transform);
-    }
+    if (o->resolution > 0 && mesh_and_measure(o, d, m, p, &q, stats))
+        return 1;
+    picture_stats shot;
+    if (o->picture > 0 && picture_write(m->net, (size_t)o->picture, (size_t)o->fit.chunk,
+                                        (size_t)o->fit.threads, p->picture, &shot))
+        return 1;
+    print_written(o, p);
     printf("result: chamfer=%.6f normal_consistency=%.4f seconds=%.1f steps=%llu "
            "train_seconds=%.1f mesh_seconds=%.1f\n",
            q.chamfer, q.normal_consistency, progress_clock() - start,
@@ -254,13 +224,13 @@ static int run(const options *o, const arg_spec *spec)
     dataset d;
     memset(&d, 0, sizeof d);
     fit_model m = {NULL, NULL};
-    outputs paths = {NULL, NULL, NULL};
+    outputs paths = {NULL, NULL, NULL, NULL};
     run_stats stats = {{0, 0, 0}, 0};
-    fit_arch arch = architecture(o);
-    int status = dataset_load(o->input, (size_t)o->samples, o->seed, &d);
+    fit_arch arch = fit_arch_of(&o->fit, 3, 1);
+    int status = dataset_load(o->input, (size_t)o->samples, o->fit.seed, &d);
     if (status == 0)
-        status = o->load ? fit_model_load(FIT_SDF_PROGRAM, o->load, &arch, &m)
-                         : fit_model_start(FIT_SDF_PROGRAM, o->ckpt.resume, &arch, spec, &m);
+        status = o->load ? fit_model_load(o->load, &arch, spec, &m)
+                         : fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     if (status == 0)
         status = plan_outputs(o, &paths);
     if (status == 0)
@@ -277,10 +247,40 @@ static int run(const options *o, const arg_spec *spec)
 
 int main(int argc, char **argv)
 {
-    command_line cl;
-    default_options(&cl.o);
-    int status = parse_command_line(&cl, argc, argv);
-    if (status >= 0)
-        return status;
-    return run(&cl.o, &cl.spec);
+    options o;
+    default_options(&o);
+    fit_options *f = &o.fit;
+    arg_option table[] = {
+        FIT_STEPS_OPTION(f),
+        ARG_LONG("batch", &o.batch, 1, 100000000, "N",
+                 "surface points per step (and as many uniform ones)"),
+        FIT_LR_OPTION(f),
+        FIT_CLIP_OPTION(f),
+        FIT_NETWORK_OPTIONS(f),
+        FIT_SEED_OPTION(f, "seed of the initialisation and of the sampling"),
+        ARG_LONG("samples", &o.samples, 1, 50000000, "N",
+                 "oriented points sampled on a mesh input"),
+        FIT_CHUNK_OPTION(f, 100000000, "points per library call (memory)"),
+        FIT_THREADS_OPTION(f),
+        ARG_LONG("resolution", &o.resolution, 0, 4096, "N",
+                 "marching cubes grid points per axis; 0: no mesh"),
+        ARG_DOUBLE("band", &o.band, 0, 1e6, "X",
+                   "narrow band of the mesh extraction, in coarse cell\n"
+                   "diagonals; 0: evaluate every grid point"),
+        ARG_LONG("eval-points", &o.eval_points, 1, 50000000, "N",
+                 "points per side of the Chamfer distance"),
+        ARG_LONG("picture", &o.picture, 0, 4096, "N",
+                 "side of the picture of the surface, by sphere tracing;\n0: none"),
+        FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
+        FIT_SAVE_OPTION(f),
+        FIT_RESUME_OPTIONS(f),
+        ARG_STRING("load", &o.load, "FILE", "mesh this model instead of training"),
+    };
+    arg_spec spec = {"fit_sdf", "[options] POINTS.xyz|CLOUD.ply|MESH.ply|MESH.obj", DESCRIPTION,
+                     table, ARG_COUNT(table), &o.input, 1, 1, 0};
+    int parsed = args_parse(&spec, argc, argv);
+    if (parsed != ARGS_OK)
+        return args_exit_status(parsed);
+    return check_options(&o) ? 1 : run(&o, &spec);
 }

@@ -6,15 +6,9 @@
    over its axis (frames, rows, columns), pixel values scaled to [-1, 1],
    5 linear layers of 1024 (3 hidden), omega 30, Adam 1e-4, and each step
    a random sample of 0.38% of all the video's pixels, drawn with
-   replacement (torch.randint), mean squared error. One step:
-
-       draw the batch (seeded by --seed and the step number)
-       zero the gradients
-       for each chunk of the batch:
-           y = siren_forward(chunk)             value only
-           adjoint = 2 (y - v) / (B C)
-           siren_backward(adjoint)
-       siren_adam_step
+   replacement (torch.randint), mean squared error. One step draws the
+   batch (seeded by --seed and the step number), then takes fit/mse.h's
+   step on it.
 
    The quality reported is the mean over frames of each frame's PSNR
    (10 log10(4 / mse) on [-1, 1], i.e. on [0, 1] as fit_image), with the
@@ -27,16 +21,18 @@
    the batches the uninterrupted run would have: it is that run, bit for
    bit. */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "files.h"
-#include "fitting.h"
-#include "frames.h"
-#include "image.h"
-#include "pnm.h"
-#include "progress.h"
-#include "rng.h"
+#include "fit/fitting.h"
+#include "fit/image.h"
+#include "fit/mse.h"
+#include "fit/options.h"
+#include "fit/progress.h"
+#include "fit/rng.h"
+#include "fit/training.h"
+#include "io/files.h"
+#include "io/frames.h"
+#include "io/image_file.h"
+#include "io/pnm.h"
 #include "siren.h"
-#include "training.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -44,24 +40,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROGRAM "fit_video"
-
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *frames, *out, *save, *log;
-    long size, steps, width, depth, batch, chunk, threads;
-    double lr, first_omega, hidden_omega, sample_frac;
-    uint64_t seed;
-    fit_resume_options ckpt;
+    const char *frames;
+    long size, batch;
+    double sample_frac;
+    fit_options fit;
 } options;
 
 static const char DESCRIPTION[] =
-    "Fits a SIREN f(t, row, column) -> pixel to a video given as numbered PGM/PPM\n"
-    "frames, named either by a pattern with one %d or %0Nd (frames/%03d.ppm; %3d,\n"
-    "which would pad with spaces, is refused): the frames numbered from 0 or 1 up\n"
-    "to the first missing number (a note names it when a frame follows the gap);\n"
-    "or by a directory: its .pgm/.ppm/.pnm files (in either case: .PGM too; names\n"
+    "Fits a SIREN f(t, row, column) -> pixel to a video given as numbered image\n"
+    "frames (PGM/PPM, or PNG when the build has libpng or stb), named either by a\n"
+    "pattern with one %d or %0Nd (frames/%03d.ppm; %3d, which would pad with\n"
+    "spaces, is refused): the frames numbered from 0 or 1 up to the first missing\n"
+    "number (a note names it when a frame follows the gap); or by a directory: its\n"
+    ".pgm/.ppm/.pnm files (and .png with PNG; in either case: .PGM too; names\n"
     "starting with '.', subdirectories and dangling links are skipped), in name\n"
     "order with numbers in numeric order (f2 before f10, f010 = f10). All\n"
     "frames must have one size and one kind (grey or colour).\n"
@@ -71,9 +65,9 @@ static const char DESCRIPTION[] =
     "random sample (with replacement) of --sample-frac of all pixels; --batch, when\n"
     "not 0, overrides --sample-frac (the reference trains 100000 steps).\n"
     "\n"
-    "Writes the reconstructed frames PREFIX_0000.pgm (.ppm for colour),\n"
-    "PREFIX_0001.pgm, ... and the model PREFIX.siren; no output may be an input\n"
-    "frame or another output. In the result line, psnr_db is the mean over frames\n"
+    "Writes the reconstructed frames PREFIX_0000.png, PREFIX_0001.png, ... (with\n"
+    "--format pnm .pgm, .ppm for colour) and the model PREFIX.siren; no output may\n"
+    "be an input frame or another output. In the result line, psnr_db is the mean over frames\n"
     "of each frame's PSNR (on [0, 1], as fit_image) and min_frame_psnr_db the\n"
     "worst frame's, the network evaluated at every pixel; the progress line and\n"
     "--log show the PSNR of each step's batch.\n"
@@ -84,65 +78,13 @@ static const char DESCRIPTION[] =
     "depends on the seed and the step number only), and --log is appended to.\n"
     "Ctrl-C stops after the current step and still writes every output.";
 
-enum { OPTION_COUNT = 18 };
-
-typedef struct command_line {
-    options o;
-    arg_option table[OPTION_COUNT];
-    const char *positional[1];
-    arg_spec spec;
-} command_line;
-
 static void default_options(options *o)
 {
-    siren_config cfg;
-    siren_adam_config adam;
-    siren_config_default(&cfg);
-    siren_adam_config_default(&adam);
-    *o = (options){.out = "out/fit_video", .steps = 1000, .width = 1024,
-                   .depth = cfg.hidden_layers, .chunk = 8192, .lr = adam.lr,
-                   .first_omega = cfg.first_omega, .hidden_omega = cfg.hidden_omega,
-                   .sample_frac = 38e-4};
-}
-
-static int parse_command_line(command_line *cl, int argc, char **argv)
-{
-    options *o = &cl->o;
-    arg_option table[] = {
-        ARG_LONG("size", &o->size, 0, 4096, "N",
-                 "longer side of the frames (resampled); 0: as read"),
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
-        ARG_DOUBLE("sample-frac", &o->sample_frac, 1e-9, 1.0, "F",
-                   "fraction of all pixels drawn per step"),
-        ARG_LONG("batch", &o->batch, 0, 1000000000, "N",
-                 "pixels drawn per step (overrides --sample-frac if not 0)"),
-        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
-        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
-        ARG_LONG("depth", &o->depth, 0, 1000, "N",
-                 "hidden layers after the first (N+2 layers in all)"),
-        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
-        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
-                            "omega of the other sine layers"),
-        ARG_U64("seed", &o->seed, "S", "seed of the initialisation and of the samples"),
-        ARG_LONG("chunk", &o->chunk, 1, 1000000000, "N",
-                 "points per forward/backward call (memory)"),
-        ARG_LONG("threads", &o->threads, 0, 256, "N",
-                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
-        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
-        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
-        FIT_RESUME_OPTIONS(&o->ckpt),
-        ARG_STRING("log", &o->log, "FILE",
-                   "write step,loss,psnr_db,seconds of every step as CSV"),
-    };
-    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
-    memcpy(cl->table, table, sizeof table);
-    cl->spec = (arg_spec){PROGRAM, "[options] FRAMES_PATTERN|DIRECTORY", DESCRIPTION,
-                          cl->table, OPTION_COUNT, cl->positional, 1, 1, 0};
-    int status = args_parse(&cl->spec, argc, argv);
-    if (status != ARGS_OK)
-        return status == ARGS_HELP ? 0 : 1;
-    o->frames = cl->positional[0];
-    return -1;
+    *o = (options){.sample_frac = 38e-4};
+    fit_options_default(&o->fit, "out/fit_video");
+    o->fit.steps = 1000;
+    o->fit.width = 1024;
+    o->fit.chunk = 8192;
 }
 
 /* ---------------------------------------------------------------- data */
@@ -180,21 +122,21 @@ static int match_first_frame(const options *o, const char *path, size_t index,
         v->channels = img->channels;
         size_t per_frame = img->width * img->height * img->channels;
         if (per_frame > PNM_MAX_SAMPLES / v->frames)
-            return args_error(PROGRAM, "%s: %zu frame%s of %zux%zu are too many samples "
-                              "(%zu at most; --size makes frames smaller)", o->frames,
-                              v->frames, plural(v->frames), img->width, img->height,
-                              PNM_MAX_SAMPLES);
+            return fit_error("%s: %zu frame%s of %zux%zu are too many samples "
+                             "(%zu at most; --size makes frames smaller)", o->frames,
+                             v->frames, plural(v->frames), img->width, img->height,
+                             PNM_MAX_SAMPLES);
         if (!(v->values = malloc(v->frames * per_frame * sizeof *v->values)))
-            return args_error(PROGRAM, "out of memory for %zu frames", v->frames);
+            return fit_error("out of memory for %zu frames", v->frames);
         return 0;
     }
     if (img->width != v->width || img->height != v->height)
-        return args_error(PROGRAM, "%s: %zux%zu, the first frame is %zux%zu", path, img->width,
-                          img->height, v->width, v->height);
+        return fit_error("%s: %zux%zu, the first frame is %zux%zu", path, img->width,
+                         img->height, v->width, v->height);
     if (img->channels != v->channels)
-        return args_error(PROGRAM, "%s: %s, the first frame is %s", path,
-                          v->channels == 1 ? "colour" : "grey",
-                          v->channels == 1 ? "grey" : "colour");
+        return fit_error("%s: %s, the first frame is %s", path,
+                         v->channels == 1 ? "colour" : "grey",
+                         v->channels == 1 ? "grey" : "colour");
     return 0;
 }
 
@@ -204,7 +146,7 @@ static int load_frame(const options *o, const char *path, size_t index, video *v
     char err[256];
     pnm_image img;
     if (training_load_image(path, (size_t)o->size, 0, 0, &img, err, sizeof err))
-        return args_error(PROGRAM, "%s: %s", path, err);
+        return fit_error("%s: %s", path, err);
     int status = match_first_frame(o, path, index, &img, v);
     if (status == 0) {
         size_t per_frame = v->width * v->height * v->channels;
@@ -219,12 +161,12 @@ static int load_video(const options *o, video *v)
     char err[512];
     memset(v, 0, sizeof *v);
     if (frames_find(o->frames, &v->files, err, sizeof err))
-        return args_error(PROGRAM, "%s", err);
+        return fit_error("%s", err);
     const frame_list *list = &v->files;
     if (list->missing) /* the documented end, but perhaps not the one meant */
-        fprintf(stderr, "%s: note: the frames end at the missing %s: %zu frame%s read, not %s "
-                "and those after it\n", PROGRAM, list->missing, list->count,
-                plural(list->count), list->after_gap);
+        fit_note("the frames end at the missing %s: %zu frame%s read, not %s "
+                 "and those after it", list->missing, list->count,
+                 plural(list->count), list->after_gap);
     v->frames = list->count;
     int status = 0;
     for (size_t i = 0; status == 0 && i < list->count; i++)
@@ -235,7 +177,7 @@ static int load_video(const options *o, video *v)
         v->rows = malloc(v->height * sizeof *v->rows);
         v->cols = malloc(v->width * sizeof *v->cols);
         if (!v->t || !v->rows || !v->cols)
-            status = args_error(PROGRAM, "out of memory");
+            status = fit_error("out of memory");
     }
     if (status) {
         video_free(v);
@@ -260,20 +202,17 @@ static void pixel_coords(const video *v, size_t p, float *x)
 
 typedef struct trainer {
     const video *v;
-    size_t batch, chunk;
+    size_t batch;
     uint64_t seed;
-    siren_workspace *ws;
     float *coords, *targets;   /* the batch: [batch][3], [batch][C] */
-    float *values, *adjoint;   /* [chunk][C] */
+    fit_mse mse;               /* the loss's workspace and buffers */
 } trainer;
 
 static void trainer_free(trainer *t)
 {
-    siren_workspace_free(t->ws);
+    fit_mse_free(&t->mse);
     free(t->coords);
     free(t->targets);
-    free(t->values);
-    free(t->adjoint);
 }
 
 /* Pixels per step: --batch, or the reference's int(sample_fraction *
@@ -286,23 +225,17 @@ static size_t batch_size(const options *o, const video *v)
 
 static int trainer_init(trainer *t, const options *o, const video *v, const siren_net *net)
 {
-    size_t ch = v->channels;
     memset(t, 0, sizeof *t);
     t->v = v;
-    t->seed = o->seed;
+    t->seed = o->fit.seed;
     t->batch = batch_size(o, v);
-    t->chunk = (size_t)o->chunk < t->batch ? (size_t)o->chunk : t->batch;
-    int status = siren_workspace_create(net, t->chunk, SIREN_VALUE, &t->ws);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
-    if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
+    if (fit_mse_init(&t->mse, net, t->batch, (size_t)o->fit.chunk, (size_t)o->fit.threads,
+                     false))
+        return 1;
     t->coords = malloc(t->batch * 3 * sizeof *t->coords);
-    t->targets = malloc(t->batch * ch * sizeof *t->targets);
-    t->values = malloc(t->chunk * ch * sizeof *t->values);
-    t->adjoint = malloc(t->chunk * ch * sizeof *t->adjoint);
-    if (!t->coords || !t->targets || !t->values || !t->adjoint)
-        return args_error(PROGRAM, "out of memory for a batch of %zu", t->batch);
+    t->targets = malloc(t->batch * v->channels * sizeof *t->targets);
+    if (!t->coords || !t->targets)
+        return fit_error("out of memory for a batch of %zu", t->batch);
     return 0;
 }
 
@@ -323,30 +256,8 @@ static void draw_batch(trainer *t, uint64_t step)
 
 static int train_step(trainer *t, fit_model *m, uint64_t step, double *loss)
 {
-    size_t ch = t->v->channels;
     draw_batch(t, step);
-    float scale = (float)(2.0 / ((double)t->batch * (double)ch));
-    double sum = 0;
-    siren_net_zero_grad(m->net);
-    for (size_t first = 0; first < t->batch; first += t->chunk) {
-        size_t n = t->batch - first < t->chunk ? t->batch - first : t->chunk;
-        siren_jet out = {.value = t->values}, adj = {.value = t->adjoint};
-        int status = siren_forward(m->net, t->ws, n, t->coords + 3 * first, &out);
-        for (size_t i = 0; status == SIREN_OK && i < n * ch; i++) {
-            float diff = t->values[i] - t->targets[first * ch + i];
-            sum += (double)diff * diff;
-            t->adjoint[i] = scale * diff;
-        }
-        if (status == SIREN_OK)
-            status = siren_backward(m->net, t->ws, &adj);
-        if (status != SIREN_OK)
-            return fit_library_error(PROGRAM, "training step", status);
-    }
-    int status = fit_adam_step(PROGRAM, m->net, m->opt);
-    if (status)
-        return status;
-    *loss = sum / ((double)t->batch * (double)ch);
-    return 0;
+    return fit_mse_step(&t->mse, m, t->batch, t->coords, 3, t->targets, loss);
 }
 
 /* fit_train's step: the batch of `step`, and the PSNR of its loss. */
@@ -361,10 +272,11 @@ static int train(const options *o, const video *v, fit_model *m, FILE *log, fit_
 {
     trainer t;
     int status = trainer_init(&t, o, v, m->net);
-    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
+    const fit_options *f = &o->fit;
+    fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
                          "batch PSNR", "dB", log, 0, {0, 0}};
     if (status == 0)
-        status = fit_train(PROGRAM, &plan, m, video_step, &t, run);
+        status = fit_train(&plan, m, video_step, &t, run);
     trainer_free(&t);
     return status;
 }
@@ -401,9 +313,9 @@ static double mean_squared_error(const float *a, const float *b, size_t n)
 /* The path of output frame f: PREFIX_0000.pgm (.ppm for colour). */
 static char *frame_path(const options *o, const video *v, size_t f)
 {
-    char *prefix = files_join(o->out, "_");
-    char *path = prefix ? frames_numbered(prefix, f, 4, v->channels == 3 ? ".ppm" : ".pgm")
-                        : NULL;
+    char *prefix = files_join(o->fit.out, "_");
+    const char *ext = image_extension(o->fit.format, v->channels);
+    char *path = prefix ? frames_numbered(prefix, f, 4, ext) : NULL;
     free(prefix);
     return path;
 }
@@ -430,17 +342,17 @@ static int plan_outputs(const options *o, const video *v, outputs *p)
     size_t n = v->frames;
     p->frames = n;
     p->frame = calloc(n, sizeof *p->frame);
-    p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
+    p->model = fit_model_path(&o->fit);
     const char **all = malloc((n + 2) * sizeof *all);
     bool named = p->frame && p->model && all;
     for (size_t f = 0; named && f < n; f++)
         named = (all[f] = p->frame[f] = frame_path(o, v, f)) != NULL;
-    int status = named ? 0 : args_error(PROGRAM, "out of memory");
+    int status = named ? 0 : fit_error("out of memory");
     if (status == 0) {
         all[n] = p->model;
-        all[n + 1] = o->log;
-        status = fit_check_outputs(PROGRAM, all, n + 2, (const char *const *)v->files.paths,
-                                   v->files.count, &o->ckpt);
+        all[n + 1] = o->fit.log;
+        status = fit_check_outputs(all, n + 2, (const char *const *)v->files.paths,
+                                   v->files.count, &o->fit.ckpt);
     }
     free(all);
     return status;
@@ -463,7 +375,7 @@ static void evaluation_progress(const video *v, size_t f, double start, double *
     char left[32];
     progress_format_duration((now - start) / (double)(f + 1) * (double)(v->frames - f - 1), left,
                              sizeof left);
-    fprintf(stderr, "%s: %zu of %zu frames written, about %s left\n", PROGRAM, f + 1, v->frames,
+    fit_say("%zu of %zu frames written, about %s left", f + 1, v->frames,
             left);
     *last_note = now;
 }
@@ -473,24 +385,24 @@ static int write_frames(const options *o, const video *v, siren_net *net, const 
                         quality *q)
 {
     size_t n = v->width * v->height, ch = v->channels;
-    size_t chunk = (size_t)o->chunk < n ? (size_t)o->chunk : n;
+    size_t chunk = (size_t)o->fit.chunk < n ? (size_t)o->fit.chunk : n;
     float *coords = malloc(chunk * 3 * sizeof *coords), *values = malloc(n * ch * sizeof *values);
     siren_workspace *ws = NULL;
     int status = coords && values ? SIREN_OK : SIREN_ERR_OUT_OF_MEMORY;
     if (status == SIREN_OK)
         status = siren_workspace_create(net, chunk, SIREN_VALUE | SIREN_EVAL_ONLY, &ws);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(ws, (size_t)o->threads);
-    int failed = status != SIREN_OK ? fit_library_error(PROGRAM, "evaluating the fit", status) : 0;
+    if (status == SIREN_OK && o->fit.threads > 0)
+        status = siren_workspace_set_threads(ws, (size_t)o->fit.threads);
+    int failed = status != SIREN_OK ? fit_library_error("evaluating the fit", status) : 0;
     *q = (quality){0, INFINITY};
     if (!failed)
-        fprintf(stderr, "%s: evaluating %zu frame%s of %zux%zu at every pixel and writing them\n",
-                PROGRAM, v->frames, plural(v->frames), v->width, v->height);
+        fit_say("evaluating %zu frame%s of %zux%zu at every pixel and writing them", v->frames,
+                plural(v->frames), v->width, v->height);
     double start = progress_clock(), last_note = start;
     for (size_t f = 0; !failed && f < v->frames; f++) {
         status = evaluate_frame(v, net, ws, chunk, f, coords, values);
         if (status != SIREN_OK) {
-            failed = fit_library_error(PROGRAM, "evaluating the fit", status);
+            failed = fit_library_error("evaluating the fit", status);
             break;
         }
         double psnr = training_psnr(mean_squared_error(values, v->values + f * n * ch, n * ch));
@@ -499,7 +411,7 @@ static int write_frames(const options *o, const video *v, siren_net *net, const 
         char err[256];
         if (training_write_image(paths->frame[f], values, v->width, v->height, ch, err,
                                  sizeof err))
-            failed = args_error(PROGRAM, "%s: %s", paths->frame[f], err);
+            failed = fit_error("%s: %s", paths->frame[f], err);
         else
             evaluation_progress(v, f, start, &last_note);
     }
@@ -509,17 +421,14 @@ static int write_frames(const options *o, const video *v, siren_net *net, const 
     return failed;
 }
 
-/* The outputs after training: the frames, the model, the result line. */
+/* The outputs after training: the model (first: if the disk fills up
+   after it, the training is kept), the frames, the result line. */
 static int finish(const options *o, const video *v, siren_net *net, const outputs *paths,
                   const fit_run *stats)
 {
     quality q;
-    if (write_frames(o, v, net, paths, &q))
+    if (fit_net_save(net, paths->model) || write_frames(o, v, net, paths, &q))
         return 1;
-    int saved = siren_net_save(net, paths->model);
-    if (saved != SIREN_OK)
-        return args_error(PROGRAM, "%s: cannot save the model: %s", paths->model,
-                          siren_status_string(saved));
     if (v->frames == 1)
         printf("wrote 1 frame %s and %s\n", paths->frame[0], paths->model);
     else
@@ -543,22 +452,21 @@ static int run(const options *o, const arg_spec *spec)
     outputs paths = {0, NULL, NULL};
     fit_run stats = {0, 0, 0};
     FILE *log = NULL;
-    fit_arch arch = {3, (long)v.channels, o->width, o->depth, o->first_omega,
-                     o->hidden_omega, o->lr, 0, o->seed};
-    int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+    fit_arch arch = fit_arch_of(&o->fit, 3, (long)v.channels);
+    int status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, &v, &paths);
     if (status == 0)
-        status = fit_log_open(PROGRAM, o->log, "psnr_db", siren_adam_step_count(m.opt), &log);
+        status = fit_log_open(o->fit.log, "psnr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
         if (o->batch > 0 && args_given(spec, "sample-frac"))
-            fprintf(stderr, "%s: note: --batch %ld overrides --sample-frac\n", PROGRAM, o->batch);
-        fprintf(stderr, "%s: %s, %zu frame%s of %zux%zu, %zu channel%s; %zu parameters\n",
-                PROGRAM, o->frames, v.frames, plural(v.frames), v.width, v.height, v.channels,
+            fit_note("--batch %ld overrides --sample-frac", o->batch);
+        fit_say("%s, %zu frame%s of %zux%zu, %zu channel%s; %zu parameters", o->frames, v.frames,
+                plural(v.frames), v.width, v.height, v.channels,
                 plural(v.channels), siren_net_param_count(m.net));
         status = train(o, &v, &m, log, &stats);
     }
-    status = fit_log_close(PROGRAM, o->log, log, status);
+    status = fit_log_close(o->fit.log, log, status);
     if (status == 0)
         status = finish(o, &v, m.net, &paths, &stats);
     outputs_free(&paths);
@@ -569,10 +477,32 @@ static int run(const options *o, const arg_spec *spec)
 
 int main(int argc, char **argv)
 {
-    command_line cl;
-    default_options(&cl.o);
-    int status = parse_command_line(&cl, argc, argv);
-    if (status >= 0)
-        return status;
-    return run(&cl.o, &cl.spec);
+    options o;
+    default_options(&o);
+    fit_options *f = &o.fit;
+    arg_option table[] = {
+        ARG_LONG("size", &o.size, 0, 4096, "N",
+                 "longer side of the frames (resampled); 0: as read"),
+        FIT_STEPS_OPTION(f),
+        ARG_DOUBLE("sample-frac", &o.sample_frac, 1e-9, 1.0, "F",
+                   "fraction of all pixels drawn per step"),
+        ARG_LONG("batch", &o.batch, 0, 1000000000, "N",
+                 "pixels drawn per step (overrides --sample-frac if not 0)"),
+        FIT_LR_OPTION(f),
+        FIT_NETWORK_OPTIONS(f),
+        FIT_SEED_OPTION(f, "seed of the initialisation and of the samples"),
+        FIT_CHUNK_OPTION(f, 1000000000, "points per forward/backward call (memory)"),
+        FIT_THREADS_OPTION(f),
+        FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
+        FIT_SAVE_OPTION(f),
+        FIT_RESUME_OPTIONS(f),
+        FIT_LOG_OPTION(f, "write step,loss,psnr_db,seconds of every step as CSV"),
+    };
+    arg_spec spec = {"fit_video", "[options] FRAMES_PATTERN|DIRECTORY", DESCRIPTION, table,
+                     ARG_COUNT(table), &o.frames, 1, 1, 0};
+    int parsed = args_parse(&spec, argc, argv);
+    if (parsed != ARGS_OK)
+        return args_exit_status(parsed);
+    return fit_options_check(&o.fit) ? 1 : run(&o, &spec);
 }

@@ -27,13 +27,13 @@
    --exclude from the source, u* = exp(-k^2 sigma / 2) (i/4) (1 + i)
    H0^(2)(k r) (Bessel functions of our own, bessel.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "colormap.h"
-#include "files.h"
-#include "fitting.h"
-#include "helmholtz_pml.h"
-#include "render.h"
-#include "rng.h"
+#include "fit/colormap.h"
+#include "fit/fitting.h"
+#include "fit/options.h"
+#include "fit/render.h"
+#include "fit/rng.h"
+#include "io/files.h"
+#include "pde/helmholtz_pml.h"
 #include "siren.h"
 
 #include <math.h>
@@ -42,20 +42,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROGRAM "helmholtz"
-
 static const hcomplex SOURCE_STRENGTH = {1.0, 1.0};
 
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *out, *save;
-    long steps, points, source_points, width, depth, chunk, threads, grid;
-    double lr, clip, first_omega, hidden_omega, k, sigma, pml_width, pml_strength, exclude;
-    double source_radius;
-    uint64_t seed;
-    fit_resume_options ckpt;
-    fit_lr_decay decay;
+    long points, source_points, grid;
+    double k, sigma, pml_width, pml_strength, exclude, source_radius;
+    fit_options fit;
 } options;
 
 static const char DESCRIPTION[] =
@@ -67,85 +61,38 @@ static const char DESCRIPTION[] =
     "reference 50000 steps of 52900 points on a GPU; on a CPU use fewer, see\n"
     "docs/RESULTS.md).\n"
     "\n"
-    "Writes PREFIX_real.ppm and PREFIX_imag.ppm (the network's field, blue\n"
-    "negative, red positive), PREFIX_exact_real.ppm and PREFIX_exact_imag.ppm (the\n"
-    "analytic field, same colour scale), PREFIX_error.pgm (|u - u*| where it is\n"
-    "measured, black elsewhere) and the model PREFIX.siren. Image row 0 is y = +1,\n"
-    "column 0 is x = -1.\n"
+    "Writes PREFIX_real.png and PREFIX_imag.png (the network's field, blue\n"
+    "negative, red positive), PREFIX_exact_real.png and PREFIX_exact_imag.png (the\n"
+    "analytic field, same colour scale), PREFIX_error.png (|u - u*| where it is\n"
+    "measured, black elsewhere), with --format pnm .ppm and .pgm files instead, and\n"
+    "the model PREFIX.siren. Image row 0 is y = +1, column 0 is x = -1.\n"
     "\n"
     "Result: the relative L2 error against the free-space solution exp(-k^2 sigma/2)\n"
     "(i/4)(1+i) H0^(2)(k r) (time convention e^{+i omega t}, outgoing waves\n"
     "e^{-ikr}), over the grid points outside the layer and at least --exclude from\n"
     "the source.";
 
-enum { OPTION_COUNT = 26 };
-
-typedef struct command_line {
-    options o;
-    arg_option table[OPTION_COUNT];
-    arg_spec spec;
-} command_line;
-
-static int parse_command_line(command_line *cl, int argc, char **argv)
-{
-    options *o = &cl->o;
-    arg_option table[] = {
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
-        ARG_LONG("points", &o->points, 2, 100000000, "N", "collocation points per step"),
-        ARG_LONG("source-points", &o->source_points, 1, 100000000, "N",
-                 "of which in the source's disc"),
-        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
-        FIT_LR_DECAY_OPTIONS(&o->decay),
-        ARG_DOUBLE("clip", &o->clip, 0, 1e30, "X", "gradient norm clipping; 0: off"),
-        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
-        ARG_LONG("depth", &o->depth, 0, 1000, "N",
-                 "hidden layers after the first (N+2 layers in all)"),
-        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
-        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
-                            "omega of the other sine layers"),
-        ARG_DOUBLE_POSITIVE("k", &o->k, "K", "wavenumber"),
-        ARG_DOUBLE_POSITIVE("sigma", &o->sigma, "V", "variance of the Gaussian source"),
-        ARG_DOUBLE("pml-width", &o->pml_width, 0.01, 1, "L", "width of the layer"),
-        ARG_DOUBLE("pml-strength", &o->pml_strength, 0, 1e6, "A", "the layer's a0"),
-        ARG_DOUBLE("source-radius", &o->source_radius, 0, 2, "R",
-                   "radius of the disc of the source's points;\n"
-                   "0: the reference's 0.05 sqrt(sigma / 1e-4)"),
-        ARG_DOUBLE("exclude", &o->exclude, 0, 2, "R",
-                   "radius around the source left out of the error"),
-        ARG_U64("seed", &o->seed, "S", "seed of the initialisation and of the sampling"),
-        ARG_LONG("chunk", &o->chunk, 1, 100000000, "N", "points per library call (memory)"),
-        ARG_LONG("threads", &o->threads, 0, 256, "N",
-                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
-        ARG_LONG("grid", &o->grid, 2, 4096, "N", "side of the evaluation grid and images"),
-        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
-        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
-        FIT_RESUME_OPTIONS(&o->ckpt),
-    };
-    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
-    memcpy(cl->table, table, sizeof table);
-    cl->spec = (arg_spec){PROGRAM, "[options]", DESCRIPTION, cl->table, OPTION_COUNT, NULL, 0,
-                          0, 0};
-    int status = args_parse(&cl->spec, argc, argv);
-    if (status != ARGS_OK)
-        return status == ARGS_HELP ? 0 : 1;
-    if (o->source_points >= o->points)
-        return args_error(PROGRAM, "--source-points (%ld) must be fewer than --points (%ld)",
-                          o->source_points, o->points);
-    if (o->pml_width >= 1)
-        return args_error(PROGRAM, "--pml-width must be below 1 (the layer is inside [-1, 1])");
-    return -1;
-}
-
 static void default_options(options *o)
 {
-    siren_config cfg;
-    siren_config_default(&cfg);
-    *o = (options){.steps = 50000, .points = 230 * 230, .source_points = 100, .lr = 2e-5,
-                   .clip = 0, .width = cfg.hidden_features, .depth = cfg.hidden_layers,
-                   .first_omega = cfg.first_omega, .hidden_omega = cfg.hidden_omega, .k = 20,
-                   .sigma = 1e-4, .pml_width = 0.5, .pml_strength = 5, .exclude = 0.05,
-                   .seed = 0, .chunk = 16384, .threads = 0, .grid = 230,
-                   .out = "out/helmholtz"};
+    *o = (options){.points = 230 * 230, .source_points = 100, .k = 20, .sigma = 1e-4,
+                   .pml_width = 0.5, .pml_strength = 5, .exclude = 0.05, .grid = 230};
+    fit_options_default(&o->fit, "out/helmholtz");
+    o->fit.steps = 50000;
+    o->fit.lr = 2e-5;
+    o->fit.chunk = 16384;
+}
+
+/* What args_parse cannot check. 0, or 1 after a message. */
+static int check_options(options *o)
+{
+    if (fit_options_check(&o->fit))
+        return 1;
+    if (o->source_points >= o->points)
+        return fit_error("--source-points (%ld) must be fewer than --points (%ld)",
+                         o->source_points, o->points);
+    if (o->pml_width >= 1)
+        return fit_error("--pml-width must be below 1 (the layer is inside [-1, 1])");
+    return 0;
 }
 
 /* ------------------------------------------------------------ training */
@@ -179,13 +126,10 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     t->o = o;
     t->pml = (pml_config){o->k, o->pml_strength, o->pml_width};
     t->points = (size_t)o->points;
-    t->chunk = (size_t)o->chunk < t->points ? (size_t)o->chunk : t->points;
+    t->chunk = (size_t)o->fit.chunk < t->points ? (size_t)o->fit.chunk : t->points;
     unsigned what = SIREN_VALUE | SIREN_GRADIENT | SIREN_HESSIAN_DIAG;
-    int status = siren_workspace_create(m->net, t->chunk, what, &t->ws);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
-    if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
+    if (fit_training_workspace(m->net, t->chunk, what, o->fit.threads, &t->ws))
+        return 1;
     size_t c = t->chunk;
     t->xy = malloc(t->points * 2 * sizeof *t->xy);
     t->source = malloc(t->points * sizeof *t->source);
@@ -197,7 +141,7 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     t->adj_hess = malloc(c * 4 * sizeof *t->adj_hess);
     if (!t->xy || !t->source || !t->value || !t->grad || !t->hess || !t->adj_value ||
         !t->adj_grad || !t->adj_hess)
-        return args_error(PROGRAM, "out of memory for the training buffers");
+        return fit_error("out of memory for the training buffers");
     return 0;
 }
 
@@ -208,7 +152,7 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
    --source-radius says otherwise), and the source density at each. */
 static void draw_points(trainer *t, uint64_t step)
 {
-    rng r = rng_seeded(t->o->seed, step);
+    rng r = rng_seeded(t->o->fit.seed, step);
     size_t uniform = t->points - (size_t)t->o->source_points;
     double radius = t->o->source_radius > 0 ? t->o->source_radius
                                             : 0.05 * sqrt(t->o->sigma / 1e-4);
@@ -278,12 +222,12 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
     siren_jet out = {t->value, t->grad, NULL, t->hess};
     int status = siren_forward(m->net, t->ws, n, t->xy + 2 * first, &out);
     if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "training step", status);
+        return fit_library_error("training step", status);
     for (size_t i = 0; i < n; i++)
         point_loss(t, i, t->xy + 2 * (first + i), t->source[first + i], s);
     siren_jet adj = {t->adj_value, t->adj_grad, NULL, t->adj_hess};
     status = siren_backward(m->net, t->ws, &adj);
-    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "training step", status);
+    return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
 static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
@@ -296,7 +240,7 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
         if (train_chunk(t, m, start, n, s))
             return 1;
     }
-    return fit_adam_step(PROGRAM, m->net, m->opt);
+    return fit_adam_step(m->net, m->opt);
 }
 
 static int helmholtz_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
@@ -312,10 +256,11 @@ static int train(const options *o, fit_model *m, fit_run *run)
 {
     trainer t;
     int status = trainer_init(&t, o, m);
-    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
-                         "residual", "", NULL, o->lr, o->decay};
+    const fit_options *f = &o->fit;
+    fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
+                         "residual", "", NULL, f->lr, f->decay};
     if (status == 0)
-        status = fit_train(PROGRAM, &plan, m, helmholtz_step, &t, run);
+        status = fit_train(&plan, m, helmholtz_step, &t, run);
     trainer_free(&t);
     return status;
 }
@@ -348,14 +293,14 @@ static double grid_coord(size_t i, size_t n)
 
 static int evaluate_network(const options *o, const fit_model *m, field_images *f)
 {
-    size_t n = f->side * f->side, chunk = (size_t)o->chunk < n ? (size_t)o->chunk : n;
+    size_t n = f->side * f->side, chunk = (size_t)o->fit.chunk < n ? (size_t)o->fit.chunk : n;
     float *xy = malloc(chunk * 2 * sizeof *xy), *v = malloc(chunk * 2 * sizeof *v);
     siren_workspace *ws = NULL;
     int status = xy && v ? SIREN_OK : SIREN_ERR_OUT_OF_MEMORY;
     if (status == SIREN_OK)
         status = siren_workspace_create(m->net, chunk, SIREN_VALUE | SIREN_EVAL_ONLY, &ws);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(ws, (size_t)o->threads);
+    if (status == SIREN_OK && o->fit.threads > 0)
+        status = siren_workspace_set_threads(ws, (size_t)o->fit.threads);
     for (size_t first = 0; status == SIREN_OK && first < n; first += chunk) {
         size_t count = n - first < chunk ? n - first : chunk;
         for (size_t i = 0; i < count; i++) {
@@ -373,7 +318,7 @@ static int evaluate_network(const options *o, const fit_model *m, field_images *
     siren_workspace_free(ws);
     free(xy);
     free(v);
-    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the field", status);
+    return status == SIREN_OK ? 0 : fit_library_error("evaluating the field", status);
 }
 
 static int evaluate(const options *o, const fit_model *m, field_images *f)
@@ -387,7 +332,7 @@ static int evaluate(const options *o, const fit_model *m, field_images *f)
     f->error = malloc(n * sizeof *f->error);
     f->measured = malloc(n);
     if (!f->re || !f->im || !f->exact_re || !f->exact_im || !f->error || !f->measured)
-        return args_error(PROGRAM, "out of memory for a %zux%zu grid", side, side);
+        return fit_error("out of memory for a %zux%zu grid", side, side);
     if (evaluate_network(o, m, f))
         return 1;
     double inner = 1.0 - o->pml_width, err2 = 0, ref2 = 0;
@@ -406,7 +351,7 @@ static int evaluate(const options *o, const fit_model *m, field_images *f)
         }
     }
     if (ref2 <= 0)
-        return args_error(PROGRAM, "no grid point is outside the layer and the excluded disc");
+        return fit_error("no grid point is outside the layer and the excluded disc");
     f->rel_error = sqrt(err2 / ref2);
     return 0;
 }
@@ -429,20 +374,21 @@ static void outputs_free(outputs *p)
 
 static int plan_outputs(const options *o, outputs *p)
 {
-    static const char *suffix[IMAGE_COUNT] = {"_real.ppm", "_imag.ppm", "_exact_real.ppm",
-                                              "_exact_imag.ppm", "_error.pgm"};
+    static const char *suffix[IMAGE_COUNT] = {"_real", "_imag", "_exact_real", "_exact_imag",
+                                              "_error"};
     bool ok = true;
-    for (int i = 0; i < IMAGE_COUNT; i++)
-        ok &= (p->image[i] = files_join(o->out, suffix[i])) != NULL;
-    p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
+    for (int i = 0; i < IMAGE_COUNT; i++) /* colour fields, a grey error */
+        ok &= (p->image[i] = fit_image_path(&o->fit, suffix[i], i < 4 ? 3 : 1)) != NULL;
+    p->model = fit_model_path(&o->fit);
     if (!ok || !p->model)
-        return args_error(PROGRAM, "out of memory");
+        return fit_error("out of memory");
     char err[512];
     for (int i = 0; i <= IMAGE_COUNT + 1; i++) {
-        const char *path = i < IMAGE_COUNT ? p->image[i] : i == IMAGE_COUNT ? p->model
-                                                                            : o->ckpt.checkpoint;
+        const char *path = i < IMAGE_COUNT    ? p->image[i]
+                           : i == IMAGE_COUNT ? p->model
+                                              : o->fit.ckpt.checkpoint;
         if (path && files_check_writable(path, err, sizeof err))
-            return args_error(PROGRAM, "%s", err);
+            return fit_error("%s", err);
     }
     return 0;
 }
@@ -457,15 +403,15 @@ static int write_images(const outputs *p, const field_images *f)
     double scale_im = colormap_abs_quantile(f->exact_im, f->measured, n, 0.99);
     scale = scale_im > scale ? scale_im : scale;
     if (scale < 0)
-        return args_error(PROGRAM, "out of memory");
+        return fit_error("out of memory");
     const float *fields[4] = {f->re, f->im, f->exact_re, f->exact_im};
     char err[512];
     for (int i = 0; i < 4; i++)
         if (colormap_write_signed(p->image[i], f->side, f->side, fields[i], scale, err,
                                   sizeof err))
-            return args_error(PROGRAM, "%s: %s", p->image[i], err);
+            return fit_error("%s: %s", p->image[i], err);
     if (render_write_display(p->image[4], f->side, f->side, f->error, false, err, sizeof err))
-        return args_error(PROGRAM, "%s: %s", p->image[4], err);
+        return fit_error("%s: %s", p->image[4], err);
     return 0;
 }
 
@@ -476,10 +422,10 @@ static int finish(const options *o, const fit_model *m, const outputs *p, const 
     field_images f;
     memset(&f, 0, sizeof f);
     int status = evaluate(o, m, &f);
+    if (status == 0) /* the model first: a full disk after it keeps the training */
+        status = fit_model_save(m, p->model);
     if (status == 0)
         status = write_images(p, &f);
-    if (status == 0)
-        status = fit_model_save(PROGRAM, m, p->model);
     if (status == 0) {
         printf("wrote %s, %s, %s, %s, %s (%zux%zu) and %s\n", p->image[0], p->image[1],
                p->image[2], p->image[3], p->image[4], f.side, f.side, p->model);
@@ -496,14 +442,13 @@ static int run(const options *o, const arg_spec *spec)
     outputs paths;
     memset(&paths, 0, sizeof paths);
     fit_run stats = {0, 0, 0};
-    fit_arch arch = {2, 2, o->width, o->depth, o->first_omega, o->hidden_omega, o->lr,
-                     o->clip, o->seed};
-    int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+    fit_arch arch = fit_arch_of(&o->fit, 2, 2);
+    int status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     if (status == 0)  /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, &paths);
     if (status == 0) {
-        fprintf(stderr, "%s: k = %g, %zu parameters, %ld points per step (%ld at the source)\n",
-                PROGRAM, o->k, siren_net_param_count(m.net), o->points, o->source_points);
+        fit_say("k = %g, %zu parameters, %ld points per step (%ld at the source)", o->k,
+                siren_net_param_count(m.net), o->points, o->source_points);
         status = train(o, &m, &stats);
     }
     if (status == 0)
@@ -515,10 +460,40 @@ static int run(const options *o, const arg_spec *spec)
 
 int main(int argc, char **argv)
 {
-    command_line cl;
-    default_options(&cl.o);
-    int status = parse_command_line(&cl, argc, argv);
-    if (status >= 0)
-        return status;
-    return run(&cl.o, &cl.spec);
+    options o;
+    default_options(&o);
+    fit_options *f = &o.fit;
+    arg_option table[] = {
+        FIT_STEPS_OPTION(f),
+        ARG_LONG("points", &o.points, 2, 100000000, "N", "collocation points per step"),
+        ARG_LONG("source-points", &o.source_points, 1, 100000000, "N",
+                 "of which in the source's disc"),
+        FIT_LR_OPTION(f),
+        FIT_LR_DECAY_OPTIONS(f),
+        FIT_CLIP_OPTION(f),
+        FIT_NETWORK_OPTIONS(f),
+        ARG_DOUBLE_POSITIVE("k", &o.k, "K", "wavenumber"),
+        ARG_DOUBLE_POSITIVE("sigma", &o.sigma, "V", "variance of the Gaussian source"),
+        ARG_DOUBLE("pml-width", &o.pml_width, 0.01, 1, "L", "width of the layer"),
+        ARG_DOUBLE("pml-strength", &o.pml_strength, 0, 1e6, "A", "the layer's a0"),
+        ARG_DOUBLE("source-radius", &o.source_radius, 0, 2, "R",
+                   "radius of the disc of the source's points;\n"
+                   "0: the reference's 0.05 sqrt(sigma / 1e-4)"),
+        ARG_DOUBLE("exclude", &o.exclude, 0, 2, "R",
+                   "radius around the source left out of the error"),
+        FIT_SEED_OPTION(f, "seed of the initialisation and of the sampling"),
+        FIT_CHUNK_OPTION(f, 100000000, "points per library call (memory)"),
+        FIT_THREADS_OPTION(f),
+        ARG_LONG("grid", &o.grid, 2, 4096, "N", "side of the evaluation grid and images"),
+        FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
+        FIT_SAVE_OPTION(f),
+        FIT_RESUME_OPTIONS(f),
+    };
+    arg_spec spec = {"helmholtz", "[options]", DESCRIPTION, table, ARG_COUNT(table), NULL, 0,
+                     0, 0};
+    int parsed = args_parse(&spec, argc, argv);
+    if (parsed != ARGS_OK)
+        return args_exit_status(parsed);
+    return check_options(&o) ? 1 : run(&o, &spec);
 }

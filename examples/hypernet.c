@@ -41,14 +41,14 @@
      evaluate.h       the held-out evaluation, with contexts.h,
                       baselines.h and refine.h (the code refinement and
                       the oracle)
-     grid.h           the output image
-     errors.h         the one-line error messages */
+     grid.h           the output image */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "files.h"
+#include "fit/args.h"
+#include "fit/messages.h"
+#include "fit/options.h"
+#include "io/files.h"
 #include "siren.h"
 
-#include "hypernet/errors.h"
 #include "hypernet/evaluate.h"
 #include "hypernet/faces.h"
 #include "hypernet/grid.h"
@@ -72,12 +72,14 @@ typedef struct options {
     const char *encoder;
     uint64_t seed;
     const char *out, *save, *load;
+    const char *format_name;  /* --format */
+    image_format format;      /* from format_name */
 } options;
 
 static const char DESCRIPTION[] =
     "Trains a set encoder and a hypernetwork that turn a few known pixels of a face\n"
     "into a SIREN of the whole face (SIREN paper, section 4.4), on the faces of\n"
-    "FACES.pgm (one face below the other, square; make them with\n"
+    "FACES (an image: one face below the other, square; make them with\n"
     "examples/hypernet_data/convert_lfw.py). The first --train faces train, the\n"
     "others are held out.\n"
     "\n"
@@ -91,92 +93,26 @@ static const char DESCRIPTION[] =
     "single pass (\"onepass\") and, not the paper's method, the baseline's fit\n"
     "started from the one-pass SIREN (\"tuned\"). Error: mean squared error over all\n"
     "pixels on the [0, 1] scale, predictions clipped to [0, 1], averaged over the\n"
-    "held-out faces and --draws random contexts each. Writes PREFIX_grid.pgm: per\n"
-    "held-out face the truth, the mean face, then for each context the known pixels\n"
-    "(white elsewhere), the hypernetwork's face, the one-pass face and the fitted\n"
-    "SIREN's. The last line is\n"
+    "held-out faces and --draws random contexts each. Writes PREFIX_grid.png (.pgm\n"
+    "with --format pnm): per held-out face the truth, the mean face, then for each\n"
+    "context the known pixels (white elsewhere), the hypernetwork's face, the\n"
+    "one-pass face and the fitted SIREN's. The last line is\n"
     "  result: mse_10=... mse_100=... mse_300=... mse_half=... meanface_10=...\n"
     "          siren_10=... onepass_10=... tuned_10=... beats_baselines=0|1 ...\n"
     "          refine_steps=N ... steps=N ...\n"
     "(one line). See docs/HYPERNET.md.";
 
-enum { OPTION_COUNT = 33 };
-
-typedef struct command_line {
-    options o;
-    arg_option table[OPTION_COUNT];
-    const char *positional[1];
-    arg_spec spec;
-} command_line;
-
-static int parse_command_line(command_line *cl, int argc, char **argv)
+/* What args_parse cannot check. 0, or 1 after a message. */
+static int check_options(options *o)
 {
-    options *o = &cl->o;
-    arg_option table[] = {
-        ARG_LONG("steps", &o->steps, 0, 100000000, "N", "training steps"),
-        ARG_LONG("batch", &o->batch, 1, 100000, "N", "faces per step"),
-        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
-        ARG_DOUBLE("clip", &o->clip, 0, 1e30, "X", "gradient norm clip; 0: off"),
-        ARG_LONG("train", &o->train, 1, 100000, "N", "training faces (the first N)"),
-        ARG_LONG("context-min", &o->context_min, 1, 1000000, "K",
-                 "fewest known pixels of a training face"),
-        ARG_LONG("context-max", &o->context_max, 1, 1000000, "K",
-                 "most known pixels of a training face"),
-        ARG_FLAG("no-flip", &o->no_flip, "do not mirror training faces at random"),
-        ARG_DOUBLE("jitter", &o->jitter, 0, 1, "X",
-                   "random contrast 1 +- X and brightness +- X of training faces"),
-        ARG_LONG("width", &o->width, 1, 4096, "N", "hidden features of the generated SIREN"),
-        ARG_LONG("depth", &o->depth, 0, 20, "N", "hidden layers of the SIREN after the first"),
-        ARG_LONG("latent", &o->latent, 1, 4096, "N", "features of the latent code z"),
-        ARG_LONG("encoder-width", &o->encoder_width, 1, 4096, "N",
-                 "hidden features of the set encoder"),
-        ARG_LONG("encoder-layers", &o->encoder_layers, 1, HN_MAX_ENCODER_LAYERS, "N",
-                 "linear layers of the set encoder"),
-        ARG_STRING("encoder", &o->encoder, "relu|sine", "activation of the set encoder"),
-        ARG_LONG("hyper-width", &o->hyper_width, 1, 4096, "N",
-                 "hidden features of each tensor's hypernetwork"),
-        ARG_DOUBLE_POSITIVE("output-scale", &o->output_scale, "X",
-                            "scale of the hypernetwork's initial output weights"),
-        ARG_DOUBLE("latent-weight", &o->latent_weight, 0, 1e30, "X",
-                   "weight of mean(z^2) in the loss"),
-        ARG_DOUBLE("param-weight", &o->param_weight, 0, 1e30, "X",
-                   "weight of mean(theta^2) in the loss"),
-        ARG_LONG("refine-steps", &o->refine_steps, 0, 1000000, "N",
-                 "Adam steps refining a held-out code on the known pixels; 0: one pass"),
-        ARG_DOUBLE_POSITIVE("refine-lr", &o->refine_lr, "X", "learning rate of that refinement"),
-        ARG_LONG("oracle-steps", &o->oracle_steps, 0, 1000000, "N",
-                 "diagnostic: steps fitting each code to all pixels (oracle=); 0: off"),
-        ARG_STRING("save", &o->save, "FILE", "write the trained model to FILE"),
-        ARG_STRING("load", &o->load, "FILE",
-                   "read a model saved with the same architecture options; no training"),
-        ARG_LONG("baseline-steps", &o->baseline_steps, 0, 1000000, "N",
-                 "Adam steps of the SIREN fitted to the context alone"),
-        ARG_DOUBLE_POSITIVE("baseline-lr", &o->baseline_lr, "X",
-                            "learning rate of that SIREN"),
-        ARG_LONG("draws", &o->draws, 1, 1000, "N", "random contexts per held-out face"),
-        ARG_LONG("grid-faces", &o->grid_faces, 0, 1000, "N", "held-out faces in the grid"),
-        ARG_LONG("zoom", &o->zoom, 1, 16, "N", "pixel size of the grid image"),
-        ARG_LONG("chunk", &o->chunk, 1, 100000, "N", "faces per SIREN call (memory)"),
-        ARG_LONG("threads", &o->threads, 0, 256, "N",
-                 "threads of the SIREN passes; 0: SIREN_NUM_THREADS or every CPU"),
-        ARG_U64("seed", &o->seed, "S", "seed of the initialisation and the training batches"),
-        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
-    };
-    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
-    memcpy(cl->table, table, sizeof table);
-    cl->spec = (arg_spec){HYPERNET_PROGRAM, "[options] FACES.pgm", DESCRIPTION, cl->table,
-                          OPTION_COUNT, cl->positional, 1, 1, 0};
-    int status = args_parse(&cl->spec, argc, argv);
-    if (status != ARGS_OK)
-        return status == ARGS_HELP ? 0 : 1;
-    o->faces = cl->positional[0];
+    if (fit_format_check(o->format_name, &o->format))
+        return 1;
     if (strcmp(o->encoder, "relu") != 0 && strcmp(o->encoder, "sine") != 0)
-        return args_error(HYPERNET_PROGRAM, "--encoder: expected relu or sine, got '%s'",
-                          o->encoder);
+        return fit_error("--encoder: expected relu or sine, got '%s'", o->encoder);
     if (o->context_min > o->context_max)
-        return args_error(HYPERNET_PROGRAM, "--context-min %ld is above --context-max %ld",
-                          o->context_min, o->context_max);
-    return -1;
+        return fit_error("--context-min %ld is above --context-max %ld", o->context_min,
+                         o->context_max);
+    return 0;
 }
 
 static void default_options(options *o)
@@ -196,6 +132,7 @@ static void default_options(options *o)
                    .encoder = "relu", .out = "out/hypernet",
                    .refine_steps = 100, .refine_lr = 1e-2, .oracle_steps = 0, .save = NULL,
                    .load = NULL};
+    fit_format_default(&o->format_name, &o->format);
 }
 
 /* ------------------------------------------------- settings of each part */
@@ -277,7 +214,7 @@ static int create_model(const options *o, hn_model *m)
     hn_config cfg = model_config_of(o);
     int status = hn_model_create(&cfg, m);
     if (status != SIREN_OK)
-        return fit_library_error(HYPERNET_PROGRAM, "cannot create the model", status);
+        return fit_library_error("cannot create the model", status);
     hn_model_init(m, o->seed);
     return 0;
 }
@@ -286,20 +223,20 @@ static int load_model(const options *o, hn_model *m)
 {
     char err[512];
     if (hn_model_load(m, o->load, err, sizeof err))
-        return args_error(HYPERNET_PROGRAM, "%s", err);
+        return fit_error("%s", err);
     return 0;
 }
 
-/* The faces read, the output files checked writable (before training, not
-   after) and the model made or loaded. 0, or 1 after a message. */
+/* The faces read, the output files checked (before training, not after:
+   writable, and neither an input nor each other, issue 19: `--save
+   FACES.pgm` replaced the faces) and the model made or loaded. 0, or 1
+   after a message. */
 static int prepare(const options *o, const char *grid, faces *d, hn_model *m)
 {
-    char err[512];
     int status = faces_load(o->faces, o->train, d);
-    if (status == 0 && files_check_writable(grid, err, sizeof err))
-        status = args_error(HYPERNET_PROGRAM, "%s", err);
-    if (status == 0 && o->save && files_check_writable(o->save, err, sizeof err))
-        status = args_error(HYPERNET_PROGRAM, "%s", err);
+    const char *outputs[] = {grid, o->save}, *inputs[] = {o->faces, o->load};
+    if (status == 0)
+        status = fit_check_outputs(outputs, 2, inputs, 2, NULL);
     if (status == 0)
         status = create_model(o, m);
     if (status == 0 && o->load)
@@ -310,15 +247,14 @@ static int prepare(const options *o, const char *grid, faces *d, hn_model *m)
 /* Trains the model unless it was loaded, and saves it when asked. */
 static int train_and_save(const options *o, const faces *d, hn_model *m, run_stats *stats)
 {
-    fprintf(stderr, "%s: %zu faces of %zux%zu (%ld train, %zu held out); SIREN 2-%ld"
-            "x%ld-1 with %zu parameters made by a model of %zu parameters\n", HYPERNET_PROGRAM,
-            d->count, d->side, d->side, o->train, d->count - (size_t)o->train, o->width,
+    fit_say("%zu faces of %zux%zu (%ld train, %zu held out); SIREN 2-%ld"
+            "x%ld-1 with %zu parameters made by a model of %zu parameters", d->count, d->side, d->side, o->train, d->count - (size_t)o->train, o->width,
             o->depth + 1, m->siren_params, m->count);
     train_config cfg = train_config_of(o);
     int status = o->load ? 0 : train_model(&cfg, d, m, stats);
     char err[512];
     if (status == 0 && o->save && hn_model_save(m, o->save, err, sizeof err))
-        status = args_error(HYPERNET_PROGRAM, "%s", err);
+        status = fit_error("%s", err);
     return status;
 }
 
@@ -329,8 +265,10 @@ static int run(const options *o)
     run_stats stats = {0};
     evaluation e = {0};
     eval_config eval = eval_config_of(o);
-    char *grid = files_join(o->out, "_grid.pgm");
-    int status = grid ? 0 : args_error(HYPERNET_PROGRAM, "out of memory");
+    char *prefix = files_join(o->out, "_grid");
+    char *grid = prefix ? files_join(prefix, image_extension(o->format, 1)) : NULL;
+    free(prefix);
+    int status = grid ? 0 : fit_error("out of memory");
     if (status == 0)
         status = prepare(o, grid, &d, &m);
     if (status == 0)
@@ -354,10 +292,63 @@ static int run(const options *o)
 
 int main(int argc, char **argv)
 {
-    command_line cl;
-    default_options(&cl.o);
-    int status = parse_command_line(&cl, argc, argv);
-    if (status >= 0)
-        return status;
-    return run(&cl.o);
+    options o;
+    default_options(&o);
+    arg_option table[] = {
+        ARG_LONG("steps", &o.steps, 0, 100000000, "N", "training steps"),
+        ARG_LONG("batch", &o.batch, 1, 100000, "N", "faces per step"),
+        ARG_DOUBLE_POSITIVE("lr", &o.lr, "X", "Adam learning rate"),
+        ARG_DOUBLE("clip", &o.clip, 0, 1e30, "X", "gradient norm clip; 0: off"),
+        ARG_LONG("train", &o.train, 1, 100000, "N", "training faces (the first N)"),
+        ARG_LONG("context-min", &o.context_min, 1, 1000000, "K",
+                 "fewest known pixels of a training face"),
+        ARG_LONG("context-max", &o.context_max, 1, 1000000, "K",
+                 "most known pixels of a training face"),
+        ARG_FLAG("no-flip", &o.no_flip, "do not mirror training faces at random"),
+        ARG_DOUBLE("jitter", &o.jitter, 0, 1, "X",
+                   "random contrast 1 +- X and brightness +- X of training faces"),
+        ARG_LONG("width", &o.width, 1, 4096, "N", "hidden features of the generated SIREN"),
+        ARG_LONG("depth", &o.depth, 0, 20, "N", "hidden layers of the SIREN after the first"),
+        ARG_LONG("latent", &o.latent, 1, 4096, "N", "features of the latent code z"),
+        ARG_LONG("encoder-width", &o.encoder_width, 1, 4096, "N",
+                 "hidden features of the set encoder"),
+        ARG_LONG("encoder-layers", &o.encoder_layers, 1, HN_MAX_ENCODER_LAYERS, "N",
+                 "linear layers of the set encoder"),
+        ARG_STRING("encoder", &o.encoder, "relu|sine", "activation of the set encoder"),
+        ARG_LONG("hyper-width", &o.hyper_width, 1, 4096, "N",
+                 "hidden features of each tensor's hypernetwork"),
+        ARG_DOUBLE_POSITIVE("output-scale", &o.output_scale, "X",
+                            "scale of the hypernetwork's initial output weights"),
+        ARG_DOUBLE("latent-weight", &o.latent_weight, 0, 1e30, "X",
+                   "weight of mean(z^2) in the loss"),
+        ARG_DOUBLE("param-weight", &o.param_weight, 0, 1e30, "X",
+                   "weight of mean(theta^2) in the loss"),
+        ARG_LONG("refine-steps", &o.refine_steps, 0, 1000000, "N",
+                 "Adam steps refining a held-out code on the known pixels; 0: one pass"),
+        ARG_DOUBLE_POSITIVE("refine-lr", &o.refine_lr, "X", "learning rate of that refinement"),
+        ARG_LONG("oracle-steps", &o.oracle_steps, 0, 1000000, "N",
+                 "diagnostic: steps fitting each code to all pixels (oracle=); 0: off"),
+        ARG_STRING("save", &o.save, "FILE", "write the trained model to FILE"),
+        ARG_STRING("load", &o.load, "FILE",
+                   "read a model saved with the same architecture options; no training"),
+        ARG_LONG("baseline-steps", &o.baseline_steps, 0, 1000000, "N",
+                 "Adam steps of the SIREN fitted to the context alone"),
+        ARG_DOUBLE_POSITIVE("baseline-lr", &o.baseline_lr, "X",
+                            "learning rate of that SIREN"),
+        ARG_LONG("draws", &o.draws, 1, 1000, "N", "random contexts per held-out face"),
+        ARG_LONG("grid-faces", &o.grid_faces, 0, 1000, "N", "held-out faces in the grid"),
+        ARG_LONG("zoom", &o.zoom, 1, 16, "N", "pixel size of the grid image"),
+        ARG_LONG("chunk", &o.chunk, 1, 100000, "N", "faces per SIREN call (memory)"),
+        ARG_LONG("threads", &o.threads, 0, 256, "N",
+                 "threads of the SIREN passes; 0: SIREN_NUM_THREADS or every CPU"),
+        ARG_U64("seed", &o.seed, "S", "seed of the initialisation and the training batches"),
+        ARG_STRING("out", &o.out, "PREFIX", "output prefix (makes directories)"),
+        FIT_FORMAT_OPTION(&o),
+    };
+    arg_spec spec = {"hypernet", "[options] FACES", DESCRIPTION, table, ARG_COUNT(table),
+                     &o.faces, 1, 1, 0};
+    int parsed = args_parse(&spec, argc, argv);
+    if (parsed != ARGS_OK)
+        return args_exit_status(parsed);
+    return check_options(&o) ? 1 : run(&o);
 }

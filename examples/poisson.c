@@ -33,15 +33,16 @@
    every step sees every pixel, a resumed run is bit for bit the run it
    continues. */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "files.h"
-#include "fitting.h"
-#include "image.h"
-#include "pnm.h"
-#include "render.h"
+#include "fit/fitting.h"
+#include "fit/image.h"
+#include "fit/options.h"
+#include "fit/render.h"
+#include "fit/training.h"
+#include "io/files.h"
+#include "io/pnm.h"
+#include "pde/poisson_loss.h"
+#include "pde/stencil.h"
 #include "siren.h"
-#include "stencil.h"
-#include "training.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -49,25 +50,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROGRAM "poisson"
-
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
-    const char *image, *supervise, *out, *save, *log;
-    long size, steps, width, depth, chunk, threads;
-    double lr, first_omega, hidden_omega;
-    uint64_t seed;
-    fit_resume_options ckpt;
+    const char *image, *supervise;
+    long size;
     bool laplacian; /* from supervise */
+    fit_options fit;
 } options;
 
 static const char DESCRIPTION[] =
-    "Reconstructs a PGM/PPM image from its gradient or its Laplacian only, by\n"
-    "fitting a SIREN f(row, column) whose derivatives (exact, from libsiren)\n"
-    "match finite differences of the image. The reference setup by default: the\n"
-    "image resized to 256 on its longer side, 5 layers of 256, omega 30, Adam 1e-4,\n"
-    "every pixel in every step (the reference trains 10000 steps).\n"
+    "Reconstructs an image (PGM/PPM, or PNG when the build has libpng or stb) from\n"
+    "its gradient or its Laplacian only, by fitting a SIREN f(row, column) whose\n"
+    "derivatives (exact, from libsiren) match finite differences of the image. The\n"
+    "reference setup by default: the image resized to 256 on its longer side, 5\n"
+    "layers of 256, omega 30, Adam 1e-4, every pixel in every step (the reference\n"
+    "trains 10000 steps).\n"
     "\n"
     "Targets, per pixel, with scipy.ndimage's stencils and 'reflect' borders:\n"
     "  gradient   Sobel / 8, i.e. central differences smoothed (1,2,1)/4 across;\n"
@@ -85,75 +83,34 @@ static const char DESCRIPTION[] =
     "A Laplacian is blind to every harmonic function, not only planes: harmonic_db\n"
     "is the PSNR after also fitting x y and x^2 - y^2 (the drift seen as shading).\n"
     "\n"
-    "Writes PREFIX_recon.pgm (aligned; .ppm for colour), PREFIX_grad.pgm and\n"
-    "PREFIX_laplacian.pgm (the network's, as fit_image draws them),\n"
-    "PREFIX_target_grad.pgm and PREFIX_target_laplacian.pgm (the stencils'), and the\n"
-    "model PREFIX.siren.\n"
+    "Writes PREFIX_recon.png (aligned), PREFIX_grad.png and PREFIX_laplacian.png\n"
+    "(the network's, as fit_image draws them), PREFIX_target_grad.png and\n"
+    "PREFIX_target_laplacian.png (the stencils'), or with --format pnm .pgm files\n"
+    "(.ppm for colour), and the model PREFIX.siren.\n"
     "\n"
     "--resume continues a --checkpoint file up to --steps steps in all; the\n"
     "architecture and optimiser come from the checkpoint (give the same image,\n"
     "--size and --supervise for an exact continuation). Ctrl-C stops after the\n"
     "current step and still writes every output.";
 
-enum { OPTION_COUNT = 17 };
-
-typedef struct command_line {
-    options o;
-    arg_option table[OPTION_COUNT];
-    const char *positional[1];
-    arg_spec spec;
-} command_line;
-
 static void default_options(options *o)
 {
-    siren_config cfg;
-    siren_adam_config adam;
-    siren_config_default(&cfg);
-    siren_adam_config_default(&adam);
-    *o = (options){.supervise = "gradient", .out = "out/poisson", .size = 256, .steps = 500,
-                   .width = cfg.hidden_features, .depth = cfg.hidden_layers, .chunk = 8192,
-                   .lr = adam.lr, .first_omega = cfg.first_omega,
-                   .hidden_omega = cfg.hidden_omega};
+    *o = (options){.supervise = "gradient", .size = 256};
+    fit_options_default(&o->fit, "out/poisson");
+    o->fit.steps = 500;
+    o->fit.chunk = 8192;
 }
 
-static int parse_command_line(command_line *cl, int argc, char **argv)
+/* What args_parse cannot check. 0, or 1 after a message. */
+static int check_options(options *o)
 {
-    options *o = &cl->o;
-    arg_option table[] = {
-        ARG_STRING("supervise", &o->supervise, "WHAT", "gradient or laplacian"),
-        ARG_LONG("size", &o->size, 0, 4096, "N", "longer side of the fitted image; 0: as read"),
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
-        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
-        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
-        ARG_LONG("depth", &o->depth, 0, 1000, "N",
-                 "hidden layers after the first (N+2 layers in all)"),
-        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
-        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
-                            "omega of the other sine layers"),
-        ARG_U64("seed", &o->seed, "S", "seed of the initialisation"),
-        ARG_LONG("chunk", &o->chunk, 1, 1000000000, "N",
-                 "points per forward/backward call (memory)"),
-        ARG_LONG("threads", &o->threads, 0, 256, "N",
-                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
-        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
-        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
-        FIT_RESUME_OPTIONS(&o->ckpt),
-        ARG_STRING("log", &o->log, "FILE",
-                   "write step,loss,psnr_db,seconds of every step as CSV (psnr_db aligned)"),
-    };
-    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
-    memcpy(cl->table, table, sizeof table);
-    cl->spec = (arg_spec){PROGRAM, "[options] IMAGE.pgm|IMAGE.ppm", DESCRIPTION, cl->table,
-                          OPTION_COUNT, cl->positional, 1, 1, 0};
-    int status = args_parse(&cl->spec, argc, argv);
-    if (status != ARGS_OK)
-        return status == ARGS_HELP ? 0 : 1;
-    o->image = cl->positional[0];
+    if (fit_options_check(&o->fit))
+        return 1;
     if (strcmp(o->supervise, "gradient") != 0 && strcmp(o->supervise, "laplacian") != 0)
-        return args_error(PROGRAM, "--supervise: expected 'gradient' or 'laplacian', got '%s'",
-                          o->supervise);
+        return fit_error("--supervise: expected 'gradient' or 'laplacian', got '%s'",
+                         o->supervise);
     o->laplacian = strcmp(o->supervise, "laplacian") == 0;
-    return -1;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- data */
@@ -174,32 +131,27 @@ static void problem_free(problem *p)
     free(p->target);
 }
 
-static float pixel_step(size_t n)
-{
-    return n > 1 ? 2.0f / (float)(n - 1) : 0.0f;
-}
-
 static int load_problem(const options *o, problem *p)
 {
     char err[256];
     memset(p, 0, sizeof *p);
     if (training_load_image(o->image, (size_t)o->size, 0, 0, &p->image, err, sizeof err))
-        return args_error(PROGRAM, "%s: %s", o->image, err);
+        return fit_error("%s: %s", o->image, err);
     size_t w = p->image.width, h = p->image.height, ch = p->image.channels;
     if (w < 3 || h < 3) {
         problem_free(p);
-        return args_error(PROGRAM, "%s: %zux%zu is too small for derivatives (3x3 at least)",
-                          o->image, w, h);
+        return fit_error("%s: %zux%zu is too small for derivatives (3x3 at least)",
+                         o->image, w, h);
     }
     p->count = w * h;
-    p->step[0] = pixel_step(h);
-    p->step[1] = pixel_step(w);
+    p->step[0] = image_pixel_step(h);
+    p->step[1] = image_pixel_step(w);
     p->target_width = o->laplacian ? 1 : 2;
     p->coords = image_grid(w, h);
     p->target = malloc(p->count * ch * p->target_width * sizeof *p->target);
     if (!p->coords || !p->target) {
         problem_free(p);
-        return args_error(PROGRAM, "out of memory for a %zux%zu image", w, h);
+        return fit_error("out of memory for a %zux%zu image", w, h);
     }
     if (o->laplacian)
         stencil_laplace(p->image.data, w, h, ch, p->target);
@@ -233,41 +185,22 @@ static int trainer_init(trainer *t, const options *o, const problem *p, const si
     memset(t, 0, sizeof *t);
     t->p = p;
     t->laplacian = o->laplacian;
-    t->chunk = (size_t)o->chunk < p->count ? (size_t)o->chunk : p->count;
+    t->chunk = (size_t)o->fit.chunk < p->count ? (size_t)o->fit.chunk : p->count;
     unsigned what = SIREN_VALUE | (o->laplacian ? SIREN_LAPLACIAN : SIREN_GRADIENT);
-    int status = siren_workspace_create(net, t->chunk, what, &t->ws);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
+    if (fit_training_workspace(net, t->chunk, what, o->fit.threads, &t->ws))
+        return 1;
     /* The Laplacian channel per pixel^2: weights s_row^2, s_col^2. */
     float weights[2] = {p->step[0] * p->step[0], p->step[1] * p->step[1]};
-    if (status == SIREN_OK && o->laplacian)
-        status = siren_workspace_set_laplacian_weights(t->ws, weights, 2);
+    int status = o->laplacian ? siren_workspace_set_laplacian_weights(t->ws, weights, 2)
+                              : SIREN_OK;
     if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
+        return fit_library_error("cannot create the training workspace", status);
     t->derivs = malloc(t->chunk * per_point * sizeof *t->derivs);
     t->adjoint = malloc(t->chunk * per_point * sizeof *t->adjoint);
     t->values = malloc(p->count * p->image.channels * sizeof *t->values);
     if (!t->derivs || !t->adjoint || !t->values)
-        return args_error(PROGRAM, "out of memory for the training buffers");
+        return fit_error("out of memory for the training buffers");
     return 0;
-}
-
-/* The loss of one chunk and its adjoint (see the top of the file); returns
-   the chunk's sum of squared errors. */
-static double chunk_loss(const trainer *t, size_t first, size_t n, double scale)
-{
-    const problem *p = t->p;
-    size_t per_point = p->image.channels * p->target_width;
-    const float *target = p->target + first * per_point;
-    double sum = 0;
-    for (size_t i = 0; i < n * per_point; i++) {
-        /* gradient: index i is (point, channel, axis k = i % 2) */
-        float s = t->laplacian ? 1.0f : p->step[i % 2];
-        float diff = s * t->derivs[i] - target[i];
-        sum += (double)diff * diff;
-        t->adjoint[i] = (float)(scale * s * diff);
-    }
-    return sum;
 }
 
 /* One Adam step on every pixel; *loss gets the mean loss before it. */
@@ -289,13 +222,16 @@ static int train_step(trainer *t, fit_model *m, double *loss)
         }
         int status = siren_forward(m->net, t->ws, n, p->coords + 2 * first, &out);
         if (status == SIREN_OK) {
-            sum += chunk_loss(t, first, n, scale);
+            /* the chunk's own sum, then added: the order of the sums as ever */
+            size_t per_point = ch * p->target_width;
+            sum += poisson_loss(t->derivs, p->target + first * per_point, n * per_point,
+                                t->laplacian ? NULL : p->step, scale, t->adjoint, 0.0);
             status = siren_backward(m->net, t->ws, &adj);
         }
         if (status != SIREN_OK)
-            return fit_library_error(PROGRAM, "training step", status);
+            return fit_library_error("training step", status);
     }
-    int status = fit_adam_step(PROGRAM, m->net, m->opt);
+    int status = fit_adam_step(m->net, m->opt);
     if (status)
         return status;
     *loss = sum / ((double)p->count * (double)ch);
@@ -328,10 +264,11 @@ static int train(const options *o, const problem *p, fit_model *m, FILE *log, fi
 {
     trainer t;
     int status = trainer_init(&t, o, p, m->net);
-    fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
+    const fit_options *f = &o->fit;
+    fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
                          "aligned PSNR", "dB", log, 0, {0, 0}};
     if (status == 0)
-        status = fit_train(PROGRAM, &plan, m, poisson_step, &t, run);
+        status = fit_train(&plan, m, poisson_step, &t, run);
     trainer_free(&t);
     return status;
 }
@@ -355,20 +292,18 @@ static void outputs_free(outputs *p)
    written (making the directories). */
 static int plan_outputs(const options *o, size_t channels, outputs *p)
 {
-    static const char *suffix[OUT_COUNT] = {NULL, "_grad.pgm", "_laplacian.pgm",
-                                            "_target_grad.pgm", "_target_laplacian.pgm",
-                                            ".siren"};
+    static const char *suffix[OUT_MODEL] = {"_recon", "_grad", "_laplacian", "_target_grad",
+                                            "_target_laplacian"};
     for (int i = 0; i < OUT_COUNT; i++) {
-        const char *s = i == OUT_RECON ? (channels == 3 ? "_recon.ppm" : "_recon.pgm")
-                                       : suffix[i];
-        p->path[i] = i == OUT_MODEL && o->save ? files_join(o->save, "")
-                                               : files_join(o->out, s);
+        p->path[i] = i == OUT_MODEL ? fit_model_path(&o->fit)
+                                    : fit_image_path(&o->fit, suffix[i],
+                                                     i == OUT_RECON ? channels : 1);
         if (!p->path[i])
-            return args_error(PROGRAM, "out of memory");
+            return fit_error("out of memory");
     }
-    const char *all[OUT_COUNT + 1] = {[OUT_COUNT] = o->log};
+    const char *all[OUT_COUNT + 1] = {[OUT_COUNT] = o->fit.log};
     memcpy(all, p->path, sizeof p->path);
-    return fit_check_outputs(PROGRAM, all, OUT_COUNT + 1, &o->image, 1, &o->ckpt);
+    return fit_check_outputs(all, OUT_COUNT + 1, &o->image, 1, &o->fit.ckpt);
 }
 
 /* The stencils' targets as images like the network's: the gradient
@@ -410,9 +345,13 @@ static int write_target_images(const problem *p, const outputs *paths, char *err
     return status;
 }
 
+/* The model first: if the disk fills up after it, the training is kept
+   and only pictures, which it can make again, are missing. */
 static int write_outputs(const problem *p, const outputs *paths, const siren_net *net,
                          const rendering *r)
 {
+    if (fit_net_save(net, paths->path[OUT_MODEL]))
+        return 1;
     char err[512];
     const pnm_image *img = &p->image;
     int status = training_write_image(paths->path[OUT_RECON], r->values, img->width,
@@ -426,11 +365,7 @@ static int write_outputs(const problem *p, const outputs *paths, const siren_net
     if (status == 0)
         status = write_target_images(p, paths, err, sizeof err);
     if (status)
-        return args_error(PROGRAM, "writing the images: %s", err);
-    status = siren_net_save(net, paths->path[OUT_MODEL]);
-    if (status != SIREN_OK)
-        return args_error(PROGRAM, "%s: cannot save the model: %s", paths->path[OUT_MODEL],
-                          siren_status_string(status));
+        return fit_error("writing the images: %s", err);
     printf("wrote %s, %s, %s, %s, %s and %s\n", paths->path[OUT_RECON], paths->path[OUT_GRAD],
            paths->path[OUT_LAPLACIAN], paths->path[OUT_TARGET_GRAD],
            paths->path[OUT_TARGET_LAPLACIAN], paths->path[OUT_MODEL]);
@@ -457,10 +392,10 @@ static int finish(const options *o, const problem *p, const siren_net *net,
                   const outputs *paths, const fit_run *stats)
 {
     rendering r = {0};
-    int status = render_field(net, p->image.width, p->image.height, (size_t)o->chunk,
-                              (size_t)o->threads, &r);
+    int status = render_field(net, p->image.width, p->image.height, (size_t)o->fit.chunk,
+                              (size_t)o->fit.threads, &r);
     if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "rendering", status);
+        return fit_library_error("rendering", status);
     double harmonic = NAN;
     if (o->laplacian) { /* the extra, harmonic alignment, on a copy */
         size_t n = p->count * p->image.channels;
@@ -500,21 +435,20 @@ static int run(const options *o, const arg_spec *spec)
     fit_run stats = {0, 0, 0};
     if (load_problem(o, &p))
         return 1;
-    fit_arch arch = {2, (long)p.image.channels, o->width, o->depth, o->first_omega,
-                     o->hidden_omega, o->lr, 0, o->seed};
-    int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+    fit_arch arch = fit_arch_of(&o->fit, 2, (long)p.image.channels);
+    int status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     FILE *log = NULL;
     if (status == 0) /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, p.image.channels, &paths);
     if (status == 0)
-        status = fit_log_open(PROGRAM, o->log, "psnr_db", siren_adam_step_count(m.opt), &log);
+        status = fit_log_open(o->fit.log, "psnr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
-        fprintf(stderr, "%s: %s, %zux%zu, %zu channel%s, supervised by the %s; %zu parameters\n",
-                PROGRAM, o->image, p.image.width, p.image.height, p.image.channels,
+        fit_say("%s, %zux%zu, %zu channel%s, supervised by the %s; %zu parameters", o->image,
+                p.image.width, p.image.height, p.image.channels,
                 p.image.channels > 1 ? "s" : "", o->supervise, siren_net_param_count(m.net));
         status = train(o, &p, &m, log, &stats);
     }
-    status = fit_log_close(PROGRAM, o->log, log, status);
+    status = fit_log_close(o->fit.log, log, status);
     if (status == 0)
         status = finish(o, &p, m.net, &paths, &stats);
     outputs_free(&paths);
@@ -525,10 +459,29 @@ static int run(const options *o, const arg_spec *spec)
 
 int main(int argc, char **argv)
 {
-    command_line cl;
-    default_options(&cl.o);
-    int status = parse_command_line(&cl, argc, argv);
-    if (status >= 0)
-        return status;
-    return run(&cl.o, &cl.spec);
+    options o;
+    default_options(&o);
+    fit_options *f = &o.fit;
+    arg_option table[] = {
+        ARG_STRING("supervise", &o.supervise, "WHAT", "gradient or laplacian"),
+        ARG_LONG("size", &o.size, 0, 4096, "N", "longer side of the fitted image; 0: as read"),
+        FIT_STEPS_OPTION(f),
+        FIT_LR_OPTION(f),
+        FIT_NETWORK_OPTIONS(f),
+        FIT_SEED_OPTION(f, "seed of the initialisation"),
+        FIT_CHUNK_OPTION(f, 1000000000, "points per forward/backward call (memory)"),
+        FIT_THREADS_OPTION(f),
+        FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
+        FIT_SAVE_OPTION(f),
+        FIT_RESUME_OPTIONS(f),
+        FIT_LOG_OPTION(f,
+                       "write step,loss,psnr_db,seconds of every step as CSV (psnr_db aligned)"),
+    };
+    arg_spec spec = {"poisson", "[options] IMAGE", DESCRIPTION, table,
+                     ARG_COUNT(table), &o.image, 1, 1, 0};
+    int parsed = args_parse(&spec, argc, argv);
+    if (parsed != ARGS_OK)
+        return args_exit_status(parsed);
+    return check_options(&o) ? 1 : run(&o, &spec);
 }

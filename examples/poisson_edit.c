@@ -38,14 +38,13 @@
      field.h     the images, the weight m and the blended target field
      train.h     the trainer and its step
      report.h    the measurements and the result line's keys
-     outputs.h   naming, checking and writing the output files
-     errors.h    the one-line error messages */
+     outputs.h   naming, checking and writing the output files */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "fitting.h"
+#include "fit/args.h"
+#include "fit/fitting.h"
+#include "fit/options.h"
 #include "siren.h"
 
-#include "poisson_edit/errors.h"
 #include "poisson_edit/field.h"
 #include "poisson_edit/outputs.h"
 #include "poisson_edit/report.h"
@@ -58,29 +57,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROGRAM POISSON_EDIT_PROGRAM
-
 /* ------------------------------------------------------------- options */
 
 typedef struct options {
     scene_request scene;  /* BACKGROUND SOURCE, --region, --mask, --size, --alpha */
-    output_names files;   /* --out, --save, --log */
-    long steps, width, depth, chunk, threads;
-    double lr, first_omega, hidden_omega;
-    uint64_t seed;
-    fit_resume_options ckpt;
+    fit_options fit;
 } options;
 
 static const char DESCRIPTION[] =
-    "Composes SOURCE into BACKGROUND (PGM/PPM) seamlessly: fits a SIREN f(row,\n"
-    "column) whose gradient matches G = (1 - alpha m) G1 + alpha m G2, with G1, G2\n"
-    "the images' Sobel gradients per pixel (as in poisson) and m the region: 1\n"
-    "inside --region, or the --mask image (white 1, black 0, grey in between),\n"
-    "else 0. BACKGROUND is resized to --size on its longer side; SOURCE and the\n"
-    "mask are resized to the same width and height (place the source on a canvas\n"
-    "of the background's shape first). The region must lie inside the resized\n"
-    "background: one that reaches beyond it is refused, not clipped. Grey and\n"
-    "colour images mix (grey is repeated in three channels).\n"
+    "Composes SOURCE into BACKGROUND (images: PGM/PPM, or PNG when the build has\n"
+    "libpng or stb) seamlessly: fits a SIREN f(row, column) whose gradient matches\n"
+    "G = (1 - alpha m) G1 + alpha m G2, with G1, G2 the images' Sobel gradients per\n"
+    "pixel (as in poisson) and m the region: 1 inside --region, or the --mask image\n"
+    "(white 1, black 0, grey in between), else 0. BACKGROUND is resized to --size\n"
+    "on its longer side; SOURCE and the mask are resized to the same width and\n"
+    "height (place the source on a canvas of the background's shape first). The\n"
+    "region must lie inside the resized background: one that reaches beyond it is\n"
+    "refused, not clipped. Grey and colour images mix (grey is repeated in three\n"
+    "channels).\n"
     "\n"
     "Without --region or --mask, m is 1 everywhere and alpha 0.5, the reference's\n"
     "experiment (the average of both fields). The composite is known up to a\n"
@@ -90,11 +84,12 @@ static const char DESCRIPTION[] =
     "covering the image, a mask with at most one black pixel), to the pixel blend\n"
     "(1 - alpha m) BACKGROUND + alpha m SOURCE over every pixel instead.\n"
     "\n"
-    "Writes PREFIX_composite.pgm (.ppm for colour), PREFIX_naive.pgm (that pixel\n"
-    "blend, with its seams), PREFIX_grad.pgm (the network's gradient magnitude),\n"
-    "PREFIX_target_grad.pgm (the field's) and the model PREFIX.siren. The result\n"
-    "line reports (PSNR on [0, 1] values, as fit_image; none over a single pixel,\n"
-    "where a fitted constant leaves no error to measure):\n"
+    "Writes PREFIX_composite.png, PREFIX_naive.png (that pixel blend, with its\n"
+    "seams), PREFIX_grad.png (the network's gradient magnitude) and\n"
+    "PREFIX_target_grad.png (the field's), or with --format pnm .pgm files (.ppm for\n"
+    "colour), and the model PREFIX.siren. The result line reports (PSNR on [0, 1]\n"
+    "values, as fit_image; none over a single pixel, where a fitted constant leaves\n"
+    "no error to measure):\n"
     "  psnr_outside_db  when alpha m is 0 at 2 pixels or more: the composite\n"
     "                   against the background there;\n"
     "  psnr_blend_db    instead when alpha m is 0 at fewer than 2 pixels: the\n"
@@ -116,25 +111,12 @@ static const char DESCRIPTION[] =
     "or another output. Ctrl-C stops after the current step and still writes every\n"
     "output.";
 
-enum { OPTION_COUNT = 19 };
-
-typedef struct command_line {
-    options o;
-    arg_option table[OPTION_COUNT];
-    const char *positional[2];
-    arg_spec spec;
-} command_line;
-
 static void default_options(options *o)
 {
-    siren_config cfg;
-    siren_adam_config adam;
-    siren_config_default(&cfg);
-    siren_adam_config_default(&adam);
-    *o = (options){.scene = {.size = 256, .alpha = NAN}, .files = {.out = "out/poisson_edit"},
-                   .steps = 500, .width = cfg.hidden_features, .depth = cfg.hidden_layers,
-                   .chunk = 8192, .lr = adam.lr, .first_omega = cfg.first_omega,
-                   .hidden_omega = cfg.hidden_omega};
+    *o = (options){.scene = {.size = 256, .alpha = NAN}};
+    fit_options_default(&o->fit, "out/poisson_edit");
+    o->fit.steps = 500;
+    o->fit.chunk = 8192;
 }
 
 /* "X,Y,W,H" in pixels of the resized background, W and H positive. */
@@ -153,56 +135,21 @@ static bool parse_region(const char *text, long rect[4])
     return rect[2] > 0 && rect[3] > 0;
 }
 
-static int parse_command_line(command_line *cl, int argc, char **argv)
+/* What args_parse cannot check, and --alpha's default. 0, or 1 after a
+   message. */
+static int check_options(options *o)
 {
-    options *o = &cl->o;
     scene_request *in = &o->scene;
-    arg_option table[] = {
-        ARG_STRING("region", &in->region, "X,Y,W,H",
-                   "paste the source's gradients in this rectangle (pixels of the\n"
-                   "resized background: column, row, width, height)"),
-        ARG_STRING("mask", &in->mask, "MASK.pgm", "per-pixel weight m of the source"),
-        ARG_DOUBLE("alpha", &in->alpha, 0, 1, "A",
-                   "weight of the source where m = 1, 0 to 1\n"
-                   "[1 with --region or --mask, 0.5 without]"),
-        ARG_LONG("size", &in->size, 0, 4096, "N", "longer side of the composite; 0: as read"),
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
-        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
-        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
-        ARG_LONG("depth", &o->depth, 0, 1000, "N",
-                 "hidden layers after the first (N+2 layers in all)"),
-        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
-        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
-                            "omega of the other sine layers"),
-        ARG_U64("seed", &o->seed, "S", "seed of the initialisation"),
-        ARG_LONG("chunk", &o->chunk, 1, 1000000000, "N",
-                 "points per forward/backward call (memory)"),
-        ARG_LONG("threads", &o->threads, 0, 256, "N",
-                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
-        ARG_STRING("out", &o->files.out, "PREFIX", "output prefix (makes directories)"),
-        ARG_STRING("save", &o->files.save, "FILE", "model file [PREFIX.siren]"),
-        FIT_RESUME_OPTIONS(&o->ckpt),
-        ARG_STRING("log", &o->files.log, "FILE",
-                   "write step,loss,field_rmse_x1000,seconds of every step as CSV\n"
-                   "(the field's RMS error before the step, times 1000)"),
-    };
-    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
-    memcpy(cl->table, table, sizeof table);
-    cl->spec = (arg_spec){PROGRAM, "[options] BACKGROUND SOURCE", DESCRIPTION, cl->table,
-                          OPTION_COUNT, cl->positional, 2, 2, 0};
-    int status = args_parse(&cl->spec, argc, argv);
-    if (status != ARGS_OK)
-        return status == ARGS_HELP ? 0 : 1;
-    in->background = cl->positional[0];
-    in->source = cl->positional[1];
+    if (fit_options_check(&o->fit))
+        return 1;
     if (in->region && in->mask)
-        return args_error(PROGRAM, "--region and --mask: give one of them");
+        return fit_error("--region and --mask: give one of them");
     if (in->region && !parse_region(in->region, in->rect))
-        return args_error(PROGRAM, "--region: expected X,Y,W,H (W and H positive), got '%s'",
-                          in->region);
+        return fit_error("--region: expected X,Y,W,H (W and H positive), got '%s'",
+                         in->region);
     if (isnan(in->alpha)) /* unset */
         in->alpha = in->region || in->mask ? 1.0 : 0.5;
-    return -1;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -220,24 +167,22 @@ static int run(const options *o, const arg_spec *spec)
     fit_run stats = {0, 0, 0};
     quality q = {0};
     FILE *log = NULL;
-    fit_arch arch = {2, (long)s.channels, o->width, o->depth, o->first_omega,
-                     o->hidden_omega, o->lr, 0, o->seed};
-    train_settings train = {o->steps, o->chunk, o->threads, &o->ckpt};
-    int status = outputs_plan(&o->files, in, &o->ckpt, s.channels, &paths); /* before training */
+    fit_arch arch = fit_arch_of(&o->fit, 2, (long)s.channels);
+    int status = outputs_plan(&o->fit, in, s.channels, &paths); /* before training */
     if (status == 0)
-        status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+        status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     if (status == 0)
-        status = fit_log_open(PROGRAM, o->files.log, "field_rmse_x1000",
-                              siren_adam_step_count(m.opt), &log);
+        status = fit_log_open(o->fit.log, "field_rmse_x1000", siren_adam_step_count(m.opt),
+                              &log);
     if (status == 0) {
-        fprintf(stderr, "%s: %s + %s, %zux%zu, %zu channel%s, alpha %g; %zu parameters\n",
-                PROGRAM, in->background, in->source, s.width, s.height, s.channels,
+        fit_say("%s + %s, %zux%zu, %zu channel%s, alpha %g; %zu parameters", in->background,
+                in->source, s.width, s.height, s.channels,
                 s.channels > 1 ? "s" : "", in->alpha, siren_net_param_count(m.net));
-        status = edit_train(&train, &s, &m, log, &stats);
+        status = edit_train(&o->fit, &s, &m, log, &stats);
     }
-    status = fit_log_close(PROGRAM, o->files.log, log, status);
+    status = fit_log_close(o->fit.log, log, status);
     if (status == 0)
-        status = outputs_write(&s, &paths, m.net, (size_t)o->chunk, (size_t)o->threads, &q);
+        status = outputs_write(&s, &paths, m.net, (size_t)o->fit.chunk, (size_t)o->fit.threads, &q);
     if (status == 0)
         print_result(&q, &stats, &s);
     outputs_free(&paths);
@@ -248,10 +193,39 @@ static int run(const options *o, const arg_spec *spec)
 
 int main(int argc, char **argv)
 {
-    command_line cl;
-    default_options(&cl.o);
-    int status = parse_command_line(&cl, argc, argv);
-    if (status >= 0)
-        return status;
-    return run(&cl.o, &cl.spec);
+    options o;
+    default_options(&o);
+    scene_request *in = &o.scene;
+    fit_options *f = &o.fit;
+    arg_option table[] = {
+        ARG_STRING("region", &in->region, "X,Y,W,H",
+                   "paste the source's gradients in this rectangle (pixels of the\n"
+                   "resized background: column, row, width, height)"),
+        ARG_STRING("mask", &in->mask, "MASK", "per-pixel weight m of the source (an image)"),
+        ARG_DOUBLE("alpha", &in->alpha, 0, 1, "A",
+                   "weight of the source where m = 1, 0 to 1\n"
+                   "[1 with --region or --mask, 0.5 without]"),
+        ARG_LONG("size", &in->size, 0, 4096, "N", "longer side of the composite; 0: as read"),
+        FIT_STEPS_OPTION(f),
+        FIT_LR_OPTION(f),
+        FIT_NETWORK_OPTIONS(f),
+        FIT_SEED_OPTION(f, "seed of the initialisation"),
+        FIT_CHUNK_OPTION(f, 1000000000, "points per forward/backward call (memory)"),
+        FIT_THREADS_OPTION(f),
+        FIT_OUT_OPTION(f),
+        FIT_FORMAT_OPTION(f),
+        FIT_SAVE_OPTION(f),
+        FIT_RESUME_OPTIONS(f),
+        FIT_LOG_OPTION(f, "write step,loss,field_rmse_x1000,seconds of every step as CSV\n"
+                          "(the field's RMS error before the step, times 1000)"),
+    };
+    const char *images[2];
+    arg_spec spec = {"poisson_edit", "[options] BACKGROUND SOURCE", DESCRIPTION, table,
+                     ARG_COUNT(table), images, 2, 2, 0};
+    int parsed = args_parse(&spec, argc, argv);
+    if (parsed != ARGS_OK)
+        return args_exit_status(parsed);
+    in->background = images[0];
+    in->source = images[1];
+    return check_options(&o) ? 1 : run(&o, &spec);
 }

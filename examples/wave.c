@@ -29,13 +29,13 @@
    the frames at --times, on the finite-difference grid's nodes in
    [-1, 1]^2 (every few nodes, about --grid per side). */
 #define _POSIX_C_SOURCE 200809L
-#include "args.h"
-#include "colormap.h"
-#include "files.h"
-#include "fitting.h"
-#include "rng.h"
+#include "fit/colormap.h"
+#include "fit/fitting.h"
+#include "fit/options.h"
+#include "fit/rng.h"
+#include "io/files.h"
+#include "pde/wave_fd.h"
 #include "siren.h"
-#include "wave_fd.h"
 
 #include <errno.h>
 #include <math.h>
@@ -44,12 +44,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROGRAM "wave"
-
 enum { MAX_FRAMES = 64 };
 
 /* ------------------------------------------------------------- options */
 
+/* The fields named as fit_options's (fit/options.h) are set by its rows. */
 typedef struct options {
     const char *out, *save, *times_text;
     long steps, points, source_points, width, depth, chunk, threads, grid;
@@ -61,6 +60,8 @@ typedef struct options {
     size_t frame_count;
     fit_resume_options ckpt;
     fit_lr_decay decay;
+    const char *format_name;  /* --format */
+    image_format format;      /* from format_name */
 } options;
 
 static const char DESCRIPTION[] =
@@ -72,25 +73,17 @@ static const char DESCRIPTION[] =
     "115600 points and a network 512 wide on a GPU; on a CPU use fewer, see\n"
     "docs/RESULTS.md).\n"
     "\n"
-    "Writes, for each time t of --times, PREFIX_tT.ppm (the network) and\n"
-    "PREFIX_tT_fd.ppm (the finite-difference reference, same colour scale: blue\n"
-    "negative, red positive; row 0 is y = +1, column 0 is x = -1), and the model\n"
-    "PREFIX.siren.\n"
+    "Writes, for each time t of --times, PREFIX_tT.png (the network) and\n"
+    "PREFIX_tT_fd.png (the finite-difference reference, same colour scale: blue\n"
+    "negative, red positive; row 0 is y = +1, column 0 is x = -1), .ppm files with\n"
+    "--format pnm, and the model PREFIX.siren.\n"
     "\n"
     "Result: the relative L2 error against the finite-difference solution over\n"
     "all those frames. The reference solution: fourth-order differences in space\n"
     "with --fd-points grid points per standard deviation of the pulse,\n"
     "Stormer-Verlet in time with Courant number --courant, on a square large\n"
     "enough that nothing reaches its border by --t-max (relative error about 3e-4\n"
-    "at the defaults, tests/test_pde_common.c).";
-
-enum { OPTION_COUNT = 30 };
-
-typedef struct command_line {
-    options o;
-    arg_option table[OPTION_COUNT];
-    arg_spec spec;
-} command_line;
+    "at the defaults, tests/examples/pde/test_pde.c).";
 
 /* "0,0.1,0.4": increasing times in [0, t_max]. */
 static int parse_times(options *o)
@@ -102,85 +95,41 @@ static int parse_times(options *o)
         errno = 0;
         double t = strtod(p, &end);
         if (end == p || errno || !isfinite(t) || (*end != ',' && *end != '\0'))
-            return args_error(PROGRAM, "--times: expected numbers separated by commas, got '%s'",
-                              o->times_text);
+            return fit_error("--times: expected numbers separated by commas, got '%s'",
+                             o->times_text);
         if (t < 0 || t > o->t_max * (1 + 1e-12))
-            return args_error(PROGRAM, "--times: %g is outside [0, --t-max = %g]", t, o->t_max);
+            return fit_error("--times: %g is outside [0, --t-max = %g]", t, o->t_max);
         if (o->frame_count == MAX_FRAMES)
-            return args_error(PROGRAM, "--times: at most %d times", MAX_FRAMES);
+            return fit_error("--times: at most %d times", MAX_FRAMES);
         if (o->frame_count > 0 && t <= o->times[o->frame_count - 1])
-            return args_error(PROGRAM, "--times: the times must increase");
+            return fit_error("--times: the times must increase");
         o->times[o->frame_count++] = t;
         p = *end ? end + 1 : end;
         if (*end == ',' && *p == '\0')
-            return args_error(PROGRAM, "--times: a trailing comma");
+            return fit_error("--times: a trailing comma");
     }
     return 0;
 }
 
-static int parse_command_line(command_line *cl, int argc, char **argv)
+/* What args_parse cannot check, and the default --times. 0, or 1 after a
+   message. */
+static int check_options(options *o, const arg_spec *spec)
 {
-    options *o = &cl->o;
-    arg_option table[] = {
-        ARG_LONG("steps", &o->steps, 0, 1000000000, "N", "training steps in all"),
-        ARG_LONG("points", &o->points, 3, 100000000, "N", "collocation points per step"),
-        ARG_LONG("source-points", &o->source_points, 1, 100000000, "N",
-                 "S: of the points, 2S lie at t = 0, S of them near the pulse"),
-        ARG_DOUBLE_POSITIVE("lr", &o->lr, "X", "Adam learning rate"),
-        FIT_LR_DECAY_OPTIONS(&o->decay),
-        ARG_DOUBLE("clip", &o->clip, 0, 1e30, "X", "gradient norm clipping; 0: off"),
-        ARG_LONG("width", &o->width, 1, 65536, "N", "hidden features per layer"),
-        ARG_LONG("depth", &o->depth, 0, 1000, "N",
-                 "hidden layers after the first (N+2 layers in all)"),
-        ARG_DOUBLE_POSITIVE("first-omega", &o->first_omega, "W", "omega of the first layer"),
-        ARG_DOUBLE_POSITIVE("hidden-omega", &o->hidden_omega, "W",
-                            "omega of the other sine layers"),
-        ARG_DOUBLE_POSITIVE("c", &o->c, "C", "wave speed"),
-        ARG_DOUBLE_POSITIVE("t-max", &o->t_max, "T", "the end of the time span"),
-        ARG_LONG("ramp-steps", &o->ramp_steps, 0, 1000000000, "N",
-                 "steps over which the time span grows to --t-max;\n0: --steps (the reference)"),
-        ARG_LONG("pretrain-steps", &o->pretrain_steps, 0, 1000000000, "N",
-                 "first N steps with every point at t = 0 (the initial\n"
-                 "condition alone; the reference's --pretrain: 2000)"),
-        ARG_DOUBLE_POSITIVE("amplitude", &o->amplitude, "A", "the pulse's height"),
-        ARG_DOUBLE_POSITIVE("variance", &o->variance, "V", "the pulse's variance per axis"),
-        ARG_DOUBLE("source-radius", &o->source_radius, 0, 10, "R",
-                   "radius of the disc of t = 0 points around the pulse;\n"
-                   "0: the reference's 0.25 sqrt(variance / 5e-4)"),
-        ARG_STRING("times", &o->times_text, "LIST", "times of the frames, comma-separated"),
-        ARG_LONG("grid", &o->grid, 8, 4096, "N", "about N x N points per frame"),
-        ARG_DOUBLE_POSITIVE("fd-points", &o->fd_points, "N",
-                            "finite-difference nodes per standard deviation"),
-        ARG_DOUBLE("courant", &o->courant, 0.001, 0.5, "X",
-                   "finite-difference time step, times h / c"),
-        ARG_U64("seed", &o->seed, "S", "seed of the initialisation and of the sampling"),
-        ARG_LONG("chunk", &o->chunk, 1, 100000000, "N", "points per library call (memory)"),
-        ARG_LONG("threads", &o->threads, 0, 256, "N",
-                 "threads; 0: SIREN_NUM_THREADS or every CPU"),
-        ARG_STRING("out", &o->out, "PREFIX", "output prefix (makes directories)"),
-        ARG_STRING("save", &o->save, "FILE", "model file [PREFIX.siren]"),
-        FIT_RESUME_OPTIONS(&o->ckpt),
-    };
-    _Static_assert(sizeof table / sizeof *table == OPTION_COUNT, "OPTION_COUNT");
-    memcpy(cl->table, table, sizeof table);
-    cl->spec = (arg_spec){PROGRAM, "[options]", DESCRIPTION, cl->table, OPTION_COUNT, NULL,
-                          0, 0, 0};
-    int status = args_parse(&cl->spec, argc, argv);
-    if (status != ARGS_OK)
-        return status == ARGS_HELP ? 0 : 1;
+    if (fit_format_check(o->format_name, &o->format))
+        return 1;
     if (2 * o->source_points >= o->points)
-        return args_error(PROGRAM, "--points (%ld) must exceed twice --source-points (%ld)",
-                          o->points, o->source_points);
+        return fit_error("--points (%ld) must exceed twice --source-points (%ld)",
+                         o->points, o->source_points);
     if (o->pretrain_steps >= o->steps && o->steps > 0)
-        return args_error(PROGRAM, "--pretrain-steps (%ld) must be fewer than --steps (%ld)",
-                          o->pretrain_steps, o->steps);
-    if (!args_given(&cl->spec, "times")) {
+        return fit_error("--pretrain-steps (%ld) must be fewer than --steps (%ld)",
+                         o->pretrain_steps, o->steps);
+    if (!args_given(spec, "times")) {
         static char text[128];
         snprintf(text, sizeof text, "0,%.17g,%.17g,%.17g,%.17g", 0.25 * o->t_max,
                  0.5 * o->t_max, 0.75 * o->t_max, o->t_max);
         o->times_text = text;
     }
-    return parse_times(o) ? 1 : -1;
+    return parse_times(o);
 }
 
 static void default_options(options *o)
@@ -194,6 +143,7 @@ static void default_options(options *o)
                    .amplitude = 0.02, .variance = 5e-4, .times_text = "", .grid = 256,
                    .fd_points = 6, .courant = 0.1, .seed = 0, .chunk = 16384, .threads = 0,
                    .out = "out/wave"};
+    fit_format_default(&o->format_name, &o->format);
 }
 
 static wave_pulse pulse_of(const options *o)
@@ -232,14 +182,12 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     t->points = (size_t)o->points;
     t->chunk = (size_t)o->chunk < t->points ? (size_t)o->chunk : t->points;
     unsigned what = SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN;
-    int status = siren_workspace_create(m->net, t->chunk, what, &t->ws);
+    if (fit_training_workspace(m->net, t->chunk, what, o->threads, &t->ws))
+        return 1;
     float weights[3] = {1.0f, (float)(-o->c * o->c), (float)(-o->c * o->c)};
-    if (status == SIREN_OK)
-        status = siren_workspace_set_laplacian_weights(t->ws, weights, 3);
-    if (status == SIREN_OK && o->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)o->threads);
+    int status = siren_workspace_set_laplacian_weights(t->ws, weights, 3);
     if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "cannot create the training workspace", status);
+        return fit_library_error("cannot create the training workspace", status);
     size_t c = t->chunk;
     t->txy = malloc(t->points * 3 * sizeof *t->txy);
     t->initial = malloc(t->points * sizeof *t->initial);
@@ -251,7 +199,7 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     t->adj_lap = malloc(c * sizeof *t->adj_lap);
     if (!t->txy || !t->initial || !t->value || !t->grad || !t->lap || !t->adj_value ||
         !t->adj_grad || !t->adj_lap)
-        return args_error(PROGRAM, "out of memory for the training buffers");
+        return fit_error("out of memory for the training buffers");
     return 0;
 }
 
@@ -321,7 +269,7 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
     siren_jet out = {t->value, t->grad, t->lap, NULL};
     int status = siren_forward(m->net, t->ws, n, t->txy + 3 * first, &out);
     if (status != SIREN_OK)
-        return fit_library_error(PROGRAM, "training step", status);
+        return fit_library_error("training step", status);
     double P = (double)t->points;
     for (size_t i = 0; i < n; i++) {
         float u0 = t->initial[first + i];
@@ -344,7 +292,7 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
     }
     siren_jet adj = {t->adj_value, t->adj_grad, t->adj_lap, NULL};
     status = siren_backward(m->net, t->ws, &adj);
-    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "training step", status);
+    return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
 static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
@@ -360,7 +308,7 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
         if (train_chunk(t, m, start, n, s))
             return 1;
     }
-    return fit_adam_step(PROGRAM, m->net, m->opt);
+    return fit_adam_step(m->net, m->opt);
 }
 
 static int wave_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
@@ -380,7 +328,7 @@ static int train(const options *o, fit_model *m, fit_run *run)
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
                          "residual", "", NULL, o->lr, o->decay};
     if (status == 0)
-        status = fit_train(PROGRAM, &plan, m, wave_step, &t, run);
+        status = fit_train(&plan, m, wave_step, &t, run);
     trainer_free(&t);
     return status;
 }
@@ -417,10 +365,9 @@ static int reference_frames(const options *o, wave_frames *f, wave_fd *w)
     f->net = malloc(f->count * n * sizeof *f->net);
     f->fd = malloc(f->count * n * sizeof *f->fd);
     if (!f->net || !f->fd || wave_fd_init(w, &pulse, o->c, cells_per_unit, half, o->courant))
-        return args_error(PROGRAM, "out of memory for the finite-difference solution "
-                          "(%zu^2 nodes)", 2 * half + 1);
-    fprintf(stderr, "%s: finite differences on %zu^2 nodes (h = %.3g), frames of %zu^2\n",
-            PROGRAM, w->n, w->h, f->side);
+        return fit_error("out of memory for the finite-difference solution "
+                         "(%zu^2 nodes)", 2 * half + 1);
+    fit_say("finite differences on %zu^2 nodes (h = %.3g), frames of %zu^2", w->n, w->h, f->side);
     for (size_t k = 0; k < f->count; k++) {
         wave_fd_advance(w, o->times[k]);
         for (size_t r = 0; r < f->side; r++)
@@ -456,7 +403,7 @@ static int network_frames(const options *o, const fit_model *m, wave_frames *f)
     }
     siren_workspace_free(ws);
     free(txy);
-    return status == SIREN_OK ? 0 : fit_library_error(PROGRAM, "evaluating the network", status);
+    return status == SIREN_OK ? 0 : fit_library_error("evaluating the network", status);
 }
 
 static int evaluate(const options *o, const fit_model *m, wave_frames *f)
@@ -479,7 +426,7 @@ static int evaluate(const options *o, const fit_model *m, wave_frames *f)
             r += (double)f->fd[i] * f->fd[i];
         }
         f->frame_error[k] = r > 0 ? sqrt(e / r) : INFINITY;
-        fprintf(stderr, "%s: t = %g: relative error %.4f\n", PROGRAM, o->times[k],
+        fit_say("t = %g: relative error %.4f", o->times[k],
                 f->frame_error[k]);
         err2 += e;
         ref2 += r;
@@ -507,22 +454,23 @@ static int plan_outputs(const options *o, outputs *p)
 {
     char err[512], suffix[64];
     for (size_t k = 0; k < o->frame_count; k++) {
-        snprintf(suffix, sizeof suffix, "_t%.3f.ppm", o->times[k]);
+        const char *ext = image_extension(o->format, 3);
+        snprintf(suffix, sizeof suffix, "_t%.3f%s", o->times[k], ext);
         p->net[k] = files_join(o->out, suffix);
-        snprintf(suffix, sizeof suffix, "_t%.3f_fd.ppm", o->times[k]);
+        snprintf(suffix, sizeof suffix, "_t%.3f_fd%s", o->times[k], ext);
         p->fd[k] = files_join(o->out, suffix);
         if (!p->net[k] || !p->fd[k])
-            return args_error(PROGRAM, "out of memory");
+            return fit_error("out of memory");
         if (files_check_writable(p->net[k], err, sizeof err) ||
             files_check_writable(p->fd[k], err, sizeof err))
-            return args_error(PROGRAM, "%s", err);
+            return fit_error("%s", err);
     }
     p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
     if (!p->model)
-        return args_error(PROGRAM, "out of memory");
+        return fit_error("out of memory");
     if (files_check_writable(p->model, err, sizeof err) ||
         (o->ckpt.checkpoint && files_check_writable(o->ckpt.checkpoint, err, sizeof err)))
-        return args_error(PROGRAM, "%s", err);
+        return fit_error("%s", err);
     return 0;
 }
 
@@ -535,13 +483,13 @@ static int write_frames(const outputs *p, const wave_frames *f)
            and weakens as it travels). */
         double scale = colormap_abs_quantile(f->fd + k * n, NULL, n, 1.0);
         if (scale < 0)
-            return args_error(PROGRAM, "out of memory");
+            return fit_error("out of memory");
         if (colormap_write_signed(p->net[k], f->side, f->side, f->net + k * n, scale, err,
                                   sizeof err))
-            return args_error(PROGRAM, "%s: %s", p->net[k], err);
+            return fit_error("%s: %s", p->net[k], err);
         if (colormap_write_signed(p->fd[k], f->side, f->side, f->fd + k * n, scale, err,
                                   sizeof err))
-            return args_error(PROGRAM, "%s: %s", p->fd[k], err);
+            return fit_error("%s: %s", p->fd[k], err);
     }
     return 0;
 }
@@ -553,10 +501,10 @@ static int finish(const options *o, const fit_model *m, const outputs *p, const 
     wave_frames f;
     memset(&f, 0, sizeof f);
     int status = evaluate(o, m, &f);
+    if (status == 0) /* the model first: a full disk after it keeps the training */
+        status = fit_model_save(m, p->model);
     if (status == 0)
         status = write_frames(p, &f);
-    if (status == 0)
-        status = fit_model_save(PROGRAM, m, p->model);
     if (status == 0) {
         printf("wrote %zu frames (%s ... %s) and %s\n", f.count, p->net[0], p->fd[f.count - 1],
                p->model);
@@ -576,12 +524,12 @@ static int run(const options *o, const arg_spec *spec)
     fit_run stats = {0, 0, 0};
     fit_arch arch = {3, 1, o->width, o->depth, o->first_omega, o->hidden_omega, o->lr,
                      o->clip, o->seed};
-    int status = fit_model_start(PROGRAM, o->ckpt.resume, &arch, spec, &m);
+    int status = fit_model_start(o->ckpt.resume, &arch, spec, &m);
     if (status == 0)  /* unwritable outputs fail now, not after training */
         status = plan_outputs(o, &paths);
     if (status == 0) {
-        fprintf(stderr, "%s: c = %g, t up to %g, %zu parameters, %ld points per step\n", PROGRAM,
-                o->c, o->t_max, siren_net_param_count(m.net), o->points);
+        fit_say("c = %g, t up to %g, %zu parameters, %ld points per step", o->c, o->t_max,
+                siren_net_param_count(m.net), o->points);
         status = train(o, &m, &stats);
     }
     if (status == 0)
@@ -593,10 +541,46 @@ static int run(const options *o, const arg_spec *spec)
 
 int main(int argc, char **argv)
 {
-    command_line cl;
-    default_options(&cl.o);
-    int status = parse_command_line(&cl, argc, argv);
-    if (status >= 0)
-        return status;
-    return run(&cl.o, &cl.spec);
+    options o;
+    default_options(&o);
+    arg_option table[] = {
+        FIT_STEPS_OPTION(&o),
+        ARG_LONG("points", &o.points, 3, 100000000, "N", "collocation points per step"),
+        ARG_LONG("source-points", &o.source_points, 1, 100000000, "N",
+                 "S: of the points, 2S lie at t = 0, S of them near the pulse"),
+        FIT_LR_OPTION(&o),
+        FIT_LR_DECAY_OPTIONS(&o),
+        FIT_CLIP_OPTION(&o),
+        FIT_NETWORK_OPTIONS(&o),
+        ARG_DOUBLE_POSITIVE("c", &o.c, "C", "wave speed"),
+        ARG_DOUBLE_POSITIVE("t-max", &o.t_max, "T", "the end of the time span"),
+        ARG_LONG("ramp-steps", &o.ramp_steps, 0, 1000000000, "N",
+                 "steps over which the time span grows to --t-max;\n0: --steps (the reference)"),
+        ARG_LONG("pretrain-steps", &o.pretrain_steps, 0, 1000000000, "N",
+                 "first N steps with every point at t = 0 (the initial\n"
+                 "condition alone; the reference's --pretrain: 2000)"),
+        ARG_DOUBLE_POSITIVE("amplitude", &o.amplitude, "A", "the pulse's height"),
+        ARG_DOUBLE_POSITIVE("variance", &o.variance, "V", "the pulse's variance per axis"),
+        ARG_DOUBLE("source-radius", &o.source_radius, 0, 10, "R",
+                   "radius of the disc of t = 0 points around the pulse;\n"
+                   "0: the reference's 0.25 sqrt(variance / 5e-4)"),
+        ARG_STRING("times", &o.times_text, "LIST", "times of the frames, comma-separated"),
+        ARG_LONG("grid", &o.grid, 8, 4096, "N", "about N x N points per frame"),
+        ARG_DOUBLE_POSITIVE("fd-points", &o.fd_points, "N",
+                            "finite-difference nodes per standard deviation"),
+        ARG_DOUBLE("courant", &o.courant, 0.001, 0.5, "X",
+                   "finite-difference time step, times h / c"),
+        FIT_SEED_OPTION(&o, "seed of the initialisation and of the sampling"),
+        FIT_CHUNK_OPTION(&o, 100000000, "points per library call (memory)"),
+        FIT_THREADS_OPTION(&o),
+        FIT_OUT_OPTION(&o),
+        FIT_FORMAT_OPTION(&o),
+        FIT_SAVE_OPTION(&o),
+        FIT_RESUME_OPTIONS(&o),
+    };
+    arg_spec spec = {"wave", "[options]", DESCRIPTION, table, ARG_COUNT(table), NULL, 0, 0, 0};
+    int parsed = args_parse(&spec, argc, argv);
+    if (parsed != ARGS_OK)
+        return args_exit_status(parsed);
+    return check_options(&o, &spec) ? 1 : run(&o, &spec);
 }

@@ -27,6 +27,7 @@
  */
 #include "fuzz.h"
 #include "fuzz_alloc.h"
+#include "internal.h" /* siren__params_fingerprint: what backward compares */
 #include "siren.h"
 
 #include <math.h>
@@ -58,7 +59,9 @@ typedef struct api {
     bool tame_weights;          /* Laplacian weights */
     siren_adam *opt;
     bool pristine;              /* parameters as siren_net_init made them */
-    /* The last successful forward on ws, for backward. */
+    /* The last successful forward on ws, for backward, while nothing that
+       makes it stale (an Adam step, new Laplacian weights, a write that
+       changes the parameters' fingerprint) has happened since. */
     bool taped;
     size_t taped_n;
     unsigned taped_quantities;
@@ -290,13 +293,22 @@ static call take_call(api *a)
    unless several are wrong at once, and then any of them is accepted). */
 static bool eval_status_ok(const api *a, const call *c, int status, bool forward)
 {
-    bool bad_n = c->n == 0, too_many = c->n > a->max_points;
+    bool too_many = c->n > a->max_points; /* n == 0 is a valid call that does nothing */
     bool not_served = (c->asked & ~a->what) != 0, no_tape = forward && !a->has_tape;
-    if (!bad_n && !too_many && !not_served && !no_tape)
+    if (!too_many && !not_served && !no_tape)
         return status == SIREN_OK;
-    return (bad_n && status == SIREN_ERR_INVALID_ARGUMENT) ||
-           (too_many && status == SIREN_ERR_TOO_LARGE) ||
+    return (too_many && status == SIREN_ERR_TOO_LARGE) ||
            ((not_served || no_tape) && status == SIREN_ERR_STATE);
+}
+
+/* A call of no points writes nothing: jet_alloc's 0xA5 bytes are intact. */
+static bool jet_untouched(siren_jet *jet)
+{
+    static const uint8_t fill[4] = {0xA5, 0xA5, 0xA5, 0xA5};
+    for (int m = 0; m < 4; m++)
+        if (*member(jet, m) && memcmp(*member(jet, m), fill, 4) != 0)
+            return false;
+    return true;
 }
 
 /* Points never mix: rerun with every non-finite point replaced by zeros;
@@ -360,7 +372,9 @@ static void op_eval(api *a)
     siren_jet out = jet_alloc(&a->cfg, c.asked, c.n);
     int status = siren_eval(a->net, a->ws, c.n, c.x, &out);
     FUZZ_CHECK(eval_status_ok(a, &c, status, false));
-    if (status == SIREN_OK) {
+    if (status == SIREN_OK && c.n == 0) {
+        FUZZ_CHECK(jet_untouched(&out));
+    } else if (status == SIREN_OK) {
         check_tame_is_finite(a, &c, &out);
         check_points_independent(a, &c, &out);
         check_one_thread_agrees(a, &c, &out);
@@ -449,7 +463,7 @@ static void op_adam(api *a)
         bool valid = isfinite(cfg.lr) && cfg.lr >= 0.0f && isfinite(cfg.beta1) &&
                      cfg.beta1 >= 0.0f && cfg.beta1 < 1.0f && isfinite(cfg.beta2) &&
                      cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f && isfinite(cfg.eps) &&
-                     cfg.eps >= 0.0f;
+                     cfg.eps > 0.0f;
         size_t failures = a->counter.failures;
         int status = siren_adam_create(a->net, &cfg, &a->opt);
         if (!valid)
@@ -480,6 +494,7 @@ static void op_adam(api *a)
         FUZZ_CHECK(siren_adam_step_count(a->opt) == steps + 1);
         FUZZ_CHECK(all_finite(params, a->params));
         a->pristine = false;
+        a->taped = false; /* the forward's parameters are gone */
     }
     free(before);
 }
@@ -508,12 +523,18 @@ static void op_set_threads(api *a)
     FUZZ_CHECK(siren_workspace_threads(a->ws) == a->threads);
 }
 
-/* A parameter becomes any float (NaN included). */
+/* A parameter becomes any float (NaN included). A forward is stale when
+   the write reached the fingerprint of the parameters; a write that did
+   not is not found (include/siren.h, siren_backward). */
 static void op_poke(api *a)
 {
     size_t i = fuzz_byte(&a->in) % a->params;
-    siren_net_params(a->net)[i] = fuzz_float(&a->in, NULL);
+    float *params = siren_net_params(a->net);
+    uint64_t before = siren__params_fingerprint(a->net, params, 1);
+    params[i] = fuzz_float(&a->in, NULL);
     a->pristine = false;
+    if (siren__params_fingerprint(a->net, params, 1) != before)
+        a->taped = false;
 }
 
 static void op_laplacian_weights(api *a)
@@ -524,6 +545,7 @@ static void op_laplacian_weights(api *a)
         FUZZ_CHECK(siren_workspace_set_laplacian_weights(a->ws, NULL, (b & 2) ? dims : 0) ==
                    SIREN_OK);
         a->tame_weights = true;
+        a->taped = false; /* new weights discard the forward */
         return;
     }
     float w[4];
@@ -537,6 +559,7 @@ static void op_laplacian_weights(api *a)
     } else {
         FUZZ_CHECK(status == SIREN_OK);
         a->tame_weights = tame;
+        a->taped = false;
     }
 }
 

@@ -1,5 +1,5 @@
 /* fuzz_shape.c - the examples' point cloud and mesh readers
- * (examples/common/pointcloud.c and ply.c, shape_parse): .xyz, PLY (ASCII and
+ * (examples/io/pointcloud.c and ply.c, shape_parse): .xyz, PLY (ASCII and
  * binary) and OBJ. The first input byte chooses the format (mod 4:
  * unknown, xyz, PLY, OBJ; unknown means "PLY if it has the magic"), the
  * rest is the file.

@@ -1,4 +1,4 @@
-/* fuzz_wav.c - the examples' WAVE reader (examples/common/wav.c,
+/* fuzz_wav.c - the examples' WAVE reader (examples/io/wav.c,
  * wav_read_buffer) on arbitrary bytes.
  *
  * Invariants: it returns 0 or -1 and never crashes or reads outside the

@@ -1,7 +1,7 @@
 /* replay_main.c - a main() for the harnesses without libFuzzer: runs
  * LLVMFuzzerTestOneInput once on every file named on the command line (a
  * directory stands for the files in it). Built with gcc and ASan+UBSan by
- * tests/fuzz_replay.sh, so that CI checks every committed corpus and
+ * tests/scripts/fuzz_replay.sh, so that CI checks every committed corpus and
  * regression file without clang. Exits 0 when all ran; any invariant or
  * sanitizer failure aborts with the file name printed first.
  */

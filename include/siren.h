@@ -71,7 +71,8 @@ typedef enum siren_status {
     SIREN_ERR_INVALID_ARGUMENT = -1,  /* NULL, zero or inconsistent size */
     SIREN_ERR_OUT_OF_MEMORY    = -2,
     SIREN_ERR_TOO_LARGE        = -3,  /* size arithmetic would overflow, or n > max_points */
-    SIREN_ERR_IO               = -4,  /* file could not be opened/read/written */
+    SIREN_ERR_IO               = -4,  /* file could not be opened/read/written;
+                                         errno says why (see "model files") */
     SIREN_ERR_FORMAT           = -5,  /* not a model file, truncated, corrupt */
     SIREN_ERR_VERSION          = -6,  /* model file from a newer format version */
     SIREN_ERR_STATE            = -7,  /* e.g. backward with no forward, wrong net */
@@ -137,6 +138,9 @@ SIREN_API int    siren_net_init(siren_net *net, uint64_t seed);  /* sine-aware i
    for each layer in order, W[out][in] row-major, then b[out] (the PyTorch
    state_dict order: a torch SIREN's parameters can be memcpy'd in). */
 SIREN_API size_t siren_net_param_count(const siren_net *net);
+/* The parameters may be read and written through this pointer at any
+   time but between siren_forward and siren_backward, where a write makes
+   the forward pass stale (see siren_backward). */
 SIREN_API float *siren_net_params(siren_net *net);     /* layout above */
 SIREN_API float *siren_net_grads(siren_net *net);      /* same layout  */
 /* Sets every gradient to zero; siren_backward adds into the gradients. */
@@ -198,7 +202,9 @@ SIREN_API int  siren_workspace_bytes(const siren_net *net, size_t max_points,
    operator u_tt - c^2 (u_xx + u_yy) in one channel). `weights` holds `count`
    floats, count == in_features; NULL (with count 0 or in_features)
    restores the default (all ones).
-   Applies to later siren_eval/siren_forward calls on this workspace.
+   Applies to later siren_eval/siren_forward calls on this workspace, and
+   discards the workspace's forward pass: siren_backward before the next
+   siren_forward returns STATE (it would mix the old and new weights).
    INVALID_ARGUMENT: ws NULL, count wrong, a weight not finite. */
 SIREN_API int  siren_workspace_set_laplacian_weights(siren_workspace *ws,
                                                      const float *weights,
@@ -232,9 +238,13 @@ typedef struct siren_jet {
    non-NULL member of *out. Only the jet channels the requested quantities
    need are computed (a value-only call costs one channel).
    The laplacian is weighted by siren_workspace_set_laplacian_weights.
-   Returns INVALID_ARGUMENT for NULL net/ws/x/out or n == 0, STATE when the
-   workspace was made for a different architecture or a requested quantity
-   is not in the workspace's `what`, TOO_LARGE when n > max_points.
+   Returns INVALID_ARGUMENT for NULL net/ws/out, or NULL x with n >= 1;
+   STATE when the workspace was made for a different architecture or a
+   requested quantity is not in the workspace's `what`; TOO_LARGE when
+   n > max_points.
+   n == 0 is a valid call that does nothing, as in BLAS and numpy: after
+   the checks above it returns SIREN_OK without reading x (which may be
+   NULL) or writing *out.
    For a network with one output and two or more inputs, when the gradient
    is the highest quantity asked for, it is taken by reverse mode (two
    matrix products per layer instead of 1 + in_features), as siren_forward
@@ -267,15 +277,29 @@ SIREN_API int siren_eval(const siren_net *net, siren_workspace *ws, size_t n,
    than jets, docs/DESIGN.md), as siren_eval takes it (a single point by
    jets in both): value and gradient bit-identical to siren_eval's (to
    float rounding in a CBLAS build). Its other outputs are bit-identical to
-   siren_eval's for the same call too. */
+   siren_eval's for the same call too.
+   n == 0 returns SIREN_OK and computes nothing, like siren_eval; the
+   workspace then holds that empty forward (not the one before it), so a
+   siren_backward after it returns SIREN_OK and adds nothing. */
 SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
                             const float *x, const siren_jet *out);
 /* Adds d(loss)/d(params) into siren_net_grads(net); adjoint members are
    d(loss)/d(the matching output of the last forward), same layouts.
    Each non-NULL adjoint member must name a quantity that the last
    siren_forward on ws computed (was non-NULL in its `out`), and net must be
-   the network of that forward, with the parameters it had then: otherwise
-   STATE (also when ws holds no forward, or was made SIREN_EVAL_ONLY).
+   the network of that forward (not another, nor a new one made at its
+   address), with the parameters it had then: otherwise STATE (also when
+   ws holds no forward, or was made SIREN_EVAL_ONLY).
+   Changing the parameters in between is the caller's error. These changes
+   are found, and give STATE: siren_adam_step or siren_net_init on net;
+   siren_workspace_set_laplacian_weights on ws; a write through
+   siren_net_params that reaches the fingerprint of the parameters taken
+   at the forward pass, the bits of 16 parameters of every layer spread
+   evenly from its first weight to its last bias (so a write of every
+   parameter, or of any whole layer, is found; a write of a few may not
+   be, and then the gradients are those of neither network). Hashing
+   every parameter instead would cost about as much as the forward pass
+   on one point (docs/SECURITY.md).
    Backward may be called more than once after one forward (the gradients
    add up). One call may carry a large batch: siren_forward and
    siren_backward take its points in segments of about 64 MiB of jets
@@ -296,12 +320,16 @@ SIREN_API int siren_backward(siren_net *net, siren_workspace *ws,
    x + i * n * in. The outputs are [instances][n][...]: instance i's block of
    each member of *out starts at i * n points. This is how a hypernetwork
    evaluates the SIRENs it generates. instances * n must not exceed the
-   workspace's max_points (TOO_LARGE). Other errors as siren_eval. */
+   workspace's max_points (TOO_LARGE). Other errors as siren_eval, and as
+   there instances == 0 or n == 0 returns SIREN_OK and does nothing
+   (params and x may then be NULL). */
 SIREN_API int siren_eval_instances(const siren_net *net, siren_workspace *ws,
                                    size_t instances, const float *params, size_t n,
                                    const float *x, const siren_jet *out);
 /* Like siren_eval_instances, and keeps what siren_backward_instances needs.
-   params must stay alive and unchanged until the backward pass. */
+   params must stay alive and unchanged until the backward pass (a change
+   that reaches their fingerprint, as siren_backward describes it, gives
+   STATE there). */
 SIREN_API int siren_forward_instances(const siren_net *net, siren_workspace *ws,
                                       size_t instances, const float *params, size_t n,
                                       const float *x, const siren_jet *out);
@@ -309,7 +337,8 @@ SIREN_API int siren_forward_instances(const siren_net *net, siren_workspace *ws,
    instance of the last siren_forward_instances on ws (adjoints laid out as
    its outputs). STATE when ws's last forward was not a
    siren_forward_instances with this net (or siren_forward, whose params
-   are net's own). */
+   are net's own), or when its params changed since (see siren_backward;
+   net's own parameters play no part). */
 SIREN_API int siren_backward_instances(const siren_net *net, siren_workspace *ws,
                                        const siren_jet *adjoint, float *grads);
 
@@ -327,15 +356,17 @@ typedef struct siren_adam_config {
     uint32_t size;          /* sizeof(siren_adam_config) */
     float lr;               /* default 1e-4 */
     float beta1, beta2;     /* default 0.9, 0.999 */
-    float eps;              /* default 1e-8 */
+    float eps;              /* default 1e-8; must be > 0 */
     float weight_decay;     /* default 0 (L2, as torch.optim.Adam) */
     float clip_grad_norm;   /* default 0 = off; else max global L2 norm */
 } siren_adam_config;
 /* Fills *cfg with the defaults above; NULL is ignored. */
 SIREN_API void siren_adam_config_default(siren_adam_config *cfg);
 /* Creates an optimiser for networks with net's architecture, moments zero,
-   step count 0. INVALID_ARGUMENT: NULL, wrong cfg->size, lr, eps, decay or
-   clip negative or not finite, betas outside [0, 1). OUT_OF_MEMORY. */
+   step count 0. INVALID_ARGUMENT: NULL, wrong cfg->size, lr, decay or
+   clip negative or not finite, eps not finite or not positive (a step
+   divides by sqrt(v) + eps, and v is 0 where every gradient so far was 0),
+   betas outside [0, 1). OUT_OF_MEMORY. */
 SIREN_API int  siren_adam_create(const siren_net *net, const siren_adam_config *cfg,
                                  siren_adam **out);
 /* One update of net's parameters from its gradients. INVALID_ARGUMENT for
@@ -358,11 +389,35 @@ SIREN_API int  siren_adam_set_lr(siren_adam *opt, float lr);
 
 /* Model files hold the architecture and the parameters (not the gradients),
    little-endian with a magic, a format version and a CRC-32: see
-   docs/FORMAT.md. Saving to a path writes "path.tmp-XXXXXX" beside it and
-   renames it over path, so a crash never leaves a half-written model.
+   docs/FORMAT.md.
+   Saving to a path is atomic and private: the bytes go to a new file
+   "NAME.tmp-PID-XXXXXX" beside it (created exclusively, locked while it
+   is written), which gets the permission bits of the file it replaces
+   (a new file: 0644 less the umask, at most), is flushed to the device
+   (fsync) and renamed over path; then the directory is flushed. A crash
+   or a kill at any instant leaves the old file or the new one, never a
+   mix; after a power failure, the same on file systems that keep their
+   promises about fsync. Temporary files that earlier saves of the same
+   path left when their process died (no lock on them any more) are
+   removed first. The two flushes cost about 3 to 24 ms a save on a
+   virtual disk (docs/SECURITY.md).
    Loading checks every field before it allocates: a file that is not a
    libsiren model, truncated or corrupt gives FORMAT, one from a newer
-   format version VERSION, an unreadable or unwritable path IO. */
+   format version VERSION, an unreadable or unwritable path IO. Loading
+   from a path reads the fixed header first (52 bytes; 84 for a
+   checkpoint) and then exactly the length it implies, and one byte more:
+   a device, a pipe or a file of another kind costs its first bytes, and a
+   regular file of the wrong size is refused unread. From a pipe the
+   buffer grows with the bytes that arrive (at most twice them, or 64 KiB).
+   When a function of this section or of the checkpoints' returns
+   SIREN_ERR_IO, errno holds the reason the system gave for the call that
+   failed (open, read, write, fsync, close or rename: ENOENT, EACCES,
+   EISDIR, ENOSPC, ...): the clean-up after the failure (closing, removing
+   the temporary file, freeing, the allocator's free included) leaves it
+   as it was, so strerror(errno) tells the user why. (Where no system call
+   gave a reason the library sets one: EIO for a write that made no
+   progress, ENAMETOOLONG for a path whose length overflows.)
+   errno is unspecified after any other status. */
 SIREN_API int siren_net_save(const siren_net *net, const char *path);
 SIREN_API int siren_net_load(const char *path, siren_net **out);
 /* buf NULL or too small: *len gets the size needed, returns TOO_LARGE */

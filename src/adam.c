@@ -27,6 +27,13 @@ static bool is_finite_nonnegative(float x)
     return isfinite(x) && x >= 0.0f;
 }
 
+/* Adam divides by sqrt(v) + eps, and v is 0 wherever a gradient has
+   always been 0: eps must be positive, or such a step is 0/0. */
+static bool is_finite_positive(float x)
+{
+    return isfinite(x) && x > 0.0f;
+}
+
 static bool is_beta(float beta)
 {
     return isfinite(beta) && beta >= 0.0f && beta < 1.0f;
@@ -35,7 +42,7 @@ static bool is_beta(float beta)
 static bool adam_config_is_valid(const siren_adam_config *cfg)
 {
     return cfg->size == sizeof *cfg && is_finite_nonnegative(cfg->lr) &&
-           is_beta(cfg->beta1) && is_beta(cfg->beta2) && is_finite_nonnegative(cfg->eps) &&
+           is_beta(cfg->beta1) && is_beta(cfg->beta2) && is_finite_positive(cfg->eps) &&
            is_finite_nonnegative(cfg->weight_decay) &&
            is_finite_nonnegative(cfg->clip_grad_norm);
 }
@@ -176,5 +183,6 @@ int siren_adam_step(siren_adam *opt, siren_net *net)
             net->grads[i] *= u.grad_scale;
     }
     opt->step++;
+    siren__net_restamp(net); /* a forward before this step is stale */
     return SIREN_OK;
 }

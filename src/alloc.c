@@ -1,9 +1,10 @@
 /* alloc.c - the one place the library allocates: every block goes through
    the allocator of the object it belongs to (siren.h, "allocators"), so a
    caller can give each object its own memory, and the tests can make any
-   single allocation fail (tests/test_alloc_failures.c). */
+   single allocation fail (tests/lib/test_alloc_failures.c). */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,10 +33,15 @@ void siren__free(const siren_allocator *alloc, void *ptr)
 {
     if (!ptr)
         return;
+    /* A file function that failed frees its buffers on the way out, and
+       errno must still say why it failed (siren.h): neither free nor a
+       caller's allocator may change it. */
+    int saved_errno = errno;
     if (alloc && alloc->free)
         alloc->free(alloc->user, ptr);
     else
         free(ptr);
+    errno = saved_errno;
 }
 
 bool siren__allocator_copy(const siren_allocator *alloc, siren_allocator *out)

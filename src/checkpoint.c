@@ -15,6 +15,7 @@ enum {
         SIREN_PREAMBLE_BYTES + SIREN_ARCH_BYTES + ADAM_CONFIG_BYTES + STEP_BYTES,
     CHECKPOINT_ARRAYS = 3 /* params, m, v */
 };
+_Static_assert(CHECKPOINT_HEADER_BYTES <= SIREN_FILE_HEAD_MAX, "siren__read_file's header");
 
 static bool checkpoint_size(const siren_net *net, size_t *size)
 {
@@ -151,6 +152,27 @@ int siren_checkpoint_save(const siren_net *net, const siren_adam *opt, const cha
     return status;
 }
 
+/* siren__read_file's look at the header: the length of the checkpoint
+   its architecture implies. The optimiser's fields are read (they must be
+   there) but checked only by the full load. */
+static int checkpoint_length(const uint8_t *head, size_t head_len, size_t *length)
+{
+    siren_reader r;
+    siren_config arch;
+    siren_adam_config adam_cfg;
+    uint64_t step;
+    size_t param_count;
+    siren__reader_init(&r, head, head_len);
+    int status = siren__read_header(&r, checkpoint_magic, &arch, &param_count);
+    if (status != SIREN_OK)
+        return status;
+    if (!read_adam_state(&r, &adam_cfg, &step))
+        return SIREN_ERR_FORMAT;
+    return siren__format_size(r.pos, CHECKPOINT_ARRAYS, param_count, length)
+               ? SIREN_OK
+               : SIREN_ERR_TOO_LARGE;
+}
+
 int siren_checkpoint_load_with_allocator(const char *path, const siren_allocator *alloc,
                                          siren_net **net, siren_adam **opt)
 {
@@ -159,8 +181,8 @@ int siren_checkpoint_load_with_allocator(const char *path, const siren_allocator
     siren_allocator checked; /* an incomplete allocator is refused before any work */
     if (!path || !net || !opt || !siren__allocator_copy(alloc, &checked))
         return SIREN_ERR_INVALID_ARGUMENT;
-    size_t max_len = siren__format_max_size(CHECKPOINT_HEADER_BYTES, CHECKPOINT_ARRAYS);
-    int status = siren__read_file(path, max_len, alloc, &data, &len);
+    int status =
+        siren__read_file(path, CHECKPOINT_HEADER_BYTES, checkpoint_length, alloc, &data, &len);
     if (status != SIREN_OK)
         return status;
     status = siren_checkpoint_load_buffer_with_allocator(data, len, alloc, net, opt);

@@ -2,7 +2,7 @@
    0xEDB88320, initial value and final xor 0xFFFFFFFF): the checksum that
    closes every model and checkpoint file (docs/FORMAT.md). One table lookup
    per byte; the table is the CRC of each byte value, computed offline from
-   the polynomial and checked by tests/test_model_file.c against a bitwise
+   the polynomial and checked by tests/lib/test_model_file.c against a bitwise
    implementation. */
 #include "internal.h"
 

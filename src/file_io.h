@@ -95,20 +95,43 @@ bool siren__read_f32_array(siren_reader *r, float *dst, size_t n);
 
 /* ------------------------------------------------------------ whole files */
 
-/* Reads the file at path into a new buffer from alloc (*data, *len; free it
-   with siren__free(alloc, ...)). Returns SIREN_OK; SIREN_ERR_IO when the file cannot be
-   opened or read; SIREN_ERR_FORMAT when it holds more than max_len bytes
-   (no valid file is that long); SIREN_ERR_OUT_OF_MEMORY. */
-int siren__read_file(const char *path, size_t max_len, const siren_allocator *alloc,
-                     uint8_t **data, size_t *len);
+/* What a file's fixed header (head_len bytes at head, fewer than asked
+   when the file is that short) says about the whole file: SIREN_OK and
+   its exact length in *length, or the status that refuses the file
+   (FORMAT, VERSION; TOO_LARGE when the length does not fit in a size_t). */
+typedef int (*siren_file_length_fn)(const uint8_t *head, size_t head_len, size_t *length);
 
-/* Replaces the file at path by the len bytes at data, atomically: the bytes
-   go to a new file "path.tmp-XXXXXX" in the same directory, which is
-   flushed to disk and renamed over path. The new file gets the permissions
-   a plain fopen would give (0666 less the umask). On any failure the
-   temporary file is removed and path is left as it was. Returns SIREN_OK,
-   SIREN_ERR_IO or SIREN_ERR_OUT_OF_MEMORY (the temporary file's name is
-   allocated from alloc). */
+/* The most head_bytes siren__read_file takes (the header is read onto
+   the stack). */
+#define SIREN_FILE_HEAD_MAX 128
+
+/* Reads the file at path without trusting it: first head_bytes (its fixed
+   header), which length_of checks and turns into the file's exact length;
+   then the rest of exactly that length, and one byte more to see whether
+   anything follows. Nothing else is read and nothing is allocated until
+   the header has passed: a device or a file of another format costs
+   head_bytes. A regular file whose size differs from the length is
+   refused unread; from a pipe or a device the buffer doubles as bytes
+   arrive, so memory stays below twice what came, and never above the
+   length + 1.
+   On SIREN_OK, *data (from alloc; free it with siren__free(alloc, ...))
+   holds exactly *len = the length bytes. Errors: length_of's status;
+   FORMAT when the file is shorter or longer than its header says; IO when
+   the file cannot be opened or read (errno says why); OUT_OF_MEMORY. */
+int siren__read_file(const char *path, size_t head_bytes, siren_file_length_fn length_of,
+                     const siren_allocator *alloc, uint8_t **data, size_t *len);
+
+/* Replaces the file at path by the len bytes at data, atomically
+   (src/atomic_write.c): the bytes go to a new file "NAME.tmp-PID-XXXXXX"
+   in the same directory, locked while it is written, which gets the
+   permission bits of the file it replaces (a new target gets 0644 less
+   the umask; the temporary file is 0600 until then), is flushed to the
+   device and renamed over path; then the directory is flushed. Before
+   that, temporary files of earlier saves of path by processes that died
+   are removed. On any failure the temporary file is removed and path is
+   left as it was. Returns SIREN_OK, SIREN_ERR_IO (errno says why:
+   ENOSPC, EACCES...) or SIREN_ERR_OUT_OF_MEMORY (the names are allocated
+   from alloc, one block). */
 int siren__write_file_atomic(const char *path, const void *data, size_t len,
                              const siren_allocator *alloc);
 

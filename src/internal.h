@@ -32,6 +32,9 @@ struct siren_net {
     float *params;
     float *grads;
     siren_allocator allocator; /* of everything made from the net */
+    uint64_t stamp;         /* new at every library call that changes the
+                               parameters (create, init, an Adam step),
+                               unique among all nets of the process */
 };
 
 /* Checks a config and computes the layer table size; shared by create and
@@ -39,6 +42,18 @@ struct siren_net {
 int siren__config_check(const siren_config *cfg, size_t *param_count);
 /* True when two (checked) configs describe the same architecture. */
 bool siren__same_architecture(const siren_config *a, const siren_config *b);
+/* Gives net a stamp no net has had before (src/net.c). */
+void siren__net_restamp(siren_net *net);
+
+/* What siren_backward compares with the forward pass to see whether the
+   parameters were written through siren_net_params (or a caller's
+   instance parameters changed) in between (src/param_fingerprint.c): a
+   64-bit hash of SIREN__FINGERPRINT_SAMPLES parameters of every layer of
+   every instance, spread evenly over the layer's weights and biases (all
+   of them in a smaller layer). A change of many parameters, or of any
+   whole layer, changes it; a change that misses the samples does not. */
+#define SIREN__FINGERPRINT_SAMPLES 16
+uint64_t siren__params_fingerprint(const siren_net *net, const float *params, size_t instances);
 
 /* ------------------------------------------------------------------- jets */
 
@@ -131,8 +146,14 @@ struct siren_workspace {
     size_t layer_count;
 
     /* What the last siren_forward recorded, for siren_backward. */
-    const siren_net *taped_net; /* NULL: no forward yet */
+    const siren_net *taped_net; /* NULL: no forward yet (or it was
+                                   discarded: new Laplacian weights) */
     const float *taped_params;  /* [taped_instances][param_count] */
+    bool taped_own_params;      /* siren_forward: taped_params is the
+                                   net's, and taped_stamp its stamp */
+    uint64_t taped_stamp;
+    uint64_t taped_fingerprint; /* of taped_params */
+    size_t taped_fingerprinted; /* instances of taped_params in it */
     size_t taped_instances;
     size_t taped_points;        /* per instance */
     size_t taped_segment;       /* points per segment */

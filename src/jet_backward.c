@@ -264,6 +264,12 @@ static int check_backward_call(const siren_net *net, const siren_workspace *ws,
         return SIREN_ERR_STATE;
     if ((siren__jet_quantities(adjoint) & ~ws->taped_quantities) != 0)
         return SIREN_ERR_STATE;
+    /* The parameters must be those of the forward: changed by a library
+       call (the stamp), or written through a pointer (the fingerprint). */
+    if (ws->taped_own_params && ws->taped_stamp != net->stamp)
+        return SIREN_ERR_STATE;
+    if (siren__params_fingerprint(net, params, ws->taped_fingerprinted) != ws->taped_fingerprint)
+        return SIREN_ERR_STATE;
     return SIREN_OK;
 }
 
@@ -358,8 +364,8 @@ static int backward_instances(const siren_net *net, siren_workspace *ws,
                               const siren_jet *adjoint, const float *params, float *grads)
 {
     int status = check_backward_call(net, ws, adjoint, params);
-    if (status != SIREN_OK)
-        return status;
+    if (status != SIREN_OK || ws->taped_points == 0 || ws->taped_instances == 0)
+        return status; /* a forward of no points: no gradient to add */
     size_t instances = ws->taped_instances, n = ws->taped_points, size = ws->taped_segment;
     if (!ws->taped_reverse) {
         siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);

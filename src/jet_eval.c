@@ -150,7 +150,10 @@ int siren__check_eval_call(const siren_net *net, const siren_workspace *ws, size
                            siren_jet_kind *kind)
 {
     size_t total;
-    if (!net || !ws || !params || !x || !out || n == 0 || instances == 0)
+    /* No points is a call that does nothing (as in BLAS and numpy): x and
+       params are then never read, so they may be NULL. */
+    bool empty = n == 0 || instances == 0;
+    if (!net || !ws || !out || (!empty && (!params || !x)))
         return SIREN_ERR_INVALID_ARGUMENT;
     if (!siren__mul_size(instances, n, &total) || total > ws->max_points)
         return SIREN_ERR_TOO_LARGE;
@@ -168,7 +171,7 @@ static int eval_instances(const siren_net *net, siren_workspace *ws, size_t inst
 {
     siren_jet_kind kind;
     int status = siren__check_eval_call(net, ws, instances, params, n, x, out, &kind);
-    if (status != SIREN_OK)
+    if (status != SIREN_OK || n == 0 || instances == 0)
         return status;
     size_t dims = net->cfg.in_features;
     size_t per_point = siren__jet_channels(kind, dims) * net->max_width;

@@ -136,16 +136,13 @@ static void tape_points(float *tape, const float *x, size_t instances, size_t n,
     }
 }
 
-static int forward_instances(const siren_net *net, siren_workspace *ws, size_t instances,
-                             const float *params, size_t n, const float *x,
-                             const siren_jet *out)
+/* The pass itself, for n >= 1 points per instance: the points on the
+   tape, then the layers. Sets ws->taped_reverse; returns the points per
+   segment. */
+static size_t taped_pass(const siren_net *net, siren_workspace *ws, size_t instances,
+                         const float *params, size_t n, const float *x, siren_jet_kind kind,
+                         const siren_jet *out)
 {
-    siren_jet_kind kind;
-    int status = siren__check_eval_call(net, ws, instances, params, n, x, out, &kind);
-    if (status != SIREN_OK)
-        return status;
-    if (!ws->has_tape)
-        return SIREN_ERR_STATE;
     bool small = siren__small_batch_applies(net, kind, n);
     ws->taped_reverse = small ? siren__small_batch_reverse(net, kind, n)
                               : siren__reverse_gradient_applies(net, kind);
@@ -169,12 +166,40 @@ static int forward_instances(const siren_net *net, siren_workspace *ws, size_t i
     } else {
         run_instances(net, ws, instances, params, n, x, kind, out);
     }
+    return size;
+}
+
+static int forward_instances(const siren_net *net, siren_workspace *ws, size_t instances,
+                             const float *params, size_t n, const float *x,
+                             const siren_jet *out)
+{
+    siren_jet_kind kind;
+    int status = siren__check_eval_call(net, ws, instances, params, n, x, out, &kind);
+    if (status != SIREN_OK)
+        return status;
+    if (!ws->has_tape)
+        return SIREN_ERR_STATE;
+    /* No points: nothing to compute, and the tape records an empty pass
+       (not the previous one), so that a backward after it adds nothing. */
+    bool empty = n == 0 || instances == 0;
+    size_t segment = 1;
+    if (!empty)
+        segment = taped_pass(net, ws, instances, params, n, x, kind, out);
+    else
+        ws->taped_reverse = false;
     ws->taped_net = net;
     ws->taped_params = params;
+    ws->taped_own_params = params == net->params;
+    ws->taped_stamp = net->stamp;
+    /* An empty pass reads no caller-owned parameters (params may then be
+       NULL or short); the net's own are always there, and are watched as
+       for any forward. */
+    ws->taped_fingerprinted = !empty ? instances : ws->taped_own_params ? 1 : 0;
+    ws->taped_fingerprint = siren__params_fingerprint(net, params, ws->taped_fingerprinted);
     ws->taped_instances = instances;
     ws->taped_points = n;
-    ws->taped_segment = size;
-    ws->taped_kind = taped;
+    ws->taped_segment = segment;
+    ws->taped_kind = ws->taped_reverse ? JET_VALUE : kind; /* the jets on the tape */
     ws->taped_quantities = siren__jet_quantities(out);
     return SIREN_OK;
 }

@@ -14,6 +14,7 @@ _Static_assert(sizeof(float) == 4 && FLT_MANT_DIG == 24 && FLT_MAX_EXP == 128,
 static const char model_magic[SIREN_MAGIC_BYTES] = {'S', 'I', 'R', 'E', 'N', 'n', 'e', 't'};
 /* Preamble and architecture block; the parameters follow. */
 enum { MODEL_HEADER_BYTES = SIREN_PREAMBLE_BYTES + SIREN_ARCH_BYTES };
+_Static_assert(MODEL_HEADER_BYTES <= SIREN_FILE_HEAD_MAX, "siren__read_file's header");
 
 /* ------------------------------------------------- framing, shared parts */
 
@@ -24,12 +25,6 @@ bool siren__format_size(size_t header_bytes, size_t arrays, size_t param_count, 
            siren__mul_size(floats, sizeof(float), &bytes) &&
            siren__add_size(header_bytes, bytes, &body) &&
            siren__add_size(body, SIREN_CRC_BYTES, size);
-}
-
-size_t siren__format_max_size(size_t header_bytes, size_t arrays)
-{
-    size_t size;
-    return siren__format_size(header_bytes, arrays, SIREN_MAX_PARAMS, &size) ? size : SIZE_MAX;
 }
 
 int siren__check_capacity(size_t needed, const void *buf, size_t cap, size_t *len)
@@ -203,6 +198,20 @@ int siren_net_save(const siren_net *net, const char *path)
     return status;
 }
 
+/* siren__read_file's look at the header: the length of the model file
+   its architecture implies. */
+static int model_file_length(const uint8_t *head, size_t head_len, size_t *length)
+{
+    siren_reader r;
+    siren_config cfg;
+    size_t param_count;
+    siren__reader_init(&r, head, head_len);
+    int status = siren__read_header(&r, model_magic, &cfg, &param_count);
+    if (status != SIREN_OK)
+        return status;
+    return siren__format_size(r.pos, 1, param_count, length) ? SIREN_OK : SIREN_ERR_TOO_LARGE;
+}
+
 int siren_net_load_with_allocator(const char *path, const siren_allocator *alloc,
                                   siren_net **out)
 {
@@ -211,8 +220,7 @@ int siren_net_load_with_allocator(const char *path, const siren_allocator *alloc
     siren_allocator checked; /* an incomplete allocator is refused before any work */
     if (!path || !out || !siren__allocator_copy(alloc, &checked))
         return SIREN_ERR_INVALID_ARGUMENT;
-    size_t max_len = siren__format_max_size(MODEL_HEADER_BYTES, 1);
-    int status = siren__read_file(path, max_len, alloc, &data, &len);
+    int status = siren__read_file(path, MODEL_HEADER_BYTES, model_file_length, alloc, &data, &len);
     if (status != SIREN_OK)
         return status;
     status = siren_net_load_buffer_with_allocator(data, len, alloc, out);

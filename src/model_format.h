@@ -25,10 +25,6 @@ enum {
 bool siren__format_size(size_t header_bytes, size_t arrays, size_t param_count,
                         size_t *size);
 
-/* The largest file a loader needs to read: the size above for
-   SIREN_MAX_PARAMS parameters, or SIZE_MAX when that does not fit. */
-size_t siren__format_max_size(size_t header_bytes, size_t arrays);
-
 /* The save_buffer contract: INVALID_ARGUMENT when len is NULL; when buf is
    NULL or cap < needed, *len = needed and TOO_LARGE; else SIREN_OK. */
 int siren__check_capacity(size_t needed, const void *buf, size_t cap, size_t *len);

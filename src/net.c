@@ -4,7 +4,16 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
+
+/* The last stamp given to a net (siren__net_restamp). */
+static atomic_uint_fast64_t last_stamp;
+
+void siren__net_restamp(siren_net *net)
+{
+    net->stamp = (uint64_t)atomic_fetch_add(&last_stamp, 1) + 1;
+}
 
 void siren_config_default(siren_config *cfg)
 {
@@ -101,6 +110,7 @@ int siren_net_create_with_allocator(const siren_config *cfg, const siren_allocat
         return SIREN_ERR_OUT_OF_MEMORY;
     }
     fill_layer_table(net);
+    siren__net_restamp(net);
     *out = net;
     return SIREN_OK;
 }
@@ -160,6 +170,7 @@ int siren_net_init(siren_net *net, uint64_t seed)
             bias[i] = siren__rng_uniform(&rng, -b, b);
     }
     siren_net_zero_grad(net);
+    siren__net_restamp(net);
     return SIREN_OK;
 }
 

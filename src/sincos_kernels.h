@@ -1,5 +1,5 @@
 /*
- * sincos_kernels.h - private to src/sincos*.c and tests/test_sincos.c: the
+ * sincos_kernels.h - private to src/sincos*.c and tests/lib/test_sincos.c: the
  * constants of the one sin/cos algorithm that both kernels implement, the
  * kernels, and the switch the tests use to pick one. docs/SINCOS.md has the
  * derivation and the measured accuracy.

@@ -6,7 +6,7 @@
  * pthread_create directly, so ThreadSanitizer's interceptor of
  * pthread_create never sees the new thread and TSan crashes in its first
  * memory access (glibc 2.36 with GCC 12 or clang 14). The TSan build
- * (tests/tsan.sh) defines SIREN_USE_PTHREADS; every other build uses C11
+ * (tests/scripts/tsan.sh) defines SIREN_USE_PTHREADS; every other build uses C11
  * threads. The two mappings are line-for-line the same calls.
  *
  * The same holds for call_once (glibc's runs pthread_once internally): code

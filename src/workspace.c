@@ -251,6 +251,7 @@ int siren_workspace_set_laplacian_weights(siren_workspace *ws, const float *weig
             return SIREN_ERR_INVALID_ARGUMENT;
     for (size_t k = 0; k < ws->cfg.in_features; k++)
         ws->laplacian_weights[k] = weights ? weights[k] : 1.0f;
+    ws->taped_net = NULL; /* a backward pass would mix the old and new weights */
     return SIREN_OK;
 }
 

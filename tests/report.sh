@@ -12,6 +12,17 @@ fail() {
 # The checks below run the program "$bin" of the sourcing test, write below
 # its "$tmp", and name their results after the program.
 
+# pnm_outputs: from here on "$bin" writes its images as PGM/PPM (--format
+# pnm, through a wrapper of the same name in $tmp), for the checks that
+# read their bytes; the PNG outputs are checked by fit_image.sh and
+# tests/scripts/image_libs.sh.
+pnm_outputs() {
+    mkdir -p "$tmp/pnm-bin" || return 1
+    wrapper="$tmp/pnm-bin/$(basename "$bin")"
+    printf '#!/bin/sh\nexec "%s" --format pnm "$@"\n' "$bin" > "$wrapper" && chmod +x "$wrapper" &&
+        bin=$wrapper
+}
+
 # check_resume_exact NAME K ARGS...: 2K steps in one run (checkpointing
 # every 4 steps on the way), and K steps with a checkpoint then a new
 # process resumed from it up to 2K, give the same model bit for bit; the

@@ -1,35 +1,62 @@
-//! build.rs - finds libsiren and records the C header's struct layout.
+//! build.rs - builds or finds libsiren, and records the C header's struct layout.
 //!
-//! The library directory, first found wins:
+//! By default the crate carries the library: the library's own C11 sources
+//! (../../src and ../../include, this crate living in bindings/rust of the
+//! repository) are compiled with the system C compiler ($CC or cc, $CFLAGS
+//! added; $AR or ar) into a static archive in $OUT_DIR, linked with libm and
+//! the threads library. A program that depends on the crate then runs
+//! anywhere with nothing else installed and no environment variable.
+//!
+//! With the feature `system`, an installed libsiren is linked instead; its
+//! directory, first found wins:
 //!   1. $SIREN_LIB_DIR (and $SIREN_INCLUDE_DIR, default $SIREN_LIB_DIR/../include);
-//!   2. `pkg-config --variable=libdir siren` (PKG_CONFIG_PATH honoured);
-//!   3. the repository's lib/ and include/ (this crate lives in bindings/rust).
+//!   2. `pkg-config --variable=libdir siren` (PKG_CONFIG_PATH honoured).
 //! It links libsiren.so dynamically, with an rpath to that directory for
-//! this crate's tests and examples; SIREN_STATIC=1 links libsiren.a instead.
+//! this crate's tests and examples (a program that depends on the crate
+//! finds the library as the loader does: ldconfig, LD_LIBRARY_PATH, or the
+//! rpath that siren.pc's flags give); SIREN_STATIC=1 links libsiren.a.
 //!
 //! It also compiles a small C program against siren.h with the system C
-//! compiler ($CC or cc) and runs it: the program prints the sizes and
-//! member offsets of the public structs and the header's constants as Rust
-//! constants into $OUT_DIR/header_layout.rs, which tests/layout.rs compares
-//! with the declarations of src/sys.rs. A header change that the Rust
-//! declarations do not follow fails `cargo test`.
+//! compiler and runs it: the program prints the sizes and member offsets
+//! of the public structs and the header's constants as Rust constants into
+//! $OUT_DIR/header_layout.rs, which tests/layout.rs compares with the
+//! declarations of src/sys.rs. A header change that the Rust declarations
+//! do not follow fails `cargo test`.
 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+
+/// The library's compile flags (the Makefile's LIB_CFLAGS without -Werror
+/// and -g: a newer compiler's new warning must not break a user's build).
+const LIBRARY_CFLAGS: &[&str] =
+    &["-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wpedantic"];
 
 fn main() {
-    for name in ["SIREN_LIB_DIR", "SIREN_INCLUDE_DIR", "SIREN_STATIC", "PKG_CONFIG_PATH", "CC"] {
+    for name in [
+        "SIREN_LIB_DIR",
+        "SIREN_INCLUDE_DIR",
+        "SIREN_STATIC",
+        "PKG_CONFIG_PATH",
+        "CC",
+        "CFLAGS",
+        "AR",
+    ] {
         println!("cargo:rerun-if-env-changed={}", name);
     }
     println!("cargo:rerun-if-changed=build.rs");
-    let (lib_dir, include_dir) = locate();
-    link(&lib_dir);
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let include_dir = if env::var_os("CARGO_FEATURE_SYSTEM").is_some() {
+        let (lib_dir, include_dir) = locate_installed();
+        link_installed(&lib_dir);
+        include_dir
+    } else {
+        build_from_source(&out_dir)
+    };
     println!("cargo:rerun-if-changed={}", include_dir.join("siren.h").display());
     println!("cargo:include={}", include_dir.display());
     println!("cargo:rerun-if-changed=src/sys.rs");
-    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let mut layout = match probe_header(&include_dir, &out_dir) {
         Ok(constants) => format!("pub const PROBE_ERROR: Option<&str> = None;\n{}", constants),
         Err(why) => {
@@ -41,8 +68,124 @@ fn main() {
     fs::write(out_dir.join("header_layout.rs"), layout).expect("write header_layout.rs");
 }
 
-/// (library directory, include directory)
-fn locate() -> (PathBuf, PathBuf) {
+// ------------------------------------------------- the library from source
+
+/// The repository's src/ and include/ (this crate is bindings/rust).
+fn source_dirs() -> (PathBuf, PathBuf) {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let root = manifest.join("..").join("..");
+    let (src, include) = (root.join("src"), root.join("include"));
+    if !include.join("siren.h").is_file() || !src.join("libsiren.map").is_file() {
+        panic!(
+            "siren: libsiren's C sources are not at {} and {}: this crate builds them from \
+             the repository it lives in (bindings/rust). Use it from a libsiren checkout, or \
+             enable the feature `system` to link an installed libsiren.",
+            src.display(),
+            include.display()
+        );
+    }
+    (src, include)
+}
+
+/// Compiles src/*.c into $OUT_DIR/libsiren.a and links it; returns the
+/// include directory.
+fn build_from_source(out_dir: &Path) -> PathBuf {
+    let (src, include) = source_dirs();
+    println!("cargo:rerun-if-changed={}", src.display());
+    let mut sources: Vec<PathBuf> = fs::read_dir(&src)
+        .expect("read src/")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().map_or(false, |e| e == "c"))
+        .collect();
+    sources.sort();
+    let objects_dir = out_dir.join("siren-objects");
+    fs::create_dir_all(&objects_dir).expect("create the objects directory");
+    let jobs = env::var("NUM_JOBS").ok().and_then(|j| j.parse::<usize>().ok()).unwrap_or(1);
+    let mut objects = Vec::new();
+    for batch in sources.chunks(jobs.max(1)) {
+        let running: Vec<_> = batch
+            .iter()
+            .map(|source| start_compile(source, &objects_dir, &src, &include))
+            .collect();
+        objects.extend(running.into_iter().map(finish_compile));
+    }
+    archive(&out_dir.join("libsiren.a"), &objects);
+    println!("cargo:rustc-link-search=native={}", out_dir.display());
+    println!("cargo:rustc-link-lib=static=siren");
+    println!("cargo:rustc-link-lib=dylib=m");
+    println!("cargo:rustc-link-lib=dylib=pthread");
+    include
+}
+
+/// Starts the compiler on one source: (the object it writes, the process).
+fn start_compile(
+    source: &Path,
+    objects_dir: &Path,
+    src: &Path,
+    include: &Path,
+) -> (PathBuf, Child) {
+    let object = objects_dir.join(source.file_stem().expect("a file name")).with_extension("o");
+    let child = compiler()
+        .args(LIBRARY_CFLAGS)
+        .arg(format!("-I{}", include.display()))
+        .arg(format!("-I{}", src.display()))
+        .args(env_words("CFLAGS"))
+        .arg("-c")
+        .arg(source)
+        .arg("-o")
+        .arg(&object)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("siren: cannot run the C compiler ({}): {}", cc(), e));
+    (object, child)
+}
+
+fn finish_compile((object, child): (PathBuf, Child)) -> PathBuf {
+    let output = child.wait_with_output().expect("wait for the C compiler");
+    if !output.status.success() {
+        panic!(
+            "siren: compiling {} failed:\n{}",
+            object.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    object
+}
+
+fn archive(path: &Path, objects: &[PathBuf]) {
+    let _ = fs::remove_file(path);
+    let ar = env::var("AR").unwrap_or_else(|_| "ar".to_string());
+    let status = Command::new(&ar)
+        .arg("rcs")
+        .arg(path)
+        .args(objects)
+        .status()
+        .unwrap_or_else(|e| panic!("siren: cannot run {}: {}", ar, e));
+    assert!(status.success(), "siren: {} could not make {}", ar, path.display());
+}
+
+fn cc() -> String {
+    env::var("CC").unwrap_or_else(|_| "cc".to_string())
+}
+
+/// The C compiler, $CC split into words (it may carry flags).
+fn compiler() -> Command {
+    let words = cc();
+    let mut words = words.split_whitespace();
+    let mut command = Command::new(words.next().unwrap_or("cc"));
+    command.args(words);
+    command
+}
+
+fn env_words(name: &str) -> Vec<String> {
+    env::var(name).map(|v| v.split_whitespace().map(String::from).collect()).unwrap_or_default()
+}
+
+// ---------------------------------------------- an installed library
+
+/// (library directory, include directory) of an installed libsiren.
+fn locate_installed() -> (PathBuf, PathBuf) {
     if let Some(dir) = env::var_os("SIREN_LIB_DIR") {
         let lib = PathBuf::from(dir);
         let include = env::var_os("SIREN_INCLUDE_DIR")
@@ -57,17 +200,11 @@ fn locate() -> (PathBuf, PathBuf) {
             .unwrap_or_else(|| lib.join("..").join("include"));
         return (lib, include);
     }
-    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
-    let root = manifest.join("..").join("..");
-    if root.join("lib").join("libsiren.so").exists() || root.join("lib").join("libsiren.a").exists()
-    {
-        return (root.join("lib"), root.join("include"));
-    }
     panic!(
-        "siren: libsiren not found. Set SIREN_LIB_DIR to the directory of libsiren.so, \
-         install it so that `pkg-config --variable=libdir siren` finds it, or run `make` \
-         in the repository root ({}).",
-        root.display()
+        "siren (feature `system`): no installed libsiren. Set SIREN_LIB_DIR to the directory \
+         of libsiren.so, or install it (make install) where `pkg-config --variable=libdir \
+         siren` finds it (PKG_CONFIG_PATH); or drop the feature to build the library from \
+         source."
     );
 }
 
@@ -86,7 +223,7 @@ fn pkg_config_variable(name: &str) -> Option<PathBuf> {
     }
 }
 
-fn link(lib_dir: &Path) {
+fn link_installed(lib_dir: &Path) {
     println!("cargo:rustc-link-search=native={}", lib_dir.display());
     if env::var("SIREN_STATIC").map(|v| v == "1").unwrap_or(false) {
         println!("cargo:rustc-link-lib=static=siren");
@@ -105,19 +242,18 @@ fn probe_header(include_dir: &Path, out_dir: &Path) -> Result<String, String> {
     let source = out_dir.join("siren_probe.c");
     let binary = out_dir.join("siren_probe");
     fs::write(&source, PROBE).map_err(|e| format!("writing {}: {}", source.display(), e))?;
-    let cc = env::var("CC").unwrap_or_else(|_| "cc".to_string());
-    let compiled = Command::new(&cc)
+    let compiled = compiler()
         .arg("-std=c11")
         .arg(format!("-I{}", include_dir.display()))
         .arg(&source)
         .arg("-o")
         .arg(&binary)
         .output()
-        .map_err(|e| format!("running {}: {}", cc, e))?;
+        .map_err(|e| format!("running {}: {}", cc(), e))?;
     if !compiled.status.success() {
         return Err(format!(
             "{} could not compile the probe against {}: {}",
-            cc,
+            cc(),
             include_dir.join("siren.h").display(),
             String::from_utf8_lossy(&compiled.stderr)
         ));
@@ -242,15 +378,14 @@ fn c_type(rust: &str) -> Result<String, String> {
 fn compile_check(include_dir: &Path, out_dir: &Path, source: &str) -> Result<(), String> {
     let file = out_dir.join("siren_functions.c");
     fs::write(&file, source).map_err(|e| format!("writing {}: {}", file.display(), e))?;
-    let cc = env::var("CC").unwrap_or_else(|_| "cc".to_string());
-    let compiled = Command::new(&cc)
+    let compiled = compiler()
         .args(["-std=c11", "-Wall", "-Werror", "-c"])
         .arg(format!("-I{}", include_dir.display()))
         .arg(&file)
         .arg("-o")
         .arg(out_dir.join("siren_functions.o"))
         .output()
-        .map_err(|e| format!("running {}: {}", cc, e))?;
+        .map_err(|e| format!("running {}: {}", cc(), e))?;
     if compiled.status.success() {
         Ok(())
     } else {

@@ -3,7 +3,7 @@
    normalised. */
 #include "dataset.h"
 
-#include "errors.h"
+#include "fit/messages.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,17 +37,17 @@ int dataset_load(const char *path, size_t samples, uint64_t seed, dataset *d)
     char err[512];
     shape s;
     if (shape_read(path, &s, err, sizeof err))
-        return args_error(FIT_SDF_PROGRAM, "%s: %s", path, err);
+        return fit_error("%s: %s", path, err);
     int status = shape_reference_transform(&s, &d->transform, err, sizeof err);
     if (status == 0)
         status = take_points(&s, samples, seed, d, err, sizeof err);
     shape_free(&s);
     if (status)
-        return args_error(FIT_SDF_PROGRAM, "%s: %s", path, err);
+        return fit_error("%s: %s", path, err);
     size_t n = d->points.count;
     d->normalised = malloc(n * 3 * sizeof *d->normalised);
     if (!d->normalised)
-        return args_error(FIT_SDF_PROGRAM, "out of memory for %zu points", n);
+        return fit_error("out of memory for %zu points", n);
     memcpy(d->normalised, d->points.xyz, n * 3 * sizeof *d->normalised);
     shape_transform_apply(&d->transform, d->normalised, n);
     return 0;
@@ -57,14 +57,13 @@ int dataset_load(const char *path, size_t samples, uint64_t seed, dataset *d)
 void dataset_describe(const char *path, const dataset *d)
 {
     if (d->was_mesh) {
-        fprintf(stderr, "%s: %s: a mesh of %zu vertices and %zu triangles, %zu points "
-                "sampled\n", FIT_SDF_PROGRAM, path, d->mesh_vertices, d->mesh_triangles,
+        fit_say("%s: a mesh of %zu vertices and %zu triangles, %zu points "
+                "sampled", path, d->mesh_vertices, d->mesh_triangles,
                 d->points.count);
         if (d->flipped)
-            fprintf(stderr, "%s: note: the mesh's triangles faced inward; reversed them\n",
-                    FIT_SDF_PROGRAM);
+            fit_note("the mesh's triangles faced inward; reversed them");
     } else {
-        fprintf(stderr, "%s: %s: %zu oriented points\n", FIT_SDF_PROGRAM, path,
+        fit_say("%s: %zu oriented points", path,
                 d->points.count);
     }
 }

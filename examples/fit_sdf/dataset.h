@@ -4,7 +4,7 @@
 #ifndef FIT_SDF_DATASET_H
 #define FIT_SDF_DATASET_H
 
-#include "pointcloud.h"
+#include "io/pointcloud.h"
 #include "shape_geometry.h"
 
 #include <stdbool.h>

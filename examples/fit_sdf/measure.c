@@ -2,9 +2,9 @@
    mesh against its input (measure.h). */
 #include "measure.h"
 
-#include "errors.h"
+#include "fit/messages.h"
+#include "fit/rng.h"
 #include "nearest.h"
-#include "rng.h"
 #include "shape_geometry.h"
 
 #include <math.h>
@@ -47,16 +47,16 @@ int measure_mesh(const tri_mesh *mesh, const oriented_points *input, size_t coun
     q->chamfer = INFINITY;
     q->normal_consistency = 0;
     if (mesh->triangle_count == 0 || mesh_area(mesh) <= 0) {
-        fprintf(stderr, "%s: warning: the extracted mesh is empty\n", FIT_SDF_PROGRAM);
+        fit_say("warning: the extracted mesh is empty");
         return 0;
     }
     oriented_points on_mesh, chosen;
     char err[256];
     if (shape_sample_mesh(mesh, count, seed ^ 0x77, &on_mesh, err, sizeof err))
-        return args_error(FIT_SDF_PROGRAM, "measuring the mesh: %s", err);
+        return fit_error("measuring the mesh: %s", err);
     if (subsample_points(input, count, seed, &chosen)) {
         oriented_points_free(&on_mesh);
-        return args_error(FIT_SDF_PROGRAM, "out of memory for the measurement");
+        return fit_error("out of memory for the measurement");
     }
     shape_distance dist;
     int status = shape_compare(&on_mesh, &chosen, &dist);
@@ -64,10 +64,10 @@ int measure_mesh(const tri_mesh *mesh, const oriented_points *input, size_t coun
     oriented_points_free(&on_mesh);
     oriented_points_free(&chosen);
     if (status)
-        return args_error(FIT_SDF_PROGRAM, "out of memory for the measurement");
+        return fit_error("out of memory for the measurement");
     q->chamfer = dist.chamfer / diagonal;
     q->normal_consistency = dist.normal_consistency;
-    fprintf(stderr, "%s: mesh to input %.3g, input to mesh %.3g (bounding-box diagonal %.4g)\n",
-            FIT_SDF_PROGRAM, dist.a_to_b / diagonal, dist.b_to_a / diagonal, diagonal);
+    fit_say("mesh to input %.3g, input to mesh %.3g (bounding-box diagonal %.4g)",
+            dist.a_to_b / diagonal, dist.b_to_a / diagonal, diagonal);
     return 0;
 }

@@ -4,7 +4,7 @@
 #ifndef FIT_SDF_MEASURE_H
 #define FIT_SDF_MEASURE_H
 
-#include "pointcloud.h"
+#include "io/pointcloud.h"
 
 #include <stddef.h>
 #include <stdint.h>

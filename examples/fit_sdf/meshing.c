@@ -3,9 +3,9 @@
    note on stderr every 10 seconds of a long extraction. */
 #include "meshing.h"
 
-#include "errors.h"
+#include "fit/messages.h"
+#include "fit/progress.h"
 #include "mesh.h"
-#include "progress.h"
 
 #include <stdio.h>
 
@@ -27,8 +27,7 @@ static int network_field(void *user, size_t n, const float *xyz, float *values)
     e->done += n;
     double now = progress_clock();
     if (now - e->last_note > 10) {
-        fprintf(stderr, "%s: marching cubes: %zu field values so far\n", FIT_SDF_PROGRAM,
-                e->done);
+        fit_say("marching cubes: %zu field values so far", e->done);
         e->last_note = now;
     }
     return e->status;
@@ -41,7 +40,7 @@ static int create_eval_workspace(const meshing_config *cfg, field_eval *e)
     if (status == SIREN_OK && cfg->threads > 0)
         status = siren_workspace_set_threads(e->ws, (size_t)cfg->threads);
     if (status != SIREN_OK)
-        return fit_library_error(FIT_SDF_PROGRAM, "cannot create the meshing workspace",
+        return fit_library_error("cannot create the meshing workspace",
                                  status);
     return 0;
 }
@@ -61,10 +60,10 @@ int extract_mesh(const meshing_config *cfg, const siren_net *net,
     int rc = mc_extract(&mc, network_field, &e, mesh, &st, err, sizeof err);
     siren_workspace_free(e.ws);
     if (rc)
-        return e.status ? fit_library_error(FIT_SDF_PROGRAM, "marching cubes", e.status)
-                        : args_error(FIT_SDF_PROGRAM, "marching cubes: %s", err);
-    fprintf(stderr, "%s: marching cubes at %ld^3: %zu vertices, %zu triangles (%.1f%% of the "
-            "grid evaluated)\n", FIT_SDF_PROGRAM, cfg->resolution, mesh->vertex_count,
+        return e.status ? fit_library_error("marching cubes", e.status)
+                        : fit_error("marching cubes: %s", err);
+    fit_say("marching cubes at %ld^3: %zu vertices, %zu triangles (%.1f%% of the "
+            "grid evaluated)", cfg->resolution, mesh->vertex_count,
             mesh->triangle_count, 100.0 * (double)st.evaluated / (double)st.grid_points);
     /* Back into the input's units. */
     shape_transform_invert(transform, mesh->vertices, mesh->vertex_count);

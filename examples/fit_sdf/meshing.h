@@ -3,7 +3,7 @@
 #ifndef FIT_SDF_MESHING_H
 #define FIT_SDF_MESHING_H
 
-#include "pointcloud.h"
+#include "io/pointcloud.h"
 #include "shape_geometry.h"
 #include "siren.h"
 

@@ -4,9 +4,9 @@
    the backward pass and Adam. */
 #include "train.h"
 
-#include "errors.h"
+#include "fit/messages.h"
+#include "fit/rng.h"
 #include "loss.h"
-#include "rng.h"
 #include "siren.h"
 
 #include <stdlib.h>
@@ -41,12 +41,9 @@ static int trainer_init(trainer *t, const train_config *cfg, const dataset *d,
     t->n = (size_t)cfg->batch;
     t->seed = cfg->seed;
     t->chunk = (size_t)cfg->chunk < t->n ? (size_t)cfg->chunk : t->n;
-    int status = siren_workspace_create(m->net, t->chunk, SIREN_VALUE | SIREN_GRADIENT, &t->ws);
-    if (status == SIREN_OK && cfg->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)cfg->threads);
-    if (status != SIREN_OK)
-        return fit_library_error(FIT_SDF_PROGRAM, "cannot create the training workspace",
-                                 status);
+    if (fit_training_workspace(m->net, t->chunk, SIREN_VALUE | SIREN_GRADIENT,
+                               cfg->threads, &t->ws))
+        return 1;
     t->xyz = malloc(2 * t->n * 3 * sizeof *t->xyz);
     t->normals = malloc(t->n * 3 * sizeof *t->normals);
     t->value = malloc(t->chunk * sizeof *t->value);
@@ -54,7 +51,7 @@ static int trainer_init(trainer *t, const train_config *cfg, const dataset *d,
     t->adj_value = malloc(t->chunk * sizeof *t->adj_value);
     t->adj_grad = malloc(t->chunk * 3 * sizeof *t->adj_grad);
     if (!t->xyz || !t->normals || !t->value || !t->grad || !t->adj_value || !t->adj_grad)
-        return args_error(FIT_SDF_PROGRAM, "out of memory for the training buffers");
+        return fit_error("out of memory for the training buffers");
     return 0;
 }
 
@@ -80,7 +77,7 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
     siren_jet out = {.value = t->value, .gradient = t->grad};
     int status = siren_forward(m->net, t->ws, n, t->xyz + 3 * first, &out);
     if (status != SIREN_OK)
-        return fit_library_error(FIT_SDF_PROGRAM, "training step", status);
+        return fit_library_error("training step", status);
     double M = 2.0 * (double)t->n;
     for (size_t i = 0; i < n; i++) {
         size_t p = first + i;
@@ -90,7 +87,7 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
     }
     siren_jet adj = {.value = t->adj_value, .gradient = t->adj_grad};
     status = siren_backward(m->net, t->ws, &adj);
-    return status == SIREN_OK ? 0 : fit_library_error(FIT_SDF_PROGRAM, "training step", status);
+    return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
 static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
@@ -106,7 +103,7 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
             if (train_chunk(t, m, part * t->n + start, n, s))
                 return 1;
         }
-    return fit_adam_step(FIT_SDF_PROGRAM, m->net, m->opt);
+    return fit_adam_step(m->net, m->opt);
 }
 
 /* fit_train's step: the loss, and the mean angle between grad f and the
@@ -128,7 +125,7 @@ int train_sdf(const train_config *cfg, const dataset *d, fit_model *m, fit_run *
     fit_schedule plan = {(uint64_t)cfg->steps, cfg->checkpoint, cfg->checkpoint_every,
                          "normal error", "deg", NULL, 0, {0, 0}};
     if (status == 0)
-        status = fit_train(FIT_SDF_PROGRAM, &plan, m, sdf_step, &t, run);
+        status = fit_train(&plan, m, sdf_step, &t, run);
     trainer_free(&t);
     return status;
 }

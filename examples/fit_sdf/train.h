@@ -6,7 +6,7 @@
 #define FIT_SDF_TRAIN_H
 
 #include "dataset.h"
-#include "fitting.h"
+#include "fit/fitting.h"
 
 #include <stdint.h>
 

@@ -4,7 +4,7 @@
 #include "baselines.h"
 
 #include "adam.h"
-#include "errors.h"
+#include "fit/messages.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,5 +131,5 @@ int baseline_fit_siren(const eval_config *cfg, const hn_model *m, const faces *d
     siren_fit_free(&s);
     return status == SIREN_OK
                ? 0
-               : fit_library_error(HYPERNET_PROGRAM, "fitting the SIREN baseline", status);
+               : fit_library_error("fitting the SIREN baseline", status);
 }

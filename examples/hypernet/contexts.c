@@ -2,8 +2,7 @@
    (contexts.h). */
 #include "contexts.h"
 
-#include "args.h"
-#include "errors.h"
+#include "fit/messages.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,7 +45,7 @@ int context_set_make(const faces *d, size_t first, size_t count, int s, size_t d
     if (!c->start || !c->rows || !order) {
         free(order);
         context_set_free(c);
-        return args_error(HYPERNET_PROGRAM, "out of memory for the evaluation contexts");
+        return fit_error("out of memory for the evaluation contexts");
     }
     for (size_t f = 0; f <= count; f++)
         c->start[f] = f * k;

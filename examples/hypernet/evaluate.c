@@ -3,10 +3,9 @@
    over faces and draws, the first draw kept for the grid. */
 #include "evaluate.h"
 
-#include "args.h"
 #include "baselines.h"
-#include "errors.h"
-#include "progress.h"
+#include "fit/messages.h"
+#include "fit/progress.h"
 #include "refine.h"
 
 #include <stdio.h>
@@ -38,7 +37,7 @@ static int alloc_predictions(float *pred[METHODS], size_t n)
     for (int k = 0; k < METHODS; k++)
         if (!pred[k])
             status = 1;
-    return status ? args_error(HYPERNET_PROGRAM, "out of memory") : 0;
+    return status ? fit_error("out of memory") : 0;
 }
 
 /* The faces every method makes from the context set c:
@@ -51,7 +50,7 @@ static int predict_every_method(const eval_config *cfg, const hn_model *m, const
     hn_batch batch = {c->faces, c->start, c->rows, d->pixels, d->grid, NULL};
     int rc = hn_predict(m, w, &batch, pred[ONE_PASS]);
     if (rc != SIREN_OK)
-        return fit_library_error(HYPERNET_PROGRAM, "hypernetwork prediction", rc);
+        return fit_library_error("hypernetwork prediction", rc);
     for (size_t f = 0; f < e->count; f++)
         memcpy(pred[MEAN_FACE] + f * d->pixels, e->mean_face, d->pixels * sizeof(float));
     int status = baseline_fit_siren(cfg, m, d, c, NULL, pred[SIREN_FIT]);
@@ -115,7 +114,7 @@ static int evaluate_setting(const eval_config *cfg, const hn_model *m, const fac
     for (int k = 0; k < METHODS; k++)
         e->mse[k][s] = sums[k] / ((double)e->count * (double)cfg->draws);
     if (status == 0)
-        fprintf(stderr, "%s: evaluated %s known pixels\n", HYPERNET_PROGRAM, SETTING_NAMES[s]);
+        fit_say("evaluated %s known pixels", SETTING_NAMES[s]);
     return status;
 }
 
@@ -126,13 +125,13 @@ int evaluate(const eval_config *cfg, const hn_model *m, const faces *d, evaluati
     e->first = (size_t)cfg->train;
     e->count = d->count - e->first;
     e->mean_face = baseline_mean_face(d, (size_t)cfg->train);
-    int status = e->mean_face ? 0 : args_error(HYPERNET_PROGRAM, "out of memory");
+    int status = e->mean_face ? 0 : fit_error("out of memory");
     hn_work w = {0};
     if (status == 0) {
         int rc = hn_work_create(m, e->count, e->count * context_largest_setting(d), d->pixels,
                                 (size_t)cfg->chunk, (size_t)cfg->threads, &w);
         if (rc != SIREN_OK)
-            status = fit_library_error(HYPERNET_PROGRAM, "evaluation buffers", rc);
+            status = fit_library_error("evaluation buffers", rc);
     }
     for (int s = 0; status == 0 && s < SETTINGS; s++)
         status = evaluate_setting(cfg, m, d, &w, s, e);

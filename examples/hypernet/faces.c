@@ -3,10 +3,9 @@
    (faces.h). */
 #include "faces.h"
 
-#include "args.h"
-#include "errors.h"
-#include "image.h"
-#include "pnm.h"
+#include "fit/image.h"
+#include "fit/messages.h"
+#include "io/image_file.h"
 #include "random.h"
 
 #include <math.h>
@@ -24,15 +23,15 @@ void faces_free(faces *d)
 static int read_face_stack(const char *path, pnm_image *img)
 {
     char err[256];
-    if (pnm_read(path, img, err, sizeof err))
-        return args_error(HYPERNET_PROGRAM, "%s: %s", path, err);
+    if (image_read(path, img, err, sizeof err))
+        return fit_error("%s: %s", path, err);
     size_t side = img->width;
     if (img->channels != 1 || img->height % side != 0 || img->height / side < 2) {
         pnm_free(img);
-        return args_error(HYPERNET_PROGRAM, "%s: expected grey square faces stacked "
-                          "vertically (width W, height a multiple of W, at least 2 faces), "
-                          "got %zux%zu with %zu channel(s)", path, img->width, img->height,
-                          img->channels);
+        return fit_error("%s: expected grey square faces stacked "
+                         "vertically (width W, height a multiple of W, at least 2 faces), "
+                         "got %zux%zu with %zu channel(s)", path, img->width, img->height,
+                         img->channels);
     }
     return 0;
 }
@@ -46,15 +45,15 @@ int faces_load(const char *path, long train, faces *d)
     *d = (faces){side, side * side, img.height / side, img.data, image_grid(side, side)};
     if (!d->grid) {
         faces_free(d);
-        return args_error(HYPERNET_PROGRAM, "out of memory");
+        return fit_error("out of memory");
     }
     for (size_t i = 0; i < d->count * d->pixels; i++)
         d->values[i] = 2.0f * d->values[i] - 1.0f;
     if ((size_t)train >= d->count) {
         size_t count = d->count;
         faces_free(d);
-        return args_error(HYPERNET_PROGRAM, "--train %ld leaves no held-out face (%s has %zu)",
-                          train, path, count);
+        return fit_error("--train %ld leaves no held-out face (%s has %zu)",
+                         train, path, count);
     }
     return 0;
 }

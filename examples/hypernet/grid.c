@@ -1,9 +1,8 @@
 /* grid.c - the image of the hypernet evaluation's first draw (grid.h). */
 #include "grid.h"
 
-#include "args.h"
-#include "errors.h"
-#include "pnm.h"
+#include "fit/messages.h"
+#include "io/image_file.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -65,14 +64,14 @@ int grid_write(const char *path, const faces *d, const evaluation *e, long faces
     float *scratch = malloc(d->pixels * sizeof *scratch);
     if (!scratch || pnm_alloc(&img, columns * cell, rows * cell, 1, err, sizeof err)) {
         free(scratch);
-        return args_error(HYPERNET_PROGRAM, "out of memory for the grid image");
+        return fit_error("out of memory for the grid image");
     }
     for (size_t i = 0; i < img.width * img.height; i++)
         img.data[i] = 0.5f; /* grey between the cells */
     for (size_t f = 0; f < rows; f++)
         put_row(&img, d, e, f, zoom, scratch);
-    int status = pnm_write(path, &img, 8, err, sizeof err);
+    int status = image_write(path, &img, 8, err, sizeof err);
     pnm_free(&img);
     free(scratch);
-    return status ? args_error(HYPERNET_PROGRAM, "%s: %s", path, err) : 0;
+    return status ? fit_error("%s: %s", path, err) : 0;
 }

@@ -41,7 +41,7 @@
      code_gradient.c  the loss and its gradient in the codes alone
      model_file.c     saving and loading the parameters
    with the dense layers in dense.c and the stages these files share in
-   passes.h. tests/test_hypernet_grads.c checks every gradient against
+   passes.h. tests/examples/hypernet/test_hypernet_grads.c checks every gradient against
    finite differences. */
 #ifndef HYPERNET_MODEL_H
 #define HYPERNET_MODEL_H

@@ -4,6 +4,8 @@
    architecture or a damaged file is refused with a message. */
 #include "model.h"
 
+#include "io/files.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -19,23 +21,29 @@ static uint32_t hn_fnv1a(const void *data, size_t bytes)
 
 static const char HN_FILE_MAGIC[8] = {'H', 'N', 'M', 'O', 'D', 'E', 'L', '1'};
 
-int hn_model_save(const hn_model *m, const char *path, char *err, size_t errlen)
+/* files_write_atomic's writer: magic, count, parameters, checksum. */
+static int write_model(FILE *f, const void *ctx)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open for writing", path);
-        return -1;
-    }
+    const hn_model *m = ctx;
     uint64_t count = m->count;
     uint32_t sum = hn_fnv1a(m->params, m->count * sizeof *m->params);
     bool ok = fwrite(HN_FILE_MAGIC, sizeof HN_FILE_MAGIC, 1, f) == 1 &&
               fwrite(&count, sizeof count, 1, f) == 1 &&
               fwrite(m->params, sizeof *m->params, m->count, f) == m->count &&
               fwrite(&sum, sizeof sum, 1, f) == 1;
-    ok = fclose(f) == 0 && ok;
-    if (!ok)
-        snprintf(err, errlen, "%s: write failed", path);
     return ok ? 0 : -1;
+}
+
+/* Atomic (issue 19: written in place, a save cut short left the previous
+   model truncated): files_write_atomic, as every output of the examples. */
+int hn_model_save(const hn_model *m, const char *path, char *err, size_t errlen)
+{
+    char why[256];
+    if (files_write_atomic(path, write_model, m, why, sizeof why)) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return -1;
+    }
+    return 0;
 }
 
 /* The parameters from an open model file into m->params: NULL, or what

@@ -1,6 +1,6 @@
 /* passes.h - the stages of the hypernet model's forward and backward
    passes that more than one of its files use (forward.c, backward.c,
-   code_gradient.c), and that tests/test_hypernet_grads.c calls to check
+   code_gradient.c), and that tests/examples/hypernet/test_hypernet_grads.c calls to check
    the set encoder's backward pass on its own. Not for the program: it
    uses model.h. */
 #ifndef HYPERNET_PASSES_H

@@ -3,8 +3,7 @@
 #include "refine.h"
 
 #include "adam.h"
-#include "args.h"
-#include "errors.h"
+#include "fit/messages.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +29,7 @@ static int refine_codes(const eval_config *cfg, const hn_model *m, hn_work *w, s
     hn_adam_free(&opt);
     free(dz);
     return status == SIREN_OK ? 0
-                              : fit_library_error(HYPERNET_PROGRAM, "refining the codes", status);
+                              : fit_library_error("refining the codes", status);
 }
 
 /* The known pixels of c split into coordinates points[F * k][2] and
@@ -54,10 +53,10 @@ static int refine_and_predict(const eval_config *cfg, const hn_model *m, const f
     hn_batch batch = {F, c->start, c->rows, d->pixels, d->grid, NULL};
     int rc = hn_encode_batch(m, w, &batch, z);
     if (rc != SIREN_OK)
-        return fit_library_error(HYPERNET_PROGRAM, "encoding the contexts", rc);
+        return fit_library_error("encoding the contexts", rc);
     int status = refine_codes(cfg, m, w, F, c->k, points, targets, cfg->refine_steps, z);
     if (status == 0 && (rc = hn_predict_from_codes(m, w, F, z, d->pixels, d->grid, out)))
-        status = fit_library_error(HYPERNET_PROGRAM, "prediction from the refined codes", rc);
+        status = fit_library_error("prediction from the refined codes", rc);
     return status;
 }
 
@@ -69,7 +68,7 @@ int refine_predict(const eval_config *cfg, const hn_model *m, const faces *d, hn
     float *points = malloc(F * k * 2 * sizeof *points), *targets = malloc(F * k * sizeof *targets);
     int status = 0;
     if (!z || !points || !targets)
-        status = args_error(HYPERNET_PROGRAM, "out of memory for the code refinement");
+        status = fit_error("out of memory for the code refinement");
     if (status == 0) {
         split_context(c, points, targets);
         status = refine_and_predict(cfg, m, d, w, c, points, targets, z, out);
@@ -88,16 +87,16 @@ int refine_oracle_error(const eval_config *cfg, const hn_model *m, const faces *
     float *out = malloc(F * n * sizeof *out);
     const float *truth = d->values + first * n;
     int status = z && points && out ? 0
-                                    : args_error(HYPERNET_PROGRAM, "out of memory for the oracle");
+                                    : fit_error("out of memory for the oracle");
     for (size_t f = 0; status == 0 && f < F; f++)
         memcpy(points + f * n * 2, d->grid, n * 2 * sizeof *points);
     hn_batch batch = {F, c->start, c->rows, n, d->grid, NULL};
     if (status == 0 && hn_encode_batch(m, w, &batch, z) != SIREN_OK)
-        status = args_error(HYPERNET_PROGRAM, "encoding the contexts failed");
+        status = fit_error("encoding the contexts failed");
     if (status == 0)
         status = refine_codes(cfg, m, w, F, n, points, truth, cfg->oracle_steps, z);
     if (status == 0 && hn_predict_from_codes(m, w, F, z, n, d->grid, out) != SIREN_OK)
-        status = args_error(HYPERNET_PROGRAM, "prediction from the oracle codes failed");
+        status = fit_error("prediction from the oracle codes failed");
     *mse = 0.0;
     for (size_t f = 0; status == 0 && f < F; f++)
         *mse += faces_inpainting_mse(n, out + f * n, truth + f * n) / (double)F;

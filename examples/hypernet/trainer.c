@@ -4,9 +4,8 @@
 #include "trainer.h"
 
 #include "adam.h"
-#include "args.h"
-#include "errors.h"
-#include "progress.h"
+#include "fit/messages.h"
+#include "fit/progress.h"
 #include "random.h"
 
 #include <math.h>
@@ -72,10 +71,10 @@ static int trainer_init(trainer *t, const train_config *cfg, const faces *d, con
     t->context = malloc(t->batch * kmax * 3 * sizeof *t->context);
     t->targets = malloc(t->batch * d->pixels * sizeof *t->targets);
     if (!t->deck || !t->order || !t->start || !t->context || !t->targets)
-        return args_error(HYPERNET_PROGRAM, "out of memory for the training batch");
+        return fit_error("out of memory for the training batch");
     int status = hn_work_create(m, t->batch, t->batch * kmax, d->pixels, (size_t)cfg->chunk,
                                 (size_t)cfg->threads, &t->work);
-    return status == SIREN_OK ? 0 : fit_library_error(HYPERNET_PROGRAM, "training buffers", status);
+    return status == SIREN_OK ? 0 : fit_library_error("training buffers", status);
 }
 
 static size_t next_face(trainer *t)
@@ -128,11 +127,11 @@ static int train_step(trainer *t, const train_config *cfg, hn_model *m, hn_adam 
     hn_batch batch = make_batch(t, cfg);
     int rc = hn_loss_and_grad(m, &t->work, &batch, loss);
     if (rc != SIREN_OK)
-        return fit_library_error(HYPERNET_PROGRAM, "training step", rc);
+        return fit_library_error("training step", rc);
     double norm = hn_adam_step(opt, m->params, m->grads);
     if (!isfinite(norm))
-        return args_error(HYPERNET_PROGRAM, "step %llu: the gradient is not finite (lower --lr)",
-                          (unsigned long long)step + 1);
+        return fit_error("step %llu: the gradient is not finite (lower --lr)",
+                         (unsigned long long)step + 1);
     return 0;
 }
 
@@ -142,7 +141,7 @@ int train_model(const train_config *cfg, const faces *d, hn_model *m, run_stats 
     hn_adam opt = {0};
     int status = trainer_init(&t, cfg, d, m);
     if (status == 0 && hn_adam_create(m->count, (float)cfg->lr, (float)cfg->clip, &opt))
-        status = args_error(HYPERNET_PROGRAM, "out of memory for Adam");
+        status = fit_error("out of memory for Adam");
     progress bar;
     progress_start(&bar, 0, (uint64_t)cfg->steps, "PSNR", "dB");
     uint64_t step = 0;

@@ -11,7 +11,7 @@ PGM of SIZE x (100 * SIZE) pixels: face i is rows i*SIZE .. i*SIZE+SIZE-1.
 examples/hypernet reads that file.
 
 The images are not ours to redistribute, so the project never commits the
-output: `make` and tests/example_hypernet.sh make it at run time.
+output: `make` and tests/examples/hypernet.sh make it at run time.
 
 Usage: /usr/bin/python3 convert_lfw.py OUT.pgm [--size N]
 Exit status: 0 written; 77 the LFW subset (python3-skimage) is not

@@ -4,11 +4,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "field.h"
 
-#include "errors.h"
-#include "image.h"
-#include "pnm.h"
-#include "stencil.h"
-#include "training.h"
+#include "fit/image.h"
+#include "fit/messages.h"
+#include "fit/training.h"
+#include "io/pnm.h"
+#include "pde/stencil.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -45,15 +45,15 @@ static int load_images(const scene_request *r, scene *s)
     char err[256];
     pnm_image bg, src;
     if (training_load_image(r->background, (size_t)r->size, 0, 0, &bg, err, sizeof err))
-        return args_error(POISSON_EDIT_PROGRAM, "%s: %s", r->background, err);
+        return fit_error("%s: %s", r->background, err);
     if (training_load_image(r->source, 0, bg.width, bg.height, &src, err, sizeof err)) {
         pnm_free(&bg);
-        return args_error(POISSON_EDIT_PROGRAM, "%s: %s", r->source, err);
+        return fit_error("%s: %s", r->source, err);
     }
     if (bg.channels != src.channels && (to_colour(&bg) || to_colour(&src))) {
         pnm_free(&bg);
         pnm_free(&src);
-        return args_error(POISSON_EDIT_PROGRAM, "out of memory");
+        return fit_error("out of memory");
     }
     s->width = bg.width;
     s->height = bg.height;
@@ -70,7 +70,7 @@ static int read_mask(const scene_request *r, scene *s)
     char err[256];
     pnm_image mask;
     if (training_load_image(r->mask, 0, s->width, s->height, &mask, err, sizeof err))
-        return args_error(POISSON_EDIT_PROGRAM, "%s: %s", r->mask, err);
+        return fit_error("%s: %s", r->mask, err);
     for (size_t p = 0; p < s->count; p++) {
         const float *v = mask.data + p * mask.channels;
         float grey = mask.channels == 3 ? 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2] : v[0];
@@ -90,24 +90,18 @@ static int make_weight(const scene_request *r, scene *s)
 {
     const long *rect = r->rect;
     if (r->region && (rect[0] + rect[2] > (long)s->width || rect[1] + rect[3] > (long)s->height))
-        return args_error(POISSON_EDIT_PROGRAM,
-                          "--region %s does not lie inside the %zux%zu image (X + W at most "
-                          "%zu, Y + H at most %zu)",
-                          r->region, s->width, s->height, s->width, s->height);
+        return fit_error("--region %s does not lie inside the %zux%zu image (X + W at most "
+                         "%zu, Y + H at most %zu)",
+                         r->region, s->width, s->height, s->width, s->height);
     s->weight = malloc(s->count * sizeof *s->weight);
     if (!s->weight)
-        return args_error(POISSON_EDIT_PROGRAM, "out of memory");
+        return fit_error("out of memory");
     for (size_t p = 0; p < s->count; p++) {
         long row = (long)(p / s->width), column = (long)(p % s->width);
         s->weight[p] = !r->region || (column >= rect[0] && column < rect[0] + rect[2] &&
                                       row >= rect[1] && row < rect[1] + rect[3]);
     }
     return r->mask ? read_mask(r, s) : 0;
-}
-
-static float pixel_step(size_t n)
-{
-    return n > 1 ? 2.0f / (float)(n - 1) : 0.0f;
 }
 
 /* field = (1 - alpha m) G1 + alpha m G2, with g2 (scratch of the field's
@@ -129,8 +123,8 @@ int scene_load(const scene_request *r, scene *s)
     s->alpha = r->alpha;
     int status = load_images(r, s);
     if (status == 0 && (s->width < 3 || s->height < 3))
-        status = args_error(POISSON_EDIT_PROGRAM, "%s: %zux%zu is too small (3x3 at least)",
-                            r->background, s->width, s->height);
+        status = fit_error("%s: %zux%zu is too small (3x3 at least)",
+                           r->background, s->width, s->height);
     if (status == 0)
         status = make_weight(r, s);
     size_t n = s->count * s->channels * 2;
@@ -139,12 +133,12 @@ int scene_load(const scene_request *r, scene *s)
         s->field = malloc(n * sizeof *s->field);
         s->coords = image_grid(s->width, s->height);
         if (!g2 || !s->field || !s->coords)
-            status = args_error(POISSON_EDIT_PROGRAM, "out of memory");
+            status = fit_error("out of memory");
     }
     if (status == 0) {
         blend_fields(s, g2);
-        s->step[0] = pixel_step(s->height);
-        s->step[1] = pixel_step(s->width);
+        s->step[0] = image_pixel_step(s->height);
+        s->step[1] = image_pixel_step(s->width);
     }
     free(g2);
     if (status)

@@ -3,10 +3,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "outputs.h"
 
-#include "errors.h"
-#include "files.h"
-#include "render.h"
-#include "training.h"
+#include "fit/messages.h"
+#include "fit/render.h"
+#include "fit/training.h"
+#include "io/files.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,25 +19,20 @@ void outputs_free(outputs *p)
         free(p->path[i]);
 }
 
-int outputs_plan(const output_names *names, const scene_request *inputs,
-                 const fit_resume_options *ckpt, size_t channels, outputs *p)
+int outputs_plan(const fit_options *f, const scene_request *inputs, size_t channels,
+                 outputs *p)
 {
-    const char *ext = channels == 3 ? ".ppm" : ".pgm";
-    char composite[32], naive[32];
-    snprintf(composite, sizeof composite, "_composite%s", ext);
-    snprintf(naive, sizeof naive, "_naive%s", ext);
-    const char *suffix[OUT_COUNT] = {composite, naive, "_grad.pgm", "_target_grad.pgm",
-                                     ".siren"};
+    static const char *suffix[OUT_MODEL] = {"_composite", "_naive", "_grad", "_target_grad"};
     for (int i = 0; i < OUT_COUNT; i++) {
-        p->path[i] = i == OUT_MODEL && names->save ? files_join(names->save, "")
-                                                   : files_join(names->out, suffix[i]);
+        size_t ch = i == OUT_COMPOSITE || i == OUT_NAIVE ? channels : 1;
+        p->path[i] = i == OUT_MODEL ? fit_model_path(f) : fit_image_path(f, suffix[i], ch);
         if (!p->path[i])
-            return args_error(POISSON_EDIT_PROGRAM, "out of memory");
+            return fit_error("out of memory");
     }
-    const char *all[OUT_COUNT + 1] = {[OUT_COUNT] = names->log};
+    const char *all[OUT_COUNT + 1] = {[OUT_COUNT] = f->log};
     memcpy(all, p->path, sizeof p->path);
     const char *input_files[3] = {inputs->background, inputs->source, inputs->mask};
-    return fit_check_outputs(POISSON_EDIT_PROGRAM, all, OUT_COUNT + 1, input_files, 3, ckpt);
+    return fit_check_outputs(all, OUT_COUNT + 1, input_files, 3, &f->ckpt);
 }
 
 /* The four images: the aligned composite (r->values), the pixel blend
@@ -56,16 +51,7 @@ static int write_images(const scene *s, const outputs *paths, const rendering *r
                              err, sizeof err) ||
         render_write_display(paths->path[OUT_TARGET_GRAD], s->width, s->height, scratch, false,
                              err, sizeof err))
-        return args_error(POISSON_EDIT_PROGRAM, "writing the images: %s", err);
-    return 0;
-}
-
-static int save_model(const siren_net *net, const char *path)
-{
-    int status = siren_net_save(net, path);
-    if (status != SIREN_OK)
-        return args_error(POISSON_EDIT_PROGRAM, "%s: cannot save the model: %s", path,
-                          siren_status_string(status));
+        return fit_error("writing the images: %s", err);
     return 0;
 }
 
@@ -75,18 +61,19 @@ int outputs_write(const scene *s, const outputs *paths, const siren_net *net, si
     rendering r = {0};
     int status = render_field(net, s->width, s->height, chunk, threads, &r);
     if (status != SIREN_OK)
-        return fit_library_error(POISSON_EDIT_PROGRAM, "rendering", status);
+        return fit_library_error("rendering", status);
     float *naive = malloc(s->count * s->channels * sizeof *naive);
     float *scratch = malloc(s->count * sizeof *scratch);
-    int failed = naive && scratch ? 0 : args_error(POISSON_EDIT_PROGRAM, "out of memory");
+    int failed = naive && scratch ? 0 : fit_error("out of memory");
     if (!failed) {
         scene_pixel_blend(s, naive);
         failed = quality_measure(s, &r, naive, scratch, q);
     }
+    /* the model first: if the disk fills up after it, the training is kept */
+    if (!failed)
+        failed = fit_net_save(net, paths->path[OUT_MODEL]);
     if (!failed)
         failed = write_images(s, paths, &r, naive, scratch);
-    if (!failed)
-        failed = save_model(net, paths->path[OUT_MODEL]);
     if (!failed)
         failed = quality_field_error(s, net, chunk, threads, &q->grad_rmse);
     if (!failed)

@@ -7,18 +7,12 @@
 #define POISSON_EDIT_OUTPUTS_H
 
 #include "field.h"
-#include "fitting.h"
+#include "fit/fitting.h"
+#include "fit/options.h"
 #include "report.h"
 #include "siren.h"
 
 #include <stddef.h>
-
-/* The output names the program's options give. */
-typedef struct output_names {
-    const char *out;   /* --out PREFIX */
-    const char *save;  /* --save, NULL: PREFIX.siren */
-    const char *log;   /* --log, NULL: none */
-} output_names;
 
 enum { OUT_COMPOSITE, OUT_NAIVE, OUT_GRAD, OUT_TARGET_GRAD, OUT_MODEL, OUT_COUNT };
 
@@ -26,14 +20,14 @@ typedef struct outputs {
     char *path[OUT_COUNT];
 } outputs;
 
-/* Names the outputs (p, for outputs_free) and checks, before any work,
-   that none is an input (the images, the mask) or another output (the
-   log and the checkpoint included), and that each can be written (making
-   the directories). The checkpoint may replace the one the run resumes
-   from (a run continued in place); no other output may. 0, or 1 after a
-   one-line message. */
-int outputs_plan(const output_names *names, const scene_request *inputs,
-                 const fit_resume_options *ckpt, size_t channels, outputs *p);
+/* Names the outputs (p, for outputs_free) after f's --out, --save and
+   --log and checks, before any work, that none is an input (the images,
+   the mask) or another output (the log and f's checkpoint included), and
+   that each can be written (making the directories). The checkpoint may
+   replace the one the run resumes from (a run continued in place); no
+   other output may. 0, or 1 after a one-line message. */
+int outputs_plan(const fit_options *f, const scene_request *inputs, size_t channels,
+                 outputs *p);
 void outputs_free(outputs *p);
 
 /* Renders the network (chunk pixels at a time, on threads threads, 0:

@@ -1,9 +1,9 @@
 /* report.c - poisson_edit's measurements and result line (report.h). */
 #include "report.h"
 
-#include "errors.h"
-#include "stencil.h"
-#include "training.h"
+#include "fit/messages.h"
+#include "fit/training.h"
+#include "pde/stencil.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -59,7 +59,7 @@ static int measure_inside(const scene *s, const rendering *r, float *weights, qu
     size_t n = s->count, ch = s->channels;
     float *shifted = malloc(n * ch * sizeof *shifted);
     if (!shifted)
-        return args_error(POISSON_EDIT_PROGRAM, "out of memory");
+        return fit_error("out of memory");
     for (size_t p = 0; p < n; p++)
         weights[p] = s->weight[p] == 1.0f;
     memcpy(shifted, s->source, n * ch * sizeof *shifted);
@@ -95,7 +95,7 @@ int quality_measure(const scene *s, const rendering *r, const float *naive, floa
 {
     quality_keys(s, q);
     if (q->seams && (q->naive_grad_rmse = naive_field_error(s, naive)) < 0)
-        return args_error(POISSON_EDIT_PROGRAM, "out of memory");
+        return fit_error("out of memory");
     return align_and_measure(s, r, naive, scratch, q);
 }
 
@@ -124,7 +124,7 @@ int quality_field_error(const scene *s, const siren_net *net, size_t chunk, size
     siren_workspace_free(ws);
     free(grad);
     return status == SIREN_OK ? 0
-                              : fit_library_error(POISSON_EDIT_PROGRAM, "evaluating the field",
+                              : fit_library_error("evaluating the field",
                                                   status);
 }
 

@@ -7,8 +7,8 @@
 #define POISSON_EDIT_REPORT_H
 
 #include "field.h"
-#include "fitting.h"
-#include "render.h"
+#include "fit/fitting.h"
+#include "fit/render.h"
 #include "siren.h"
 
 #include <stdbool.h>

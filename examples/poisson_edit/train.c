@@ -1,9 +1,11 @@
 /* train.c - poisson_edit's training step: the field loss on every pixel,
    its adjoint 2 s_k (s_k u_k - G_k) / (B C) of the network's gradient
-   output (as in examples/poisson.c), and one Adam step (train.h). */
+   output (pde/poisson_loss.h, as examples/poisson.c's), and one Adam step
+   (train.h). */
 #include "train.h"
 
-#include "errors.h"
+#include "fit/messages.h"
+#include "pde/poisson_loss.h"
 #include "siren.h"
 
 #include <math.h>
@@ -24,22 +26,19 @@ static void trainer_free(trainer *t)
     free(t->adjoint);
 }
 
-static int trainer_init(trainer *t, const train_settings *cfg, const scene *s,
+static int trainer_init(trainer *t, const fit_options *cfg, const scene *s,
                         const siren_net *net)
 {
     memset(t, 0, sizeof *t);
     t->s = s;
     t->chunk = (size_t)cfg->chunk < s->count ? (size_t)cfg->chunk : s->count;
-    int status = siren_workspace_create(net, t->chunk, SIREN_GRADIENT, &t->ws);
-    if (status == SIREN_OK && cfg->threads > 0)
-        status = siren_workspace_set_threads(t->ws, (size_t)cfg->threads);
-    if (status != SIREN_OK)
-        return fit_library_error(POISSON_EDIT_PROGRAM, "cannot create the training workspace",
-                                 status);
+    if (fit_training_workspace(net, t->chunk, SIREN_GRADIENT,
+                               cfg->threads, &t->ws))
+        return 1;
     t->grad = malloc(t->chunk * s->channels * 2 * sizeof *t->grad);
     t->adjoint = malloc(t->chunk * s->channels * 2 * sizeof *t->adjoint);
     if (!t->grad || !t->adjoint)
-        return args_error(POISSON_EDIT_PROGRAM, "out of memory for the training buffers");
+        return fit_error("out of memory for the training buffers");
     return 0;
 }
 
@@ -52,17 +51,13 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, double 
     double scale = 2.0 / ((double)s->count * (double)s->channels);
     siren_jet out = {.gradient = t->grad}, adj = {.gradient = t->adjoint};
     int status = siren_forward(m->net, t->ws, n, s->coords + 2 * first, &out);
-    const float *target = s->field + first * per_point;
-    for (size_t i = 0; status == SIREN_OK && i < n * per_point; i++) {
-        float step = s->step[i % 2]; /* i % 2: the axis */
-        float diff = step * t->grad[i] - target[i];
-        *sum += (double)diff * diff;
-        t->adjoint[i] = (float)(scale * step * diff);
-    }
-    if (status == SIREN_OK)
+    if (status == SIREN_OK) {
+        *sum = poisson_loss(t->grad, s->field + first * per_point, n * per_point, s->step, scale,
+                            t->adjoint, *sum);
         status = siren_backward(m->net, t->ws, &adj);
+    }
     if (status != SIREN_OK)
-        return fit_library_error(POISSON_EDIT_PROGRAM, "training step", status);
+        return fit_library_error("training step", status);
     return 0;
 }
 
@@ -79,7 +74,7 @@ static int train_step(trainer *t, fit_model *m, double *loss)
         if (status)
             return status;
     }
-    int status = fit_adam_step(POISSON_EDIT_PROGRAM, m->net, m->opt);
+    int status = fit_adam_step(m->net, m->opt);
     if (status)
         return status;
     *loss = sum / ((double)s->count * (double)s->channels);
@@ -96,14 +91,14 @@ static int edit_step(void *ctx, fit_model *m, uint64_t step, double *loss, doubl
     return status;
 }
 
-int edit_train(const train_settings *t, const scene *s, fit_model *m, FILE *log, fit_run *run)
+int edit_train(const fit_options *f, const scene *s, fit_model *m, FILE *log, fit_run *run)
 {
     trainer tr;
-    int status = trainer_init(&tr, t, s, m->net);
-    fit_schedule plan = {(uint64_t)t->steps, t->ckpt->checkpoint, t->ckpt->checkpoint_every,
+    int status = trainer_init(&tr, f, s, m->net);
+    fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
                          "field RMSE", "x 1e-3", log, 0, {0, 0}};
     if (status == 0)
-        status = fit_train(POISSON_EDIT_PROGRAM, &plan, m, edit_step, &tr, run);
+        status = fit_train(&plan, m, edit_step, &tr, run);
     trainer_free(&tr);
     return status;
 }

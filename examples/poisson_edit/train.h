@@ -9,21 +9,15 @@
 #define POISSON_EDIT_TRAIN_H
 
 #include "field.h"
-#include "fitting.h"
+#include "fit/fitting.h"
+#include "fit/options.h"
 
 #include <stdio.h>
 
-/* The training settings (the program's options of the same names). */
-typedef struct train_settings {
-    long steps;                     /* in all, those resumed from included */
-    long chunk;                     /* pixels per forward/backward call */
-    long threads;                   /* 0: the library's default */
-    const fit_resume_options *ckpt; /* --checkpoint and --checkpoint-every */
-} train_settings;
-
-/* Trains m (new or resumed) up to t->steps steps; log: NULL or the CSV
-   log, a line per step. run: the steps taken and their time. 0, or 1
-   after a one-line message (or fit_train's status). */
-int edit_train(const train_settings *t, const scene *s, fit_model *m, FILE *log, fit_run *run);
+/* Trains m (new or resumed) up to f->steps steps, f->chunk pixels per
+   call on f->threads threads, checkpointing as f->ckpt says; log: NULL or
+   the CSV log, a line per step. run: the steps taken and their time. 0,
+   or 1 after a one-line message (or fit_train's status). */
+int edit_train(const fit_options *f, const scene *s, fit_model *m, FILE *log, fit_run *run);
 
 #endif

@@ -15,16 +15,21 @@
         ws.backward(value=2 * (y - target) / y.size)     # d(mean squared error)/dy
         opt.step()
 
-This package is a thin layer over the C library (ctypes; the library is
-found as described in siren._library). Arrays: inputs of another real
-dtype or memory layout are copied to C-contiguous float32 (float64 is
-rounded); outputs are new float32 arrays; params and grads are views
-without copies. Failures raise siren.SirenError subclasses carrying the
-library's status and message. docs/BINDINGS.md has the details.
+This package is a thin layer over the C library (ctypes; pip compiles the
+library into the package, and it is found as described in
+siren._library). Arrays: inputs of another real dtype or memory layout are
+copied to C-contiguous float32 (float64 is rounded); outputs are new
+float32 arrays; params and grads are views without copies; no points is a
+valid call. Failures raise siren.SirenError subclasses carrying the
+library's status and message (file errors are also the OSError of their
+reason: FileNotFoundError, PermissionError...). PyTorch SIRENs come in with
+Network.from_torch and go out with net.to_torch() (siren.torch_bridge;
+torch is optional); `python -m siren.convert` writes model files for C.
+docs/BINDINGS.md has the details.
 """
 
 from ._arrays import ALL, GRADIENT, HESSIAN_DIAG, LAPLACIAN, QUANTITIES, VALUE
-from ._library import LibraryNotFoundError
+from ._library import LibraryNotFoundError, use_library
 from .errors import (FileError, FormatError, InvalidArgumentError, NonFiniteError,
                      OutOfMemoryError, SirenError, StateError, TooLargeError, VersionError)
 from .network import Config, Network
@@ -40,7 +45,7 @@ __all__ = [
     "save_checkpoint", "load_checkpoint", "checkpoint_to_bytes", "checkpoint_from_bytes",
     "SirenError", "InvalidArgumentError", "OutOfMemoryError", "TooLargeError", "FileError",
     "FormatError", "VersionError", "StateError", "NonFiniteError", "LibraryNotFoundError",
-    "library_version", "library_path",
+    "library_version", "library_path", "use_library",
 ]
 
 

@@ -2,17 +2,24 @@
 
 The library is looked up, first found wins:
 
-  1. $SIREN_LIBRARY: the path of the shared library. When it is set it is
-     the only candidate, so a wrong path is an error, not a silent fallback.
-  2. The build tree: ../../lib/libsiren.so.1 relative to this file, which is
-     the repository's lib/ when the package is used from python/ in a
-     checkout (after `make`).
-  3. The system: `pkg-config --variable=libdir siren` (an installed copy,
+  1. An explicit choice: siren.use_library(path) before the first call, or
+     else $SIREN_LIBRARY. A path is then the only candidate (a wrong path
+     is an error, not a silent fallback); the word "system" means the
+     installed library of step 4 and nothing else.
+  2. The bundled copy: libsiren.so.1 beside this file, which the wheel
+     carries (pip install compiles it from the library's sources; so does
+     pip install -e, into python/siren/).
+  3. The build tree: ../../lib/libsiren.so.1 relative to this file, the
+     repository's lib/ when the package is used from python/ of a checkout
+     without installing it (PYTHONPATH=python, after `make`).
+  4. The system: `pkg-config --variable=libdir siren` (an installed copy,
      PKG_CONFIG_PATH honoured), then ctypes.util.find_library("siren")
      (the dynamic loader's cache: /usr/lib, /usr/local/lib after ldconfig).
 
 The loaded library must have major version SIREN_VERSION_MAJOR: the same
-major version means the same ABI (docs/ABI.md).
+major version means the same ABI (docs/ABI.md). It is loaded with
+use_errno=True, so that a failed file call can report errno (siren.h
+guarantees it is the failing system call's on SIREN_ERR_IO).
 """
 
 import ctypes
@@ -118,9 +125,16 @@ SIGNATURES = {
 
 # ------------------------------------------------------------ the lookup
 
+def _here():
+    return os.path.dirname(os.path.abspath(__file__))
+
+
+def _bundled_candidate():
+    return os.path.join(_here(), SONAME)
+
+
 def _build_tree_candidate():
-    here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.join(os.path.dirname(os.path.dirname(here)), "lib", SONAME)
+    return os.path.join(os.path.dirname(os.path.dirname(_here())), "lib", SONAME)
 
 
 def _pkg_config_libdir(environ):
@@ -134,18 +148,8 @@ def _pkg_config_libdir(environ):
     return libdir if result.returncode == 0 and libdir else None
 
 
-def candidates(environ=None):
-    """The places libsiren is looked for, in order, as (how, path or name)
-    pairs; only places that exist are listed, except $SIREN_LIBRARY, which
-    is always the sole candidate when set."""
-    environ = os.environ if environ is None else environ
-    explicit = environ.get("SIREN_LIBRARY")
-    if explicit:
-        return [("SIREN_LIBRARY", explicit)]
+def _system_candidates(environ):
     found = []
-    build_tree = _build_tree_candidate()
-    if os.path.exists(build_tree):
-        found.append(("build tree", build_tree))
     libdir = _pkg_config_libdir(environ)
     if libdir and os.path.exists(os.path.join(libdir, SONAME)):
         found.append(("pkg-config", os.path.join(libdir, SONAME)))
@@ -155,13 +159,36 @@ def candidates(environ=None):
     return found
 
 
+SYSTEM = "system"
+
+
+def candidates(environ=None, choice=None):
+    """The places libsiren is looked for, in order, as (how, path or name)
+    pairs; only places that exist are listed, except an explicit path
+    (choice, else $SIREN_LIBRARY), which is the sole candidate when given."""
+    environ = os.environ if environ is None else environ
+    if choice is not None:
+        how, explicit = "use_library", choice
+    else:
+        how, explicit = "SIREN_LIBRARY", environ.get("SIREN_LIBRARY")
+    if explicit == SYSTEM:
+        return [(how + "=system: " + h, p) for h, p in _system_candidates(environ)]
+    if explicit:
+        return [(how, os.fspath(explicit))]
+    found = []
+    for where, path in (("bundled", _bundled_candidate()), ("build tree", _build_tree_candidate())):
+        if os.path.exists(path):
+            found.append((where, path))
+    return found + _system_candidates(environ)
+
+
 class Library:
     """The loaded shared library with every function's signature set; the
     functions are attributes named as in C (lib.siren_eval ...)."""
 
     def __init__(self, path):
         self.path = path
-        self.dll = ctypes.CDLL(path)
+        self.dll = ctypes.CDLL(path, use_errno=True)
         for name, (restype, argtypes) in SIGNATURES.items():
             function = getattr(self.dll, name, None)
             if function is None:  # an older library of the same major version
@@ -178,9 +205,31 @@ class Library:
     def status_string(self, status):
         return self.siren_status_string(status).decode()
 
+    def file_call(self, function, *args):
+        """(status, errno) of a file function: errno as the library left
+        it, which is the failing system call's on SIREN_ERR_IO (siren.h)."""
+        ctypes.set_errno(0)
+        status = function(*args)
+        return status, ctypes.get_errno()
+
 
 _lock = threading.Lock()
 _loaded = None
+_choice = None
+
+
+def use_library(path):
+    """Chooses the library before its first use: the path of a
+    libsiren.so.1, or "system" for the installed one (pkg-config, then the
+    loader's cache) instead of the copy bundled with the package. Takes
+    precedence over $SIREN_LIBRARY. Raises RuntimeError once a library is
+    loaded (a process can hold only one)."""
+    global _choice
+    with _lock:
+        if _loaded is not None:
+            raise RuntimeError("libsiren is already loaded from %s: call use_library "
+                               "before anything else of the siren package" % _loaded.path)
+        _choice = None if path is None else os.fspath(path)
 
 
 def load():
@@ -188,25 +237,33 @@ def load():
     global _loaded
     with _lock:
         if _loaded is None:
-            _loaded = _load_first(candidates())
+            _loaded = _load_first(candidates(choice=_choice))
         return _loaded
 
 
 def _load_first(places):
     if not places:
+        explicit = _choice if _choice is not None else os.environ.get("SIREN_LIBRARY")
+        if explicit == SYSTEM:
+            raise LibraryNotFoundError(
+                "no installed libsiren (asked for the system's): `pkg-config --variable=libdir "
+                "siren` names no directory with %s and the dynamic loader's cache has no "
+                "libsiren. Install it (make install), set PKG_CONFIG_PATH, or drop the request "
+                "to use the library bundled with the package." % SONAME)
         raise LibraryNotFoundError(
-            "libsiren not found: SIREN_LIBRARY is not set, there is no build-tree "
-            "library %s, `pkg-config --variable=libdir siren` names no directory with "
-            "%s, and the dynamic loader's cache has no libsiren. Build it (make) or "
-            "install it (make install), or set SIREN_LIBRARY to the path of %s."
-            % (_build_tree_candidate(), SONAME, SONAME))
+            "libsiren not found: the package has no bundled %s (it was not installed with pip), "
+            "there is no build-tree library %s, `pkg-config --variable=libdir siren` names no "
+            "directory with it, and the dynamic loader's cache has no libsiren. Install the "
+            "package with `pip install ./python`, or build the library (make) or install it "
+            "(make install), or set SIREN_LIBRARY to the path of %s."
+            % (SONAME, _build_tree_candidate(), SONAME))
     errors = []
     for how, path in places:
         try:
             return Library(path)
         except OSError as error:
-            if how == "SIREN_LIBRARY":
+            if how in ("SIREN_LIBRARY", "use_library"):
                 raise LibraryNotFoundError(
-                    "cannot load libsiren from SIREN_LIBRARY=%s: %s" % (path, error)) from error
+                    "cannot load libsiren from %s=%s: %s" % (how, path, error)) from error
             errors.append("%s (%s): %s" % (path, how, error))
     raise LibraryNotFoundError("cannot load libsiren: " + "; ".join(errors))

@@ -15,10 +15,21 @@ Python or the library noticed it:
     SIREN_ERR_NONFINITE         NonFiniteError       (FloatingPointError)
     any other (newer) code      SirenError
 
+A FileError also derives from the built-in exception of its OS reason
+(errno, which libsiren leaves as the failing system call set it): a
+missing file raises a FileError that is a FileNotFoundError, no permission
+one that is a PermissionError, a directory an IsADirectoryError, and so on
+(.errno, .strerror and .filename are set as for any OSError).
+
 The exception carries .status (the int), .status_name ("SIREN_ERR_IO"),
 .library_message (siren_status_string's text) and .function (the C function
-that failed); str() says all of it and what the call was about.
+that failed); str() says all of it and what the call was about. For
+SIREN_ERR_STATE, whose causes are many, the bindings say which cause it was
+in place of the library's general text.
 """
+
+import errno as _errno
+import os as _os
 
 OK = 0
 ERR_INVALID_ARGUMENT = -1
@@ -49,6 +60,11 @@ class SirenError(Exception):
     status_name = None
     library_message = None
     function = None
+
+    def __str__(self):
+        # The message as built, also for the OSError subclasses (whose
+        # str() would otherwise be "[Errno N] ..." once errno is set).
+        return self.args[0] if self.args else ""
 
 
 class InvalidArgumentError(SirenError, ValueError):
@@ -98,22 +114,65 @@ _CLASSES = {
 }
 
 
-def error_for(status, function, library_message, context=None):
+# The OSError subclasses Python itself raises for these errno values.
+_OS_REASONS = {
+    _errno.ENOENT: FileNotFoundError,
+    _errno.EACCES: PermissionError,
+    _errno.EPERM: PermissionError,
+    _errno.EISDIR: IsADirectoryError,
+    _errno.ENOTDIR: NotADirectoryError,
+    _errno.EEXIST: FileExistsError,
+    _errno.EINTR: InterruptedError,
+}
+_FILE_ERRORS = {}
+
+
+def _file_error_class(os_errno):
+    """FileError, or a subclass of it and of the built-in exception of
+    os_errno (FileError-FileNotFoundError, ...), made once."""
+    builtin = _OS_REASONS.get(os_errno)
+    if builtin is None:
+        return FileError
+    if builtin not in _FILE_ERRORS:
+        _FILE_ERRORS[builtin] = type(
+            "FileError" + builtin.__name__.replace("Error", ""), (FileError, builtin),
+            {"__doc__": "SIREN_ERR_IO whose OS reason is a %s." % builtin.__name__,
+             "__module__": __name__})
+    return _FILE_ERRORS[builtin]
+
+
+def error_for(status, function, library_message, context=None, cause=None, os_errno=None,
+              filename=None):
     """The exception for a failure status of `function`. Built with one
-    message argument (OSError would read several as errno, strerror)."""
+    message argument (OSError would read several as errno, strerror).
+    cause: what went wrong, in place of the library's text (STATE).
+    os_errno, filename: the OS reason of SIREN_ERR_IO and the file."""
     name = STATUS_NAMES.get(status, "status %d" % status)
-    message = "%s: %s (%s)" % (function, library_message, name)
+    message = "%s: %s (%s)" % (function, cause or library_message, name)
+    cls = _CLASSES.get(status, SirenError)
+    if status == ERR_IO and os_errno:
+        cls = _file_error_class(os_errno)
+        reason = _os.strerror(os_errno)
+        message += ": %s" % reason
     if context:
         message += ": " + context
-    error = _CLASSES.get(status, SirenError)(message)
+    error = cls(message)
     error.status = status
     error.status_name = name
     error.library_message = library_message
     error.function = function
+    if status == ERR_IO:
+        error.errno = os_errno or None
+        error.strerror = _os.strerror(os_errno) if os_errno else None
+        error.filename = filename
     return error
 
 
-def check(lib, status, function, context=None):
-    """Raises the matching SirenError unless status is SIREN_OK."""
+def check(lib, status, function, context=None, cause=None, os_errno=None, filename=None):
+    """Raises the matching SirenError unless status is SIREN_OK. cause (a
+    string, or a function of no arguments called only then) replaces the
+    library's text for SIREN_ERR_STATE."""
     if status != OK:
-        raise error_for(status, function, lib.status_string(status), context)
+        cause = (cause() if callable(cause) else cause) if status == ERR_STATE else None
+        raise error_for(status, function, lib.status_string(status), context, cause, os_errno,
+                        filename)

@@ -69,14 +69,28 @@ def _path(path):
     return os.fsencode(os.fspath(path))
 
 
-def _read_buffer(lib, function, name, *handles):
-    """Runs a *_save_buffer function twice: for the size, then the bytes."""
+def _file_check(lib, function, name, path, *args):
+    """Calls a file function of the library on path (then args) and raises
+    its error, with the OS reason of an I/O failure (FileNotFoundError...)."""
+    status, os_errno = lib.file_call(function, _path(path), *args)
+    check(lib, status, name, repr(os.fspath(path)), os_errno=os_errno,
+          filename=os.fspath(path))
+
+
+def _network_from_bytes(data):
+    """pickle's way back to a Network (Network.__reduce__)."""
+    return Network.from_bytes(data)
+
+
+def _read_buffer(lib, function, name, *handles, cause=None):
+    """Runs a *_save_buffer function twice: for the size, then the bytes.
+    cause: as errors.check's, for SIREN_ERR_STATE."""
     size = ctypes.c_size_t()
     status = function(*handles, None, 0, ctypes.byref(size))
     if status != -3:  # TOO_LARGE is the answer to the size query
-        check(lib, status, name)
+        check(lib, status, name, cause=cause)
     buffer = ctypes.create_string_buffer(size.value)
-    check(lib, function(*handles, buffer, size.value, ctypes.byref(size)), name)
+    check(lib, function(*handles, buffer, size.value, ctypes.byref(size)), name, cause=cause)
     return buffer.raw[:size.value]
 
 
@@ -188,17 +202,19 @@ class Network:
     # -------------------------------------------------------------- files
 
     def save(self, path):
-        """siren_net_save: architecture and parameters, written atomically."""
-        check(self._lib, self._lib.siren_net_save(self._handle, _path(path)),
-              "siren_net_save", repr(os.fspath(path)))
+        """siren_net_save: architecture and parameters, written atomically.
+        A file that cannot be written raises a FileError that is also the
+        OSError of its reason (FileNotFoundError for a missing directory,
+        PermissionError, IsADirectoryError...)."""
+        _file_check(self._lib, lambda p: self._lib.siren_net_save(self._handle, p),
+                    "siren_net_save", path)
 
     @classmethod
     def load(cls, path):
-        """siren_net_load: a network from a model file."""
+        """siren_net_load: a network from a model file (errors as save's)."""
         lib = _library.load()
         handle = ctypes.c_void_p()
-        check(lib, lib.siren_net_load(_path(path), ctypes.byref(handle)),
-              "siren_net_load", repr(os.fspath(path)))
+        _file_check(lib, lib.siren_net_load, "siren_net_load", path, ctypes.byref(handle))
         return cls._adopt(lib, handle)
 
     def to_bytes(self):
@@ -220,6 +236,35 @@ class Network:
         """A new network with this architecture and these parameters (the
         gradients are zero)."""
         return Network.from_bytes(self.to_bytes())
+
+    # ------------------------------------------------------------ PyTorch
+
+    @classmethod
+    def from_torch(cls, source, first_omega=None, hidden_omega=None, outermost_linear=None):
+        """A network with the layers of a PyTorch SIREN: an nn.Module, its
+        state_dict, or a training checkpoint dictionary holding one. The
+        layers' shapes and order are checked against the architecture (and
+        a module is run on probe points, layer by layer, to check it
+        computes what libsiren does with these omegas); ValueError names the
+        layer that does not fit. Omegas default to the module's own (a
+        SirenModule), else the official SIREN code's: 30, 30, linear last
+        layer. Loads the official SingleBVPNet(type='sine') and FCBlock,
+        its notebook's Siren, lucidrains' SirenNet. Needs torch
+        (siren.torch_bridge has the details)."""
+        from . import torch_bridge
+        return torch_bridge.from_torch(source, first_omega, hidden_omega, outermost_linear)
+
+    def to_torch(self, dtype=None, device=None):
+        """A siren.torch_bridge.SirenModule (an nn.Module) computing this
+        network, with a copy of its parameters (float32 unless dtype says
+        otherwise). Needs torch."""
+        from . import torch_bridge
+        return torch_bridge.to_torch(self, dtype or torch_bridge.torch.float32, device)
+
+    def __reduce__(self):
+        # pickle, copy.copy and copy.deepcopy go through the model file's
+        # bytes: architecture and parameters (gradients are not kept).
+        return (_network_from_bytes, (self.to_bytes(),))
 
     # --------------------------------------------------------- evaluation
 

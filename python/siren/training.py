@@ -8,10 +8,11 @@ resuming from one gives bit-identical steps to an uninterrupted run.
 
 import ctypes
 import os
+import struct
 
 from . import _library
 from .errors import check
-from .network import Network, _path, _read_buffer
+from .network import Network, _file_check, _path, _read_buffer
 
 
 def _real(name, value):
@@ -45,12 +46,14 @@ class Adam:
               "clip_grad_norm %g" % (lr, betas, eps, weight_decay, clip_grad_norm))
         self._handle = handle
         self.net = net
-        self._lr = cfg.lr
+        self.config = net.config  # the architecture it updates
+        self._settings = {name: getattr(cfg, name) for name in _SETTINGS}
 
     @classmethod
-    def _adopt(cls, lib, handle, net):
+    def _adopt(cls, lib, handle, net, settings):
         opt = cls.__new__(cls)
-        opt._lib, opt._handle, opt.net, opt._lr = lib, handle, net, None
+        opt._lib, opt._handle, opt.net, opt.config = lib, handle, net, net.config
+        opt._settings = settings
         return opt
 
     def step(self, net=None):
@@ -58,7 +61,7 @@ class Adam:
         from its gradients; the gradients are not zeroed."""
         net = self.net if net is None else net
         check(self._lib, self._lib.siren_adam_step(self._live(), net._handle),
-              "siren_adam_step")
+              "siren_adam_step", cause=lambda: _architecture_cause(self, net))
 
     @property
     def step_count(self):
@@ -67,17 +70,33 @@ class Adam:
 
     @property
     def lr(self):
-        """The learning rate set by the constructor or set_lr; None for an
-        optimiser loaded from a checkpoint before set_lr (the library keeps
-        it but has no getter)."""
-        return self._lr
+        """The learning rate of the next step: the constructor's, set_lr's,
+        or the checkpoint's for an optimiser load_checkpoint made (as
+        float32 keeps it)."""
+        return self._settings["lr"]
+
+    @property
+    def betas(self):
+        return (self._settings["beta1"], self._settings["beta2"])
+
+    @property
+    def eps(self):
+        return self._settings["eps"]
+
+    @property
+    def weight_decay(self):
+        return self._settings["weight_decay"]
+
+    @property
+    def clip_grad_norm(self):
+        return self._settings["clip_grad_norm"]
 
     def set_lr(self, lr):
         """siren_adam_set_lr: the learning rate of later steps (schedules)."""
         lr = _real("lr", lr)
         check(self._lib, self._lib.siren_adam_set_lr(self._live(), lr), "siren_adam_set_lr",
               "lr %g" % lr)
-        self._lr = lr
+        self._settings["lr"] = float(ctypes.c_float(lr).value)
 
     def _live(self):
         if not self._handle:
@@ -102,23 +121,56 @@ class Adam:
             self.close()
 
     def __repr__(self):
-        return "Adam(lr=%s, steps=%s)" % (self._lr, self.step_count if self._handle else "closed")
+        return "Adam(lr=%g, betas=(%g, %g), eps=%g, weight_decay=%g, clip_grad_norm=%g; %s)" % (
+            self.lr, self.betas[0], self.betas[1], self.eps, self.weight_decay,
+            self.clip_grad_norm, "%d steps" % self.step_count if self._handle else "closed")
+
+
+# siren_adam_config's settings, in the order of the checkpoint's fields
+# (docs/FORMAT.md: six f32 at offset 52).
+_SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "clip_grad_norm")
+_SETTINGS_OFFSET = 52
+
+
+def _settings_of(net, opt_handle, lib):
+    """An optimiser's settings, read from the checkpoint the library
+    writes of it (the library has no getter for them)."""
+    data = _read_buffer(lib, lib.siren_checkpoint_save_buffer, "siren_checkpoint_save_buffer",
+                        net._handle, opt_handle)
+    (version,) = struct.unpack_from("<I", data, 8)
+    if data[:8] != b"SIRENckp" or version != 1:
+        raise RuntimeError("unexpected checkpoint layout (version %d): this package reads "
+                           "format version 1" % version)
+    values = struct.unpack_from("<6f", data, _SETTINGS_OFFSET)
+    return dict(zip(_SETTINGS, values))
+
+
+def _architecture_cause(opt, net):
+    """Why the library said STATE to an optimiser and a network."""
+    if opt.config != net.config:
+        return ("the optimiser was made for another architecture (%s) than the network's (%s)"
+                % (opt.config, net.config))
+    return None
 
 
 def save_checkpoint(path, net, opt):
-    """siren_checkpoint_save: net's parameters and opt's state, atomically."""
+    """siren_checkpoint_save: net's parameters and opt's state, atomically.
+    File errors as Network.save's (FileError, also FileNotFoundError...)."""
     lib = _library.load()
-    check(lib, lib.siren_checkpoint_save(net._handle, opt._live(), _path(path)),
-          "siren_checkpoint_save", repr(os.fspath(path)))
+    handle = opt._live()
+    status, os_errno = lib.file_call(lib.siren_checkpoint_save, net._handle, handle, _path(path))
+    check(lib, status, "siren_checkpoint_save", repr(os.fspath(path)),
+          cause=lambda: _architecture_cause(opt, net), os_errno=os_errno,
+          filename=os.fspath(path))
 
 
 def load_checkpoint(path):
     """siren_checkpoint_load: (Network, Adam) as they were saved; the Adam
-    steps the returned network."""
+    steps the returned network and reports the saved lr, betas, eps..."""
     lib = _library.load()
     net, opt = ctypes.c_void_p(), ctypes.c_void_p()
-    check(lib, lib.siren_checkpoint_load(_path(path), ctypes.byref(net), ctypes.byref(opt)),
-          "siren_checkpoint_load", repr(os.fspath(path)))
+    _file_check(lib, lib.siren_checkpoint_load, "siren_checkpoint_load", path,
+                ctypes.byref(net), ctypes.byref(opt))
     return _adopt_pair(lib, net, opt)
 
 
@@ -126,7 +178,7 @@ def checkpoint_to_bytes(net, opt):
     """The checkpoint file's bytes (siren_checkpoint_save_buffer)."""
     lib = _library.load()
     return _read_buffer(lib, lib.siren_checkpoint_save_buffer, "siren_checkpoint_save_buffer",
-                        net._handle, opt._live())
+                        net._handle, opt._live(), cause=lambda: _architecture_cause(opt, net))
 
 
 def checkpoint_from_bytes(data):
@@ -143,7 +195,8 @@ def checkpoint_from_bytes(data):
 def _adopt_pair(lib, net_handle, opt_handle):
     try:
         net = Network._adopt(lib, net_handle)  # owns net_handle from here on
+        settings = _settings_of(net, opt_handle, lib)
     except BaseException:
         lib.siren_adam_free(opt_handle)
         raise
-    return net, Adam._adopt(lib, opt_handle, net)
+    return net, Adam._adopt(lib, opt_handle, net, settings)

@@ -59,6 +59,18 @@ def _point_count(leading):
     return count
 
 
+class _Tape:
+    """What the workspace's last successful forward was: its network, the
+    points' leading shape, the quantities, and for forward_instances the
+    instance count and the parameters it read (kept for the backward)."""
+
+    __slots__ = ("net", "leading", "flags", "instances", "params")
+
+    def __init__(self, net, leading, flags, instances=None, params=None):
+        self.net, self.leading, self.flags = net, tuple(leading), flags
+        self.instances, self.params = instances, params
+
+
 def _size_t(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError("%s must be an integer, not %r" % (name, value))
@@ -91,7 +103,7 @@ class Workspace:
         self.max_points = max_points
         self.what = _arrays.names_of(flags)
         self.eval_only = bool(eval_only)
-        self._taped = None  # (net, leading shape, flags) of the last forward
+        self._taped = None  # a _Tape: what the last forward was
         if threads is not None:
             self.threads = threads
 
@@ -130,7 +142,8 @@ class Workspace:
     def set_laplacian_weights(self, weights=None):
         """The laplacian output becomes sum_k weights[k] d2y/dx_k^2; None
         restores all ones. weights: in_features real numbers (copied to
-        float32)."""
+        float32). Discards the last forward(): backward() before the next
+        forward() raises."""
         handle = self._live()
         count = self.config.in_features
         if weights is None:
@@ -149,25 +162,140 @@ class Workspace:
     def eval(self, x, what=None, *, net=None):
         """The quantities `what` (default: all of the workspace's) of net
         (default: the workspace's network) at the points x, shape
-        (..., in_features). Returns a Jet."""
-        return self._run(self._lib.siren_eval, "siren_eval", x, what, net)
+        (..., in_features); no points, e.g. shape (0, in_features), give
+        empty outputs. Returns a Jet."""
+        net = self.net if net is None else net
+        flags = self._flags(what)
+        x, leading = _arrays.points(x, self.config.in_features)
+        outputs = _new_outputs(flags, leading, self.config)
+        self._call(self._lib.siren_eval, "siren_eval", net, flags, x, _point_count(leading),
+                   outputs)
+        return Jet(**outputs)
 
     def forward(self, x, what=None, *, net=None):
-        """Like eval, and keeps what backward() needs."""
+        """Like eval, and keeps what backward() needs (a forward of no
+        points keeps nothing: a backward after it adds nothing)."""
         net = self.net if net is None else net
+        flags = self._flags(what)
+        x, leading = _arrays.points(x, self.config.in_features)
+        outputs = _new_outputs(flags, leading, self.config)
         self._taped = None
-        jet, leading, flags = self._run(self._lib.siren_forward, "siren_forward", x, what, net,
-                                        keep_shape=True)
-        self._taped = (net, leading, flags)
-        return jet
+        self._call(self._lib.siren_forward, "siren_forward", net, flags, x,
+                   _point_count(leading), outputs, forward=True)
+        self._taped = _Tape(net, leading, flags)
+        return Jet(**outputs)
 
     def backward(self, value=None, gradient=None, laplacian=None, hessian_diag=None, *,
                  net=None):
         """Adds d(loss)/d(parameters) into net.grads, from the adjoints
         d(loss)/d(output) of the last forward() (shapes as its outputs;
-        None: zero). net must be the network of that forward."""
+        None: zero). net must be the network of that forward, with the
+        parameters it had then (an Adam step, init or write of net.params
+        in between raises; include/siren.h says which writes are found)."""
         net = self.net if net is None else net
         handle = self._live()
+        # After forward_instances the library refuses this call (STATE, with
+        # its cause below): no shape to compare the adjoints with.
+        of_instances = self._taped is not None and self._taped.instances is not None
+        adjoints = self._adjoints(value, gradient, laplacian, hessian_diag,
+                                  check_shapes=not of_instances)
+        jet = _arrays.jet_struct(adjoints)
+        status = self._lib.siren_backward(net._handle, handle, ctypes.byref(jet))
+        check(self._lib, status, "siren_backward",
+              cause=lambda: self._backward_cause(net, adjoints, instances=False))
+
+    # ------------------------------------------------ many networks at once
+
+    def eval_instances(self, params, x, what=None, *, net=None):
+        """siren_eval_instances: evaluates I networks of the workspace's
+        architecture at once, network i with the parameters params[i] (shape
+        (I, param_count), the flat layout of Network.params) on its own
+        points x[i] (x shape (I, ..., in_features)). The Jet's arrays have
+        shape (I, ..., out_features[, in_features]). What a hypernetwork
+        does with the SIRENs it generates. net (default: the workspace's)
+        only gives the architecture; its own parameters are not used."""
+        return self._instances(self._lib.siren_eval_instances, "siren_eval_instances", params,
+                               x, what, net, forward=False)
+
+    def forward_instances(self, params, x, what=None, *, net=None):
+        """Like eval_instances, and keeps what backward_instances needs
+        (including a copy of params: the tape needs them unchanged)."""
+        return self._instances(self._lib.siren_forward_instances, "siren_forward_instances",
+                               params, x, what, net, forward=True)
+
+    def backward_instances(self, value=None, gradient=None, laplacian=None, hessian_diag=None,
+                           *, grads=None, net=None):
+        """siren_backward_instances: d(loss)/d(params[i]) of the last
+        forward_instances, from the adjoints d(loss)/d(its outputs) (shapes
+        as its outputs; None: zero). Adds them into grads, a C-contiguous
+        float32 array of shape (I, param_count), and returns it; grads=None
+        starts from zeros."""
+        net = self.net if net is None else net
+        handle = self._live()
+        taped = self._taped
+        instances = 1 if taped is None or taped.instances is None else taped.instances
+        shape = (instances, net.param_count)
+        if grads is None:
+            grads = np.zeros(shape, dtype=np.float32)
+        elif not (isinstance(grads, np.ndarray) and grads.dtype == np.float32 and
+                  grads.flags.c_contiguous and grads.flags.writeable and grads.shape == shape):
+            raise ValueError("grads must be a writable C-contiguous float32 array of shape %s "
+                             "(it is added into in place)" % (shape,))
+        adjoints = self._adjoints(value, gradient, laplacian, hessian_diag)
+        jet = _arrays.jet_struct(adjoints)
+        status = self._lib.siren_backward_instances(net._handle, handle, ctypes.byref(jet),
+                                                    _arrays.pointer(grads))
+        check(self._lib, status, "siren_backward_instances",
+              cause=lambda: self._backward_cause(net, adjoints, instances=True))
+        return grads
+
+    def _instances(self, function, name, params, x, what, net, forward):
+        net = self.net if net is None else net
+        flags = self._flags(what)
+        count = net.param_count
+        given, params = params, _arrays.as_float32("params", params)
+        if params.ndim != 2 or params.shape[1] != count:
+            raise ValueError("params has shape %s: need (instances, %d), one row of the flat "
+                             "parameters per network" % (params.shape, count))
+        instances = params.shape[0]
+        x = _arrays.as_float32("x", x)
+        dims = self.config.in_features
+        if x.ndim < 2 or x.shape[0] != instances or x.shape[-1] != dims:
+            raise ValueError("x has shape %s: need (%d, ..., %d), the points of each of the %d "
+                             "networks" % (x.shape, instances, dims, instances))
+        n = _point_count(x.shape[1:-1])
+        outputs = _new_outputs(flags, x.shape[:-1], self.config)
+        if forward:
+            if params is given:  # the tape reads them again in backward: a copy
+                params = params.copy()
+            self._taped = None
+        jet = _arrays.jet_struct(outputs)
+        status = function(net._handle, self._live(), instances, _arrays.pointer(params), n,
+                          _arrays.pointer(x), ctypes.byref(jet))
+        check(self._lib, status, name, self._describe(instances * n, flags),
+              cause=lambda: self._call_cause(net, flags, forward))
+        if forward:
+            self._taped = _Tape(net, x.shape[:-1], flags, instances, params)
+        return Jet(**outputs)
+
+    # ------------------------------------------------------------ helpers
+
+    def _flags(self, what):
+        return _arrays.flags_of(self.what if what is None else what)
+
+    def _call(self, function, name, net, flags, x, n, outputs, forward=False):
+        jet = _arrays.jet_struct(outputs)
+        status = function(net._handle, self._live(), n, _arrays.pointer(x), ctypes.byref(jet))
+        check(self._lib, status, name, self._describe(n, flags),
+              cause=lambda: self._call_cause(net, flags, forward))
+
+    def _describe(self, n, flags):
+        return "%d points, max_points %d; quantities %s, workspace has %s" % (
+            n, self.max_points, ", ".join(_arrays.names_of(flags)), ", ".join(self.what))
+
+    def _adjoints(self, value, gradient, laplacian, hessian_diag, check_shapes=True):
+        """The given adjoints as float32, shapes checked against the last
+        forward's outputs."""
         given = {"value": value, "gradient": gradient, "laplacian": laplacian,
                  "hessian_diag": hessian_diag}
         adjoints = {}
@@ -175,36 +303,48 @@ class Workspace:
             if array is None:
                 continue
             array = _arrays.as_float32("the %s adjoint" % name, array)
-            if self._taped is not None:
-                _, leading, _ = self._taped
-                want = _arrays.output_shape(name, leading, self.config.out_features,
+            if self._taped is not None and check_shapes:
+                want = _arrays.output_shape(name, self._taped.leading, self.config.out_features,
                                             self.config.in_features)
                 if array.shape != want:
                     raise ValueError("the %s adjoint has shape %s: the last forward's %s "
                                      "has shape %s" % (name, array.shape, name, want))
             adjoints[name] = array
-        jet = _arrays.jet_struct(adjoints)
-        status = self._lib.siren_backward(net._handle, handle, ctypes.byref(jet))
-        check(self._lib, status, "siren_backward",
-              None if status != -7 else "backward needs a forward on this workspace with "
-              "this network, computing every quantity given an adjoint")
+        return adjoints
 
-    def _run(self, function, name, x, what, net, keep_shape=False):
-        handle = self._live()
-        net = self.net if net is None else net
-        flags = _arrays.flags_of(self.what if what is None else what)
-        x, leading = _arrays.points(x, self.config.in_features)
-        n = _point_count(leading)
-        outputs = _new_outputs(flags, leading, self.config)
-        if n == 0:
-            raise ValueError("x has shape %s: no points to evaluate" % (x.shape,))
-        jet = _arrays.jet_struct(outputs)
-        status = function(net._handle, handle, n, _arrays.pointer(x), ctypes.byref(jet))
-        check(self._lib, status, name,
-              "%d points, max_points %d; quantities %s, workspace has %s"
-              % (n, self.max_points, ", ".join(_arrays.names_of(flags)), ", ".join(self.what)))
-        result = Jet(**outputs)
-        return (result, leading, flags) if keep_shape else result
+    def _call_cause(self, net, flags, forward):
+        """Why the library said STATE to an eval or forward."""
+        if net.config != self.config:
+            return ("the workspace was made for another architecture (%s) than the "
+                    "network's (%s)" % (self.config, net.config))
+        missing = _arrays.names_of(flags & ~_arrays.flags_of(self.what))
+        if missing:
+            return ("%s asked for, but the workspace computes only %s (make it with what= "
+                    "naming every quantity you will ask for)"
+                    % (", ".join(missing), ", ".join(self.what)))
+        if forward and self.eval_only:
+            return ("this workspace is eval_only: it keeps no tape, so it cannot run a forward "
+                    "pass for training (make it without eval_only)")
+        return None
+
+    def _backward_cause(self, net, adjoints, instances):
+        """Why the library said STATE to a backward."""
+        taped = self._taped
+        if self.eval_only:
+            return "this workspace is eval_only: it keeps no tape to go back through"
+        if taped is None:
+            return "no forward pass on this workspace to go back through (or the last one failed)"
+        if taped.net is not net:
+            return "the last forward on this workspace was of another network"
+        if taped.instances is not None and not instances:
+            return "the last forward was forward_instances: go back with backward_instances"
+        missing = [name for name in adjoints if not taped.flags & _arrays.QUANTITY_FLAGS[name]]
+        if missing:
+            return ("an adjoint for %s, which the last forward did not compute (it computed %s)"
+                    % (", ".join(missing), ", ".join(_arrays.names_of(taped.flags))))
+        return ("the last forward's tape no longer matches this network: its parameters "
+                "changed since (an optimiser step, init, a write of net.params) or the "
+                "workspace's Laplacian weights were set: run forward again")
 
     # ----------------------------------------------------------- lifetime
 

@@ -1,6 +1,6 @@
 """Shared fixtures of the siren package's tests.
 
-The tests import `siren` as installed (tests/python_package.sh installs it
+The tests import `siren` as installed (tests/scripts/python_package.sh installs it
 with pip into a temporary directory and puts that on PYTHONPATH); when it
 is not importable they fall back to the source tree, python/siren, so that
 `python3 -m pytest python/tests` works in a checkout after `make`.

@@ -1,4 +1,4 @@
-"""The package against PyTorch: the reference SIREN of tests/torch_siren.py
+"""The package against PyTorch: the reference SIREN of tests/lib/torch_siren.py
 (autograd, reverse over reverse), parameters copied in through the
 package's params view. Tolerances and metric as docs/TESTING.md: 1e-4 for
 evaluation and Adam, 1e-3 for parameter gradients, relative to the
@@ -14,7 +14,7 @@ import siren
 
 torch = pytest.importorskip("torch")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import torch_siren as ts  # noqa: E402
 
 torch.set_num_threads(1)

@@ -90,7 +90,11 @@ def test_checkpoints_resume_exactly(tmp_path, rng):
     fit(net, ws, opt, x, target, 5)
     for resumed_net, resumed_opt in (siren.load_checkpoint(path),
                                      siren.checkpoint_from_bytes(data)):
-        assert resumed_opt.step_count == 5 and resumed_opt.lr is None
+        assert resumed_opt.step_count == 5
+        assert (resumed_opt.lr, resumed_opt.betas, resumed_opt.weight_decay,
+                resumed_opt.clip_grad_norm, resumed_opt.eps) == (opt.lr, opt.betas, opt.weight_decay,
+                                                                 opt.clip_grad_norm, opt.eps)
+        assert resumed_opt.lr == np.float32(1e-3) and resumed_opt.betas[0] == np.float32(0.8)
         fit(resumed_net, siren.Workspace(resumed_net, 64), resumed_opt, x, target, 5)
         assert resumed_opt.step_count == 10
         np.testing.assert_array_equal(resumed_net.params, net.params)

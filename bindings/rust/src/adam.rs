@@ -2,7 +2,7 @@
 
 use std::ptr::{self, NonNull};
 
-use crate::error::{check, check_with, Error, Result};
+use crate::error::{check, check_file, check_with, Error, Result};
 use crate::net::{c_path, read_buffer, Config, Net};
 use crate::sys;
 
@@ -108,7 +108,7 @@ impl std::fmt::Debug for Adam {
 pub fn save_checkpoint(path: impl AsRef<std::path::Path>, net: &Net, opt: &Adam) -> Result<()> {
     let c = c_path(path.as_ref(), "siren_checkpoint_save")?;
     let status = unsafe { sys::siren_checkpoint_save(net.as_ptr(), opt.raw.as_ptr(), c.as_ptr()) };
-    check_with(status, "siren_checkpoint_save", || path.as_ref().display().to_string())
+    check_file(status, "siren_checkpoint_save", path.as_ref())
 }
 
 /// siren_checkpoint_load: the network and its optimiser, as saved.
@@ -116,7 +116,7 @@ pub fn load_checkpoint(path: impl AsRef<std::path::Path>) -> Result<(Net, Adam)>
     let c = c_path(path.as_ref(), "siren_checkpoint_load")?;
     let (mut net, mut opt) = (ptr::null_mut(), ptr::null_mut());
     let status = unsafe { sys::siren_checkpoint_load(c.as_ptr(), &mut net, &mut opt) };
-    check_with(status, "siren_checkpoint_load", || path.as_ref().display().to_string())?;
+    check_file(status, "siren_checkpoint_load", path.as_ref())?;
     Ok(adopt_pair(net, opt))
 }
 

@@ -61,12 +61,16 @@ impl Status {
 }
 
 /// A failed call: the status, the C function (or the crate's check) that
-/// reported it, and a message made of the library's text and the details.
+/// reported it, a message made of the library's text and the details, and
+/// for `Status::Io` the OS's reason (errno, which the library leaves as the
+/// failing system call set it): `io_error()` gives it as a std::io::Error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     pub status: Status,
     pub function: &'static str,
     pub message: String,
+    /// errno of a file function that failed with Status::Io.
+    pub os_error: Option<i32>,
 }
 
 impl Error {
@@ -77,13 +81,36 @@ impl Error {
         if !details.is_empty() {
             message = format!("{}: {}", message, details);
         }
-        Error { status, function, message }
+        Error { status, function, message, os_error: None }
+    }
+
+    /// A file function's failure, with errno as the library left it
+    /// (read right after the call, before anything else can change it).
+    pub(crate) fn file(code: c_int, os_errno: i32, function: &'static str, path: String) -> Error {
+        let mut error = Error::library(code, function, String::new());
+        if error.status == Status::Io && os_errno != 0 {
+            error.os_error = Some(os_errno);
+            error.message = format!(
+                "{}: {}: {}",
+                error.message,
+                path,
+                std::io::Error::from_raw_os_error(os_errno)
+            );
+        } else {
+            error.message = format!("{}: {}", error.message, path);
+        }
+        error
+    }
+
+    /// The OS reason of a file error (NotFound, PermissionDenied...).
+    pub fn io_error(&self) -> Option<std::io::Error> {
+        self.os_error.map(std::io::Error::from_raw_os_error)
     }
 
     /// A check of this crate that stops a call before it reaches the
     /// library (wrong slice length, a NUL in a path): INVALID_ARGUMENT.
     pub(crate) fn argument(function: &'static str, message: String) -> Error {
-        Error { status: Status::InvalidArgument, function, message }
+        Error { status: Status::InvalidArgument, function, message, os_error: None }
     }
 }
 
@@ -91,7 +118,7 @@ impl Error {
     /// A call the crate refuses as the library would, with STATE: a
     /// workspace or optimiser used with a network of another architecture.
     pub(crate) fn state(function: &'static str, message: String) -> Error {
-        Error { status: Status::State, function, message }
+        Error { status: Status::State, function, message, os_error: None }
     }
 }
 
@@ -103,11 +130,34 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// A file error becomes the io::Error of its OS reason (kind NotFound,
+/// PermissionDenied...), others io::ErrorKind::Other; the message is kept.
+impl From<Error> for std::io::Error {
+    fn from(error: Error) -> std::io::Error {
+        let kind = error.io_error().map_or(std::io::ErrorKind::Other, |e| e.kind());
+        std::io::Error::new(kind, error)
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Ok(()) for SIREN_OK, else the error of `function`.
 pub(crate) fn check(code: c_int, function: &'static str) -> Result<()> {
     check_with(code, function, String::new)
+}
+
+/// A file function's status: on failure the error carries errno, which
+/// must be read before any other call (this does it at once).
+pub(crate) fn check_file(
+    code: c_int,
+    function: &'static str,
+    path: &std::path::Path,
+) -> Result<()> {
+    if code == sys::SIREN_OK {
+        return Ok(());
+    }
+    let os_errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    Err(Error::file(code, os_errno, function, path.display().to_string()))
 }
 
 /// Like check, with details computed only on failure.

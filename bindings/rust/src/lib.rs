@@ -37,7 +37,7 @@ pub use adam::{
 };
 pub use error::{Error, Result, Status};
 pub use net::{Config, Net};
-pub use workspace::{Adjoint, Jet, Outputs, Quantities, Workspace};
+pub use workspace::{Adjoint, InstancesTape, Jet, Outputs, Quantities, Workspace};
 
 /// The version of the linked library, e.g. "1.0.0".
 pub fn version() -> String {

@@ -4,7 +4,7 @@ use std::ffi::CString;
 use std::path::Path;
 use std::ptr::{self, NonNull};
 
-use crate::error::{check, check_with, Error, Result};
+use crate::error::{check, check_file, check_with, Error, Result};
 use crate::sys;
 
 /// The architecture (siren_config); `Config::default()` is
@@ -151,10 +151,12 @@ impl Net {
     }
 
     /// siren_net_save: architecture and parameters, written atomically.
+    /// A file that cannot be written is `Status::Io` with the OS reason
+    /// (`Error::io_error`).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let c_path = c_path(path.as_ref(), "siren_net_save")?;
         let status = unsafe { sys::siren_net_save(self.raw.as_ptr(), c_path.as_ptr()) };
-        check_with(status, "siren_net_save", || path.as_ref().display().to_string())
+        check_file(status, "siren_net_save", path.as_ref())
     }
 
     /// siren_net_load.
@@ -162,7 +164,7 @@ impl Net {
         let c_path = c_path(path.as_ref(), "siren_net_load")?;
         let mut out = ptr::null_mut();
         let status = unsafe { sys::siren_net_load(c_path.as_ptr(), &mut out) };
-        check_with(status, "siren_net_load", || path.as_ref().display().to_string())?;
+        check_file(status, "siren_net_load", path.as_ref())?;
         Ok(unsafe { Net::adopt(out) })
     }
 

@@ -143,7 +143,8 @@ impl Workspace {
     }
 
     /// The laplacian becomes sum_k weights[k] d2y/dx_k^2 (one weight per
-    /// input); None restores all ones.
+    /// input); None restores all ones. Discards the last forward: a
+    /// backward before the next forward is an error (SIREN_ERR_STATE).
     pub fn set_laplacian_weights(&mut self, weights: Option<&[f32]>) -> Result<()> {
         const F: &str = "siren_workspace_set_laplacian_weights";
         let count = self.config.in_features as usize;
@@ -196,31 +197,17 @@ impl Workspace {
     }
 
     /// siren_backward: adds d(loss)/d(parameters) into net's gradients.
-    /// net must be the network of the last forward on this workspace.
+    /// net must be the network of the last forward on this workspace, with
+    /// the parameters it had then (an Adam step, an init or a write of the
+    /// parameters in between is an error; include/siren.h says which writes
+    /// are found).
     pub fn backward(&mut self, net: &mut Net, adjoint: &Adjoint<'_>) -> Result<()> {
         const F: &str = "siren_backward";
         self.check_architecture(F, net)?;
         if let Some(n) = self.forward_points {
-            let (one, many) = per_point(&self.config);
-            let members = [
-                ("value adjoint", adjoint.value, one),
-                ("gradient adjoint", adjoint.gradient, many),
-                ("laplacian adjoint", adjoint.laplacian, one),
-                ("hessian_diag adjoint", adjoint.hessian_diag, many),
-            ];
-            for (name, slice, floats) in members.iter() {
-                if let Some(s) = slice {
-                    check_len(F, name, s.len(), n * floats, n)?;
-                }
-            }
+            check_adjoints(F, &self.config, adjoint, n)?;
         }
-        let pointer = |s: Option<&[f32]>| s.map_or(ptr::null_mut(), |s| s.as_ptr() as *mut f32);
-        let jet = sys::siren_jet {
-            value: pointer(adjoint.value),
-            gradient: pointer(adjoint.gradient),
-            laplacian: pointer(adjoint.laplacian),
-            hessian_diag: pointer(adjoint.hessian_diag),
-        };
+        let jet = adjoint_jet(adjoint);
         // SAFETY: the library only reads adjoints (const siren_jet *).
         let status = unsafe { sys::siren_backward(net.as_mut_ptr(), self.raw.as_ptr(), &jet) };
         check_with(status, F, || {
@@ -257,8 +244,109 @@ impl Workspace {
         Ok(outputs)
     }
 
+    /// siren_eval_instances: evaluates `instances` networks of `net`'s
+    /// architecture at once (what a hypernetwork does with the SIRENs it
+    /// generates). params holds one flat parameter vector per network
+    /// (instances * param_count floats, siren.h's layout; net's own
+    /// parameters are not used), x the points of each network in turn
+    /// ([instances][n][in]), and every output is laid out
+    /// [instances][n][...]. Slice lengths are checked first.
+    pub fn eval_instances(
+        &mut self,
+        net: &Net,
+        params: &[f32],
+        x: &[f32],
+        out: &mut Jet<'_>,
+    ) -> Result<()> {
+        const F: &str = "siren_eval_instances";
+        let (instances, n) = self.check_instances_call(F, net, params, x, out)?;
+        let jet = raw_jet(out);
+        let status = unsafe {
+            sys::siren_eval_instances(
+                net.as_ptr(),
+                self.raw.as_ptr(),
+                instances,
+                params.as_ptr(),
+                n,
+                x.as_ptr(),
+                &jet,
+            )
+        };
+        check_with(status, F, || self.describe(instances * n))
+    }
+
+    /// siren_forward_instances: like eval_instances, and keeps the tape.
+    /// The returned `InstancesTape` borrows the workspace and the
+    /// parameters until its backward is done, so that they cannot change
+    /// in between (the C library reads them again).
+    pub fn forward_instances<'a>(
+        &'a mut self,
+        net: &'a Net,
+        params: &'a [f32],
+        x: &[f32],
+        out: &mut Jet<'_>,
+    ) -> Result<InstancesTape<'a>> {
+        const F: &str = "siren_forward_instances";
+        self.forward_points = None;
+        let (instances, points) = self.check_instances_call(F, net, params, x, out)?;
+        let jet = raw_jet(out);
+        let status = unsafe {
+            sys::siren_forward_instances(
+                net.as_ptr(),
+                self.raw.as_ptr(),
+                instances,
+                params.as_ptr(),
+                points,
+                x.as_ptr(),
+                &jet,
+            )
+        };
+        check_with(status, F, || self.describe(instances * points))?;
+        Ok(InstancesTape { ws: self, net, params, instances, points })
+    }
+
     pub fn as_mut_ptr(&mut self) -> *mut sys::siren_workspace {
         self.raw.as_ptr()
+    }
+
+    /// Checks an instances call's slices; returns (instances, n).
+    fn check_instances_call(
+        &self,
+        function: &'static str,
+        net: &Net,
+        params: &[f32],
+        x: &[f32],
+        out: &Jet<'_>,
+    ) -> Result<(usize, usize)> {
+        self.check_architecture(function, net)?;
+        let count = net.param_count();
+        if params.len() % count != 0 {
+            return Err(Error::argument(
+                function,
+                format!(
+                    "params has {} floats: need instances * {} (one parameter vector per network)",
+                    params.len(),
+                    count
+                ),
+            ));
+        }
+        let instances = params.len() / count;
+        let per_instance = instances * net.in_features();
+        if (per_instance == 0 && !x.is_empty()) || (per_instance > 0 && x.len() % per_instance != 0)
+        {
+            return Err(Error::argument(
+                function,
+                format!(
+                    "x has {} floats: need {} networks x n points x {} coordinates",
+                    x.len(),
+                    instances,
+                    net.in_features()
+                ),
+            ));
+        }
+        let n = if per_instance == 0 { 0 } else { x.len() / per_instance };
+        self.check_outputs(function, net, out, instances * n)?;
+        Ok((instances, n))
     }
 
     fn check_architecture(&self, function: &'static str, net: &Net) -> Result<()> {
@@ -282,13 +370,25 @@ impl Workspace {
     ) -> Result<usize> {
         self.check_architecture(function, net)?;
         let dims = net.in_features();
-        if x.is_empty() || x.len() % dims != 0 {
+        if x.len() % dims != 0 {
             return Err(Error::argument(
                 function,
-                format!("x has {} floats: need n points of {} coordinates, n >= 1", x.len(), dims),
+                format!("x has {} floats: need n points of {} coordinates", x.len(), dims),
             ));
         }
         let n = x.len() / dims;
+        self.check_outputs(function, net, out, n)?;
+        Ok(n)
+    }
+
+    /// Each output slice holds exactly the floats of n points.
+    fn check_outputs(
+        &self,
+        function: &'static str,
+        net: &Net,
+        out: &Jet<'_>,
+        n: usize,
+    ) -> Result<()> {
         let (one, many) = per_point(net.config());
         let members = [
             ("value", out.value.as_deref(), one),
@@ -301,7 +401,7 @@ impl Workspace {
                 check_len(function, name, s.len(), n * floats, n)?;
             }
         }
-        Ok(n)
+        Ok(())
     }
 
     fn describe(&self, n: usize) -> String {
@@ -309,6 +409,93 @@ impl Workspace {
             "{} points, max_points {}, workspace quantities {:#x}",
             n, self.max_points, self.what.0
         )
+    }
+}
+
+/// The last forward_instances of a workspace, kept for its backward: it
+/// borrows the workspace, the net and the parameters until dropped.
+pub struct InstancesTape<'a> {
+    ws: &'a mut Workspace,
+    net: &'a Net,
+    params: &'a [f32],
+    instances: usize,
+    points: usize,
+}
+
+impl<'a> InstancesTape<'a> {
+    pub fn instances(&self) -> usize {
+        self.instances
+    }
+
+    /// Points per instance.
+    pub fn points(&self) -> usize {
+        self.points
+    }
+
+    /// siren_backward_instances: adds d(loss)/d(parameters of network i)
+    /// into grads[i * param_count..], from the adjoints of the forward's
+    /// outputs (same layouts); grads holds instances * param_count floats.
+    /// May be called more than once (the gradients add up).
+    pub fn backward(&mut self, adjoint: &Adjoint<'_>, grads: &mut [f32]) -> Result<()> {
+        const F: &str = "siren_backward_instances";
+        check_adjoints(F, self.net.config(), adjoint, self.instances * self.points)?;
+        check_len(F, "grads", grads.len(), self.params.len(), self.instances)?;
+        let jet = adjoint_jet(adjoint);
+        let status = unsafe {
+            sys::siren_backward_instances(
+                self.net.as_ptr(),
+                self.ws.raw.as_ptr(),
+                &jet,
+                grads.as_mut_ptr(),
+            )
+        };
+        check_with(status, F, || {
+            "backward_instances needs this tape's forward_instances to be the workspace's \
+             last forward, computing every quantity given an adjoint"
+                .to_string()
+        })
+    }
+}
+
+impl std::fmt::Debug for InstancesTape<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstancesTape")
+            .field("instances", &self.instances)
+            .field("points", &self.points)
+            .finish()
+    }
+}
+
+/// Each adjoint slice holds exactly the floats of the forward's n points.
+fn check_adjoints(
+    function: &'static str,
+    config: &Config,
+    adjoint: &Adjoint<'_>,
+    n: usize,
+) -> Result<()> {
+    let (one, many) = per_point(config);
+    let members = [
+        ("value adjoint", adjoint.value, one),
+        ("gradient adjoint", adjoint.gradient, many),
+        ("laplacian adjoint", adjoint.laplacian, one),
+        ("hessian_diag adjoint", adjoint.hessian_diag, many),
+    ];
+    for (name, slice, floats) in members.iter() {
+        if let Some(s) = slice {
+            check_len(function, name, s.len(), n * floats, n)?;
+        }
+    }
+    Ok(())
+}
+
+/// The adjoints as a siren_jet (the library only reads them).
+fn adjoint_jet(adjoint: &Adjoint<'_>) -> sys::siren_jet {
+    let pointer = |s: Option<&[f32]>| s.map_or(ptr::null_mut(), |s| s.as_ptr() as *mut f32);
+    sys::siren_jet {
+        value: pointer(adjoint.value),
+        gradient: pointer(adjoint.gradient),
+        laplacian: pointer(adjoint.laplacian),
+        hessian_diag: pointer(adjoint.hessian_diag),
     }
 }
 

@@ -206,3 +206,121 @@ fn a_net_is_shared_between_threads() {
         }
     });
 }
+
+#[test]
+fn file_errors_carry_the_os_reason() {
+    let err = Net::load("/nonexistent/model.siren").unwrap_err();
+    assert_eq!(err.status, Status::Io);
+    assert_eq!(err.os_error, Some(2), "ENOENT: {}", err);
+    assert_eq!(err.io_error().unwrap().kind(), std::io::ErrorKind::NotFound);
+    assert!(err.message.contains("No such file or directory"), "{}", err);
+    let io: std::io::Error = err.into();
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    let dir = std::env::temp_dir();
+    let err = Net::load(&dir).unwrap_err();
+    assert_eq!(err.os_error, Some(21), "EISDIR: {}", err);
+    let net = Net::new(&small()).unwrap();
+    let err = net.save("/nonexistent/dir/model.siren").unwrap_err();
+    assert_eq!(err.io_error().map(|e| e.kind()), Some(std::io::ErrorKind::NotFound));
+    let opt = Adam::new(&net, &AdamConfig::default()).unwrap();
+    let err = save_checkpoint(&dir, &net, &opt).unwrap_err();
+    assert_eq!(err.os_error, Some(21), "a directory in the way: {}", err);
+    assert!(load_checkpoint("/nonexistent/run.ckpt").unwrap_err().io_error().is_some());
+    assert_eq!(Net::from_bytes(b"garbage").unwrap_err().os_error, None);
+}
+
+#[test]
+fn instances_equal_separate_networks() {
+    let config = Config { out_features: 2, ..small() };
+    let nets: Vec<Net> = (1..4).map(|seed| Net::with_seed(&config, seed).unwrap()).collect();
+    let params: Vec<f32> = nets.iter().flat_map(|n| n.params().to_vec()).collect();
+    let x = points(3 * 5);
+    let mut ws = Workspace::new(&nets[0], 15, Quantities::ALL).unwrap();
+    let mut value = vec![0.0f32; 15 * 2];
+    let mut gradient = vec![0.0f32; 15 * 2 * 2];
+    ws.eval_instances(
+        &nets[0],
+        &params,
+        &x,
+        &mut Jet { value: Some(&mut value), gradient: Some(&mut gradient), ..Jet::default() },
+    )
+    .unwrap();
+    for (i, net) in nets.iter().enumerate() {
+        let mut own = Workspace::new(net, 5, Quantities::ALL).unwrap();
+        let want = own.evaluate(net, &x[i * 10..(i + 1) * 10], Quantities::ALL).unwrap();
+        assert_eq!(&value[i * 10..(i + 1) * 10], &want.value.unwrap()[..]);
+        assert_eq!(&gradient[i * 20..(i + 1) * 20], &want.gradient.unwrap()[..]);
+    }
+}
+
+#[test]
+fn instances_gradients_equal_separate_backwards() {
+    let mut nets: Vec<Net> = (4..6).map(|seed| Net::with_seed(&small(), seed).unwrap()).collect();
+    let params: Vec<f32> = nets.iter().flat_map(|n| n.params().to_vec()).collect();
+    let count = nets[0].param_count();
+    let x = points(2 * 6);
+    let adjoint: Vec<f32> = (0..12).map(|i| (i as f32 * 0.37).sin()).collect();
+    let arch = nets[0].try_clone().unwrap();
+    let mut ws = Workspace::new(&arch, 12, Quantities::VALUE | Quantities::LAPLACIAN).unwrap();
+    let mut value = vec![0.0f32; 12];
+    let mut laplacian = vec![0.0f32; 12];
+    let mut grads = vec![0.0f32; 2 * count];
+    {
+        let mut tape = ws
+            .forward_instances(
+                &arch,
+                &params,
+                &x,
+                &mut Jet {
+                    value: Some(&mut value),
+                    laplacian: Some(&mut laplacian),
+                    ..Jet::default()
+                },
+            )
+            .unwrap();
+        assert_eq!((tape.instances(), tape.points()), (2, 6));
+        let both =
+            Adjoint { value: Some(&adjoint), laplacian: Some(&adjoint), ..Adjoint::default() };
+        tape.backward(&both, &mut grads).unwrap();
+        let err = tape.backward(&both, &mut grads[..count]).unwrap_err();
+        assert!(err.message.contains("grads has"), "{}", err);
+    }
+    for (i, net) in nets.iter_mut().enumerate() {
+        let mut own = Workspace::new(net, 6, Quantities::VALUE | Quantities::LAPLACIAN).unwrap();
+        let mut v = vec![0.0f32; 6];
+        let mut l = vec![0.0f32; 6];
+        net.zero_grad();
+        own.forward(
+            net,
+            &x[i * 12..(i + 1) * 12],
+            &mut Jet { value: Some(&mut v), laplacian: Some(&mut l), ..Jet::default() },
+        )
+        .unwrap();
+        assert_eq!(&v[..], &value[i * 6..(i + 1) * 6]);
+        let a = &adjoint[i * 6..(i + 1) * 6];
+        own.backward(net, &Adjoint { value: Some(a), laplacian: Some(a), ..Adjoint::default() })
+            .unwrap();
+        assert_eq!(net.grads(), &grads[i * count..(i + 1) * count]);
+    }
+    let err = ws.eval_instances(&arch, &params[1..], &x, &mut Jet::default()).unwrap_err();
+    assert!(err.message.contains("params has"), "{}", err);
+}
+
+#[test]
+fn no_points_is_a_valid_call() {
+    let mut net = Net::with_seed(&small(), 9).unwrap();
+    let mut ws = Workspace::new(&net, 4, Quantities::ALL).unwrap();
+    let out = ws.evaluate(&net, &[], Quantities::ALL).unwrap();
+    assert_eq!(out.value, Some(vec![]));
+    let mut y = vec![0.0f32; 4];
+    ws.forward(&net, &points(2), &mut Jet { value: Some(&mut y[..2]), ..Jet::default() }).unwrap();
+    ws.forward(&net, &[], &mut Jet { value: Some(&mut []), ..Jet::default() }).unwrap();
+    net.zero_grad();
+    ws.backward(&mut net, &Adjoint { value: Some(&[]), ..Adjoint::default() }).unwrap();
+    assert!(net.grads().iter().all(|&g| g == 0.0), "an empty forward adds nothing");
+    let params = net.params().to_vec();
+    let arch = net.try_clone().unwrap();
+    let mut tape = ws.forward_instances(&arch, &params[..0], &[], &mut Jet::default()).unwrap();
+    assert_eq!(tape.instances(), 0);
+    tape.backward(&Adjoint::default(), &mut []).unwrap();
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""Data-parallel training over MPI against one process: the image-fit and
+Laplacian-supervised steps of the reference SIREN (2 -> 256 x 4 -> 1) at
+256x256, docs/PERFORMANCE.md "Over MPI". Each round runs, back to back:
+
+    one process, 1 thread        bin/bench_steps --threads 1 (the plain loop)
+    one process, 2 threads       bin/bench_steps --threads 2
+    mpirun -np 1, 1 thread       bin/bench_mpi: every slab from zero, folded
+    mpirun -np 2, 1 thread each  bin/bench_mpi: 2 of the 4 slabs on each rank
+
+and prints a Markdown table of the medians over rounds of each time, of
+each round's speed-up over one process at one thread, and of the time the
+gradient sum itself takes (sum_ms: siren_mpi_add + siren_mpi_reduce with
+the ranks starting together).
+
+    make bench-mpi                                  # 3 rounds, fit and lap
+    /usr/bin/python3 bench/mpi_scaling.py --rounds 5 --steps lap
+"""
+import argparse
+import os
+import statistics
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NAMES = {"fit": "image fit", "grad": "gradient-supervised (Poisson)",
+         "lap": "Laplacian-supervised (Poisson)"}
+TARGET = 1.8
+
+
+def measure(command, env=None):
+    """Runs one benchmark and parses its last key=value line."""
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+    line = [l for l in out.splitlines() if "median_ms=" in l][-1]
+    return dict(item.split("=", 1) for item in line.split())
+
+
+def mpirun(np):
+    command = ["mpirun", "-np", str(np)]
+    if os.geteuid() == 0:
+        command.append("--allow-run-as-root")
+    return command
+
+
+def one_round(args, step):
+    steps = os.path.join(ROOT, "bin", "bench_steps")
+    mpi = os.path.join(ROOT, "bin", "bench_mpi")
+    common = ["--step", step, "--repeat", str(args.repeat), "--chunk", str(args.chunk)]
+    env = dict(os.environ, SIREN_NUM_THREADS="1")
+    return {
+        "one_1": measure([steps, "--threads", "1"] + common),
+        "one_2": measure([steps, "--threads", "2"] + common),
+        "mpi_1": measure(mpirun(1) + [mpi, "--threads", "1"] + common, env),
+        "mpi_2": measure(mpirun(2) + [mpi, "--threads", "1"] + common, env),
+    }
+
+
+def median_ms(rounds, key, field="median_ms"):
+    return statistics.median(float(r[key][field]) for r in rounds)
+
+
+def speedup(rounds, key):
+    return statistics.median(float(r["one_1"]["median_ms"]) / float(r[key]["median_ms"])
+                             for r in rounds)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", nargs="+", default=["fit", "lap"], choices=list(NAMES))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--chunk", type=int, default=16384)
+    args = parser.parse_args()
+    results = {}
+    for r in range(args.rounds):
+        for step in args.steps:
+            result = one_round(args, step)
+            results.setdefault(step, []).append(result)
+            print(f"round {r + 1} {step}: " + ", ".join(
+                f"{key} {float(v['median_ms']):.0f} ms" for key, v in result.items()),
+                flush=True)
+    print()
+    print("| step (256x256, 5 x 256) | 1 process, 1 thread | 1 process, 2 threads "
+          "| mpirun -np 1 | mpirun -np 2, 1 thread each | np 2 vs 1 thread "
+          f"(target >= {TARGET}x) | 2 threads vs 1 | gradient sum, np 2 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for step, rounds in results.items():
+        print(f"| {NAMES[step]} | {median_ms(rounds, 'one_1'):.0f} ms "
+              f"| {median_ms(rounds, 'one_2'):.0f} ms | {median_ms(rounds, 'mpi_1'):.0f} ms "
+              f"| {median_ms(rounds, 'mpi_2'):.0f} ms | {speedup(rounds, 'mpi_2'):.2f}x "
+              f"| {speedup(rounds, 'one_2'):.2f}x "
+              f"| {median_ms(rounds, 'mpi_2', 'sum_ms'):.2f} ms |")
+    print()
+    print("Each round's speed-ups, np 2 vs 1 thread: " + "; ".join(
+        f"{step} " + ", ".join(
+            f"{float(r['one_1']['median_ms']) / float(r['mpi_2']['median_ms']):.2f}x"
+            for r in rounds) for step, rounds in results.items()))
+
+
+if __name__ == "__main__":
+    main()
