@@ -298,8 +298,8 @@ SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
    evenly from its first weight to its last bias (so a write of every
    parameter, or of any whole layer, is found; a write of a few may not
    be, and then the gradients are those of neither network). Hashing
-   every parameter instead would cost about as much as the forward pass
-   on one point (docs/SECURITY.md).
+   every parameter instead would cost several times the forward pass on
+   one point (docs/SECURITY.md).
    Backward may be called more than once after one forward (the gradients
    add up). One call may carry a large batch: siren_forward and
    siren_backward take its points in segments of about 64 MiB of jets
