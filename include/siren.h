@@ -306,7 +306,7 @@ SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
    (16,384 points of a 256-wide network's Laplacian), so only the tape
    grows with n (siren_workspace_bytes; a 256-wide network's
    Laplacian-supervised step on 65,536 points in one call peaks at about
-   850 MiB, docs/PERFORMANCE.md). Chunking by hand (forward and backward
+   1.1 GB, docs/PERFORMANCE.md). Chunking by hand (forward and backward
    chunk by chunk, the gradients accumulate) bounds the tape too. */
 SIREN_API int siren_backward(siren_net *net, siren_workspace *ws,
                              const siren_jet *adjoint);
