@@ -74,7 +74,7 @@ mpi-tests: build/mpi/tests/mpi_training build/mpi/tests/mpi_api \
 
 bin/bench_mpi: bench/bench_mpi.c bench/bench_common.h bench/timing.h $(MPI_STATIC) $(STATIC) include/siren_mpi.h | bin
 	$(call say,MPICC,$@)$(MPICC) $(APP_CFLAGS) $< -o $@ $(MPI_APP_LIBS)
-bench-mpi: bin/bench_mpi bin/bench_steps
+bench-mpi: bin/bench_mpi bin/bench_steps bin/fit_image bin/poisson
 	$(PYTHON) bench/mpi_scaling.py
 
 # For the pkg-config file (evaluated at install time only).

@@ -16,6 +16,9 @@
 
 #ifdef FIT_MPI
 #include "siren_mpi.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 #endif
 
 static struct {
@@ -80,8 +83,12 @@ static void quiet_unless_root(void)
     if (dist.rank == 0)
         return;
     messages_quiet();
-    if (!freopen("/dev/null", "w", stdout))
-        fclose(stdout);
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) { /* else stdout stays: only --help would print there */
+        fflush(stdout);
+        dup2(null, STDOUT_FILENO);
+        close(null);
+    }
 }
 
 /* MPI set up: 0, or 1 (on every rank) after a message. */
