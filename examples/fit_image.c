@@ -65,7 +65,11 @@ static const char DESCRIPTION[] =
     "--resume continues a --checkpoint file up to --steps steps in all; the\n"
     "architecture and optimiser come from the checkpoint (give the same image,\n"
     "--size, --seed and --batch for an exact continuation). Ctrl-C stops after the\n"
-    "current step and still writes every output.";
+    "current step and still writes every output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {

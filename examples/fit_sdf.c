@@ -91,7 +91,11 @@ static const char DESCRIPTION[] =
     "--load MODEL skips training and meshes a saved model (give the same input:\n"
     "the transform is recomputed from it). --resume continues a --checkpoint up to\n"
     "--steps steps in all. Ctrl-C stops training after the current step and still\n"
-    "writes every output.";
+    "writes every output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {

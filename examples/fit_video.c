@@ -79,7 +79,11 @@ static const char DESCRIPTION[] =
     "architecture and optimiser come from the checkpoint (give the same frames,\n"
     "--size, --seed and batch for an exact continuation: the batch of each step\n"
     "depends on the seed and the step number only), and --log is appended to.\n"
-    "Ctrl-C stops after the current step and still writes every output.";
+    "Ctrl-C stops after the current step and still writes every output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {

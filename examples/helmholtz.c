@@ -77,7 +77,11 @@ static const char DESCRIPTION[] =
     "Result: the relative L2 error against the free-space solution exp(-k^2 sigma/2)\n"
     "(i/4)(1+i) H0^(2)(k r) (time convention e^{+i omega t}, outgoing waves\n"
     "e^{-ikr}), over the grid points outside the layer and at least --exclude from\n"
-    "the source.";
+    "the source.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {

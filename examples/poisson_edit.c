@@ -112,7 +112,11 @@ static const char DESCRIPTION[] =
     "--size, --region or --mask, and --alpha for an exact continuation), and\n"
     "--log appends to the log of the run it continues. No output may be an input\n"
     "or another output. Ctrl-C stops after the current step and still writes every\n"
-    "output.";
+    "output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {

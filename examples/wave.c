@@ -90,7 +90,11 @@ static const char DESCRIPTION[] =
     "with --fd-points grid points per standard deviation of the pulse,\n"
     "Stormer-Verlet in time with Courant number --courant, on a square large\n"
     "enough that nothing reaches its border by --t-max (relative error about 3e-4\n"
-    "at the defaults, tests/examples/pde/test_pde.c).";
+    "at the defaults, tests/examples/pde/test_pde.c).\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 /* "0,0.1,0.4": increasing times in [0, t_max]. */
 static int parse_times(options *o)
