@@ -168,6 +168,20 @@ int fit_dist_main(int argc, char **argv, fit_program_fn *program)
 }
 #endif
 
+int fit_dist_single_main(int argc, char **argv, fit_program_fn *program)
+{
+    name_from_argv(argv);
+    long announced = fit_dist_launcher_size();
+    if (announced > 1) {
+        if (fit_dist_launcher_rank() <= 0)
+            fit_error("started as one of %ld processes (mpirun -np %ld?), but this program "
+                      "trains on one process only: each would do the whole job; run it "
+                      "as one process", announced, announced);
+        return 1;
+    }
+    return program(argc, argv);
+}
+
 /* ------------------------------------------------------------ the ranks */
 
 int fit_dist_rank(void)

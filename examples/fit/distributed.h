@@ -62,6 +62,13 @@ typedef int fit_program_fn(int argc, char **argv);
    MPI). */
 int fit_dist_main(int argc, char **argv, fit_program_fn *program);
 
+/* Runs program(argc, argv) as one process, for a program that does not
+   train over MPI (hypernet): started by a launcher as one of several
+   processes it refuses (exit status 1, one message from the launcher's
+   rank 0) instead of each process doing the whole job and writing the
+   same outputs. Never touches MPI. */
+int fit_dist_single_main(int argc, char **argv, fit_program_fn *program);
+
 /* The number of processes an MPI launcher announced in the environment:
    Open MPI's OMPI_COMM_WORLD_SIZE, or PMI_SIZE (MPICH's and Intel MPI's
    launchers, srun --mpi=pmi2); -1 when only PMIX_RANK or PMI_RANK says

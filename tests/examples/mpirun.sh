@@ -290,3 +290,20 @@ else
     fail mpirun_sigusr1_stops_every_rank_after_the_same_step_exit_130 "exit $rc, step $step" \
         "$(grep '^fit_image' "$d/stderr" | tail -2)"
 fi
+
+# ------------------------------------------- a program of one process only
+# hypernet does not train over MPI: as one of several processes it refuses
+# with one message, before reading anything, instead of every process
+# doing the whole job and writing the same outputs.
+d="$tmp/hypernet"
+mkdir -p "$d"
+mpi 2 "$bin/hypernet" "$image" --steps 1 --out "$d/x" \
+    > "$d/stdout" 2> "$d/stderr"
+rc=$?
+said=$(grep '^hypernet: ' "$d/stderr")
+if [ $rc -ne 0 ] && [ "$(echo "$said" | wc -l)" -eq 1 ] && [ -z "$(ls "$d" | grep -v std)" ] &&
+   echo "$said" | grep -q 'started as one of 2 processes (mpirun -np 2?), but this program trains on one process only'; then
+    ok mpirun_np_2_of_hypernet_refused_with_one_message
+else
+    fail mpirun_np_2_of_hypernet_refused_with_one_message "exit $rc" "$said"
+fi
