@@ -16,6 +16,9 @@
 #   make fuzz         the libFuzzer harnesses, FUZZ_SECONDS each (docs/SECURITY.md)
 #   make mpi          lib/libsiren_mpi.*, training over MPI (mpicc; or MPI=1 with
 #                     any target; docs/SCALING.md). make bench-mpi: its benchmark
+#   make MPI=auto|1|0  any target, with the training examples over MPI when
+#                     mpicc is found (auto, the default), always, or never
+#                     (examples/mpi.mk); mpirun -np N bin/PROGRAM then trains on N ranks
 #   make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured
 #                     (libsiren_mpi too when it has been built)
 #   make uninstall
@@ -105,6 +108,9 @@ EXAMPLE_HDR := $(wildcard $(EXAMPLE_FOLDERS:%=examples/%/*.h))
 # PNG (and more) through an image library, found now: IMAGE_LIB, its
 # codec examples/io/codecs/$(IMAGE_LIB).c in libio.a, IMAGE_LIBS to link.
 include examples/image_lib.mk
+# MPI for the training programs (MPI=auto|1|0): EXAMPLES_MPI, EXAMPLE_CC,
+# EXAMPLE_LD, EXAMPLE_MPI_LIB (examples/mpi.mk).
+include examples/mpi.mk
 # $(call example_sources,FOLDER): the sources of FOLDER's archive.
 example_sources = $(wildcard examples/$(1)/*.c) $(if $(filter io,$(1)),examples/io/codecs/$(IMAGE_LIB).c)
 # $(call example_libs,BUILD_DIR,FOLDER): the archives that code of FOLDER
@@ -150,17 +156,24 @@ build/obj build/san/obj lib bin:
 # A test of tests/examples/FOLDER/ links the archives of examples/FOLDER
 # and those it uses (FOLDER is the first directory of its path).
 test_libs = $(if $(filter examples/%,$(2)),$(call example_libs,$(1),$(word 2,$(subst /, ,$(2)))))
-$(foreach t,$(TEST_SRC:tests/%.c=%),$(eval build/tests/$(t): $(call test_libs,build,$(t))) \
-    $(eval build/san/tests/$(t): $(call test_libs,build/san,$(t))))
+# With MPI (examples/mpi.mk) such a test is linked by MPICC with
+# libsiren_mpi, as the programs are.
+$(foreach t,$(TEST_SRC:tests/%.c=%),\
+    $(eval build/tests/$(t): $(call test_libs,build,$(t)) \
+        $(if $(call test_libs,build,$(t)),$(EXAMPLE_MPI_LIB))) \
+    $(eval build/san/tests/$(t): $(call test_libs,build/san,$(t)) \
+        $(if $(call test_libs,build,$(t)),$(EXAMPLE_MPI_SAN_LIB))))
+test_cc = $(if $(call test_libs,build,$(1)),$(EXAMPLE_LD),$(CC))
 build/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) $(STATIC)
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Itests -Iexamples $< -o $@ \
-	    $(call test_libs,build,$*) $(STATIC) $(if $(call test_libs,build,$*),$(IMAGE_LIBS)) \
-	    $(LDLIBS)
+	$(call say,CC,$@)$(call test_cc,$*) $(APP_CFLAGS) -Itests -Iexamples $< -o $@ \
+	    $(call test_libs,build,$*) $(if $(call test_libs,build,$*),$(EXAMPLE_MPI_LIB)) \
+	    $(STATIC) $(if $(call test_libs,build,$*),$(IMAGE_LIBS)) $(LDLIBS)
 build/san/tests/%: tests/%.c $(TEST_HDR) $(EXAMPLE_HDR) build/san/libsiren.a
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Itests -Iexamples $< -o $@ \
-	    $(call test_libs,build/san,$*) build/san/libsiren.a \
+	$(call say,CC,$@)$(call test_cc,$*) $(APP_CFLAGS) $(SAN) -Itests -Iexamples $< -o $@ \
+	    $(call test_libs,build/san,$*) \
+	    $(if $(call test_libs,build,$*),$(EXAMPLE_MPI_SAN_LIB)) build/san/libsiren.a \
 	    $(if $(call test_libs,build,$*),$(IMAGE_LIBS)) $(LDLIBS)
 
 tests: $(TEST_BIN) $(SAN_TEST_BIN)
@@ -181,10 +194,12 @@ check: all tests examples
 # for the sanitized tests).
 build/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $(CODEC_CFLAGS) -c $< -o $@
+	$(call say,CC,$@)$(EXAMPLE_CC) $(APP_CFLAGS) -Iexamples $(CODEC_CFLAGS) $(EXAMPLE_DEFS) \
+	    -c $< -o $@
 build/san/examples/%.o: examples/%.c $(EXAMPLE_HDR) include/siren.h
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $(SAN) -Iexamples $(CODEC_CFLAGS) -c $< -o $@
+	$(call say,CC,$@)$(EXAMPLE_CC) $(APP_CFLAGS) $(SAN) -Iexamples $(CODEC_CFLAGS) \
+	    $(EXAMPLE_DEFS) -c $< -o $@
 # The codec sees the library's headers as system headers (no warnings of theirs).
 build/examples/io/codecs/%.o build/san/examples/io/codecs/%.o: \
     CODEC_CFLAGS = $(patsubst -I%,-isystem %,$(IMAGE_CFLAGS))
@@ -205,9 +220,9 @@ build/examples/image_lib: FORCE
 build/examples/libio.a build/san/examples/libio.a: build/examples/image_lib
 
 $(foreach x,$(EXAMPLE_NAMES),$(eval bin/$(x): $(call example_libs,build,$(x))))
-bin/%: examples/%.c $(EXAMPLE_HDR) $(STATIC) | bin
-	$(call say,CC,$@)$(CC) $(APP_CFLAGS) -Iexamples $< -o $@ $(call example_libs,build,$*) \
-	    $(STATIC) $(IMAGE_LIBS) $(LDLIBS)
+bin/%: examples/%.c $(EXAMPLE_HDR) $(EXAMPLE_MPI_LIB) $(STATIC) | bin
+	$(call say,CC,$@)$(EXAMPLE_LD) $(APP_CFLAGS) -Iexamples $< -o $@ \
+	    $(call example_libs,build,$*) $(EXAMPLE_MPI_LIB) $(STATIC) $(IMAGE_LIBS) $(LDLIBS)
 
 # examples/minimal/: programs a user can copy, which include nothing but
 # <siren.h> and the C library (hence -Iinclude alone) and link the library.

@@ -20,12 +20,15 @@
    every step sees every sample, a resumed run is bit for bit the run it
    continues. --log writes a CSV line per step (appended to by a resumed
    run). No output may be the input WAV or another output: that is checked
-   before training.
+   before training. Launched by mpirun, the ranks share each step's slabs
+   of --chunk samples and rank 0 writes the outputs, the same bits as one
+   process (fit/distributed.h).
 
    A WAV written to a pipe (espeak-ng --stdout) has placeholders for its
    sizes; wav.c reads its frames up to the end of the file, and a note
    says so. */
 #define _POSIX_C_SOURCE 200809L
+#include "fit/distributed.h"
 #include "fit/fitting.h"
 #include "fit/image.h"
 #include "fit/mse.h"
@@ -68,7 +71,11 @@ static const char DESCRIPTION[] =
     "--resume continues a --checkpoint file up to --steps steps in all; the\n"
     "architecture and optimiser come from the checkpoint (give the same sound and\n"
     "--mono for an exact continuation). Ctrl-C stops after the current step and\n"
-    "still writes every output.";
+    "still writes every output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {
@@ -162,14 +169,13 @@ static int load_clip(const options *o, clip *c)
 
 typedef struct trainer {
     const clip *c;
-    fit_mse mse;    /* its values: [frames][C], the whole clip's outputs of the step */
+    fit_mse mse;
 } trainer;
 
 static int trainer_init(trainer *t, const options *o, const clip *c, const siren_net *net)
 {
     t->c = c;
-    return fit_mse_init(&t->mse, net, c->frames, (size_t)o->fit.chunk, (size_t)o->fit.threads,
-                        true);
+    return fit_mse_init(&t->mse, net, c->frames, (size_t)o->fit.chunk, (size_t)o->fit.threads);
 }
 
 /* 10 log10(signal energy / error energy) of values against the clip. */
@@ -185,21 +191,18 @@ static double snr_db(const clip *c, const float *values)
 }
 
 /* fit_train's step: every sample (whatever the step), and the SNR of the
-   step's outputs. */
+   step's outputs (summed over the slabs, fit/mse.h). */
 static int audio_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
 {
     (void)step;
     trainer *t = ctx;
-    int status = fit_mse_step(&t->mse, m, t->c->frames, t->c->times, 1, t->c->targets, loss);
-    if (status == 0)
-        *metric = snr_db(t->c, t->mse.values);
-    return status;
+    return fit_mse_step(&t->mse, m, t->c->times, 1, t->c->targets, loss, metric);
 }
 
 static int train(const options *o, const clip *c, fit_model *m, FILE *log, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, c, m->net);
+    int status = fit_dist_agree(trainer_init(&t, o, c, m->net));
     const fit_options *f = &o->fit;
     fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
                          "SNR", "dB", log, 0, {0, 0}};
@@ -279,20 +282,43 @@ static int plan_outputs(const options *o, outputs *p)
     return fit_check_outputs(all, sizeof all / sizeof *all, &o->wav, 1, &o->fit.ckpt);
 }
 
+/* After training, on rank 0: the network on every frame, the outputs,
+   the result line. */
+static int finish(const options *o, const clip *c, const siren_net *net, const outputs *paths,
+                  const fit_run *stats)
+{
+    float *values = malloc(c->frames * c->channels * sizeof *values);
+    int status = values ? evaluate(o, c, net, values) : fit_error("out of memory");
+    if (status == 0)
+        status = write_outputs(c, paths->wav, paths->model, net, values);
+    if (status == 0)
+        printf("result: snr_db=%.2f steps=%llu seconds=%.1f seconds_per_step=%.3f frames=%zu "
+               "rate=%u channels=%zu\n",
+               snr_db(c, values), (unsigned long long)stats->last_step, stats->seconds,
+               fit_seconds_per_step(stats), c->frames, (unsigned)c->audio.rate, c->channels);
+    free(values);
+    return status;
+}
+
 static int run(const options *o, const arg_spec *spec)
 {
     clip c;
-    if (load_clip(o, &c))
+    int loaded = load_clip(o, &c); /* on every rank */
+    if (fit_dist_agree(loaded)) {
+        if (loaded == 0)
+            clip_free(&c);
         return 1;
+    }
     fit_model m = {0};
     outputs paths = {0};
     fit_run stats = {0, 0, 0};
-    float *values = NULL;
     fit_arch arch = fit_arch_of(&o->fit, 1, (long)c.channels);
-    int status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
+    int status = fit_dist_same(c.targets, c.frames * c.channels * sizeof *c.targets, o->wav);
+    if (status == 0)
+        status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     FILE *log = NULL;
     if (status == 0) /* unwritable outputs fail now, not after training */
-        status = plan_outputs(o, &paths);
+        status = fit_dist_agree(fit_dist_root() ? plan_outputs(o, &paths) : 0);
     if (status == 0)
         status = fit_log_open(o->fit.log, "snr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
@@ -303,25 +329,15 @@ static int run(const options *o, const arg_spec *spec)
         status = train(o, &c, &m, log, &stats);
     }
     status = fit_log_close(o->fit.log, log, status);
-    if (status == 0 && !(values = malloc(c.frames * c.channels * sizeof *values)))
-        status = fit_error("out of memory");
-    if (status == 0)
-        status = evaluate(o, &c, m.net, values);
-    if (status == 0)
-        status = write_outputs(&c, paths.wav, paths.model, m.net, values);
-    if (status == 0)
-        printf("result: snr_db=%.2f steps=%llu seconds=%.1f seconds_per_step=%.3f frames=%zu "
-               "rate=%u channels=%zu\n",
-               snr_db(&c, values), (unsigned long long)stats.last_step, stats.seconds,
-               fit_seconds_per_step(&stats), c.frames, (unsigned)c.audio.rate, c.channels);
-    free(values);
+    if (status == 0 && fit_dist_root())
+        status = finish(o, &c, m.net, &paths, &stats);
     outputs_free(&paths);
     fit_model_free(&m);
     clip_free(&c);
     return fit_exit_status(status);
 }
 
-int main(int argc, char **argv)
+static int fit_audio_main(int argc, char **argv)
 {
     options o;
     default_options(&o);
@@ -343,4 +359,9 @@ int main(int argc, char **argv)
                      &o.wav, 1, 1, 0};
     int parsed = args_parse(&spec, argc, argv);
     return parsed == ARGS_OK ? run(&o, &spec) : args_exit_status(parsed);
+}
+
+int main(int argc, char **argv)
+{
+    return fit_dist_main(argc, argv, fit_audio_main); /* on every rank under mpirun */
 }

@@ -9,9 +9,13 @@
    Resize), pixel values normalised to [-1, 1] (mean 0.5, std 0.5), coordinates
    linspace(-1, 1) on each axis, 5 linear layers of 256 (3 hidden layers),
    omega 30, Adam with lr 1e-4, every pixel in every step, mean squared
-   error. One training step is fit/mse.h's, over chunks of --chunk points:
-   memory grows with --chunk, not with the image. */
+   error. One training step is fit/mse.h's, over slabs of --chunk points:
+   memory grows with --chunk, not with the image.
+
+   Launched by mpirun, the ranks share each step's slabs and rank 0 writes
+   the outputs, the same bits as one process (fit/distributed.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "fit/distributed.h"
 #include "fit/fitting.h"
 #include "fit/image.h"
 #include "fit/mse.h"
@@ -61,7 +65,11 @@ static const char DESCRIPTION[] =
     "--resume continues a --checkpoint file up to --steps steps in all; the\n"
     "architecture and optimiser come from the checkpoint (give the same image,\n"
     "--size, --seed and --batch for an exact continuation). Ctrl-C stops after the\n"
-    "current step and still writes every output.";
+    "current step and still writes every output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {
@@ -155,8 +163,7 @@ static int trainer_init(trainer *t, const options *o, const dataset *d, const fi
     t->data = d;
     t->seed = o->fit.seed;
     t->batch = o->batch == 0 || (size_t)o->batch > d->count ? d->count : (size_t)o->batch;
-    if (fit_mse_init(&t->mse, m->net, t->batch, (size_t)o->fit.chunk, (size_t)o->fit.threads,
-                     false))
+    if (fit_mse_init(&t->mse, m->net, t->batch, (size_t)o->fit.chunk, (size_t)o->fit.threads))
         return 1;
     if (t->batch < d->count) {
         t->order = malloc(d->count * sizeof *t->order);
@@ -201,7 +208,7 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, double *loss)
 {
     const float *coords, *targets;
     select_batch(t, step, &coords, &targets);
-    return fit_mse_step(&t->mse, m, t->batch, coords, 2, targets, loss);
+    return fit_mse_step(&t->mse, m, coords, 2, targets, loss, NULL);
 }
 
 static int image_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
@@ -214,7 +221,7 @@ static int image_step(void *ctx, fit_model *m, uint64_t step, double *loss, doub
 static int train(const options *o, const dataset *d, fit_model *m, FILE *log, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, d, m);
+    int status = fit_dist_agree(trainer_init(&t, o, d, m));
     const fit_options *f = &o->fit;
     fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
                          "PSNR", "dB", log, 0, {0, 0}};
@@ -341,13 +348,15 @@ static int run(const options *o, const arg_spec *spec)
     fit_model m = {0};
     outputs paths = {0};
     fit_run stats = {0, 0, 0};
-    int status = load_dataset(o, &d);
+    int status = fit_dist_agree(load_dataset(o, &d)); /* every rank reads the image */
+    if (status == 0)
+        status = fit_dist_same(d.targets, d.count * d.channels * sizeof *d.targets, o->image);
     fit_arch arch = fit_arch_of(&o->fit, 2, (long)d.channels);
     if (status == 0)
         status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     FILE *log = NULL;
     if (status == 0) /* unwritable outputs fail now, not after training */
-        status = plan_outputs(o, d.channels, &paths);
+        status = fit_dist_agree(fit_dist_root() ? plan_outputs(o, d.channels, &paths) : 0);
     if (status == 0)
         status = fit_log_open(o->fit.log, "psnr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
@@ -357,7 +366,7 @@ static int run(const options *o, const arg_spec *spec)
         status = train(o, &d, &m, log, &stats);
     }
     status = fit_log_close(o->fit.log, log, status);
-    if (status == 0)
+    if (status == 0 && fit_dist_root())
         status = finish(o, &d, &m, &paths, &stats);
     outputs_free(&paths);
     fit_model_free(&m);
@@ -365,7 +374,7 @@ static int run(const options *o, const arg_spec *spec)
     return fit_exit_status(status);
 }
 
-int main(int argc, char **argv)
+static int fit_image_main(int argc, char **argv)
 {
     options o;
     default_options(&o);
@@ -396,4 +405,9 @@ int main(int argc, char **argv)
     if (parsed != ARGS_OK)
         return args_exit_status(parsed);
     return check_options(&o, &spec) ? 1 : run(&o, &spec);
+}
+
+int main(int argc, char **argv)
+{
+    return fit_dist_main(argc, argv, fit_image_main); /* on every rank under mpirun */
 }

@@ -30,9 +30,15 @@
      outputs.h        the output names and checks, the transform file
      picture.h        the picture: sphere tracing, shading by the gradient
      mesh.h           marching cubes; shape_geometry.h: sampling a mesh,
-                      the normalisation; nearest.h: nearest neighbours */
+                      the normalisation; nearest.h: nearest neighbours
+
+   Launched by mpirun, every rank reads the input and draws every point of
+   a step, the ranks share the step's slabs (fit/fold.h), and rank 0
+   meshes, measures and writes the outputs, the same bits as one process
+   (fit/distributed.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "fit/args.h"
+#include "fit/distributed.h"
 #include "fit/fitting.h"
 #include "fit/options.h"
 #include "fit/progress.h"
@@ -85,7 +91,11 @@ static const char DESCRIPTION[] =
     "--load MODEL skips training and meshes a saved model (give the same input:\n"
     "the transform is recomputed from it). --resume continues a --checkpoint up to\n"
     "--steps steps in all. Ctrl-C stops training after the current step and still\n"
-    "writes every output.";
+    "writes every output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {
@@ -227,17 +237,20 @@ static int run(const options *o, const arg_spec *spec)
     outputs paths = {NULL, NULL, NULL, NULL};
     run_stats stats = {{0, 0, 0}, 0};
     fit_arch arch = fit_arch_of(&o->fit, 3, 1);
-    int status = dataset_load(o->input, (size_t)o->samples, o->fit.seed, &d);
+    int status = fit_dist_agree(dataset_load(o->input, (size_t)o->samples, o->fit.seed, &d));
     if (status == 0)
-        status = o->load ? fit_model_load(o->load, &arch, spec, &m)
-                         : fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
+        status = fit_dist_same(d.normalised, d.points.count * 3 * sizeof *d.normalised,
+                               o->input);
+    if (status == 0) /* every rank loads a --load model too */
+        status = fit_dist_agree(o->load ? fit_model_load(o->load, &arch, spec, &m)
+                                        : fit_model_start(o->fit.ckpt.resume, &arch, spec, &m));
     if (status == 0)
-        status = plan_outputs(o, &paths);
+        status = fit_dist_agree(fit_dist_root() ? plan_outputs(o, &paths) : 0);
     if (status == 0)
         dataset_describe(o->input, &d);
     if (status == 0 && !o->load)
         status = train(o, &d, &m, &stats);
-    if (status == 0)
+    if (status == 0 && fit_dist_root())
         status = finish(o, &d, &m, &paths, &stats, start);
     outputs_free(&paths);
     fit_model_free(&m);
@@ -245,7 +258,7 @@ static int run(const options *o, const arg_spec *spec)
     return fit_exit_status(status);
 }
 
-int main(int argc, char **argv)
+static int fit_sdf_main(int argc, char **argv)
 {
     options o;
     default_options(&o);
@@ -283,4 +296,9 @@ int main(int argc, char **argv)
     if (parsed != ARGS_OK)
         return args_exit_status(parsed);
     return check_options(&o) ? 1 : run(&o, &spec);
+}
+
+int main(int argc, char **argv)
+{
+    return fit_dist_main(argc, argv, fit_sdf_main); /* on every rank under mpirun */
 }

@@ -19,8 +19,11 @@
    saves the network and optimiser, and --resume continues from one. The
    batch of step k depends on --seed and k alone, so a resumed run draws
    the batches the uninterrupted run would have: it is that run, bit for
-   bit. */
+   bit. Launched by mpirun, every rank draws the whole batch, trains its
+   share of the step's slabs of --chunk pixels, and rank 0 writes the
+   outputs, the same bits as one process (fit/distributed.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "fit/distributed.h"
 #include "fit/fitting.h"
 #include "fit/image.h"
 #include "fit/mse.h"
@@ -76,7 +79,11 @@ static const char DESCRIPTION[] =
     "architecture and optimiser come from the checkpoint (give the same frames,\n"
     "--size, --seed and batch for an exact continuation: the batch of each step\n"
     "depends on the seed and the step number only), and --log is appended to.\n"
-    "Ctrl-C stops after the current step and still writes every output.";
+    "Ctrl-C stops after the current step and still writes every output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {
@@ -229,8 +236,7 @@ static int trainer_init(trainer *t, const options *o, const video *v, const sire
     t->v = v;
     t->seed = o->fit.seed;
     t->batch = batch_size(o, v);
-    if (fit_mse_init(&t->mse, net, t->batch, (size_t)o->fit.chunk, (size_t)o->fit.threads,
-                     false))
+    if (fit_mse_init(&t->mse, net, t->batch, (size_t)o->fit.chunk, (size_t)o->fit.threads))
         return 1;
     t->coords = malloc(t->batch * 3 * sizeof *t->coords);
     t->targets = malloc(t->batch * v->channels * sizeof *t->targets);
@@ -257,7 +263,7 @@ static void draw_batch(trainer *t, uint64_t step)
 static int train_step(trainer *t, fit_model *m, uint64_t step, double *loss)
 {
     draw_batch(t, step);
-    return fit_mse_step(&t->mse, m, t->batch, t->coords, 3, t->targets, loss);
+    return fit_mse_step(&t->mse, m, t->coords, 3, t->targets, loss, NULL);
 }
 
 /* fit_train's step: the batch of `step`, and the PSNR of its loss. */
@@ -271,7 +277,7 @@ static int video_step(void *ctx, fit_model *m, uint64_t step, double *loss, doub
 static int train(const options *o, const video *v, fit_model *m, FILE *log, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, v, m->net);
+    int status = fit_dist_agree(trainer_init(&t, o, v, m->net));
     const fit_options *f = &o->fit;
     fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
                          "batch PSNR", "dB", log, 0, {0, 0}};
@@ -446,16 +452,22 @@ static int finish(const options *o, const video *v, siren_net *net, const output
 static int run(const options *o, const arg_spec *spec)
 {
     video v;
-    if (load_video(o, &v))
+    int loaded = load_video(o, &v); /* on every rank */
+    if (fit_dist_agree(loaded)) {
+        if (loaded == 0)
+            video_free(&v);
         return 1;
+    }
     fit_model m = {0};
     outputs paths = {0, NULL, NULL};
     fit_run stats = {0, 0, 0};
     FILE *log = NULL;
     fit_arch arch = fit_arch_of(&o->fit, 3, (long)v.channels);
-    int status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
+    int status = fit_dist_same(v.values, v.pixels * v.channels * sizeof *v.values, o->frames);
+    if (status == 0)
+        status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     if (status == 0) /* unwritable outputs fail now, not after training */
-        status = plan_outputs(o, &v, &paths);
+        status = fit_dist_agree(fit_dist_root() ? plan_outputs(o, &v, &paths) : 0);
     if (status == 0)
         status = fit_log_open(o->fit.log, "psnr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
@@ -467,7 +479,7 @@ static int run(const options *o, const arg_spec *spec)
         status = train(o, &v, &m, log, &stats);
     }
     status = fit_log_close(o->fit.log, log, status);
-    if (status == 0)
+    if (status == 0 && fit_dist_root())
         status = finish(o, &v, m.net, &paths, &stats);
     outputs_free(&paths);
     fit_model_free(&m);
@@ -475,7 +487,7 @@ static int run(const options *o, const arg_spec *spec)
     return fit_exit_status(status);
 }
 
-int main(int argc, char **argv)
+static int fit_video_main(int argc, char **argv)
 {
     options o;
     default_options(&o);
@@ -505,4 +517,9 @@ int main(int argc, char **argv)
     if (parsed != ARGS_OK)
         return args_exit_status(parsed);
     return fit_options_check(&o.fit) ? 1 : run(&o, &spec);
+}
+
+int main(int argc, char **argv)
+{
+    return fit_dist_main(argc, argv, fit_video_main); /* on every rank under mpirun */
 }

@@ -25,10 +25,17 @@
    Result: the relative L2 error sqrt(sum |u - u*|^2 / sum |u*|^2) on a
    --grid x --grid grid, over the points outside the layer and at least
    --exclude from the source, u* = exp(-k^2 sigma / 2) (i/4) (1 + i)
-   H0^(2)(k r) (Bessel functions of our own, bessel.h). */
+   H0^(2)(k r) (Bessel functions of our own, bessel.h).
+
+   Launched by mpirun, every rank draws every point of a step, the ranks
+   share the step's slabs of --chunk points (fit/fold.h), and rank 0
+   evaluates and writes the outputs, the same bits as one process
+   (fit/distributed.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "fit/colormap.h"
+#include "fit/distributed.h"
 #include "fit/fitting.h"
+#include "fit/fold.h"
 #include "fit/options.h"
 #include "fit/render.h"
 #include "fit/rng.h"
@@ -70,7 +77,11 @@ static const char DESCRIPTION[] =
     "Result: the relative L2 error against the free-space solution exp(-k^2 sigma/2)\n"
     "(i/4)(1+i) H0^(2)(k r) (time convention e^{+i omega t}, outgoing waves\n"
     "e^{-ikr}), over the grid points outside the layer and at least --exclude from\n"
-    "the source.";
+    "the source.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {
@@ -105,10 +116,12 @@ typedef struct trainer {
     float *xy, *source;            /* [points][2]; [points]: g at each point */
     float *value, *grad, *hess;    /* jets of a chunk: [c][2], [c][2][2], [c][2][2] */
     float *adj_value, *adj_grad, *adj_hess;
+    fit_fold fold;                 /* the step over slabs of `chunk` points */
 } trainer;
 
 static void trainer_free(trainer *t)
 {
+    fit_fold_free(&t->fold);
     siren_workspace_free(t->ws);
     free(t->xy);
     free(t->source);
@@ -230,17 +243,31 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
     return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
+enum { LOSS, RESIDUAL_SUM, OFF_COUNT, VALUES }; /* a slab's sums */
+
+/* fit_fold_step's slab function: the slab's points, its sums. */
+static int helmholtz_slab(void *ctx, fit_model *m, size_t slab, double *sums)
+{
+    trainer *t = ctx;
+    size_t first, n;
+    fit_slab_range(slab, t->points, t->chunk, &first, &n);
+    step_stats s = {0, 0, 0};
+    if (train_chunk(t, m, first, n, &s))
+        return 1;
+    sums[LOSS] = s.loss;
+    sums[RESIDUAL_SUM] = s.residual_sum;
+    sums[OFF_COUNT] = (double)s.off_count;
+    return 0;
+}
+
 static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
 {
     draw_points(t, step);
-    memset(s, 0, sizeof *s);
-    siren_net_zero_grad(m->net);
-    for (size_t start = 0; start < t->points; start += t->chunk) {
-        size_t n = t->points - start < t->chunk ? t->points - start : t->chunk;
-        if (train_chunk(t, m, start, n, s))
-            return 1;
-    }
-    return fit_adam_step(m->net, m->opt);
+    double sums[VALUES] = {0, 0, 0};
+    int status = fit_fold_step(&t->fold, m, fit_slab_count(t->points, t->chunk), VALUES,
+                               helmholtz_slab, t, sums);
+    *s = (step_stats){sums[LOSS], sums[RESIDUAL_SUM], (size_t)sums[OFF_COUNT]};
+    return status;
 }
 
 static int helmholtz_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
@@ -255,7 +282,7 @@ static int helmholtz_step(void *ctx, fit_model *m, uint64_t step, double *loss, 
 static int train(const options *o, fit_model *m, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, m);
+    int status = fit_dist_agree(trainer_init(&t, o, m));
     const fit_options *f = &o->fit;
     fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
                          "residual", "", NULL, f->lr, f->decay};
@@ -445,20 +472,20 @@ static int run(const options *o, const arg_spec *spec)
     fit_arch arch = fit_arch_of(&o->fit, 2, 2);
     int status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     if (status == 0)  /* unwritable outputs fail now, not after training */
-        status = plan_outputs(o, &paths);
+        status = fit_dist_agree(fit_dist_root() ? plan_outputs(o, &paths) : 0);
     if (status == 0) {
         fit_say("k = %g, %zu parameters, %ld points per step (%ld at the source)", o->k,
                 siren_net_param_count(m.net), o->points, o->source_points);
         status = train(o, &m, &stats);
     }
-    if (status == 0)
+    if (status == 0 && fit_dist_root())
         status = finish(o, &m, &paths, &stats);
     outputs_free(&paths);
     fit_model_free(&m);
     return fit_exit_status(status);
 }
 
-int main(int argc, char **argv)
+static int helmholtz_main(int argc, char **argv)
 {
     options o;
     default_options(&o);
@@ -496,4 +523,9 @@ int main(int argc, char **argv)
     if (parsed != ARGS_OK)
         return args_exit_status(parsed);
     return check_options(&o) ? 1 : run(&o, &spec);
+}
+
+int main(int argc, char **argv)
+{
+    return fit_dist_main(argc, argv, helmholtz_main); /* on every rank under mpirun */
 }

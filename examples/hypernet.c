@@ -44,6 +44,7 @@
      grid.h           the output image */
 #define _POSIX_C_SOURCE 200809L
 #include "fit/args.h"
+#include "fit/distributed.h"
 #include "fit/messages.h"
 #include "fit/options.h"
 #include "io/files.h"
@@ -290,7 +291,7 @@ static int run(const options *o)
     return status ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+static int hypernet_main(int argc, char **argv)
 {
     options o;
     default_options(&o);
@@ -351,4 +352,9 @@ int main(int argc, char **argv)
     if (parsed != ARGS_OK)
         return args_exit_status(parsed);
     return check_options(&o) ? 1 : run(&o);
+}
+
+int main(int argc, char **argv)
+{
+    return fit_dist_single_main(argc, argv, hypernet_main); /* one process only */
 }

@@ -31,9 +31,13 @@
    stops after the current step and still writes the outputs, --checkpoint
    saves the network and optimiser, and --resume continues from one; as
    every step sees every pixel, a resumed run is bit for bit the run it
-   continues. */
+   continues. Launched by mpirun, the ranks share each step's slabs of
+   --chunk pixels (fit/fold.h) and rank 0 writes the outputs, the same bits
+   as one process (fit/distributed.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "fit/distributed.h"
 #include "fit/fitting.h"
+#include "fit/fold.h"
 #include "fit/image.h"
 #include "fit/options.h"
 #include "fit/render.h"
@@ -91,7 +95,11 @@ static const char DESCRIPTION[] =
     "--resume continues a --checkpoint file up to --steps steps in all; the\n"
     "architecture and optimiser come from the checkpoint (give the same image,\n"
     "--size and --supervise for an exact continuation). Ctrl-C stops after the\n"
-    "current step and still writes every output.";
+    "current step and still writes every output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {
@@ -169,10 +177,12 @@ typedef struct trainer {
     siren_workspace *ws;
     float *derivs, *adjoint; /* [chunk][C][target_width] */
     float *values;           /* [count][C]: the step's values, for its PSNR */
+    fit_fold fold;           /* the step over slabs of `chunk` pixels */
 } trainer;
 
 static void trainer_free(trainer *t)
 {
+    fit_fold_free(&t->fold);
     siren_workspace_free(t->ws);
     free(t->derivs);
     free(t->adjoint);
@@ -203,35 +213,44 @@ static int trainer_init(trainer *t, const options *o, const problem *p, const si
     return 0;
 }
 
-/* One Adam step on every pixel; *loss gets the mean loss before it. */
+/* fit_fold_step's slab function: forward, the loss's adjoints and
+   backward on the slab's pixels; sums[0] the slab's loss sum, its values
+   into t->values. */
+static int poisson_slab(void *ctx, fit_model *m, size_t slab, double *sums)
+{
+    trainer *t = ctx;
+    const problem *p = t->p;
+    size_t ch = p->image.channels, per_point = ch * p->target_width, first, n;
+    fit_slab_range(slab, p->count, t->chunk, &first, &n);
+    double scale = 2.0 / ((double)p->count * (double)ch);
+    siren_jet out = {.value = t->values + first * ch}, adj = {0};
+    if (t->laplacian) {
+        out.laplacian = t->derivs;
+        adj.laplacian = t->adjoint;
+    } else {
+        out.gradient = t->derivs;
+        adj.gradient = t->adjoint;
+    }
+    int status = siren_forward(m->net, t->ws, n, p->coords + 2 * first, &out);
+    if (status == SIREN_OK) {
+        sums[0] = poisson_loss(t->derivs, p->target + first * per_point, n * per_point,
+                               t->laplacian ? NULL : p->step, scale, t->adjoint, 0.0);
+        status = siren_backward(m->net, t->ws, &adj);
+    }
+    return status == SIREN_OK ? 0 : fit_library_error("training step", status);
+}
+
+/* One Adam step on every pixel; *loss gets the mean loss before it, and
+   rank 0's t->values the values of every pixel. */
 static int train_step(trainer *t, fit_model *m, double *loss)
 {
     const problem *p = t->p;
     size_t ch = p->image.channels;
-    double scale = 2.0 / ((double)p->count * (double)ch), sum = 0;
-    siren_net_zero_grad(m->net);
-    for (size_t first = 0; first < p->count; first += t->chunk) {
-        size_t n = p->count - first < t->chunk ? p->count - first : t->chunk;
-        siren_jet out = {.value = t->values + first * ch}, adj = {0};
-        if (t->laplacian) {
-            out.laplacian = t->derivs;
-            adj.laplacian = t->adjoint;
-        } else {
-            out.gradient = t->derivs;
-            adj.gradient = t->adjoint;
-        }
-        int status = siren_forward(m->net, t->ws, n, p->coords + 2 * first, &out);
-        if (status == SIREN_OK) {
-            /* the chunk's own sum, then added: the order of the sums as ever */
-            size_t per_point = ch * p->target_width;
-            sum += poisson_loss(t->derivs, p->target + first * per_point, n * per_point,
-                                t->laplacian ? NULL : p->step, scale, t->adjoint, 0.0);
-            status = siren_backward(m->net, t->ws, &adj);
-        }
-        if (status != SIREN_OK)
-            return fit_library_error("training step", status);
-    }
-    int status = fit_adam_step(m->net, m->opt);
+    double sum;
+    int status = fit_fold_step(&t->fold, m, fit_slab_count(p->count, t->chunk), 1,
+                               poisson_slab, t, &sum);
+    if (status == 0)
+        status = fit_fold_gather(&t->fold, t->values, ch, p->count, t->chunk);
     if (status)
         return status;
     *loss = sum / ((double)p->count * (double)ch);
@@ -249,13 +268,13 @@ static double aligned_psnr(float *values, const problem *p, bool laplacian)
 }
 
 /* fit_train's step: every pixel (whatever the step), and the PSNR of the
-   step's values after the alignment. */
+   step's values after the alignment (on rank 0, which prints it). */
 static int poisson_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
 {
     (void)step;
     trainer *t = ctx;
     int status = train_step(t, m, loss);
-    if (status == 0)
+    if (status == 0 && fit_dist_root())
         *metric = aligned_psnr(t->values, t->p, t->laplacian);
     return status;
 }
@@ -263,7 +282,7 @@ static int poisson_step(void *ctx, fit_model *m, uint64_t step, double *loss, do
 static int train(const options *o, const problem *p, fit_model *m, FILE *log, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, p, m->net);
+    int status = fit_dist_agree(trainer_init(&t, o, p, m->net));
     const fit_options *f = &o->fit;
     fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
                          "aligned PSNR", "dB", log, 0, {0, 0}};
@@ -433,13 +452,20 @@ static int run(const options *o, const arg_spec *spec)
     fit_model m = {0};
     outputs paths = {{0}};
     fit_run stats = {0, 0, 0};
-    if (load_problem(o, &p))
+    int loaded = load_problem(o, &p); /* on every rank */
+    if (fit_dist_agree(loaded)) {
+        if (loaded == 0)
+            problem_free(&p);
         return 1;
+    }
     fit_arch arch = fit_arch_of(&o->fit, 2, (long)p.image.channels);
-    int status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
+    size_t samples = p.count * p.image.channels;
+    int status = fit_dist_same(p.image.data, samples * sizeof *p.image.data, o->image);
+    if (status == 0)
+        status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     FILE *log = NULL;
     if (status == 0) /* unwritable outputs fail now, not after training */
-        status = plan_outputs(o, p.image.channels, &paths);
+        status = fit_dist_agree(fit_dist_root() ? plan_outputs(o, p.image.channels, &paths) : 0);
     if (status == 0)
         status = fit_log_open(o->fit.log, "psnr_db", siren_adam_step_count(m.opt), &log);
     if (status == 0) {
@@ -449,7 +475,7 @@ static int run(const options *o, const arg_spec *spec)
         status = train(o, &p, &m, log, &stats);
     }
     status = fit_log_close(o->fit.log, log, status);
-    if (status == 0)
+    if (status == 0 && fit_dist_root())
         status = finish(o, &p, m.net, &paths, &stats);
     outputs_free(&paths);
     fit_model_free(&m);
@@ -457,7 +483,7 @@ static int run(const options *o, const arg_spec *spec)
     return fit_exit_status(status);
 }
 
-int main(int argc, char **argv)
+static int poisson_main(int argc, char **argv)
 {
     options o;
     default_options(&o);
@@ -484,4 +510,9 @@ int main(int argc, char **argv)
     if (parsed != ARGS_OK)
         return args_exit_status(parsed);
     return check_options(&o) ? 1 : run(&o, &spec);
+}
+
+int main(int argc, char **argv)
+{
+    return fit_dist_main(argc, argv, poisson_main); /* on every rank under mpirun */
 }

@@ -31,7 +31,9 @@
    every step sees every pixel, a resumed run is bit for bit the run it
    continues (and --log appends to its log). The outputs are checked
    before any work (fit_check_outputs): none may overwrite an image, the
-   mask or another output.
+   mask or another output. Launched by mpirun, the ranks share each step's
+   slabs and rank 0 writes the outputs, the same bits as one process
+   (fit/distributed.h).
 
    This file is the program: its options and the main flow. The rest is
    in examples/poisson_edit/, one concern per file:
@@ -41,6 +43,7 @@
      outputs.h   naming, checking and writing the output files */
 #define _POSIX_C_SOURCE 200809L
 #include "fit/args.h"
+#include "fit/distributed.h"
 #include "fit/fitting.h"
 #include "fit/options.h"
 #include "siren.h"
@@ -109,7 +112,11 @@ static const char DESCRIPTION[] =
     "--size, --region or --mask, and --alpha for an exact continuation), and\n"
     "--log appends to the log of the run it continues. No output may be an input\n"
     "or another output. Ctrl-C stops after the current step and still writes every\n"
-    "output.";
+    "output.\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 static void default_options(options *o)
 {
@@ -160,15 +167,23 @@ static int run(const options *o, const arg_spec *spec)
 {
     const scene_request *in = &o->scene;
     scene s;
-    if (scene_load(in, &s))
+    int loaded = scene_load(in, &s); /* on every rank */
+    if (fit_dist_agree(loaded)) {
+        if (loaded == 0)
+            scene_free(&s);
         return 1;
+    }
     fit_model m = {0};
     outputs paths = {{0}};
     fit_run stats = {0, 0, 0};
     quality q = {0};
     FILE *log = NULL;
     fit_arch arch = fit_arch_of(&o->fit, 2, (long)s.channels);
-    int status = outputs_plan(&o->fit, in, s.channels, &paths); /* before training */
+    int status = fit_dist_same(s.field, s.count * s.channels * 2 * sizeof *s.field,
+                               "the target field of the images");
+    if (status == 0) /* before training */
+        status = fit_dist_agree(fit_dist_root() ? outputs_plan(&o->fit, in, s.channels, &paths)
+                                                : 0);
     if (status == 0)
         status = fit_model_start(o->fit.ckpt.resume, &arch, spec, &m);
     if (status == 0)
@@ -181,9 +196,10 @@ static int run(const options *o, const arg_spec *spec)
         status = edit_train(&o->fit, &s, &m, log, &stats);
     }
     status = fit_log_close(o->fit.log, log, status);
-    if (status == 0)
+    bool writes = fit_dist_root(); /* rank 0 alone measures and writes */
+    if (status == 0 && writes)
         status = outputs_write(&s, &paths, m.net, (size_t)o->fit.chunk, (size_t)o->fit.threads, &q);
-    if (status == 0)
+    if (status == 0 && writes)
         print_result(&q, &stats, &s);
     outputs_free(&paths);
     fit_model_free(&m);
@@ -191,7 +207,7 @@ static int run(const options *o, const arg_spec *spec)
     return fit_exit_status(status);
 }
 
-int main(int argc, char **argv)
+static int poisson_edit_main(int argc, char **argv)
 {
     options o;
     default_options(&o);
@@ -228,4 +244,9 @@ int main(int argc, char **argv)
     in->background = images[0];
     in->source = images[1];
     return check_options(&o) ? 1 : run(&o, &spec);
+}
+
+int main(int argc, char **argv)
+{
+    return fit_dist_main(argc, argv, poisson_edit_main); /* on every rank under mpirun */
 }

@@ -27,10 +27,17 @@
 
    Result: the relative L2 error sqrt(sum (u - u_fd)^2 / sum u_fd^2) over
    the frames at --times, on the finite-difference grid's nodes in
-   [-1, 1]^2 (every few nodes, about --grid per side). */
+   [-1, 1]^2 (every few nodes, about --grid per side).
+
+   Launched by mpirun, every rank draws every point of a step, the ranks
+   share the step's slabs of --chunk points (fit/fold.h), and rank 0
+   evaluates and writes the outputs, the same bits as one process
+   (fit/distributed.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "fit/colormap.h"
+#include "fit/distributed.h"
 #include "fit/fitting.h"
+#include "fit/fold.h"
 #include "fit/options.h"
 #include "fit/rng.h"
 #include "io/files.h"
@@ -83,7 +90,11 @@ static const char DESCRIPTION[] =
     "with --fd-points grid points per standard deviation of the pulse,\n"
     "Stormer-Verlet in time with Courant number --courant, on a square large\n"
     "enough that nothing reaches its border by --t-max (relative error about 3e-4\n"
-    "at the defaults, tests/examples/pde/test_pde.c).";
+    "at the defaults, tests/examples/pde/test_pde.c).\n"
+    "\n"
+    "Under mpirun -np N the N processes share each step, and rank 0 writes what one\n"
+    "process would, bit for bit; kill -USR1 on mpirun stops them after the current\n"
+    "step, as Ctrl-C does one process (docs/SCALING.md).";
 
 /* "0,0.1,0.4": increasing times in [0, t_max]. */
 static int parse_times(options *o)
@@ -160,10 +171,13 @@ typedef struct trainer {
     float *txy, *initial;              /* [points][3]; u0 at t = 0 points, NaN elsewhere */
     float *value, *grad, *lap;         /* a chunk's jets */
     float *adj_value, *adj_grad, *adj_lap;
+    bool residual_on;                  /* the step's: some point is at t > 0 */
+    fit_fold fold;                     /* the step over slabs of `chunk` points */
 } trainer;
 
 static void trainer_free(trainer *t)
 {
+    fit_fold_free(&t->fold);
     siren_workspace_free(t->ws);
     free(t->txy);
     free(t->initial);
@@ -295,6 +309,21 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
     return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
+/* fit_fold_step's slab function: the slab's points; sums: its loss and
+   residual sums. */
+static int wave_slab(void *ctx, fit_model *m, size_t slab, double *sums)
+{
+    trainer *t = ctx;
+    size_t first, n;
+    fit_slab_range(slab, t->points, t->chunk, &first, &n);
+    step_stats s = {.residual_on = t->residual_on};
+    if (train_chunk(t, m, first, n, &s))
+        return 1;
+    sums[0] = s.loss;
+    sums[1] = s.residual_sum;
+    return 0;
+}
+
 static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
 {
     memset(s, 0, sizeof *s);
@@ -302,13 +331,13 @@ static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
     s->residual_on = false;
     for (size_t i = 0; i < t->points && !s->residual_on; i++)
         s->residual_on = t->txy[3 * i] != 0;
-    siren_net_zero_grad(m->net);
-    for (size_t start = 0; start < t->points; start += t->chunk) {
-        size_t n = t->points - start < t->chunk ? t->points - start : t->chunk;
-        if (train_chunk(t, m, start, n, s))
-            return 1;
-    }
-    return fit_adam_step(m->net, m->opt);
+    t->residual_on = s->residual_on;
+    double sums[2] = {0, 0};
+    int status = fit_fold_step(&t->fold, m, fit_slab_count(t->points, t->chunk), 2, wave_slab,
+                               t, sums);
+    s->loss = sums[0];
+    s->residual_sum = sums[1];
+    return status;
 }
 
 static int wave_step(void *ctx, fit_model *m, uint64_t step, double *loss, double *metric)
@@ -324,7 +353,7 @@ static int wave_step(void *ctx, fit_model *m, uint64_t step, double *loss, doubl
 static int train(const options *o, fit_model *m, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, o, m);
+    int status = fit_dist_agree(trainer_init(&t, o, m));
     fit_schedule plan = {(uint64_t)o->steps, o->ckpt.checkpoint, o->ckpt.checkpoint_every,
                          "residual", "", NULL, o->lr, o->decay};
     if (status == 0)
@@ -526,20 +555,20 @@ static int run(const options *o, const arg_spec *spec)
                      o->clip, o->seed};
     int status = fit_model_start(o->ckpt.resume, &arch, spec, &m);
     if (status == 0)  /* unwritable outputs fail now, not after training */
-        status = plan_outputs(o, &paths);
+        status = fit_dist_agree(fit_dist_root() ? plan_outputs(o, &paths) : 0);
     if (status == 0) {
         fit_say("c = %g, t up to %g, %zu parameters, %ld points per step", o->c, o->t_max,
                 siren_net_param_count(m.net), o->points);
         status = train(o, &m, &stats);
     }
-    if (status == 0)
+    if (status == 0 && fit_dist_root())
         status = finish(o, &m, &paths, &stats);
     outputs_free(&paths);
     fit_model_free(&m);
     return fit_exit_status(status);
 }
 
-int main(int argc, char **argv)
+static int wave_main(int argc, char **argv)
 {
     options o;
     default_options(&o);
@@ -583,4 +612,9 @@ int main(int argc, char **argv)
     if (parsed != ARGS_OK)
         return args_exit_status(parsed);
     return check_options(&o, &spec) ? 1 : run(&o, &spec);
+}
+
+int main(int argc, char **argv)
+{
+    return fit_dist_main(argc, argv, wave_main); /* on every rank under mpirun */
 }

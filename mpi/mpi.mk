@@ -3,7 +3,9 @@
 # Included by the Makefile; the core library never needs MPI.
 #
 #   make mpi           lib/libsiren_mpi.a and lib/libsiren_mpi.so.VERSION
-#   make MPI=1         the same, with `all` (and so with install)
+#   make MPI=1         the same, with `all` (and so with install); with
+#                      MPI=auto (the default: examples/mpi.mk) the example
+#                      programs build and link libsiren_mpi.a when mpicc runs
 #   make mpi-tests     the test program of tests/scripts/mpi.sh (make check runs it
 #                      when mpicc and mpirun are there)
 #   make bench-mpi     mpirun -np 2 against one process at 1 and 2 threads
@@ -15,7 +17,7 @@
 # mpi-c, ompi-c, mpich that pkg-config knows), else from `MPICC --showme`.
 
 MPICC ?= mpicc
-MPI ?=
+MPI ?= auto
 MPI_SRC := $(wildcard mpi/*.c)
 MPI_OBJ := $(MPI_SRC:mpi/%.c=build/mpi/obj/%.o)
 MPI_HDR := include/siren_mpi.h include/siren.h $(wildcard mpi/*.h)
@@ -72,7 +74,7 @@ mpi-tests: build/mpi/tests/mpi_training build/mpi/tests/mpi_api \
 
 bin/bench_mpi: bench/bench_mpi.c bench/bench_common.h bench/timing.h $(MPI_STATIC) $(STATIC) include/siren_mpi.h | bin
 	$(call say,MPICC,$@)$(MPICC) $(APP_CFLAGS) $< -o $@ $(MPI_APP_LIBS)
-bench-mpi: bin/bench_mpi bin/bench_steps
+bench-mpi: bin/bench_mpi bin/bench_steps bin/fit_image bin/poisson
 	$(PYTHON) bench/mpi_scaling.py
 
 # For the pkg-config file (evaluated at install time only).

@@ -2,6 +2,7 @@
    (see fitting.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "fitting.h"
+#include "distributed.h"
 #include "io/files.h"
 #include "interrupt.h"
 #include "progress.h"
@@ -48,10 +49,11 @@ int fit_model_create(const fit_arch *a, fit_model *m)
 }
 
 /* The library's IO status does not say why a file cannot be read; the C
-   library does. */
+   library does (asked on rank 0 only, the rank that read the file: the
+   others' messages are not printed, distributed.h). */
 static const char *why_unreadable(const char *path, int status)
 {
-    if (status != SIREN_ERR_IO)
+    if (status != SIREN_ERR_IO || !fit_dist_root())
         return siren_status_string(status);
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -101,7 +103,7 @@ static int check_limits(const char *path, const arg_spec *spec, fit_model *m)
 
 int fit_model_resume(const char *path, const fit_arch *a, const arg_spec *spec, fit_model *m)
 {
-    int status = siren_checkpoint_load(path, &m->net, &m->opt);
+    int status = fit_dist_checkpoint_load(path, &m->net, &m->opt); /* rank 0 reads it */
     if (status != SIREN_OK)
         return fit_error("%s: cannot resume: %s", path, why_unreadable(path, status));
     if (check_shape(path, a, m) || check_limits(path, spec, m))
@@ -140,6 +142,7 @@ int fit_training_workspace(const siren_net *net, size_t max_points, unsigned wha
                          (bytes + mib - 1) / mib, fit_max_workspace_mib);
     if (status == SIREN_OK)
         status = siren_workspace_create(net, max_points, what, ws);
+    threads = fit_dist_threads(threads); /* over MPI: the rank's share of the node */
     if (status == SIREN_OK && threads > 0)
         status = siren_workspace_set_threads(*ws, (size_t)threads);
     if (status != SIREN_OK)
@@ -180,7 +183,7 @@ static int write_training_file(const siren_net *net, const siren_adam *opt, cons
 
 int fit_model_checkpoint(const fit_model *m, const char *path)
 {
-    return write_training_file(m->net, m->opt, path);
+    return fit_dist_agree(fit_dist_root() ? write_training_file(m->net, m->opt, path) : 0);
 }
 
 int fit_net_save(const siren_net *net, const char *path)
@@ -306,11 +309,9 @@ static int trim_log(const char *path, const char *header, uint64_t from_step)
     return rc ? fit_error("%s: cannot write the log: %s", path, err) : 0;
 }
 
-int fit_log_open(const char *path, const char *metric_column, uint64_t from_step, FILE **log)
+/* fit_log_open on one rank (rank 0). */
+static int open_log(const char *path, const char *metric_column, uint64_t from_step, FILE **log)
 {
-    *log = NULL;
-    if (!path)
-        return 0;
     char err[256], header[128];
     snprintf(header, sizeof header, "step,loss,%s,seconds", metric_column);
     if (files_make_parent_dirs(path, err, sizeof err))
@@ -326,11 +327,26 @@ int fit_log_open(const char *path, const char *metric_column, uint64_t from_step
     return 0;
 }
 
+int fit_log_open(const char *path, const char *metric_column, uint64_t from_step, FILE **log)
+{
+    *log = NULL;
+    if (!path)
+        return 0;
+    return fit_dist_agree(fit_dist_root() ? open_log(path, metric_column, from_step, log) : 0);
+}
+
 int fit_log_close(const char *path, FILE *log, int status)
 {
     if (log && fclose(log) != 0 && status == 0)
         status = fit_error("%s: cannot write the log", path);
     return status;
+}
+
+/* The progress line, on rank 0 only. */
+static void show_progress(progress *bar, uint64_t step, double loss, double metric)
+{
+    if (fit_dist_root())
+        progress_update(bar, step, loss, metric);
 }
 
 int fit_train(const fit_schedule *s, fit_model *m, fit_step_fn *step_fn, void *ctx,
@@ -345,14 +361,16 @@ int fit_train(const fit_schedule *s, fit_model *m, fit_step_fn *step_fn, void *c
     progress_start(&bar, step, s->steps, s->metric, s->unit);
     interrupt_catch();
     int status = 0;
-    while (status == 0 && step < s->steps && !interrupt_requested()) {
+    /* A signal on any rank stops every rank after the same step. */
+    bool stop = fit_dist_any(interrupt_requested());
+    while (status == 0 && step < s->steps && !stop) {
         double loss = 0, metric = 0;
         if (s->decay.lr_end > 0 && (status = set_scheduled_lr(s, m, step)) != 0)
             break;
         if ((status = step_fn(ctx, m, step, &loss, &metric)) != 0)
             break;
         step++;
-        progress_update(&bar, step, loss, metric);
+        show_progress(&bar, step, loss, metric);
         if (s->log)
             fprintf(s->log, "%llu,%.9g,%.6f,%.6f\n", (unsigned long long)step, loss, metric,
                     progress_clock() - bar.start);
@@ -361,13 +379,18 @@ int fit_train(const fit_schedule *s, fit_model *m, fit_step_fn *step_fn, void *c
                 fflush(s->log);
             status = fit_model_checkpoint(m, s->checkpoint);
         }
+        if (status == 0)
+            stop = fit_dist_any(interrupt_requested());
     }
     interrupt_release();
-    progress_finish(&bar);
+    if (fit_dist_root())
+        progress_finish(&bar);
     run->last_step = step;
     run->seconds = progress_clock() - bar.start;
-    if (interrupt_requested())
+    if (stop) {
+        interrupt_request(); /* on the ranks that got no signal too */
         fit_say("interrupted after step %llu; writing the outputs", (unsigned long long)step);
+    }
     if (status == FIT_NONFINITE)
         return fit_keep_last_good(m, s->checkpoint);
     if (status == 0 && s->checkpoint)
@@ -379,8 +402,9 @@ int fit_model_start(const char *resume, const fit_arch *a, const arg_spec *spec,
 {
     if (args_given(spec, "checkpoint-every") && !args_given(spec, "checkpoint"))
         return fit_error("--checkpoint-every needs --checkpoint FILE to write to");
-    return resume ? fit_model_resume(resume, a, spec, m)
-                  : fit_model_create(a, m);
+    /* resuming is collective (rank 0 reads the file); creating is not */
+    int status = resume ? fit_model_resume(resume, a, spec, m) : fit_model_create(a, m);
+    return fit_dist_agree(status);
 }
 
 double fit_seconds_per_step(const fit_run *run)
@@ -391,7 +415,7 @@ double fit_seconds_per_step(const fit_run *run)
 
 int fit_exit_status(int status)
 {
-    if (status)
+    if (fit_dist_finish(status)) /* over MPI: rank 0's status, on every rank */
         return 1;
     return interrupt_requested() ? 130 : 0;
 }

@@ -4,7 +4,11 @@
    the training loop (progress, Ctrl-C, checkpoints, the learning-rate
    schedule); the checks of the outputs before any work, and the CSV log.
    Each program keeps its own loss, as a step function. (The options that
-   set all this: options.h.) */
+   set all this: options.h.)
+
+   Launched by mpirun (distributed.h), the functions marked collective are
+   called by every rank at the same point and return the same status on
+   every rank; the others are local. */
 #ifndef EXAMPLES_FITTING_H
 #define EXAMPLES_FITTING_H
 
@@ -34,7 +38,8 @@ typedef struct fit_arch {
 /* A new SIREN (siren_net_init with a->seed) and its Adam optimiser. */
 int fit_model_create(const fit_arch *a, fit_model *m);
 
-/* Both from a checkpoint. The network must map a->in_features inputs to
+/* Collective: both from a checkpoint, read by rank 0 and shared
+   (fit_dist_checkpoint_load). The network must map a->in_features inputs to
    a->out_features outputs, and its width and depth must be within the
    ranges of the program's --width and --depth (a file is an input: its
    architecture must not take more than the command line could ask for);
@@ -53,7 +58,8 @@ int fit_model_load(const char *path, const fit_arch *a, const arg_spec *spec, fi
 extern long fit_max_workspace_mib;
 
 /* The training workspace of a program (max_points points, quantities
-   `what`, `threads` threads or, for 0, the default), refused before it
+   `what`, `threads` threads or, for 0, the default: fit_dist_threads,
+   the rank's share of its node over MPI), refused before it
    is allocated when siren_workspace_bytes exceeds the budget above: a
    network from a checkpoint, or options, that would take more memory
    than meant get a one-line error naming both options, not an
@@ -64,7 +70,9 @@ int fit_training_workspace(const siren_net *net, size_t max_points, unsigned wha
 /* The checkpoint of m, the model file of m or of net, written by
    files_write_atomic: atomic, with the mode of the file replaced, flushed
    to the device; an error names the C library's reason ("PATH: cannot
-   write: No space left on device"). */
+   write: No space left on device"). fit_model_checkpoint is collective:
+   rank 0 writes, every rank gets its status; the other two are local (rank
+   0 writes the outputs). */
 int fit_model_checkpoint(const fit_model *m, const char *path);
 int fit_model_save(const fit_model *m, const char *path);
 int fit_net_save(const siren_net *net, const char *path);
@@ -82,8 +90,8 @@ void fit_model_free(fit_model *m);
    stopped; or 1 after a one-line error. */
 int fit_adam_step(siren_net *net, siren_adam *opt);
 
-/* After FIT_NONFINITE: writes the last good parameters to `checkpoint`
-   (if not NULL) and says so. Returns FIT_NONFINITE, or 1 if the
+/* Collective. After FIT_NONFINITE: writes the last good parameters to
+   `checkpoint` (if not NULL) and says so. Returns FIT_NONFINITE, or 1 if the
    checkpoint cannot be written. */
 int fit_keep_last_good(const fit_model *m, const char *checkpoint);
 
@@ -121,12 +129,14 @@ typedef struct fit_run {
     double seconds;                  /* of training */
 } fit_run;
 
-/* Runs steps from the optimiser's step count up to s->steps with a
-   progress line on stderr; Ctrl-C stops after the current step (a note
-   says so; interrupt_requested() tells the caller). Then writes the
+/* Collective. Runs steps from the optimiser's step count up to s->steps
+   with a progress line on stderr (rank 0's); Ctrl-C or SIGUSR1 stops after
+   the current step (interrupt.h; a note says so; interrupt_requested()
+   tells the caller), on every rank when any got it. Then writes the
    checkpoint. A step whose gradients are not finite stops training and
    keeps the last good parameters (fit_keep_last_good). Returns 0,
-   FIT_NONFINITE, or 1 after an error; *run is set in every case. */
+   FIT_NONFINITE, or 1 after an error; *run is set in every case. The step
+   function is called on every rank (fold.h's step shares its work). */
 int fit_train(const fit_schedule *s, fit_model *m, fit_step_fn *step, void *ctx,
               fit_run *run);
 
@@ -157,8 +167,9 @@ int fit_check_outputs(const char *const *outputs, size_t n_out, const char *cons
    rows after from_step and a row cut short go (a run killed after its
    last checkpoint), and the new rows are appended; a log of another
    header is refused. fit_train flushes the log at every checkpoint.
-   *log stays NULL when path is NULL. Call it with the other output
-   checks, before any work. Returns 0, or 1 after an error message. */
+   *log stays NULL when path is NULL, and on every rank but 0. Collective:
+   rank 0 opens the log. Call it with the other output checks, before any
+   work. Returns 0, or 1 after an error message. */
 int fit_log_open(const char *path, const char *metric_column, uint64_t from_step, FILE **log);
 
 /* Closes a log of fit_log_open (NULL: nothing to do). Returns status, or 1
@@ -168,16 +179,20 @@ int fit_log_close(const char *path, FILE *log, int status);
 
 /* ------------------------------------------- checkpoints and resuming */
 
-/* fit_model_resume from `resume`, or fit_model_create when it is NULL;
-   first refuses --checkpoint-every without --checkpoint. */
+/* Collective. fit_model_resume from `resume` (a checkpoint read by rank 0
+   and shared: fit_dist_checkpoint_load), or fit_model_create when it is
+   NULL (every rank draws the same parameters from the seed); first refuses
+   --checkpoint-every without --checkpoint. */
 int fit_model_start(const char *resume, const fit_arch *a, const arg_spec *spec, fit_model *m);
 
 /* Seconds per step of the steps this run took (0 when it took none). */
 double fit_seconds_per_step(const fit_run *run);
 
-/* The exit status of a training program whose run ended with `status`:
-   1 after a failure (or FIT_NONFINITE), 130 when Ctrl-C stopped training
-   and the outputs were written, else 0. */
+/* Collective, the last call of a training program (fit_dist_finish: the
+   other ranks wait for rank 0's outputs). The exit status of a run that
+   ended with `status` (rank 0's, on every rank): 1 after a failure (or
+   FIT_NONFINITE), 130 when Ctrl-C or SIGUSR1 stopped training and the
+   outputs were written, else 0. */
 int fit_exit_status(int status);
 
 #endif

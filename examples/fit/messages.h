@@ -6,7 +6,11 @@
 
    An error is one line, and the functions that report one return 1, the
    exit status of a failed run, so that a caller can write
-   `return fit_error("...")`. */
+   `return fit_error("...")`.
+
+   Under MPI (fit/distributed.h) every rank but 0 is quiet: it prints
+   nothing, and keeps its last error for fit_dist_agree, which hands it to
+   rank 0 to print once, naming the rank. */
 #ifndef EXAMPLES_FIT_MESSAGES_H
 #define EXAMPLES_FIT_MESSAGES_H
 
@@ -32,5 +36,13 @@ void fit_say(const char *fmt, ...) FIT_PRINTF(1, 2);
 /* "NAME: note: message\n": something the user may not have expected,
    which does not stop the run. */
 void fit_note(const char *fmt, ...) FIT_PRINTF(1, 2);
+
+/* From now on nothing is printed: the errors are kept (the last one) and
+   the other lines dropped. */
+void messages_quiet(void);
+/* The last error said while quiet, without the program's name ("" when
+   none), and forgetting it. */
+const char *messages_kept_error(void);
+void messages_forget(void);
 
 #endif

@@ -1,9 +1,12 @@
 /* train.c - fit_sdf's training loop (train.h): the points of each step
    drawn from a generator seeded by the step, their forward pass through
    the jets (value and gradient), the loss and its derivatives (loss.h),
-   the backward pass and Adam. */
+   the backward pass, slab by slab (fit/fold.h: shared by the ranks under
+   mpirun, each of which draws every point), and Adam. */
 #include "train.h"
 
+#include "fit/distributed.h"
+#include "fit/fold.h"
 #include "fit/messages.h"
 #include "fit/rng.h"
 #include "loss.h"
@@ -20,10 +23,12 @@ typedef struct trainer {
     float *xyz, *normals;          /* [2n][3]: the surface points, then the uniform ones */
     float *value, *grad;           /* [chunk], [chunk][3] */
     float *adj_value, *adj_grad;
+    fit_fold fold;                 /* the step over its slabs (train_step) */
 } trainer;
 
 static void trainer_free(trainer *t)
 {
+    fit_fold_free(&t->fold);
     siren_workspace_free(t->ws);
     free(t->xyz);
     free(t->normals);
@@ -90,20 +95,34 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
     return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
+/* The slabs: the surface points, then the uniform ones, in chunks, so
+   that each slab is one kind (the loss is a sum over points either way). */
+static size_t slabs_per_part(const trainer *t)
+{
+    return fit_slab_count(t->n, t->chunk);
+}
+
+/* fit_fold_step's slab function: sums = the slab's loss and angle sums. */
+static int sdf_slab(void *ctx, fit_model *m, size_t slab, double *sums)
+{
+    trainer *t = ctx;
+    size_t per_part = slabs_per_part(t), start, n;
+    fit_slab_range(slab % per_part, t->n, t->chunk, &start, &n);
+    step_stats s = {0, 0};
+    if (train_chunk(t, m, slab / per_part * t->n + start, n, &s))
+        return 1;
+    sums[0] = s.loss;
+    sums[1] = s.angle_sum;
+    return 0;
+}
+
 static int train_step(trainer *t, fit_model *m, uint64_t step, step_stats *s)
 {
     draw_points(t, step);
-    memset(s, 0, sizeof *s);
-    siren_net_zero_grad(m->net);
-    /* The surface points and the uniform ones in separate calls, so each
-       chunk is one kind (the loss is a sum over points either way). */
-    for (size_t part = 0; part < 2; part++)
-        for (size_t start = 0; start < t->n; start += t->chunk) {
-            size_t n = t->n - start < t->chunk ? t->n - start : t->chunk;
-            if (train_chunk(t, m, part * t->n + start, n, s))
-                return 1;
-        }
-    return fit_adam_step(m->net, m->opt);
+    double sums[2] = {0, 0};
+    int status = fit_fold_step(&t->fold, m, 2 * slabs_per_part(t), 2, sdf_slab, t, sums);
+    *s = (step_stats){sums[0], sums[1]};
+    return status;
 }
 
 /* fit_train's step: the loss, and the mean angle between grad f and the
@@ -121,7 +140,7 @@ static int sdf_step(void *ctx, fit_model *m, uint64_t step, double *loss, double
 int train_sdf(const train_config *cfg, const dataset *d, fit_model *m, fit_run *run)
 {
     trainer t;
-    int status = trainer_init(&t, cfg, d, m);
+    int status = fit_dist_agree(trainer_init(&t, cfg, d, m));
     fit_schedule plan = {(uint64_t)cfg->steps, cfg->checkpoint, cfg->checkpoint_every,
                          "normal error", "deg", NULL, 0, {0, 0}};
     if (status == 0)

@@ -1,9 +1,12 @@
 /* train.c - poisson_edit's training step: the field loss on every pixel,
    its adjoint 2 s_k (s_k u_k - G_k) / (B C) of the network's gradient
-   output (pde/poisson_loss.h, as examples/poisson.c's), and one Adam step
-   (train.h). */
+   output (pde/poisson_loss.h, as examples/poisson.c's), over slabs of
+   --chunk pixels (fit/fold.h: shared by the ranks under mpirun), and one
+   Adam step (train.h). */
 #include "train.h"
 
+#include "fit/distributed.h"
+#include "fit/fold.h"
 #include "fit/messages.h"
 #include "pde/poisson_loss.h"
 #include "siren.h"
@@ -17,10 +20,12 @@ typedef struct trainer {
     size_t chunk;
     siren_workspace *ws;
     float *grad, *adjoint; /* [chunk][C][2] */
+    fit_fold fold;         /* the step over slabs of `chunk` pixels */
 } trainer;
 
 static void trainer_free(trainer *t)
 {
+    fit_fold_free(&t->fold);
     siren_workspace_free(t->ws);
     free(t->grad);
     free(t->adjoint);
@@ -42,18 +47,20 @@ static int trainer_init(trainer *t, const fit_options *cfg, const scene *s,
     return 0;
 }
 
-/* The n pixels from first on: forward, the loss's adjoint (its sum of
-   squares added to *sum), backward (accumulating the gradients). */
-static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, double *sum)
+/* fit_fold_step's slab function: forward on the slab's pixels, the
+   loss's adjoint (its sum of squares in sums[0]), backward. */
+static int edit_slab(void *ctx, fit_model *m, size_t slab, double *sums)
 {
+    trainer *t = ctx;
     const scene *s = t->s;
-    size_t per_point = s->channels * 2;
+    size_t per_point = s->channels * 2, first, n;
+    fit_slab_range(slab, s->count, t->chunk, &first, &n);
     double scale = 2.0 / ((double)s->count * (double)s->channels);
     siren_jet out = {.gradient = t->grad}, adj = {.gradient = t->adjoint};
     int status = siren_forward(m->net, t->ws, n, s->coords + 2 * first, &out);
     if (status == SIREN_OK) {
-        *sum = poisson_loss(t->grad, s->field + first * per_point, n * per_point, s->step, scale,
-                            t->adjoint, *sum);
+        sums[0] = poisson_loss(t->grad, s->field + first * per_point, n * per_point, s->step,
+                               scale, t->adjoint, 0.0);
         status = siren_backward(m->net, t->ws, &adj);
     }
     if (status != SIREN_OK)
@@ -66,15 +73,9 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, double 
 static int train_step(trainer *t, fit_model *m, double *loss)
 {
     const scene *s = t->s;
-    double sum = 0;
-    siren_net_zero_grad(m->net);
-    for (size_t first = 0; first < s->count; first += t->chunk) {
-        size_t n = s->count - first < t->chunk ? s->count - first : t->chunk;
-        int status = train_chunk(t, m, first, n, &sum);
-        if (status)
-            return status;
-    }
-    int status = fit_adam_step(m->net, m->opt);
+    double sum;
+    int status = fit_fold_step(&t->fold, m, fit_slab_count(s->count, t->chunk), 1, edit_slab,
+                               t, &sum);
     if (status)
         return status;
     *loss = sum / ((double)s->count * (double)s->channels);
@@ -94,7 +95,7 @@ static int edit_step(void *ctx, fit_model *m, uint64_t step, double *loss, doubl
 int edit_train(const fit_options *f, const scene *s, fit_model *m, FILE *log, fit_run *run)
 {
     trainer tr;
-    int status = trainer_init(&tr, f, s, m->net);
+    int status = fit_dist_agree(trainer_init(&tr, f, s, m->net));
     fit_schedule plan = {(uint64_t)f->steps, f->ckpt.checkpoint, f->ckpt.checkpoint_every,
                          "field RMSE", "x 1e-3", log, 0, {0, 0}};
     if (status == 0)

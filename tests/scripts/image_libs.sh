@@ -7,6 +7,10 @@
 # none, its default output is PGM, --format png is refused with one line,
 # and the images are those of the default build's --format pnm; with stb,
 # PNG at 8 bits, --bits 16 falls back to PGM with a note, and a JPEG is read.
+# The none build is also without MPI (MPI=0, examples/mpi.mk), as a
+# minimal machine's: its model is the default build's (with MPI when mpicc
+# was found: the one-process step is the same fold), and mpirun -np 2
+# makes it refuse with one message instead of running the job twice.
 # Prints "ok NAME" / "FAIL NAME" / "SKIP NAME" lines (tests/run.sh).
 root=$(cd "${SIREN_ROOT:-.}" && pwd) || exit 1
 make=${MAKE:-make}
@@ -19,17 +23,20 @@ image="$root/data/camera.pgm"
 SMALL="--size 24 --width 16 --depth 1 --steps 3"
 targets="bin/fit_image build/tests/examples/io/test_image_file"
 
-# build KIND: a copy of the tree built with IMAGE_LIB=KIND in $tmp/KIND.
+# build KIND [VARIABLE=VALUE...]: a copy of the tree built with
+# IMAGE_LIB=KIND (and the variables) in $tmp/KIND.
 build() {
     tree="$tmp/$1"
+    kind=$1
+    shift
     mkdir -p "$tree"
     (cd "$root" && cp -r Makefile src include examples tests fuzz data "$tree/") || return 1
     rm -rf "$tree/build" "$tree/bin" "$tree/lib"
-    $make -s -C "$tree" IMAGE_LIB="$1" $targets > "$tmp/$1.log" 2>&1
+    $make -s -C "$tree" IMAGE_LIB="$kind" "$@" $targets > "$tmp/$kind.log" 2>&1
 }
 
 # ------------------------------------------------------------------ none
-if build none; then
+if build none MPI=0; then
     ok image_lib_none_builds
 else
     fail image_lib_none_builds "$(tail -5 "$tmp/none.log")"
@@ -58,6 +65,20 @@ if [ "$rc" -eq 1 ] && [ "$(wc -l < "$tmp/n2.err")" -eq 1 ] &&
     ok image_lib_none_refuses_format_png
 else
     fail image_lib_none_refuses_format_png "exit $rc" "$(cat "$tmp/n2.err")"
+fi
+if command -v mpirun > /dev/null 2>&1; then
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$t/bin/fit_image" "$image" $SMALL \
+        --out "$tmp/n3/x" > "$tmp/n3.out" 2> "$tmp/n3.err"
+    rc=$?
+    said=$(grep '^fit_image: ' "$tmp/n3.err")
+    if [ "$rc" -ne 0 ] && [ "$(echo "$said" | wc -l)" -eq 1 ] && [ ! -e "$tmp/n3" ] &&
+       echo "$said" | grep -q '^fit_image: started as one of 2 processes (mpirun -np 2?), but this build has no MPI'; then
+        ok build_without_mpi_refuses_mpirun_np_2_with_one_message
+    else
+        fail build_without_mpi_refuses_mpirun_np_2_with_one_message "exit $rc" "$said"
+    fi
+else
+    echo "SKIP build_without_mpi_refuses_mpirun_np_2_with_one_message (no mpirun)"
 fi
 
 # ------------------------------------------------------------------- stb

@@ -2,8 +2,9 @@
    the loss it reports is the mean squared error of the network before
    the step, the gradients it leaves are those of that loss (central
    finite differences, in double, on every parameter of a small network),
-   the chunking does not change them beyond rounding, and the step moves
-   the parameters (Adam). */
+   the chunking does not change them beyond rounding, the signal-to-noise
+   ratio it reports is that of the network's values before the step, and
+   the step moves the parameters (Adam). */
 #include "fit/mse.h"
 
 #include "check.h"
@@ -32,8 +33,10 @@ static void make_data(float *coords, float *targets)
     }
 }
 
-/* The mean squared error of net at the points, in double. */
-static double mse_of(const siren_net *net, const float *coords, const float *targets)
+/* The mean squared error of net at the points, in double; *snr_db (when
+   not NULL) 10 log10(sum t^2 / sum (y - t)^2). */
+static double mse_snr_of(const siren_net *net, const float *coords, const float *targets,
+                         double *snr_db)
 {
     siren_workspace *ws = NULL;
     float values[POINTS * OUT];
@@ -41,15 +44,25 @@ static double mse_of(const siren_net *net, const float *coords, const float *tar
     CHECK(siren_workspace_create(net, POINTS, SIREN_VALUE | SIREN_EVAL_ONLY, &ws) == SIREN_OK);
     CHECK(siren_eval(net, ws, POINTS, coords, &out) == SIREN_OK);
     siren_workspace_free(ws);
-    double sum = 0;
-    for (int i = 0; i < POINTS * OUT; i++)
+    double sum = 0, signal = 0;
+    for (int i = 0; i < POINTS * OUT; i++) {
         sum += ((double)values[i] - targets[i]) * ((double)values[i] - targets[i]);
+        signal += (double)targets[i] * targets[i];
+    }
+    if (snr_db)
+        *snr_db = 10 * log10(signal / sum);
     return sum / (POINTS * OUT);
 }
 
-/* One step with `chunk` points per call: its loss, the gradients it
-   left (before the update) and the parameters before it. */
-static void step(size_t chunk, double *loss, float *grads, float *before, float *after)
+static double mse_of(const siren_net *net, const float *coords, const float *targets)
+{
+    return mse_snr_of(net, coords, targets, NULL);
+}
+
+/* One step with `chunk` points per call: its loss and SNR, the gradients
+   it left (before the update) and the parameters before it. */
+static void step(size_t chunk, double *loss, double *snr, float *grads, float *before,
+                 float *after)
 {
     fit_model m = {0};
     make_model(&m);
@@ -58,8 +71,8 @@ static void step(size_t chunk, double *loss, float *grads, float *before, float 
     size_t n = siren_net_param_count(m.net);
     memcpy(before, siren_net_params(m.net), n * sizeof *before);
     fit_mse t;
-    CHECK(fit_mse_init(&t, m.net, POINTS, chunk, 1, false) == 0);
-    CHECK(fit_mse_step(&t, &m, POINTS, coords, IN, targets, loss) == 0);
+    CHECK(fit_mse_init(&t, m.net, POINTS, chunk, 1) == 0);
+    CHECK(fit_mse_step(&t, &m, coords, IN, targets, loss, snr) == 0);
     memcpy(grads, siren_net_grads(m.net), n * sizeof *grads);
     memcpy(after, siren_net_params(m.net), n * sizeof *after);
     fit_mse_free(&t);
@@ -75,10 +88,11 @@ static void test_loss_and_gradients(void)
     float *after = malloc(n * sizeof *after), *grads2 = malloc(n * sizeof *grads2);
     float coords[POINTS * IN], targets[POINTS * OUT];
     make_data(coords, targets);
-    double loss, loss2;
-    step(3, &loss, grads, before, after);
-    /* the loss before the step */
-    CHECK_NEAR(loss, mse_of(m.net, coords, targets), 1e-6 * loss);
+    double loss, loss2, snr, snr_before;
+    step(3, &loss, &snr, grads, before, after);
+    /* the loss and the SNR before the step */
+    CHECK_NEAR(loss, mse_snr_of(m.net, coords, targets, &snr_before), 1e-6 * loss);
+    CHECK_NEAR(snr, snr_before, 1e-5);
     /* d loss / d theta, every parameter, against central differences */
     float *theta = siren_net_params(m.net);
     double worst = 0, largest = 0;
@@ -96,7 +110,7 @@ static void test_loss_and_gradients(void)
     CHECK(largest > 1e-3);
     CHECK(worst <= 2e-3 * largest);
     /* another chunking: the same loss and gradients up to rounding */
-    step(POINTS, &loss2, grads2, before, after);
+    step(POINTS, &loss2, NULL, grads2, before, after);
     CHECK_NEAR(loss2, loss, 1e-6 * loss);
     double diff = 0;
     for (size_t i = 0; i < n; i++)
