@@ -408,10 +408,10 @@ int siren__check_eval_call(const siren_net *net, const siren_workspace *ws, size
 /* ------------------------------------------------- small batches */
 
 /* Whether a call of n points (per instance) of this kind takes the
-   small-batch path (src/small_batch.c): a few points, whose jets fit
-   siren__small_batch_floats() floats. It depends on n, the kind and the
-   architecture only, so siren_eval and siren_forward take it for the same
-   calls, on any thread count. At most siren__small_batch_points(). */
+   small-batch path (src/small_batch.c): at most
+   siren__small_batch_points(), whose jets fit 65,536 floats. It depends
+   on n, the kind and the architecture only, so siren_eval and
+   siren_forward take it for the same calls, on any thread count. */
 bool siren__small_batch_applies(const siren_net *net, siren_jet_kind kind, size_t n);
 size_t siren__small_batch_points(void);
 /* Tests: false sends every call to the large-batch path. */
@@ -421,9 +421,9 @@ void siren__small_batch_allow(bool allow);
    by jets: for a single point, one pass over the weights with 1 + D
    columns is the faster (12 against 16 us on the reference network). */
 bool siren__small_batch_reverse(const siren_net *net, siren_jet_kind kind, size_t n);
-size_t siren__small_batch_floats(void);
 /* siren_eval of one instance's n points x on that path, the jets in a
-   and b (siren__small_batch_floats() floats each). */
+   and b (each n points' jets in the widest layer: n x channels x
+   max_width floats). */
 void siren__small_batch_eval(const siren_net *net, const float *params,
                              const siren_workspace *ws, siren_jet_kind kind, size_t n,
                              const float *x, const siren_jet *out, float *a, float *b);

@@ -21,9 +21,10 @@
    are bit-identical for the same n on every call and thread count, and
    siren_eval and siren_forward take this path for the same calls, so
    they agree bit for bit; they agree with the large-batch path to float
-   rounding. The gradient is taken by jets here (reverse mode would read
-   the weights twice). siren_forward also writes what siren_backward
-   needs onto the tape, in the tape's layout (jet_layout.c). */
+   rounding. A one-output network's gradient goes by reverse mode, as on
+   the large-batch path, for two points and more (siren__small_batch_reverse).
+   siren_forward also writes what siren_backward needs onto the tape, in
+   the tape's layout (jet_layout.c). */
 #include "gemm_kernels.h"
 
 #include <stdatomic.h>
@@ -32,8 +33,9 @@
    of jets per buffer (256 KiB: two buffers stay in the L2 cache). Up to
    24 points this path is the faster for every jet kind of the reference
    network (2 -> 256 x 4 -> 1; value only, up to 48); the large-batch
-   path's products pad a call's columns to whole panels of 32, a third
-   of its time at 24 points (docs/PERFORMANCE.md, "Latency"). */
+   path's products pad a call's columns to whole panels of 32, a quarter
+   of their arithmetic wasted at 24 points (docs/PERFORMANCE.md,
+   "Latency"). */
 enum { SMALL_BATCH_POINTS = 24, SMALL_BATCH_FLOATS = 1 << 16 };
 
 /* The sines and cosines this path keeps (a layer's for the tape, or every
@@ -74,10 +76,6 @@ size_t siren__small_batch_points(void)
     return SMALL_BATCH_POINTS;
 }
 
-size_t siren__small_batch_floats(void)
-{
-    return SMALL_BATCH_FLOATS;
-}
 
 /* The jets of `features` features at n points, point-major: the shape of
    siren__sine_jet with the points as its rows and the features as its
