@@ -177,11 +177,14 @@ enum { SIREN_EVAL_ONLY = 256 };
    (except SIREN_EVAL_ONLY's) and with the number of jet channels (1 for the value, 1+D with the
    gradient, D+2 with the Laplacian, 2D+1 with the Hessian diagonal, where
    D = in_features): the tape keeps, per point and per neuron of every
-   layer after the first, one float per channel (for a Laplacian, the
-   D + 2 of its jets), and per neuron of every layer 3 floats for
-   value-only passes (5 when a one-output network's gradient may go by
-   reverse mode); the rest (five buffers of one segment's jets, about
-   64 MiB each, siren_backward) does not grow with it. See
+   layer, whichever is more of one float per channel (for a Laplacian,
+   the D + 2 of its jets; layer 0's only when max_points fit one
+   segment, below) and 3 floats for value-only passes (5 when a
+   one-output network's gradient may go by reverse mode). The rest does
+   not grow with max_points beyond one segment (about 64 MiB of jets):
+   three buffers of one segment's jets, five when derivative jets are
+   asked for and max_points exceed a segment (siren_backward then
+   recomputes layer 0 and sin, cos; docs/DESIGN.md, "Memory"). See
    siren_workspace_bytes.
    INVALID_ARGUMENT: NULL, max_points 0, `what` 0 or with unknown bits.
    TOO_LARGE: the byte size would overflow. OUT_OF_MEMORY. */
@@ -251,11 +254,15 @@ typedef struct siren_jet {
    takes it: the same bits (a CBLAS build takes it by jets here, equal to
    siren_forward's to float rounding).
    Small batches: a call of at most 24 points (per instance), whose jets
-   fit 65,536 floats (n x channels x the widest layer: every such call of
-   a 256-wide network), runs on the calling thread with no set-up that
-   grows with the network (the weights are read where they are, never
-   packed or cached: parameters changed between calls are always the ones
-   used), at about the per-point cost of a large batch (docs/PERFORMANCE.md,
+   fit 65,536 floats (n x channels x the widest layer: for a 256-wide
+   network, 24 points of a 2-D or 3-D Laplacian; fewer for more channels)
+   and, when a one-output network's gradient goes by reverse mode, whose
+   sines and cosines of all layers fit 131,072 floats, runs on the calling
+   thread with no set-up that grows with the network (the weights are read
+   where they are, never packed or cached: parameters changed between
+   calls are always the ones used). Its cost per point at 16 points is
+   1.2x to 1.3x a large batch's, a single point's 8 us (value) and 12 us
+   (with the gradient) on the reference network (docs/PERFORMANCE.md,
    "Latency"). Its matrix products sum in another order than a larger
    call's, so a point's outputs agree with those it gets in a larger call
    to float rounding (a few units in the last place), not to the bit (a

@@ -201,8 +201,10 @@ float *siren__workspace_pack(const siren_workspace *ws, size_t part);
    The segment's size depends on the jets' floats per point only (about
    64 MiB of jets), so results never depend on the thread count. */
 size_t siren__segment_points(const siren_net *net, siren_jet_kind kind);
-/* Tests: segments of about `floats` floats (0: the default) for
-   workspaces created after the call; at least 64 points. */
+/* Tests: segments of about `floats` floats (0: the default); at least 64
+   points. Set it before creating a workspace and keep it until the
+   workspace is freed: its buffers are sized for the segments of the
+   setting in force at creation, every call reads the current one. */
 void siren__set_segment_floats(size_t floats);
 
 typedef struct siren_segment {

@@ -30,14 +30,21 @@ typedef struct pass_job {
     size_t n, first;        /* the segment's points, and its place on the tape */
 } pass_job;
 
-/* Where layer l keeps its pre-activation jets Z and its output jets S. */
+/* Where sine layer l puts its output jets S. */
+static float *sine_output(const pass_job *job, size_t l)
+{
+    return l % 2 == 0 ? job->ws->ping : job->ws->pong;
+}
+
+/* Where layer l keeps its pre-activation jets Z (on the tape) and its
+   output jets S. Not for an untaped layer 0, which has no Z. */
 static void layer_buffers(const pass_job *job, size_t l, float **z, float **s)
 {
     const siren_layer *layer = &job->net->layers[l];
     siren_workspace *ws = job->ws;
     size_t channels = siren__jet_channels(job->kind, ws->cfg.in_features);
     *z = siren__tape_jets(ws, l, layer->out, channels, job->first);
-    *s = layer->is_sine ? (l % 2 == 0 ? ws->ping : ws->pong) : *z;
+    *s = layer->is_sine ? sine_output(job, l) : *z;
 }
 
 /* Layer 0 with derivative jets, whose Z is not taped: its sine jets
@@ -66,14 +73,15 @@ static void run_points(void *ctx, size_t part, size_t begin, size_t end)
     for (size_t l = 0; l < net->layer_count; l++) {
         const siren_layer *layer = &net->layers[l];
         siren_jet_shape shape = siren__layer_shape(job->ws, job->kind, layer->out, job->n);
-        float *z, *s;
-        layer_buffers(job, l, &z, &s);
         if (l == 0 && !trig) {
+            float *s = sine_output(job, 0);
             untaped_first_layer(job, &shape, s, begin, end);
             input = s;
             input_stride = shape.row_stride;
             continue;
         }
+        float *z, *s;
+        layer_buffers(job, l, &z, &s);
         /* A sine layer's bias is added in the sine's pass. */
         if (l == 0)
             siren__first_layer_jets(net, job->params, job->x, &shape, z, begin, end);
@@ -103,13 +111,12 @@ static void run_points(void *ctx, size_t part, size_t begin, size_t end)
 
 /* Runs every layer for `instances` networks of net's architecture,
    instance i with the parameters params + i * param_count on points
-   x + i * n * in, segment by segment, and writes the outputs. */
+   x + i * n * in, segments of `size` points, and writes the outputs. */
 static void run_instances(const siren_net *net, siren_workspace *ws, size_t instances,
                           const float *params, size_t n, const float *x, siren_jet_kind kind,
-                          const siren_jet *out)
+                          size_t size, const siren_jet *out)
 {
     size_t dims = net->cfg.in_features, last = net->layer_count - 1;
-    size_t size = siren__segment_points(net, kind);
     for (siren_segment seg = {0, 0, 0, 0}; siren__next_segment(&seg, instances, n, size);) {
         pass_job job = {net, params + seg.instance * net->param_count, x + seg.first * dims, ws,
                         kind, seg.n, seg.first};
@@ -157,14 +164,14 @@ static size_t taped_pass(const siren_net *net, siren_workspace *ws, size_t insta
         }
     } else if (ws->taped_reverse) { /* values by jets, then the gradient sweep */
         siren_jet values = {out->value, NULL, NULL, NULL};
-        run_instances(net, ws, instances, params, n, x, JET_VALUE, &values);
+        run_instances(net, ws, instances, params, n, x, JET_VALUE, size, &values);
         for (siren_segment seg = {0, 0, 0, 0}; siren__next_segment(&seg, instances, n, size);) {
             siren_jet part = siren__jet_points(out, &net->cfg, seg.first);
             siren__reverse_gradient_sweep(net, params + seg.instance * net->param_count, ws,
                                           seg.first, seg.n, part.gradient);
         }
     } else {
-        run_instances(net, ws, instances, params, n, x, kind, out);
+        run_instances(net, ws, instances, params, n, x, kind, size, out);
     }
     return size;
 }

@@ -103,9 +103,12 @@ static int plan_workspace(const siren_net *net, size_t max_points, unsigned what
     bool tape = !(what & SIREN_EVAL_ONLY);
     plan->eval_region = siren__eval_region_floats(net, what, channels * net->max_width,
                                                   max_points);
-    /* the layer buffers with a tape or without tiles; the tiles' two
-       regions per thread of the default count */
-    plan->layer_buffers = tape ? (plan->keeps_trig ? 3 : 5) : plan->eval_region > 0 ? 0 : 2;
+    /* the layer buffers with a tape or without tiles (the two for
+       recomputing layer 0 only when derivative jets may need them: values
+       always keep sin and cos on the tape); the tiles' two regions per
+       thread of the default count */
+    bool recomputes = !plan->keeps_trig && max_kind != JET_VALUE;
+    plan->layer_buffers = tape ? (recomputes ? 5 : 3) : plan->eval_region > 0 ? 0 : 2;
     size_t tiles;
     if (!siren__mul_size(plan->layer_floats, plan->layer_buffers, &total) ||
         !siren__mul_size(plan->eval_region, 2 * siren__default_threads(), &tiles) ||

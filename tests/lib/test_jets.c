@@ -328,6 +328,30 @@ static void test_small_batch_agrees_with_large(void)
     free(x);
 }
 
+/* Which calls take the small-batch path, on the reference network: every
+   jet kind up to the most points it takes, none beyond, none when the
+   tests switch it off (the other tests here would pass if it never
+   applied: both paths give the reference's numbers). */
+static void test_small_batch_applies_where_documented(void)
+{
+    net_shape c = {2, 256, 3, 1, 30.0f, 30.0f, 1};
+    siren_net *net = make_net(&c, 5);
+    size_t most = siren__small_batch_points();
+    CHECK(most == 24); /* include/siren.h, siren_eval */
+    static const siren_jet_kind kinds[] = {JET_VALUE, JET_GRADIENT, JET_LAPLACIAN,
+                                           JET_HESSIAN};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        CHECK(!siren__small_batch_applies(net, kinds[k], 0));
+        CHECK(siren__small_batch_applies(net, kinds[k], 1));
+        CHECK(siren__small_batch_applies(net, kinds[k], most));
+        CHECK(!siren__small_batch_applies(net, kinds[k], most + 1));
+        siren__small_batch_allow(false);
+        CHECK(!siren__small_batch_applies(net, kinds[k], 1));
+        siren__small_batch_allow(true);
+    }
+    siren_net_free(net);
+}
+
 /* Parameters written through siren_net_params between two calls are the
    ones the next call uses, on either path: nothing derived from them is
    kept between calls. */
@@ -428,6 +452,7 @@ int main(void)
     RUN(test_small_batches_match_reference);
     RUN(test_forward_equals_eval);
     RUN(test_small_batch_agrees_with_large);
+    RUN(test_small_batch_applies_where_documented);
     RUN(test_parameters_changed_between_calls);
     RUN(test_forward_equals_eval_across_tiles);
     RUN(test_points_are_independent);
