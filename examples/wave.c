@@ -108,7 +108,7 @@ static const char DESCRIPTION[] =
     "- the time span grows to --t-max over the first quarter of the steps\n"
     "  (--ramp-fraction; the reference: all of them);\n"
     "- the learning rate decays from --lr 2e-4 to --lr-end 2e-5;\n"
-    "- 4000 points a step (--points), a network 128 wide (--width).\n"
+    "- 4000 points a step (--points), a network 128 wide (--width), 16000 steps.\n"
     "\n"
     "Writes, for each time t of --times, PREFIX_tT.png (the network) and\n"
     "PREFIX_tT_fd.png (the finite-difference reference, same colour scale: blue\n"
@@ -172,6 +172,7 @@ static void paper_settings(options *o, const arg_spec *spec)
         {"output-scale", NULL, &o->output_scale, 1},
         {"source-spread", NULL, &o->source_spread, 0},
         {"front-fraction", NULL, &o->front_fraction, 0},
+        {"chunk", &o->chunk, NULL, 16384},  /* the slabs of the programs before the recipe */
     };
     for (size_t i = 0; i < sizeof paper / sizeof *paper; i++) {
         if (args_given(spec, paper[i].name))
@@ -240,7 +241,7 @@ static void default_options(options *o)
                    .amplitude = 0.02, .variance = 5e-4, .times_text = "", .grid = 256,
                    .fd_points = 6, .courant = 0.1, .value_weight = 0.1,
                    .velocity_weight = 0.01, .output_scale = NAN, .source_spread = NAN,
-                   .front_fraction = 0.5, .front_width = NAN, .seed = 0, .chunk = 16384,
+                   .front_fraction = 0.5, .front_width = NAN, .seed = 0, .chunk = 1000,
                    .threads = 0, .out = "out/wave"};
     fit_format_default(&o->format_name, &o->format);
 }
@@ -710,7 +711,7 @@ static int wave_main(int argc, char **argv)
                  "the reference's settings for every option not given:\n"
                  "--steps 100000 --points 115600 --width 512 --lr 2e-5\n"
                  "--lr-end 0 --ramp-fraction 1 --output-scale 1\n"
-                 "--source-spread 0 --front-fraction 0"),
+                 "--source-spread 0 --front-fraction 0 --chunk 16384"),
         ARG_STRING("times", &o.times_text, "LIST", "times of the frames, comma-separated"),
         ARG_LONG("grid", &o.grid, 8, 4096, "N", "about N x N points per frame"),
         ARG_DOUBLE_POSITIVE("fd-points", &o.fd_points, "N",
@@ -718,7 +719,9 @@ static int wave_main(int argc, char **argv)
         ARG_DOUBLE("courant", &o.courant, 0.001, 0.5, "X",
                    "finite-difference time step, times h / c"),
         FIT_SEED_OPTION(&o, "seed of the initialisation and of the sampling"),
-        FIT_CHUNK_OPTION(&o, 100000000, "points per library call (memory)"),
+        FIT_CHUNK_OPTION(&o, 100000000,
+                         "points per library call (memory), the slabs that\n"
+                         "mpirun's processes share: 4 at the defaults"),
         FIT_THREADS_OPTION(&o),
         FIT_OUT_OPTION(&o),
         FIT_FORMAT_OPTION(&o),
