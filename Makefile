@@ -8,6 +8,7 @@
 #   make check        every test, plain and under ASan+UBSan; last line "N passed, N failed"
 #   make examples     the example programs, in bin/
 #   make bench        speed against PyTorch (minutes; docs/PERFORMANCE.md)
+#   make bench-latency  siren_eval per call and per point, n = 1 ... 65536
 #   make bench-fingerprint  what a full parameter check at backward would cost
 #   make bench-saves  what the flushes of a durable save cost on this disk
 #   make BLAS=openblas  any target, with the matrix products done by that CBLAS
@@ -120,8 +121,8 @@ STATIC := lib/libsiren.a
 SHARED := lib/libsiren.so.$(VERSION)
 SONAME := libsiren.so.$(MAJOR)
 
-.PHONY: all examples tests check demo bench bench-fingerprint bench-saves hypernet install \
-    uninstall clean FORCE print-image-libs
+.PHONY: all examples tests check demo bench bench-latency bench-fingerprint bench-saves hypernet \
+    install uninstall clean FORCE print-image-libs
 all: $(STATIC) $(SHARED) lib/$(SONAME) lib/libsiren.so
 
 # Rewritten only when the flags change, so that `make BLAS=...` after a
@@ -274,6 +275,13 @@ bin/bench_steps: bench/bench_steps.c bench/bench_common.h bench/timing.h $(STATI
 
 bench: all bin/bench_steps
 	$(PYTHON) bench/run.py
+
+# siren_eval's cost per call and per point, n = 1 ... 65536 (a few minutes)
+bin/bench_latency: bench/bench_latency.c bench/timing.h $(STATIC) | bin
+	$(call say,CC,$@)$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+bench-latency: bin/bench_latency
+	./bin/bench_latency
 
 # What checking every parameter at backward would cost, against the
 # sampled fingerprint siren_backward uses (docs/SECURITY.md; seconds).

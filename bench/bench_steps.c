@@ -6,7 +6,9 @@
  *   lap    Laplacian MSE, backward, Adam           (Poisson, Laplacian-supervised)
  *   eval   value + gradient + Laplacian, no backward
  * Prints one line per measurement, "key=value" pairs, for bench/run.py:
- *   step=fit threads=2 points=65536 median_ms=... gflops=... peak_rss_mb=...
+ *   step=fit threads=2 points=65536 median_ms=... gflops=... peak_rss_mb=... cpu_ms=...
+ * (cpu_ms: the median step's CPU time over all threads; at 1 thread, on a
+ * machine loaded by other work, a better estimate of the idle wall time).
  * Run one step per process so that peak_rss_mb is that step's.
  *
  *   make bench            (builds bin/bench_steps and runs bench/run.py)
@@ -80,12 +82,13 @@ static int run(const options *o)
         return 1;
     }
     make_grid(o->side, b.x, b.target);
-    double *times = malloc((o->repeat + 1) * sizeof *times);
+    double *times = malloc(2 * (o->repeat + 1) * sizeof *times), *cpu = times + o->repeat + 1;
     for (size_t r = 0; r <= o->repeat && status == SIREN_OK; r++) {
-        double t0 = seconds_now();
+        double t0 = seconds_now(), c0 = cpu_seconds_now();
         status = setup.train ? train_step(net, ws, opt, o, o->step, &b, n)
                              : eval_step(net, ws, o, &b, n, setup.what);
         times[r] = seconds_now() - t0;
+        cpu[r] = cpu_seconds_now() - c0;
     }
     if (status != SIREN_OK) {
         fprintf(stderr, "bench_steps: step failed: %s\n", siren_status_string(status));
@@ -96,9 +99,9 @@ static int run(const options *o)
     double median = times[1 + o->repeat / 2];
     double flops = forward_flops(&cfg, n, setup.channels) * (setup.train ? 3.0 : 1.0);
     printf("step=%s threads=%zu points=%zu chunk=%zu median_ms=%.1f min_ms=%.1f gflops=%.1f "
-           "peak_rss_mb=%.0f\n",
+           "peak_rss_mb=%.0f cpu_ms=%.1f\n",
            o->step, o->threads, n, chunk, 1e3 * median, 1e3 * times[1], flops / median * 1e-9,
-           peak_rss_mb());
+           peak_rss_mb(), 1e3 * median_of(cpu + 1, o->repeat));
     free(times);
     free(b.x); free(b.target); free(b.value); free(b.gradient); free(b.laplacian);
     free(b.adjoint);

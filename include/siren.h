@@ -164,8 +164,9 @@ enum { SIREN_VALUE = 1, SIREN_GRADIENT = 2, SIREN_LAPLACIAN = 4,
    of that size, so it takes about 2.5 MiB per thread (5 MiB with 2
    threads for a million points of a 256-wide network's Laplacian; more
    for deep one-output networks asked for their gradient, whose tiles hold
-   sin and cos of every layer for 64 points; with a CBLAS build, jets for
-   max_points points). siren_forward on such a
+   sin and cos of every layer for 64 points; with a CBLAS build, two
+   buffers of one segment's jets, up to 64 MiB each, see
+   siren_backward). siren_forward on such a
    workspace returns SIREN_ERR_STATE. */
 enum { SIREN_EVAL_ONLY = 256 };
 
@@ -175,7 +176,16 @@ enum { SIREN_EVAL_ONLY = 256 };
    and siren_backward never allocate. Memory grows linearly with max_points
    (except SIREN_EVAL_ONLY's) and with the number of jet channels (1 for the value, 1+D with the
    gradient, D+2 with the Laplacian, 2D+1 with the Hessian diagonal, where
-   D = in_features); see siren_workspace_bytes.
+   D = in_features): the tape keeps, per point and per neuron of every
+   layer, whichever is more of one float per channel (for a Laplacian,
+   the D + 2 of its jets; layer 0's only when max_points fit one
+   segment, below) and 3 floats for value-only passes (5 when a
+   one-output network's gradient may go by reverse mode). The rest does
+   not grow with max_points beyond one segment (about 64 MiB of jets):
+   three buffers of one segment's jets, five when derivative jets are
+   asked for and max_points exceed a segment (siren_backward then
+   recomputes layer 0 and sin, cos; docs/DESIGN.md, "Memory"). See
+   siren_workspace_bytes.
    INVALID_ARGUMENT: NULL, max_points 0, `what` 0 or with unknown bits.
    TOO_LARGE: the byte size would overflow. OUT_OF_MEMORY. */
 SIREN_API int  siren_workspace_create(const siren_net *net, size_t max_points,
@@ -243,6 +253,24 @@ typedef struct siren_jet {
    matrix products per layer instead of 1 + in_features), as siren_forward
    takes it: the same bits (a CBLAS build takes it by jets here, equal to
    siren_forward's to float rounding).
+   Small batches: a call of at most 24 points (per instance), whose jets
+   fit 65,536 floats (n x channels x the widest layer: for a 256-wide
+   network, 24 points of a 2-D or 3-D Laplacian; fewer for more channels)
+   and, when a one-output network's gradient goes by reverse mode, whose
+   sines and cosines of all layers fit 131,072 floats, runs on the calling
+   thread with no set-up that grows with the network (the weights are read
+   where they are, never packed or cached: parameters changed between
+   calls are always the ones used). Its cost per point at 16 points is
+   1.2x to 1.3x a large batch's, a single point's 8 us (value) and 12 us
+   (with the gradient) on the reference network (docs/PERFORMANCE.md,
+   "Latency"). Its matrix products sum in another order than a larger
+   call's, so a point's outputs agree with those it gets in a larger call
+   to float rounding (a few units in the last place), not to the bit (a
+   one-output network's gradient goes by reverse mode there too, but for
+   a single point, by jets). Results are still bit-identical for
+   every call with the same n and every thread count, and siren_forward
+   takes the same path for the same calls: siren_eval and siren_forward
+   agree bit for bit whatever n.
    Points never mix: a NaN or infinite coordinate makes only its own point's
    outputs NaN.
    Concurrency: many threads may evaluate one const net at once, each with
@@ -253,8 +281,10 @@ SIREN_API int siren_eval(const siren_net *net, siren_workspace *ws, size_t n,
 /* Like eval, and keeps what backward needs in ws. For a network with one
    output and two or more inputs, when the gradient is the highest quantity
    asked for, the gradient is taken by reverse mode (cheaper to train on
-   than jets, docs/DESIGN.md), as siren_eval takes it: value and gradient
-   bit-identical to siren_eval's (to float rounding in a CBLAS build).
+   than jets, docs/DESIGN.md), as siren_eval takes it (a single point by
+   jets in both): value and gradient bit-identical to siren_eval's (to
+   float rounding in a CBLAS build). Its other outputs are bit-identical to
+   siren_eval's for the same call too.
    n == 0 returns SIREN_OK and computes nothing, like siren_eval; the
    workspace then holds that empty forward (not the one before it), so a
    siren_backward after it returns SIREN_OK and adds nothing. */
@@ -275,11 +305,16 @@ SIREN_API int siren_forward(const siren_net *net, siren_workspace *ws, size_t n,
    evenly from its first weight to its last bias (so a write of every
    parameter, or of any whole layer, is found; a write of a few may not
    be, and then the gradients are those of neither network). Hashing
-   every parameter instead would cost about as much as the forward pass
-   on one point (docs/SECURITY.md).
+   every parameter instead would cost several times the forward pass on
+   one point (docs/SECURITY.md).
    Backward may be called more than once after one forward (the gradients
-   add up). Losses over large batches: forward/backward chunk by chunk,
-   the gradients accumulate. */
+   add up). One call may carry a large batch: siren_forward and
+   siren_backward take its points in segments of about 64 MiB of jets
+   (16,384 points of a 256-wide network's Laplacian), so only the tape
+   grows with n (siren_workspace_bytes; a 256-wide network's
+   Laplacian-supervised step on 65,536 points in one call peaks at about
+   1.1 GB, docs/PERFORMANCE.md). Chunking by hand (forward and backward
+   chunk by chunk, the gradients accumulate) bounds the tape too. */
 SIREN_API int siren_backward(siren_net *net, siren_workspace *ws,
                              const siren_jet *adjoint);
 

@@ -237,12 +237,191 @@ AVX2_TARGET static void avx2_micro(size_t kc, const float *a, const float *b, fl
     update_8(c + 8, c51, va, beta);
 }
 
+/* ----------------------------------------- small-batch dot products */
+
+/* The small-batch product's tiles (gemm_kernels.h, siren_dot_tile_fn):
+   8 dot products, each accumulated in the 8 lanes of one register and
+   summed by reduce_8. Accumulator v[2 (L % 4) + L / 4] ends in lane L of
+   the reduction; the tile puts (row r, column c) there for L = c R + r. */
+enum { DOT_LANES = 8 };
+
+static inline size_t accumulator_of(size_t r, size_t c, size_t rows_per_tile)
+{
+    size_t lane = c * rows_per_tile + r;
+    return 2 * (lane % 4) + lane / 4;
+}
+
+/* Lane L: the sum of v[2 (L % 4) + L / 4]'s lanes, halving: lanes j and
+   j + 4, then j + 2, j + 1 (small_product.c, "Order of the sums"). */
+AVX2_TARGET static inline __m256 reduce_8(const __m256 *v)
+{
+    __m256 u[4], t[2];
+#pragma GCC unroll 4
+    for (int a = 0; a < 4; a++) /* 128-bit halves: lanes j + 4 */
+        u[a] = _mm256_add_ps(_mm256_permute2f128_ps(v[2 * a], v[2 * a + 1], 0x20),
+                             _mm256_permute2f128_ps(v[2 * a], v[2 * a + 1], 0x31));
+#pragma GCC unroll 2
+    for (int b = 0; b < 2; b++) /* pairs: lanes j + 2 */
+        t[b] = _mm256_add_ps(_mm256_shuffle_ps(u[2 * b], u[2 * b + 1], 0x44),
+                             _mm256_shuffle_ps(u[2 * b], u[2 * b + 1], 0xEE));
+    return _mm256_add_ps(_mm256_shuffle_ps(t[0], t[1], 0x88), /* lanes j + 1 */
+                         _mm256_shuffle_ps(t[0], t[1], 0xDD));
+}
+
+/* Keeps v in a register: without it GCC folds a column's load into each
+   of the tile's multiply-adds that use it (a load per multiply-add, the
+   bottleneck with 16 registers). */
+#define IN_REGISTER(v) __asm__("" : "+x"(v))
+
+/* One depth step of the tile (LOAD_MASKED reads zeros past the depth). */
+#define DOT_STEP(load)                                                          \
+    do {                                                                        \
+        __m256 sv_[4];                                                          \
+        _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) {             \
+            sv_[c] = load(sc[c] + k);                                           \
+            IN_REGISTER(sv_[c]);                                                \
+        }                                                                       \
+        _Pragma("GCC unroll 8") for (size_t r = 0; r < rows_per_tile; r++) {    \
+            __m256 wv_ = load(wr[r] + k);                                       \
+            _Pragma("GCC unroll 4") for (size_t c = 0; c < cols; c++) {         \
+                size_t a_ = accumulator_of(r, c, rows_per_tile);                \
+                acc[a_] = _mm256_fmadd_ps(wv_, sv_[c], acc[a_]);                \
+            }                                                                   \
+        }                                                                       \
+    } while (0)
+
+#define LOAD_ALL(p) _mm256_loadu_ps(p)
+#define LOAD_MASKED(p) _mm256_maskload_ps(p, mask)
+
+AVX2_TARGET static inline __attribute__((always_inline)) void
+dot_tile_cols(size_t depth, size_t cols, const float *w, size_t ldw, size_t rows,
+              const float *s, size_t lds, size_t real_cols, float alpha, float *z, size_t ldz)
+{
+    size_t rows_per_tile = DOT_LANES / cols;
+    const float *wr[DOT_LANES], *sc[4];
+#pragma GCC unroll 16
+    for (size_t r = 0; r < rows_per_tile; r++)
+        wr[r] = w + (r < rows ? r : 0) * ldw;
+#pragma GCC unroll 4
+    for (size_t c = 0; c < cols; c++)
+        sc[c] = s + (c < real_cols ? c : 0) * lds;
+    __m256 acc[DOT_LANES];
+#pragma GCC unroll 8
+    for (size_t a = 0; a < DOT_LANES; a++)
+        acc[a] = _mm256_setzero_ps();
+    size_t k = 0;
+    for (; k + DOT_LANES <= depth; k += DOT_LANES)
+        DOT_STEP(LOAD_ALL);
+    if (k < depth) {
+        __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(depth - k)),
+                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        DOT_STEP(LOAD_MASKED);
+    }
+    __m256 f = _mm256_mul_ps(_mm256_set1_ps(alpha), reduce_8(acc));
+    if (rows < rows_per_tile || real_cols < cols) {
+        _Alignas(32) float tile[DOT_LANES];
+        _mm256_store_ps(tile, f);
+        for (size_t c = 0; c < real_cols; c++)
+            for (size_t r = 0; r < rows; r++)
+                z[c * ldz + r] = tile[c * rows_per_tile + r];
+    } else if (cols == 1) {
+        _mm256_storeu_ps(z, f);
+    } else if (cols == 2) {
+        _mm_storeu_ps(z, _mm256_castps256_ps128(f));
+        _mm_storeu_ps(z + ldz, _mm256_extractf128_ps(f, 1));
+    } else {
+        __m128 lo = _mm256_castps256_ps128(f), hi = _mm256_extractf128_ps(f, 1);
+        _mm_storel_pi((__m64 *)z, lo);
+        _mm_storeh_pi((__m64 *)(z + ldz), lo);
+        _mm_storel_pi((__m64 *)(z + 2 * ldz), hi);
+        _mm_storeh_pi((__m64 *)(z + 3 * ldz), hi);
+    }
+}
+
+AVX2_TARGET static void avx2_dot_tile(size_t depth, size_t tile_cols, const float *w, size_t ldw,
+                     size_t rows, const float *s, size_t lds, size_t cols, float alpha,
+                     float *z, size_t ldz)
+{
+    if (tile_cols == 4)
+        dot_tile_cols(depth, 4, w, ldw, rows, s, lds, cols, alpha, z, ldz);
+    else if (tile_cols == 2)
+        dot_tile_cols(depth, 2, w, ldw, rows, s, lds, cols, alpha, z, ldz);
+    else
+        dot_tile_cols(depth, 1, w, ldw, rows, s, lds, cols, alpha, z, ldz);
+}
+
+/* The transposed tile: 2 registers of W's row (16 columns) by 4, 2 or 1
+   points (tile_cols, a constant where inlined), each accumulator a sum
+   over W's rows in order; of the tile's points, the first `cols` are
+   real (the others repeat the first, computed and not stored). */
+enum { AXPY_VECTORS = 2, AXPY_POINTS = 4, AXPY_WIDTH = 8 * AXPY_VECTORS };
+
+AVX2_TARGET static inline __attribute__((always_inline)) void
+axpy_tile_cols(size_t depth, const float *w, size_t ldw, size_t width, const float *e,
+               size_t lde, size_t tile_cols, size_t cols, float alpha, float *g, size_t ldg)
+{
+    __m256i mask[AXPY_VECTORS];
+    const float *ec[AXPY_POINTS];
+    __m256 acc[AXPY_POINTS][AXPY_VECTORS];
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+#pragma GCC unroll 2
+    for (size_t v = 0; v < AXPY_VECTORS; v++) {
+        size_t lanes = width > 8 * v ? width - 8 * v : 0;
+        mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(lanes < 8 ? lanes : 8)), lane);
+    }
+#pragma GCC unroll 4
+    for (size_t c = 0; c < tile_cols; c++) {
+        ec[c] = e + (c < cols ? c : 0) * lde;
+#pragma GCC unroll 2
+        for (size_t v = 0; v < AXPY_VECTORS; v++)
+            acc[c][v] = _mm256_setzero_ps();
+    }
+    for (size_t i = 0; i < depth; i++, w += ldw) {
+        __m256 wv[AXPY_VECTORS];
+#pragma GCC unroll 2
+        for (size_t v = 0; v < AXPY_VECTORS; v++)
+            wv[v] = _mm256_maskload_ps(w + 8 * v, mask[v]);
+#pragma GCC unroll 4
+        for (size_t c = 0; c < tile_cols; c++) {
+            __m256 b = _mm256_broadcast_ss(ec[c] + i);
+#pragma GCC unroll 2
+            for (size_t v = 0; v < AXPY_VECTORS; v++)
+                acc[c][v] = _mm256_fmadd_ps(wv[v], b, acc[c][v]);
+        }
+    }
+    /* constant bounds, so that the accumulators stay in registers */
+    __m256 va = _mm256_set1_ps(alpha);
+#pragma GCC unroll 4
+    for (size_t c = 0; c < tile_cols; c++)
+#pragma GCC unroll 2
+        for (size_t v = 0; v < AXPY_VECTORS; v++)
+            if (c < cols)
+                _mm256_maskstore_ps(g + c * ldg + 8 * v, mask[v], _mm256_mul_ps(va, acc[c][v]));
+}
+
+AVX2_TARGET static void avx2_axpy_tile(size_t depth, const float *w, size_t ldw, size_t width,
+                                       const float *e, size_t lde, size_t cols, float alpha,
+                                       float *g, size_t ldg)
+{
+    if (cols >= 3)
+        axpy_tile_cols(depth, w, ldw, width, e, lde, 4, cols, alpha, g, ldg);
+    else if (cols == 2)
+        axpy_tile_cols(depth, w, ldw, width, e, lde, 2, cols, alpha, g, ldg);
+    else
+        axpy_tile_cols(depth, w, ldw, width, e, lde, 1, cols, alpha, g, ldg);
+}
+
 const siren_gemm_kernel siren__gemm_avx2 = {
     .name = "avx2",
     .mr = AVX2_MR,
     .nr = AVX2_NR,
     .pack = siren__gemm_pack_avx2,
     .micro = avx2_micro,
+    .dot_lanes = DOT_LANES,
+    .dot_fused = true,
+    .dot_tile = avx2_dot_tile,
+    .axpy_width = AXPY_WIDTH,
+    .axpy_tile = avx2_axpy_tile,
 };
 
 #else

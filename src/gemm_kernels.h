@@ -72,11 +72,38 @@ typedef void siren_gemm_pack_fn(size_t width, bool transpose, size_t count, size
 typedef void siren_gemm_micro_fn(size_t kc, const float *a, const float *b, float *c,
                                  size_t ldc, float alpha, float beta);
 
+/* The small-batch product (src/small_product.c): a tile of `lanes` dot
+   products of depth `depth`, of lanes / tile_cols rows of W (row r at
+   w + r ldw) by tile_cols (1, 2 or 4) columns of S (column c at
+   s + c lds), read in place, no packing:
+   z[c * ldz + r] = alpha * dot(W row r, S column c). Only the first
+   `rows` rows and `cols` columns are real: the tile's others repeat its
+   first row or column, computed and not stored. Each dot product is
+   summed in the order small_product.c defines ("Order of the sums"),
+   with this set's lanes, fused or not as the set's matrix product. */
+typedef void siren_dot_tile_fn(size_t depth, size_t tile_cols, const float *w, size_t ldw,
+                               size_t rows, const float *s, size_t lds, size_t cols,
+                               float alpha, float *z, size_t ldz);
+
+/* The small-batch path's transposed product (src/small_product.c): for
+   cols (at most 4) points, g[c][k] = alpha * sum_i W[i][k] e[c][i] for
+   k < width (at most axpy_width), the sum over i < depth in order, W's
+   rows (from column k = 0 at w) ldw apart, read in place, e's points
+   lde apart, g's ldg apart. */
+typedef void siren_axpy_tile_fn(size_t depth, const float *w, size_t ldw, size_t width,
+                                const float *e, size_t lde, size_t cols, float alpha, float *g,
+                                size_t ldg);
+
 typedef struct siren_gemm_kernel {
     const char *name;
     size_t mr, nr;
     siren_gemm_pack_fn *pack;
     siren_gemm_micro_fn *micro;
+    size_t dot_lanes;           /* 16 (AVX-512) or 8 */
+    bool dot_fused;             /* lanes accumulate by fused multiply-add */
+    siren_dot_tile_fn *dot_tile;
+    size_t axpy_width;          /* columns of W per transposed tile */
+    siren_axpy_tile_fn *axpy_tile;
 } siren_gemm_kernel;
 
 /* The kernel sets. The portable one exists everywhere; the others only on

@@ -85,10 +85,82 @@ static void portable_micro(size_t kc, const float *a, const float *b, float *c, 
     }
 }
 
+/* ----------------------------------------- small-batch dot products */
+
+/* The small-batch product's tiles (gemm_kernels.h, siren_dot_tile_fn) in
+   plain C: each dot product in 8 lanes, lane j summing the products of
+   depth k = j mod 8 in order (a product and a sum, two roundings, as the
+   portable matrix product rounds), then summed by halving
+   (small_product.c, "Order of the sums"). */
+enum { DOT_LANES = 8 };
+
+/* lane[j] += w[k0 + j] s[k0 + j] for j < m, and += 0 for the rest (the
+   SIMD sets' masked lanes). The product and the sum are two statements
+   so that no compiler fuses them. */
+static inline void dot_step(float *lane, const float *w, const float *s, size_t m)
+{
+    for (size_t j = 0; j < DOT_LANES; j++) {
+        float product = j < m ? w[j] * s[j] : 0.0f;
+        lane[j] = lane[j] + product;
+    }
+}
+
+static float sum_lanes(float *lane)
+{
+    for (size_t half = DOT_LANES / 2; half > 0; half /= 2)
+        for (size_t j = 0; j < half; j++)
+            lane[j] = lane[j] + lane[j + half];
+    return lane[0];
+}
+
+static void portable_dot_tile(size_t depth, size_t tile_cols, const float *w, size_t ldw,
+                              size_t rows, const float *s, size_t lds, size_t cols, float alpha,
+                              float *z, size_t ldz)
+{
+    size_t rows_per_tile = DOT_LANES / tile_cols;
+    float lanes[DOT_LANES][DOT_LANES] = {{0}}; /* [c R + r][lane] */
+    for (size_t k = 0; k < depth; k += DOT_LANES) {
+        size_t m = depth - k < DOT_LANES ? depth - k : DOT_LANES;
+        for (size_t c = 0; c < cols; c++)
+            for (size_t r = 0; r < rows; r++)
+                dot_step(lanes[c * rows_per_tile + r], w + r * ldw + k, s + c * lds + k, m);
+    }
+    for (size_t c = 0; c < cols; c++)
+        for (size_t r = 0; r < rows; r++)
+            z[c * ldz + r] = alpha * sum_lanes(lanes[c * rows_per_tile + r]);
+}
+
+/* The transposed tile in plain C: 8 columns of W by 4 points, each a sum
+   over W's rows in order, a product and then a sum. */
+enum { AXPY_POINTS = 4, AXPY_WIDTH = 8 };
+
+static void portable_axpy_tile(size_t depth, const float *w, size_t ldw, size_t width,
+                               const float *e, size_t lde, size_t cols, float alpha, float *g,
+                               size_t ldg)
+{
+    float acc[AXPY_POINTS][AXPY_WIDTH] = {{0}};
+    for (size_t i = 0; i < depth; i++, w += ldw)
+        for (size_t c = 0; c < cols; c++) {
+            float b = e[c * lde + i];
+            for (size_t k = 0; k < width; k++) {
+                float product = w[k] * b;
+                acc[c][k] = acc[c][k] + product;
+            }
+        }
+    for (size_t c = 0; c < cols; c++)
+        for (size_t k = 0; k < width; k++)
+            g[c * ldg + k] = alpha * acc[c][k];
+}
+
 const siren_gemm_kernel siren__gemm_portable = {
     .name = "portable",
     .mr = PORTABLE_MR,
     .nr = PORTABLE_NR,
     .pack = portable_pack,
     .micro = portable_micro,
+    .dot_lanes = DOT_LANES,
+    .dot_fused = false,
+    .dot_tile = portable_dot_tile,
+    .axpy_width = AXPY_WIDTH,
+    .axpy_tile = portable_axpy_tile,
 };

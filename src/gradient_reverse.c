@@ -57,13 +57,14 @@ bool siren__reverse_gradient_applies(const siren_net *net, siren_jet_kind kind)
     return kind == JET_GRADIENT && siren__reverse_gradient_fits(net) && !atomic_load(&jets_only);
 }
 
-/* One instance's sweeps: its parameters, its points and tape segments. */
+/* One segment's sweeps: its instance's parameters, its points and its
+   part of the tape. */
 typedef struct sweep {
     const siren_net *net;
     const float *params;
     float *grads;
     siren_workspace *ws;
-    size_t n, instance;
+    size_t n, first;
     size_t l;               /* the layer of a per-layer step */
     float *in, *out, *extra; /* scratch matrices of n columns: ping, pong, activation */
     siren_weight_gradient weights; /* the layer's weight gradient, in slabs */
@@ -73,13 +74,13 @@ typedef struct sweep {
 static float *tape_row(const sweep *s, size_t l, size_t slot, size_t row)
 {
     size_t rows = s->net->layers[l].out;
-    return siren__tape_slot(s->ws, l, slot, rows, s->n, s->instance) + row * s->n;
+    return siren__tape_slot(s->ws, l, slot, rows, s->first) + row * s->n;
 }
 
 /* sin a_l of row `row`, which is h_{l+1}; its rows are 2 n apart. */
 static const float *sin_row(const sweep *s, size_t l, size_t row)
 {
-    return siren__trig_tape(s->ws, l, s->net->layers[l].out, s->n, s->instance) + row * 2 * s->n;
+    return siren__trig_tape(s->ws, l, s->net->layers[l].out, s->first) + row * 2 * s->n;
 }
 
 static const float *cos_row(const sweep *s, size_t l, size_t row)
@@ -121,9 +122,9 @@ static void gradient_points(void *ctx, size_t part, size_t begin, size_t end)
 }
 
 void siren__reverse_gradient_sweep(const siren_net *net, const float *params,
-                                   siren_workspace *ws, size_t n, float *gradient, size_t i)
+                                   siren_workspace *ws, size_t first, size_t n, float *gradient)
 {
-    sweep s = {.net = net, .params = params, .ws = ws, .n = n, .instance = i,
+    sweep s = {.net = net, .params = params, .ws = ws, .n = n, .first = first,
                .in = ws->ping, .out = ws->pong};
     siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, gradient_points, &s);
     size_t dims = net->cfg.in_features;
@@ -203,9 +204,9 @@ static void reverse_gradient_sweep(sweep *s, const float *gradient_adjoint)
 
 void siren__reverse_gradient_backward(const siren_net *net, siren_workspace *ws,
                                       const float *gradient_adjoint, const float *params,
-                                      float *grads, size_t i)
+                                      float *grads, size_t first, size_t n)
 {
-    sweep s = {.net = net, .params = params, .grads = grads, .ws = ws, .n = ws->taped_points,
-               .instance = i, .in = ws->ping, .out = ws->pong, .extra = ws->activation};
+    sweep s = {.net = net, .params = params, .grads = grads, .ws = ws, .n = n,
+               .first = first, .in = ws->ping, .out = ws->pong, .extra = ws->activation};
     reverse_gradient_sweep(&s, gradient_adjoint);
 }

@@ -116,15 +116,15 @@ struct siren_workspace {
     unsigned what;              /* quantities it may compute */
     bool has_tape;
     siren_jet_kind max_kind;
-    size_t max_channels;
     float *laplacian_weights;   /* [in_features], default ones */
     float *gemm_pack;           /* [pack_threads][siren__gemm_pack_floats()] */
     size_t pack_threads;        /* >= threads */
     float *slab_partials;       /* weight-gradient partials, with a tape:
                                    [SIREN__WEIGHT_SLABS][max_width][max_width] */
 
-    /* Buffers of max_width * max_channels * max_points floats (with a
-       tape, or when evaluation takes no tiles: eval_region 0). */
+    /* Buffers of one segment's jets (siren__segment_points) in the widest
+       layer, with a tape, or when evaluation takes no tiles (eval_region
+       0): ping and pong. */
     float *ping, *pong;         /* forward, backward; eval without tiles */
     /* siren_eval's tiles (src/jet_eval.c): one region of eval_region
        floats per thread in each, for region_threads threads (grown by
@@ -132,13 +132,17 @@ struct siren_workspace {
     float *tile_ping, *tile_pong;
     size_t eval_region;
     size_t region_threads;
-    float *activation;          /* forward/backward: a layer's sine jet
+    float *activation;          /* backward: a layer's input jets S, recomputed
                                    (reverse-mode gradient: e_l) */
-    float **tape;               /* [layer_count]: pre-activation jets Z (the
-                                   reverse-mode gradient keeps g and A in
-                                   channel slots 1 and 2), then sin z0 and
-                                   cos z0 (siren__trig_tape) */
-    float *tape_x;              /* [max_points][in_features]: the inputs */
+    float *first_jets;          /* backward: layer 0's jets, recomputed */
+    float *trig_scratch;        /* backward: a layer's sin z0 and cos z0,
+                                   recomputed, [row][2][points] */
+    float **tape;               /* [layer_count]: siren__tape_jets,
+                                   siren__tape_slot, siren__trig_tape */
+    size_t trig_slot;           /* the slot of the tape's sin z0 */
+    bool tape_keeps_trig;       /* derivative jets too keep layer 0's jets
+                                   and sin z0, cos z0 (siren__tapes_trig) */
+    float *tape_x;              /* the inputs, segment by segment [in][points] */
     size_t layer_count;
 
     /* What the last siren_forward recorded, for siren_backward. */
@@ -152,6 +156,7 @@ struct siren_workspace {
     size_t taped_fingerprinted; /* instances of taped_params in it */
     size_t taped_instances;
     size_t taped_points;        /* per instance */
+    size_t taped_segment;       /* points per segment */
     siren_jet_kind taped_kind;
     unsigned taped_quantities;  /* outputs the forward wrote */
     bool taped_reverse;         /* the gradient came by reverse mode
@@ -186,13 +191,54 @@ void siren__weight_gradient_add(const siren_weight_gradient *g, size_t begin, si
    (thread_pool.h), for siren__gemm. */
 float *siren__workspace_pack(const siren_workspace *ws, size_t part);
 
-/* Layer l's sin z0 and cos z0 on the tape, instance i of n points. */
-float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t n, size_t i);
-/* Channel slot `slot` of layer l's jets on the tape (value-only passes use
-   slot 0), instance i of n points: [rows][n]. The reverse-mode gradient
-   keeps g and A there (src/gradient_reverse.c). */
-float *siren__tape_slot(const siren_workspace *ws, size_t l, size_t slot, size_t rows, size_t n,
-                        size_t i);
+/* Segments. siren_forward takes each instance's points in segments of
+   at most siren__segment_points(net, kind) points (the last may be
+   shorter), one after the other, each through every layer, and
+   siren_backward walks back through the same segments; the workspace's
+   layer buffers hold one segment, so that only the tape grows with a
+   call's points. A segment is named by `first`, the index of its first
+   point among all points of the call (instance i, offset o: i n + o).
+   The segment's size depends on the jets' floats per point only (about
+   64 MiB of jets), so results never depend on the thread count. */
+size_t siren__segment_points(const siren_net *net, siren_jet_kind kind);
+/* Tests: segments of about `floats` floats (0: the default); at least 64
+   points. Set it before creating a workspace and keep it until the
+   workspace is freed: its buffers are sized for the segments of the
+   setting in force at creation, every call reads the current one. */
+void siren__set_segment_floats(size_t floats);
+
+typedef struct siren_segment {
+    size_t instance, offset;    /* instance i, its points offset .. offset + n - 1 */
+    size_t n, first;            /* points, and first = i * (points per instance) + offset */
+} siren_segment;
+/* The segments of `instances` instances of n points, `size` points per
+   segment: start from a zeroed segment; each call moves *seg to the next
+   and returns false after the last. */
+bool siren__next_segment(siren_segment *seg, size_t instances, size_t n, size_t size);
+
+/* The tape, per layer l of `rows` features: slots of rows * max_points
+   floats; a segment of m points at `first` has its part of every slot at
+   first * rows (times the channels of a jet). */
+/* Layer l's pre-activation jets, `channels` channels, [rows][channels][m]
+   (slots 0 .. channels - 1). Layer 0's are not taped for derivative jets:
+   siren_backward recomputes them from the points (siren__tapes_trig). */
+float *siren__tape_jets(const siren_workspace *ws, size_t l, size_t rows, size_t channels,
+                        size_t first);
+/* Slot `slot`, [rows][m]: a value-only pass's z0 is slot 0; the
+   reverse-mode gradient keeps g and A in slots 1 and 2
+   (src/gradient_reverse.c). */
+float *siren__tape_slot(const siren_workspace *ws, size_t l, size_t slot, size_t rows,
+                        size_t first);
+/* Value-only passes (and the reverse-mode gradient on them): layer l's
+   sin z0 and cos z0, [rows][2][m], in slots trig_slot and trig_slot + 1. */
+float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t first);
+/* Whether a pass of this kind keeps layer 0's jets and every sine layer's
+   sin z0 and cos z0 on the tape, or neither, so that siren_backward
+   recomputes them: values only always keep them; derivative jets keep
+   them in a workspace whose max_points fit one segment (the tape is
+   small, and the pass is 2 to 4% faster), and recompute them in larger
+   ones (a third less memory: workspace.c). The same bits either way. */
+bool siren__tapes_trig(const siren_workspace *ws, siren_jet_kind kind);
 
 /* -------------------------------------------------------------- optimiser */
 
@@ -232,6 +278,19 @@ void siren__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
                  const float *b, size_t ldb,
                  float beta, float *c, size_t ldc, float *pack);
 size_t siren__gemm_pack_floats(void);
+
+/* The product of a layer for a few points (src/small_product.c):
+   z[c * ldz + r] = alpha * dot(W[r], S[c]) for r < rows, c < cols, the
+   dot products of depth `depth`, W's rows ldw apart and S's columns lds
+   apart, read in place. Its order of sums (small_product.c) is not the
+   matrix product's. */
+void siren__small_product(size_t rows, size_t cols, size_t depth, float alpha, const float *w,
+                          size_t ldw, const float *s, size_t lds, float *z, size_t ldz);
+/* g[c * ldg + k] = alpha * sum_{i < rows} W[i][k] e[c * lde + i] for
+   k < width, c < cols: the transposed product, for the gradient by
+   reverse mode; each sum over i in order (src/small_product.c). */
+void siren__small_product_t(size_t rows, size_t width, size_t cols, float alpha, const float *w,
+                            size_t ldw, const float *e, size_t lde, float *g, size_t ldg);
 
 /* The elementwise part of a sine layer, s = sin z on jets (DESIGN.md):
      s0 = sin z0, sk = cos z0 zk, skk = cos z0 zkk - sin z0 zk^2,
@@ -289,6 +348,12 @@ siren_jet_shape siren__layer_shape(const siren_workspace *ws, siren_jet_kind kin
 void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
                              const siren_jet_shape *shape, float *z, size_t begin, size_t end);
 
+/* The same from points stored coordinate by coordinate: coordinate k of
+   point p at x[k * ldx + p] (the tape's inputs). The same bits. */
+void siren__first_layer_jets_columns(const siren_net *net, const float *params, const float *x,
+                                     size_t ldx, const siren_jet_shape *shape, float *z,
+                                     size_t begin, size_t end);
+
 /* Whether layer 0 can run fused with its sine, and that fused pass: the
    sine jets of layer 0 straight into s, the same bits as
    siren__first_layer_jets then siren__sine_jet, without writing the
@@ -342,6 +407,35 @@ int siren__check_eval_call(const siren_net *net, const siren_workspace *ws, size
                            const float *params, size_t n, const float *x, const siren_jet *out,
                            siren_jet_kind *kind);
 
+/* ------------------------------------------------- small batches */
+
+/* Whether a call of n points (per instance) of this kind takes the
+   small-batch path (src/small_batch.c): at most
+   siren__small_batch_points(), whose jets fit 65,536 floats. It depends
+   on n, the kind and the architecture only, so siren_eval and
+   siren_forward take it for the same calls, on any thread count. */
+bool siren__small_batch_applies(const siren_net *net, siren_jet_kind kind, size_t n);
+size_t siren__small_batch_points(void);
+/* Tests: false sends every call to the large-batch path. */
+void siren__small_batch_allow(bool allow);
+/* Whether that path takes a one-output network's gradient by reverse
+   mode, as the large-batch path does (two passes over the weights), or
+   by jets: for a single point, one pass over the weights with 1 + D
+   columns is the faster (12 against 16 us on the reference network). */
+bool siren__small_batch_reverse(const siren_net *net, siren_jet_kind kind, size_t n);
+/* siren_eval of one instance's n points x on that path, the jets in a
+   and b (each n points' jets in the widest layer: n x channels x
+   max_width floats). */
+void siren__small_batch_eval(const siren_net *net, const float *params,
+                             const siren_workspace *ws, siren_jet_kind kind, size_t n,
+                             const float *x, const siren_jet *out, float *a, float *b);
+/* siren_forward of one instance's n points on that path: its outputs,
+   and its segment of the tape (at `first`) as the large-batch pass
+   leaves it. */
+void siren__small_batch_forward(const siren_net *net, const float *params, siren_workspace *ws,
+                                siren_jet_kind kind, size_t n, const float *x,
+                                const siren_jet *out, size_t first);
+
 /* --------------------------------------------- gradient by reverse mode */
 
 /* For a network with one output and two or more inputs, siren_forward
@@ -356,20 +450,20 @@ bool siren__reverse_gradient_fits(const siren_net *net);
 bool siren__reverse_gradient_applies(const siren_net *net, siren_jet_kind kind);
 /* Tests: false makes siren_forward and siren_eval use jets for every kind. */
 void siren__reverse_gradient_allow(bool allow);
-/* The gradient sweep of instance i of n points (its params), after the
-   value-only forward pass put it on ws's tape: dy/dx into gradient
-   ([n][in], NULL: not wanted), and what the reverse pass needs on the
-   tape. */
+/* The gradient sweep of the segment of n points at `first` (its
+   instance's params), after the value-only forward pass put it on ws's
+   tape: dy/dx into gradient ([n][in], NULL: not wanted), and what the
+   reverse pass needs on the tape. */
 void siren__reverse_gradient_sweep(const siren_net *net, const float *params,
-                                   siren_workspace *ws, size_t n, float *gradient, size_t i);
-/* The first half of the reverse pass of instance i, over the gradient
-   sweep, from G' = gradient_adjoint ([n][in]): adds its terms of the
-   weight gradients into grads and leaves A_l, its part of each a_l', on
-   the tape (slot SIREN__TAPE_SLOT_A). The jets' value-only reverse pass
-   (src/jet_backward.c) then adds A_l in as it walks back. */
+                                   siren_workspace *ws, size_t first, size_t n, float *gradient);
+/* The first half of the reverse pass of that segment, over the gradient
+   sweep, from G' = gradient_adjoint ([n][in], the segment's): adds its
+   terms of the weight gradients into grads and leaves A_l, its part of
+   each a_l', on the tape (slot SIREN__TAPE_SLOT_A). The jets' value-only
+   reverse pass (src/jet_backward.c) then adds A_l in as it walks back. */
 void siren__reverse_gradient_backward(const siren_net *net, siren_workspace *ws,
                                       const float *gradient_adjoint, const float *params,
-                                      float *grads, size_t i);
+                                      float *grads, size_t first, size_t n);
 #define SIREN__TAPE_SLOT_G 1
 #define SIREN__TAPE_SLOT_A 2
 

@@ -3,8 +3,12 @@
    last siren_forward, walk the layers back: the sine jets' adjoints become
    the pre-activation jets' adjoints elementwise, then per layer
        W' += w Z' S^T      b' += w sum_points z0'      S'_prev = w W^T Z'
-   two matrix products, like the forward pass. The layer inputs S are
-   recomputed from the taped pre-activations Z. */
+   two matrix products, like the forward pass. Segment by segment, as the
+   forward pass went (internal.h, siren__segment_points): each segment
+   walks every layer back and adds its terms to the gradients, so the
+   buffers hold one segment. The layer inputs S are recomputed from the
+   taped pre-activations Z; for derivative jets, so are sin z0 and cos z0,
+   and layer 0's jets, from the points (jet_forward.c says why). */
 #include "internal.h"
 #include "thread_pool.h"
 
@@ -20,17 +24,19 @@ static siren_jet_kind backward_kind(unsigned adjoint_quantities, siren_jet_kind 
     return kind;
 }
 
-/* The shape of layer jets on the tape, restricted to the channels `kind`
-   needs (channels are ordered so every kind is a prefix of the larger). */
-static siren_jet_shape tape_shape(const siren_workspace *ws, siren_jet_kind kind, size_t rows)
+/* The shape of a segment's layer jets on the tape, restricted to the
+   channels `kind` needs (channels are ordered so every kind is a prefix of
+   the larger). */
+static siren_jet_shape tape_shape(const siren_workspace *ws, siren_jet_kind kind, size_t rows,
+                                  size_t n)
 {
     siren_jet_shape shape;
     shape.kind = kind;
     shape.dims = ws->cfg.in_features;
     shape.rows = rows;
-    shape.n = ws->taped_points;
-    shape.ld = ws->taped_points;
-    shape.row_stride = siren__jet_channels(ws->taped_kind, shape.dims) * ws->taped_points;
+    shape.n = n;
+    shape.ld = n;
+    shape.row_stride = siren__jet_channels(ws->taped_kind, shape.dims) * n;
     shape.weights = ws->laplacian_weights;
     return shape;
 }
@@ -93,20 +99,22 @@ static void accumulate_bias(const siren_layer *layer, const float *z_adj,
     }
 }
 
-/* One step of the backward pass over a range of rows, shared by the
-   threads of the pool. Each row's sums run over points in order, so the
-   split between threads never changes a result. */
+/* One step of the backward pass of a segment over a range of rows or
+   points, shared by the threads of the pool. Each row's sums run over
+   points in order, so the split between threads never changes a result. */
 typedef struct backward_job {
     const siren_net *net;
     const siren_workspace *ws;
     const float *params;    /* the instance's parameters */
     float *grads;           /* and its gradients */
+    size_t first;           /* the segment's place on the tape */
     size_t l;               /* the layer */
     siren_jet_shape out;    /* jets of the layer's output, on the tape */
     siren_jet_shape in;     /* jets of its input (layer l - 1's output) */
     const float *x;         /* the taped points, for layer 0: [in][n] */
     float *z_in;            /* layer l - 1's pre-activation jets (not written) */
-    const float *trig_in;   /* and its sin z0, cos z0 */
+    float *trig_in;         /* and its sin z0, cos z0 */
+    bool trig_by_sine;      /* trig_in is written by the recomputation of S */
     float *s;               /* layer l's input jets S, recomputed */
     const float *s_read;    /* where the products read S: s, or for values
                                only the sin rows of trig_in */
@@ -114,7 +122,6 @@ typedef struct backward_job {
     siren_weight_gradient weights; /* W' of layer l, in slabs */
     float *z_adj;           /* Z' of layer l */
     float *s_adj;           /* S' of layer l - 1, then its Z' */
-    size_t instance;
     bool gradient_terms;    /* reverse-mode gradient: add A_l to each Z' */
 } backward_job;
 
@@ -124,8 +131,7 @@ typedef struct backward_job {
 static void add_gradient_terms(const backward_job *job, size_t l, float *z_adj,
                                const siren_jet_shape *shape, size_t begin, size_t end)
 {
-    const float *a = siren__tape_slot(job->ws, l, SIREN__TAPE_SLOT_A, shape->rows, shape->n,
-                                      job->instance);
+    const float *a = siren__tape_slot(job->ws, l, SIREN__TAPE_SLOT_A, shape->rows, job->first);
     for (size_t r = 0; r < shape->rows; r++)
         for (size_t p = begin; p < end; p++)
             z_adj[r * shape->row_stride + p] += a[r * shape->n + p];
@@ -139,14 +145,45 @@ static siren_jet_shape points_of(const siren_jet_shape *shape, size_t begin, siz
     return part;
 }
 
-/* S = sin(Z) of layer l - 1 at points [begin, end). */
+/* Derivative jets: layer 0's jets from the taped points, as the forward
+   pass computed them, at points [begin, end). */
+static void recompute_first_layer_points(void *ctx, size_t part, size_t begin, size_t end)
+{
+    const backward_job *job = ctx;
+    (void)part;
+    siren__first_layer_jets_columns(job->net, job->params, job->x, job->in.n, &job->in,
+                                    job->z_in, begin, end);
+}
+
+/* Derivative jets: sin z0 and cos z0 of the jets z of `shape` into trig,
+   [row][2][n], at points [begin, end), as the forward pass's sine. */
+static void recompute_trig(const siren_jet_shape *shape, const float *z, float *trig,
+                           size_t begin, size_t end)
+{
+    for (size_t r = 0; r < shape->rows; r++) {
+        const float *z0 = z + r * shape->row_stride + begin;
+        float *sn = trig + 2 * r * shape->ld + begin;
+        siren__sincos(end - begin, z0, sn, sn + shape->ld);
+    }
+}
+
+static void recompute_input_trig_points(void *ctx, size_t part, size_t begin, size_t end)
+{
+    const backward_job *job = ctx;
+    (void)part;
+    recompute_trig(&job->in, job->z_in, job->trig_in, begin, end);
+}
+
+/* S = sin(Z) of layer l - 1 at points [begin, end), from sin z0 and
+   cos z0, or computing them into trig_in (one pass less). */
 static void recompute_input_points(void *ctx, size_t part, size_t begin, size_t end)
 {
     const backward_job *job = ctx;
     (void)part;
     siren_jet_shape range = points_of(&job->in, begin, end);
+    float *trig = job->trig_in + begin;
     siren__sine_jet(&range, 0.0f, NULL, job->z_in + begin, job->s + begin,
-                    job->trig_in + begin, NULL);
+                    job->trig_by_sine ? NULL : trig, job->trig_by_sine ? trig : NULL);
 }
 
 /* W' += w Z' S^T over every channel and point, slab by slab, into the
@@ -236,49 +273,81 @@ static int check_backward_call(const siren_net *net, const siren_workspace *ws,
     return SIREN_OK;
 }
 
-/* The reverse pass of instance i: its tape segments, its adjoints (with
-   gradient_terms, a value-only pass that adds the reverse-mode gradient's
-   A_l). */
-static void backward_instance(const siren_net *net, siren_workspace *ws, siren_jet_kind kind,
-                              const siren_jet *adjoint, float *grads, size_t i,
-                              bool gradient_terms)
+/* For the step of layer l: layer l - 1's jets, its sin z0 and cos z0,
+   and its output jets S, which the weight gradient reads. From the tape
+   (values only: S is the tape's sin rows), or recomputed (derivative
+   jets: layer 0's jets from the points, every layer's sin and cos from
+   its z0, with S when S is needed). */
+static void input_jets(backward_job *job, siren_workspace *ws, size_t l, siren_jet_kind kind)
 {
-    size_t last = net->layer_count - 1;
+    const siren_net *net = job->net;
+    size_t rows = net->layers[l - 1].out, n = job->in.n;
+    size_t channels = siren__jet_channels(ws->taped_kind, job->in.dims);
+    bool taped = siren__tapes_trig(ws, ws->taped_kind);
+    job->trig_by_sine = false;
+    if (taped) {
+        job->z_in = siren__tape_jets(ws, l - 1, rows, channels, job->first);
+        job->trig_in = siren__trig_tape(ws, l - 1, rows, job->first);
+    } else if (l - 1 == 0) {
+        job->z_in = ws->first_jets;
+        job->trig_in = ws->trig_scratch;
+        siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_first_layer_points, job);
+    } else {
+        job->z_in = siren__tape_jets(ws, l - 1, rows, channels, job->first);
+        job->trig_in = ws->trig_scratch;
+    }
+    if (kind == JET_VALUE) { /* S is sin z0 */
+        if (!taped)
+            siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_input_trig_points, job);
+        job->s_read = job->trig_in;
+        job->s_stride = 2 * n;
+        return;
+    }
+    job->trig_by_sine = !taped;
+    siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_input_points, job);
+    job->s_read = job->s;
+    job->s_stride = job->in.row_stride;
+}
+
+/* The reverse pass of one segment of n points at `first`, instance i:
+   its part of the tape, its adjoints (with gradient_terms, a value-only
+   pass that adds the reverse-mode gradient's A_l). */
+static void backward_segment(const siren_net *net, siren_workspace *ws, siren_jet_kind kind,
+                             const siren_jet *adjoint, float *grads, const siren_segment *seg,
+                             bool gradient_terms)
+{
+    size_t last = net->layer_count - 1, n = seg->n;
+    size_t channels = siren__jet_channels(ws->taped_kind, net->cfg.in_features);
     backward_job job;
     job.net = net;
     job.ws = ws;
-    job.instance = i;
+    job.first = seg->first;
     job.gradient_terms = gradient_terms;
-    job.params = ws->taped_params + i * net->param_count;
-    job.grads = grads + i * net->param_count;
-    job.x = ws->tape_x + i * ws->taped_points * net->cfg.in_features;
+    job.params = ws->taped_params + seg->instance * net->param_count;
+    job.grads = grads + seg->instance * net->param_count;
+    job.x = ws->tape_x + seg->first * net->cfg.in_features;
     job.s = ws->activation;
     job.z_adj = ws->ping;
     job.s_adj = ws->pong;
-    job.out = tape_shape(ws, kind, net->layers[last].out);
-    siren_jet part = siren__jet_instance(adjoint, &net->cfg, ws->taped_points, i);
+    job.out = tape_shape(ws, kind, net->layers[last].out, n);
+    siren_jet part = siren__jet_points(adjoint, &net->cfg, seg->first);
     gather_output_adjoints(&part, &job.out, job.z_adj);
-    const float *z_last = ws->tape[last] + i * job.out.rows * job.out.row_stride;
-    if (net->layers[last].is_sine)
-        siren__sine_jet_backward(&job.out, z_last, job.z_adj,
-                                 siren__trig_tape(ws, last, job.out.rows, job.out.n, i));
+    const float *z_last = siren__tape_jets(ws, last, job.out.rows, channels, seg->first);
+    if (net->layers[last].is_sine) {
+        float *trig = siren__tapes_trig(ws, ws->taped_kind)
+                          ? siren__trig_tape(ws, last, job.out.rows, seg->first)
+                          : ws->trig_scratch;
+        if (!siren__tapes_trig(ws, ws->taped_kind))
+            recompute_trig(&job.out, z_last, trig, 0, n);
+        siren__sine_jet_backward(&job.out, z_last, job.z_adj, trig);
+    }
     if (gradient_terms)
-        add_gradient_terms(&job, last, job.z_adj, &job.out, 0, job.out.n);
+        add_gradient_terms(&job, last, job.z_adj, &job.out, 0, n);
     for (size_t l = last; l > 0; l--) {
         size_t in_rows = net->layers[l].in, out_rows = net->layers[l].out;
         job.l = l;
-        job.in = tape_shape(ws, kind, in_rows);
-        job.z_in = ws->tape[l - 1] + i * in_rows * job.in.row_stride;
-        job.trig_in = siren__trig_tape(ws, l - 1, in_rows, job.in.n, i);
-        size_t n = ws->taped_points;
-        if (kind == JET_VALUE) { /* S is sin z0: the tape's sin rows */
-            job.s_read = job.trig_in;
-            job.s_stride = 2 * n;
-        } else {
-            siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, recompute_input_points, &job);
-            job.s_read = job.s;
-            job.s_stride = job.in.row_stride;
-        }
+        job.in = tape_shape(ws, kind, in_rows, n);
+        input_jets(&job, ws, l, kind);
         weight_gradient_slabs(&job);
         siren__pool_for(ws->pool, out_rows, SIREN__ROW_GRAIN, parameter_gradient_rows, &job);
         siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, input_adjoint_points, &job);
@@ -297,24 +366,26 @@ static int backward_instances(const siren_net *net, siren_workspace *ws,
     int status = check_backward_call(net, ws, adjoint, params);
     if (status != SIREN_OK || ws->taped_points == 0 || ws->taped_instances == 0)
         return status; /* a forward of no points: no gradient to add */
+    size_t instances = ws->taped_instances, n = ws->taped_points, size = ws->taped_segment;
     if (!ws->taped_reverse) {
         siren_jet_kind kind = backward_kind(siren__jet_quantities(adjoint), ws->taped_kind);
-        for (size_t i = 0; i < ws->taped_instances; i++)
-            backward_instance(net, ws, kind, adjoint, grads, i, false);
+        for (siren_segment seg = {0, 0, 0, 0}; siren__next_segment(&seg, instances, n, size);)
+            backward_segment(net, ws, kind, adjoint, grads, &seg, false);
         return SIREN_OK;
     }
     /* Reverse-mode gradient: the reverse pass over the gradient sweep, then
        the jets' value-only pass with its terms added. */
     siren_jet values = {adjoint->value, NULL, NULL, NULL};
     bool through_gradient = adjoint->gradient != NULL;
-    for (size_t i = 0; i < ws->taped_instances; i++) {
+    for (siren_segment seg = {0, 0, 0, 0}; siren__next_segment(&seg, instances, n, size);) {
         if (through_gradient) {
-            siren_jet part = siren__jet_instance(adjoint, &net->cfg, ws->taped_points, i);
+            siren_jet part = siren__jet_points(adjoint, &net->cfg, seg.first);
             siren__reverse_gradient_backward(net, ws, part.gradient,
-                                             params + i * net->param_count,
-                                             grads + i * net->param_count, i);
+                                             params + seg.instance * net->param_count,
+                                             grads + seg.instance * net->param_count, seg.first,
+                                             seg.n);
         }
-        backward_instance(net, ws, JET_VALUE, &values, grads, i, through_gradient);
+        backward_segment(net, ws, JET_VALUE, &values, grads, &seg, through_gradient);
     }
     return SIREN_OK;
 }

@@ -175,11 +175,20 @@ static int eval_instances(const siren_net *net, siren_workspace *ws, size_t inst
         return status;
     size_t dims = net->cfg.in_features;
     size_t per_point = siren__jet_channels(kind, dims) * net->max_width;
-    for (size_t i = 0; i < instances; i++) {
-        eval_job job = {net, params + i * net->param_count, x + i * n * dims, ws, kind,
-                        siren__jet_instance(out, &net->cfg, n, i), per_point,
-                        eval_by_reverse_mode(net, kind)};
-        siren__pool_for(ws->pool, n, SIREN__POINT_GRAIN, eval_points, &job);
+    bool small = siren__small_batch_applies(net, kind, n);
+    /* Without tiles, the points go in the taped pass's segments (its
+       buffers hold one), with its products. */
+    size_t size = EVAL_IN_TILES || small ? n : siren__segment_points(net, kind);
+    for (siren_segment seg = {0, 0, 0, 0}; siren__next_segment(&seg, instances, n, size);) {
+        eval_job job = {net, params + seg.instance * net->param_count, x + seg.first * dims, ws,
+                        kind, siren__jet_points(out, &net->cfg, seg.first), per_point,
+                        !small && eval_by_reverse_mode(net, kind)};
+        if (small) /* on this thread, in its first tiles (src/small_batch.c) */
+            siren__small_batch_eval(net, job.params, ws, kind, n, job.x, &job.out,
+                                    thread_tiles(&job, true, 0, 0),
+                                    thread_tiles(&job, false, 0, 0));
+        else
+            siren__pool_for(ws->pool, seg.n, SIREN__POINT_GRAIN, eval_points, &job);
     }
     return SIREN_OK;
 }

@@ -1,7 +1,11 @@
 /* jet_layout.c - how jets are laid out in the workspace, and the moves
    between that layout ([rows][channels][points]) and the public one
-   ([points][out][...], siren_jet). */
+   ([points][out][...], siren_jet); the segments a call's points go
+   through forward and backward in, and where a segment's jets are on the
+   tape (internal.h). */
 #include "internal.h"
+
+#include <stdatomic.h>
 
 size_t siren__jet_channels(siren_jet_kind kind, size_t dims)
 {
@@ -96,16 +100,64 @@ siren_jet siren__jet_instance(const siren_jet *jet, const siren_config *cfg, siz
     return siren__jet_points(jet, cfg, i * n);
 }
 
-/* The trigonometric tape of layer l (rows neurons) for instance i of n
-   points: after the jets of every instance, sin z0 and cos z0 as two
-   channels, [rows][2][n] (workspace.c sizes the tape for it). */
-float *siren__tape_slot(const siren_workspace *ws, size_t l, size_t slot, size_t rows, size_t n,
-                        size_t i)
+/* A segment's jets take about this many floats (64 MiB) in the widest
+   layer: 16,384 points of a 256-wide layer's Laplacian jets, 65,536 of
+   its values. Few enough that the workspace's buffers stay small beside
+   the tape of a large call. Smaller segments cost time: a 1-thread
+   Laplacian step of 16,384 points took 4% longer in segments of 8,192
+   and 6% in segments of 4,096 (CPU time, interleaved runs, 2026-12-07). */
+enum { SEGMENT_FLOATS = 1 << 24 };
+
+static atomic_size_t segment_floats_for_tests; /* 0: SEGMENT_FLOATS */
+
+void siren__set_segment_floats(size_t floats)
 {
-    return ws->tape[l] + slot * rows * ws->max_points + i * rows * n;
+    atomic_store(&segment_floats_for_tests, floats);
 }
 
-float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t n, size_t i)
+size_t siren__segment_points(const siren_net *net, siren_jet_kind kind)
 {
-    return ws->tape[l] + rows * ws->max_channels * ws->max_points + i * rows * 2 * n;
+    size_t floats = atomic_load(&segment_floats_for_tests);
+    size_t per_point = siren__jet_channels(kind, net->cfg.in_features) * net->max_width;
+    size_t points = (floats ? floats : SEGMENT_FLOATS) / per_point / SIREN__POINT_GRAIN *
+                    SIREN__POINT_GRAIN;
+    return points > SIREN__POINT_GRAIN ? points : SIREN__POINT_GRAIN;
+}
+
+bool siren__next_segment(siren_segment *seg, size_t instances, size_t n, size_t size)
+{
+    if (n == 0)
+        return false;
+    seg->offset += seg->n;
+    if (seg->offset >= n) {
+        seg->instance++;
+        seg->offset = 0;
+    }
+    if (seg->instance >= instances)
+        return false;
+    seg->n = n - seg->offset < size ? n - seg->offset : size;
+    seg->first = seg->instance * n + seg->offset;
+    return true;
+}
+
+bool siren__tapes_trig(const siren_workspace *ws, siren_jet_kind kind)
+{
+    return kind == JET_VALUE || ws->tape_keeps_trig;
+}
+
+float *siren__tape_jets(const siren_workspace *ws, size_t l, size_t rows, size_t channels,
+                        size_t first)
+{
+    return ws->tape[l] + first * rows * channels;
+}
+
+float *siren__tape_slot(const siren_workspace *ws, size_t l, size_t slot, size_t rows,
+                        size_t first)
+{
+    return ws->tape[l] + (slot * ws->max_points + first) * rows;
+}
+
+float *siren__trig_tape(const siren_workspace *ws, size_t l, size_t rows, size_t first)
+{
+    return ws->tape[l] + (ws->trig_slot * ws->max_points + 2 * first) * rows;
 }

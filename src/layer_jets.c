@@ -26,13 +26,25 @@ siren_jet_shape siren__layer_shape(const siren_workspace *ws, siren_jet_kind kin
 enum { FIRST_LAYER_MAX_DIMS = 8, FIRST_LAYER_BLOCK = SIREN__SINE_JET_BLOCK };
 enum { FIRST_LAYER_MAX_CHANNELS = 1 + 2 * FIRST_LAYER_MAX_DIMS };
 
+/* Where the points are: coordinate k of point p at x[p * point + k * coordinate]
+   (the caller's [n][dims], or the tape's coordinate-major copy). */
+typedef struct point_layout {
+    const float *x;
+    size_t point, coordinate;
+} point_layout;
+
+static float coordinate_of(const point_layout *x, size_t p, size_t k)
+{
+    return x->x[p * x->point + k * x->coordinate];
+}
+
 /* The coordinates of points [p0, p0 + m), coordinate by coordinate. */
-static void gather_block(const float *x, size_t dims, size_t p0, size_t m,
+static void gather_block(const point_layout *x, size_t dims, size_t p0, size_t m,
                          float xs[][FIRST_LAYER_BLOCK])
 {
     for (size_t q = 0; q < m; q++)
         for (size_t k = 0; k < dims; k++)
-            xs[k][q] = x[(p0 + q) * dims + k];
+            xs[k][q] = coordinate_of(x, p0 + q, k);
 }
 
 /* z0 = w (W[f] x + b[f]) of a gathered block, into out. */
@@ -51,7 +63,7 @@ static SIREN__ALWAYS_INLINE void block_values(const float *w_row, float bias, fl
 
 static SIREN__ALWAYS_INLINE void first_layer_values_block(const float *weights,
                                                          const float *bias, float omega,
-                                                         const float *x,
+                                                         const point_layout *x,
                                                          const siren_jet_shape *shape,
                                                          float *z, size_t p0, size_t m)
 {
@@ -63,7 +75,7 @@ static SIREN__ALWAYS_INLINE void first_layer_values_block(const float *weights,
 }
 
 static void first_layer_values(const float *weights, const float *bias, float omega,
-                               const float *x, const siren_jet_shape *shape, float *z,
+                               const point_layout *x, const siren_jet_shape *shape, float *z,
                                size_t begin, size_t end)
 {
     size_t p0 = begin;
@@ -92,7 +104,8 @@ static SIREN__ALWAYS_INLINE void first_sine_layer_block(const siren_layer *layer
     size_t dims = shape->dims, channels = siren__jet_channels(shape->kind, dims);
     float xs[FIRST_LAYER_MAX_DIMS][FIRST_LAYER_BLOCK];
     float z[FIRST_LAYER_MAX_CHANNELS][FIRST_LAYER_BLOCK];
-    gather_block(x, dims, p0, m, xs);
+    point_layout points = {x, dims, 1};
+    gather_block(&points, dims, p0, m, xs);
     for (size_t f = 0; f < shape->rows; f++) {
         const float *w_row = weights + f * dims;
         block_values(w_row, bias[f], layer->omega, dims, xs, m, z[0]);
@@ -127,7 +140,7 @@ void siren__first_sine_layer_jets(const siren_net *net, const float *params, con
 
 /* The same, point by point, for inputs too wide to gather on the stack. */
 static void first_layer_values_pointwise(const float *weights, const float *bias, float omega,
-                                         const float *x, const siren_jet_shape *shape,
+                                         const point_layout *x, const siren_jet_shape *shape,
                                          float *z, size_t begin, size_t end)
 {
     size_t dims = shape->dims;
@@ -137,7 +150,7 @@ static void first_layer_values_pointwise(const float *weights, const float *bias
         for (size_t p = begin; p < end; p++) {
             float sum = 0.0f;
             for (size_t k = 0; k < dims; k++)
-                sum += w_row[k] * x[p * dims + k];
+                sum += w_row[k] * coordinate_of(x, p, k);
             row[p] = (sum + bias[f]) * omega;
         }
     }
@@ -145,7 +158,7 @@ static void first_layer_values_pointwise(const float *weights, const float *bias
 
 /* Layer 0 (internal.h): x has jet (x, e_k, 0), so z0 = w (W x + b),
    zk = w W[:, k], and every second-order channel is 0. */
-void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
+static void first_layer_jets(const siren_net *net, const float *params, const point_layout *x,
                              const siren_jet_shape *shape, float *z, size_t begin, size_t end)
 {
     const siren_layer *layer = &net->layers[0];
@@ -166,6 +179,21 @@ void siren__first_layer_jets(const siren_net *net, const float *params, const fl
                 row[c * shape->ld + p] = constant;
         }
     }
+}
+
+void siren__first_layer_jets(const siren_net *net, const float *params, const float *x,
+                             const siren_jet_shape *shape, float *z, size_t begin, size_t end)
+{
+    point_layout points = {x, shape->dims, 1};
+    first_layer_jets(net, params, &points, shape, z, begin, end);
+}
+
+void siren__first_layer_jets_columns(const siren_net *net, const float *params, const float *x,
+                                     size_t ldx, const siren_jet_shape *shape, float *z,
+                                     size_t begin, size_t end)
+{
+    point_layout points = {x, 1, ldx};
+    first_layer_jets(net, params, &points, shape, z, begin, end);
 }
 
 /* z0 of every row of layer l, points [begin, end), gets w b. */

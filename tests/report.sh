@@ -1,7 +1,7 @@
 # report.sh - sourced by the shell tests: the result lines tests/run.sh
 # counts. ok NAME prints "ok NAME"; fail NAME [LINE...] prints "FAIL NAME"
 # and each LINE indented below it, and returns (the caller goes on). Also
-# the checks the training examples share (resume, Ctrl-C), below.
+# the checks the training examples share (errors, resume, Ctrl-C), below.
 ok() { echo "ok $1"; }
 fail() {
     echo "FAIL $1"
@@ -11,6 +11,27 @@ fail() {
 
 # The checks below run the program "$bin" of the sourcing test, write below
 # its "$tmp", and name their results after the program.
+
+# field NAME LINE: the value of key NAME in a result line.
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# expect_error NAME ARGS...: "$bin" refuses ARGS: exit status 1 (not a
+# signal), exactly one line on stderr, starting "PROGRAM: ", within 30
+# seconds; the result is PROGRAM_rejects_NAME.
+expect_error() {
+    program=$(basename "$bin")
+    name="${program}_rejects_$1"
+    shift
+    timeout 30 "$bin" "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
+    rc=$?
+    lines=$(wc -l < "$tmp/bad.err")
+    case "$(head -n 1 "$tmp/bad.err")" in "$program":*) prefixed=1 ;; *) prefixed=0 ;; esac
+    if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
+        ok "$name"
+    else
+        fail "$name" "exit $rc, $lines stderr lines:" "$(head -n 5 "$tmp/bad.err")"
+    fi
+}
 
 # pnm_outputs: from here on "$bin" writes its images as PGM/PPM (--format
 # pnm, through a wrapper of the same name in $tmp), for the checks that

@@ -74,10 +74,15 @@ def test_chunks_and_threads_give_identical_results(rng):
     x = rng.uniform(-1, 1, (1000, 2))
     chunked = net.eval(x, ALL, threads=2, max_workspace_bytes=60000)
     assert net._eval_ws.max_points < 1000      # it really went in chunks
+    chunked_one_thread = net.copy().eval(x, ALL, threads=1, max_workspace_bytes=60000)
     whole = net.copy().eval(x, ALL, threads=1)
     assert net.eval(x[:10], "value").value.shape == (10, 1)   # the cached workspace
     for name in ALL:
-        np.testing.assert_array_equal(chunked[name], whole[name])
+        np.testing.assert_array_equal(chunked[name], chunked_one_thread[name])
+        # chunks this small take the library's small-batch path, whose sums
+        # run in another order (include/siren.h): equal to float rounding
+        np.testing.assert_allclose(chunked[name], whole[name], rtol=1e-5,
+                                   atol=1e-5 * np.abs(whole[name]).max())
 
 
 def test_workspace_eval_matches_network_eval(net3, rng):

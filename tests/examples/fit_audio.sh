@@ -247,21 +247,6 @@ else
 fi
 
 # ------------------------------------------------------- bad input
-# expect_error NAME ARGS...: exit status 1 (not a signal), exactly one
-# line on stderr, starting "fit_audio: ", within 30 seconds.
-expect_error() {
-    name=$1
-    shift
-    timeout 30 "$bin" "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
-    rc=$?
-    lines=$(wc -l < "$tmp/bad.err")
-    case "$(head -n 1 "$tmp/bad.err")" in fit_audio:*) prefixed=1 ;; *) prefixed=0 ;; esac
-    if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
-        ok "fit_audio_rejects_$name"
-    else
-        fail "fit_audio_rejects_$name" "exit $rc, $lines stderr lines:" "$(head -n 5 "$tmp/bad.err")"
-    fi
-}
 
 good="$tmp/chirp.wav"
 head -c 3000 /dev/urandom > "$tmp/garbage.wav"

@@ -83,22 +83,6 @@ else
 fi
 
 # ------------------------------------------------------- bad input
-# expect_error NAME ARGS...: exit status 1 (not a signal), exactly one
-# line on stderr, starting "fit_image: ", within 30 seconds.
-expect_error() {
-    name=$1
-    shift
-    timeout 30 "$bin" "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
-    rc=$?
-    lines=$(wc -l < "$tmp/bad.err")
-    first=$(head -n 1 "$tmp/bad.err")
-    case "$first" in fit_image:*) prefixed=1 ;; *) prefixed=0 ;; esac
-    if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
-        ok "fit_image_rejects_$name"
-    else
-        fail "fit_image_rejects_$name" "exit $rc, $lines stderr lines:" "$(head -n 5 "$tmp/bad.err")"
-    fi
-}
 
 head -c 3000 /dev/urandom > "$tmp/garbage.pgm"
 printf 'P5\n0 0\n255\n' > "$tmp/zero.pgm"

@@ -33,8 +33,6 @@ if [ ! -x "$bin" ]; then
     exit 1
 fi
 
-# field NAME LINE: the value of key NAME in a "result: k=v ..." line.
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 below() { awk "BEGIN { exit !($1 < $2) }"; }
 
 # ------------------------------------------------------------ shapes
@@ -209,21 +207,6 @@ else
 fi
 
 # ------------------------------------------------------- bad input
-# expect_error NAME ARGS...: exit status 1, one stderr line "fit_sdf: ...".
-expect_error() {
-    name=$1
-    shift
-    timeout 30 "$bin" "$@" > bad.out 2> bad.err
-    rc=$?
-    lines=$(wc -l < bad.err)
-    case "$(head -n 1 bad.err)" in fit_sdf:*) prefixed=1 ;; *) prefixed=0 ;; esac
-    if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
-        ok "fit_sdf_rejects_$name"
-    else
-        fail "fit_sdf_rejects_$name" "exit $rc, $lines stderr lines:" "$(head -n 5 bad.err)"
-    fi
-}
-
 head -c 3000 /dev/urandom > garbage.ply
 printf '1 2 3 0 0 1\n4 5 6 0 1\n' > five.xyz
 printf '1 2 3 0 0 0\n' > zero_normal.xyz

@@ -32,7 +32,6 @@ if [ ! -x "$bin" ]; then
 fi
 pnm_outputs
 
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 # make_video DIR FRAMES SIZE KIND FIRST: moving shapes as DIR/NNN.pgm (ASCII
 # P2) or DIR/NNN.ppm (P3, KIND ppm), numbered from FIRST.
@@ -113,20 +112,6 @@ else
     fail fit_video_plain_percent_d "$(tail -n 2 "$tmp/p.out")"
 fi
 
-# ------------------------------------------------------- bad input
-expect_error() {
-    name=$1
-    shift
-    timeout 30 "$bin" "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
-    rc=$?
-    lines=$(wc -l < "$tmp/bad.err")
-    case "$(head -n 1 "$tmp/bad.err")" in fit_video:*) prefixed=1 ;; *) prefixed=0 ;; esac
-    if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
-        ok "fit_video_rejects_$name"
-    else
-        fail "fit_video_rejects_$name" "exit $rc, $lines stderr lines:" "$(head -n 5 "$tmp/bad.err")"
-    fi
-}
 mkdir -p "$tmp/mixed" "$tmp/sizes" "$tmp/broken" "$tmp/empty"
 cp "$tmp/grey/000.pgm" "$tmp/mixed/000.pgm"
 cp "$tmp/colour/001.ppm" "$tmp/mixed/001.ppm"

@@ -23,7 +23,6 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
 . "$root/tests/report.sh"
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 if [ ! -x "$bin" ]; then
     fail helmholtz_built "$bin is missing (make examples)"
@@ -85,20 +84,6 @@ else
     fail helmholtz_same_model_with_1_and_2_threads
 fi
 
-# expect_error NAME ARGS...: exit status 1, one stderr line "helmholtz: ...".
-expect_error() {
-    name=$1
-    shift
-    timeout 30 "$bin" "$@" > bad.out 2> bad.err
-    rc=$?
-    lines=$(wc -l < bad.err)
-    case "$(head -n 1 bad.err)" in helmholtz:*) prefixed=1 ;; *) prefixed=0 ;; esac
-    if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
-        ok "helmholtz_rejects_$name"
-    else
-        fail "helmholtz_rejects_$name" "exit $rc, $lines stderr lines:" "$(head -n 5 bad.err)"
-    fi
-}
 : > a_file
 printf 'not a checkpoint' > junk.ckpt
 # A checkpoint of a network with 3 inputs (a wave's) does not fit.

@@ -33,8 +33,6 @@ if [ ! -x "$bin" ]; then
 fi
 pnm_outputs
 
-# field NAME LINE: the value of key NAME in a result line.
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 # check_pgm FILE WIDTH HEIGHT: a binary 8-bit PGM of that size.
 check_pgm() {
@@ -105,20 +103,6 @@ else
     fail poisson_rgb_16bit_ascii "$(cat "$tmp/rgb.err")"
 fi
 
-# ------------------------------------------------------- bad input
-expect_error() {
-    name=$1
-    shift
-    timeout 30 "$bin" "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
-    rc=$?
-    lines=$(wc -l < "$tmp/bad.err")
-    case "$(head -n 1 "$tmp/bad.err")" in poisson:*) prefixed=1 ;; *) prefixed=0 ;; esac
-    if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
-        ok "poisson_rejects_$name"
-    else
-        fail "poisson_rejects_$name" "exit $rc, $lines stderr lines:" "$(head -n 5 "$tmp/bad.err")"
-    fi
-}
 
 head -c 3000 /dev/urandom > "$tmp/garbage.pgm"
 printf 'P5\n2 2\n255\nabcd' > "$tmp/tiny.pgm"

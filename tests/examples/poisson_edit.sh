@@ -37,7 +37,6 @@ if [ ! -x "$bin" ]; then
 fi
 pnm_outputs
 
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # The names of a result line's keys, in order, one space after each.
 keys() { echo "$1" | tr ' ' '\n' | sed -n 's/=.*//p' | tr '\n' ' '; }
 

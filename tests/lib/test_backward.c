@@ -2,7 +2,7 @@
    finite differences of the double-precision reference (tests/lib/reference.h),
    for losses on each quantity and their sums, and chunked batches. */
 #include "check.h"
-#include "internal.h" /* siren__reverse_gradient_allow */
+#include "internal.h" /* siren__reverse_gradient_allow, siren__small_batch_allow */
 #include "nets.h"
 #include "reference.h"
 
@@ -84,14 +84,19 @@ static void library_gradient(siren_net *net, siren_workspace *ws, const float *x
     free(v); free(g); free(l); free(h);
 }
 
-/* Every parameter's gradient against a central difference in double. */
-static void check_against_finite_differences(siren_net *net, const float *x,
-                                             const linear_loss *loss, unsigned what)
+/* Every parameter's gradient against a central difference in double,
+   through siren_forward's small-batch path (src/small_batch.c: these
+   batches are small) and its large-batch path. */
+static void check_path_against_finite_differences(siren_net *net, const float *x,
+                                                  const linear_loss *loss, unsigned what,
+                                                  bool small)
 {
     siren_workspace *ws = NULL;
     CHECK_STATUS(siren_workspace_create(net, loss->n, what, &ws), SIREN_OK);
     siren_net_zero_grad(net);
+    siren__small_batch_allow(small);
     library_gradient(net, ws, x, loss, 0, loss->n);
+    siren__small_batch_allow(true);
     siren_config cfg;
     siren_net_config(net, &cfg);
     double *params = ref_params_of(net);
@@ -115,6 +120,13 @@ static void check_against_finite_differences(siren_net *net, const float *x,
     free(fd);
     free(params);
     siren_workspace_free(ws);
+}
+
+static void check_against_finite_differences(siren_net *net, const float *x,
+                                             const linear_loss *loss, unsigned what)
+{
+    check_path_against_finite_differences(net, x, loss, what, true);
+    check_path_against_finite_differences(net, x, loss, what, false);
 }
 
 static void run_case(unsigned terms, unsigned what, uint32_t dims, int32_t linear, uint32_t out)
@@ -181,6 +193,22 @@ static void test_scalar_field_gradient_loss(void)
             run_case(SIREN_VALUE | SIREN_GRADIENT, SIREN_VALUE | SIREN_GRADIENT, dims, linear, 1);
             run_case(SIREN_GRADIENT, ALL_QUANTITIES, dims, linear, 1);
         }
+}
+
+/* One point: the small-batch path takes a one-output network's gradient
+   by jets there (src/small_batch.c, siren__small_batch_reverse), and by
+   reverse mode for two points and more. */
+static void test_single_point_gradient_loss(void)
+{
+    for (size_t n = 1; n <= 2; n++) {
+        siren_net *net = make_net(&(net_shape){2, 12, 2, 1, 30.0f, 30.0f, 1}, 25);
+        float *x = random_floats(n * 2, 60, -1, 1);
+        linear_loss loss = make_loss(n, 2, 1, SIREN_VALUE | SIREN_GRADIENT);
+        check_against_finite_differences(net, x, &loss, SIREN_VALUE | SIREN_GRADIENT);
+        free_loss(&loss);
+        free(x);
+        siren_net_free(net);
+    }
 }
 
 static double max_abs(const float *a, size_t count)
@@ -285,6 +313,110 @@ static void test_chunks_accumulate(void)
     siren_net_free(net);
 }
 
+/* A call's points go through forward and backward in segments
+   (src/jet_layout.c, siren__segment_points): here of 64 points, so that
+   150 points make three, the last ragged. The parameter gradients match
+   finite differences (value, Laplacian and Hessian losses on two outputs;
+   one output's gradient by reverse mode, its values and Laplacian by
+   jets), and match one segment's to float rounding. */
+static void test_segments(void)
+{
+    const size_t n = 150;
+    static const struct { unsigned terms; uint32_t out; } cases[] = {
+        {ALL_QUANTITIES, 2}, {SIREN_VALUE | SIREN_LAPLACIAN, 1}, {SIREN_VALUE, 2},
+        {SIREN_VALUE | SIREN_GRADIENT, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        siren_net *net = make_net(&(net_shape){2, 12, 2, cases[i].out, 30.0f, 30.0f, 1}, 22);
+        float *x = random_floats(n * 2, 9, -1, 1);
+        linear_loss loss = make_loss(n, 2, cases[i].out, cases[i].terms);
+        size_t count = siren_net_param_count(net);
+        float *whole = malloc(count * sizeof *whole);
+        siren_workspace *ws = NULL;
+        CHECK_STATUS(siren_workspace_create(net, n, cases[i].terms, &ws), SIREN_OK);
+        siren_net_zero_grad(net);
+        library_gradient(net, ws, x, &loss, 0, n);
+        memcpy(whole, siren_net_grads(net), count * sizeof *whole);
+        siren_workspace_free(ws);
+        siren__set_segment_floats(1);   /* the fewest points: 64 */
+        check_path_against_finite_differences(net, x, &loss, cases[i].terms, false);
+        CHECK(max_abs_diff(whole, siren_net_grads(net), count) <= 1e-5 * max_abs(whole, count));
+        siren__set_segment_floats(0);
+        free(whole);
+        free_loss(&loss);
+        free(x);
+        siren_net_free(net);
+    }
+}
+
+/* A value-only loss after a forward that computed Laplacians walks back
+   through the value channel alone, recomputing sin z0 and cos z0 that the
+   tape of derivative jets does not keep: the gradients of a value-only
+   forward, to rounding, in one segment and in several. */
+static void test_value_loss_on_laplacian_tape(void)
+{
+    const size_t n = 150;
+    siren_net *net = make_net(&(net_shape){2, 16, 2, 1, 30.0f, 30.0f, 0}, 23);
+    float *x = random_floats(n * 2, 12, -1, 1), *cv = random_floats(n, 13, -1, 1);
+    size_t count = siren_net_param_count(net);
+    float *want = malloc(count * sizeof *want), v[150], l[150];
+    for (int segments = 0; segments < 2; segments++) {
+        siren__set_segment_floats(segments ? 1 : 0);
+        siren_workspace *ws = NULL;
+        CHECK_STATUS(siren_workspace_create(net, n, SIREN_VALUE | SIREN_LAPLACIAN, &ws), SIREN_OK);
+        siren_jet values = {v, NULL, NULL, NULL}, both = {v, NULL, l, NULL};
+        siren_jet adjoint = {cv, NULL, NULL, NULL};
+        siren_net_zero_grad(net);
+        CHECK_STATUS(siren_forward(net, ws, n, x, &values), SIREN_OK);
+        CHECK_STATUS(siren_backward(net, ws, &adjoint), SIREN_OK);
+        memcpy(want, siren_net_grads(net), count * sizeof *want);
+        siren_net_zero_grad(net);
+        CHECK_STATUS(siren_forward(net, ws, n, x, &both), SIREN_OK);
+        CHECK_STATUS(siren_backward(net, ws, &adjoint), SIREN_OK);
+        CHECK(max_abs_diff(want, siren_net_grads(net), count) <= 1e-5 * max_abs(want, count));
+        CHECK(max_abs(want, count) > 0.0);
+        siren_workspace_free(ws);
+    }
+    siren__set_segment_floats(0);
+    free(want);
+    free(cv);
+    free(x);
+    siren_net_free(net);
+}
+
+/* A workspace whose max_points exceed one segment recomputes layer 0's
+   jets and sin z0, cos z0 in siren_backward instead of taping them
+   (src/workspace.c): the same bits as one that tapes them, for a batch
+   in one segment, on the small-batch path and the large one. */
+static void test_recomputed_tape_same_bits(void)
+{
+    static const size_t counts[] = {5, 60};
+    siren_net *net = make_net(&(net_shape){2, 16, 2, 2, 30.0f, 30.0f, 0}, 24);
+    size_t count = siren_net_param_count(net);
+    float *x = random_floats(60 * 2, 14, -1, 1), *grads[2];
+    for (size_t k = 0; k < 2; k++) {
+        linear_loss loss = make_loss(counts[k], 2, 2, ALL_QUANTITIES);
+        for (int recompute = 0; recompute < 2; recompute++) {
+            siren__set_segment_floats(recompute ? 1 : 0); /* 64 points */
+            siren_workspace *ws = NULL;
+            CHECK_STATUS(siren_workspace_create(net, recompute ? 150 : 60, ALL_QUANTITIES, &ws),
+                         SIREN_OK);
+            siren_net_zero_grad(net);
+            library_gradient(net, ws, x, &loss, 0, counts[k]);
+            grads[recompute] = malloc(count * sizeof(float));
+            memcpy(grads[recompute], siren_net_grads(net), count * sizeof(float));
+            siren_workspace_free(ws);
+        }
+        siren__set_segment_floats(0);
+        CHECK(memcmp(grads[0], grads[1], count * sizeof(float)) == 0);
+        CHECK(max_abs(grads[0], count) > 0.0);
+        free(grads[0]);
+        free(grads[1]);
+        free_loss(&loss);
+    }
+    free(x);
+    siren_net_free(net);
+}
+
 /* Two backward calls after one forward add up. */
 static void test_backward_twice_adds(void)
 {
@@ -318,12 +450,16 @@ int main(void)
     RUN(test_value_loss);
     RUN(test_gradient_loss);
     RUN(test_scalar_field_gradient_loss);
+    RUN(test_single_point_gradient_loss);
     RUN(test_reverse_mode_agrees_with_jets);
     RUN(test_laplacian_loss);
     RUN(test_hessian_diag_loss);
     RUN(test_summed_losses);
     RUN(test_edge_architectures);
     RUN(test_chunks_accumulate);
+    RUN(test_segments);
+    RUN(test_value_loss_on_laplacian_tape);
+    RUN(test_recomputed_tape_same_bits);
     RUN(test_backward_twice_adds);
     return check_summary();
 }

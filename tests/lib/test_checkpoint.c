@@ -8,6 +8,7 @@
 #include "check.h"
 #include "internal.h"
 #include "nets.h"
+#include "saved_files.h"
 #include "untrusted_files.h"
 
 #include <dirent.h>
@@ -15,39 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static uint32_t rand_state = 424242; /* next_rand's */
+
 /* ------------------------------------------------------------- helpers */
-
-/* CRC-32 from its definition, independent of the library's. */
-static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int bit = 0; bit < 8; bit++)
-            crc = (crc & 1u) ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
-    }
-    return ~crc;
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void fix_crc(unsigned char *file, size_t len)
-{
-    put_le32(file + len - 4, crc32_bitwise(file, len - 4));
-}
-
-static uint32_t rand_state = 424242;
-static uint32_t next_rand(void)
-{
-    rand_state ^= rand_state << 13;
-    rand_state ^= rand_state >> 17;
-    rand_state ^= rand_state << 5;
-    return rand_state;
-}
 
 static siren_adam_config unusual_adam_config(void)
 {
@@ -141,47 +112,6 @@ static int load_exact_copy(const unsigned char *buf, size_t len)
     return status;
 }
 
-static void make_temp_dir(char *dir)
-{
-    strcpy(dir, "/tmp/siren-test-ckpt-XXXXXX");
-    CHECK(mkdtemp(dir) != NULL);
-}
-
-static void join(char *out, size_t cap, const char *dir, const char *name)
-{
-    CHECK(snprintf(out, cap, "%s/%s", dir, name) < (int)cap);
-}
-
-static int count_names_containing(const char *dir, const char *s)
-{
-    int count = 0;
-    DIR *d = opendir(dir);
-    CHECK(d != NULL);
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        count += strstr(e->d_name, s) != NULL;
-    closedir(d);
-    return count;
-}
-
-static void remove_temp_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char path[512];
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        join(path, sizeof path, dir, e->d_name);
-        if (unlink(path) != 0)
-            rmdir(path);
-    }
-    closedir(d);
-    CHECK(rmdir(dir) == 0);
-}
-
 /* ----------------------------------------------------------- round trips */
 
 static void test_round_trip_buffer(void)
@@ -211,7 +141,7 @@ static void test_round_trip_buffer(void)
 static void test_resume_is_exact(void)
 {
     char dir[64], path[128];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "ckpt");
     join(path, sizeof path, dir, "run.ckpt");
     siren_net *net, *net2 = NULL;
     siren_adam *opt, *opt2 = NULL;
@@ -327,14 +257,6 @@ static void test_every_truncation(void)
     siren_adam_free(opt);
 }
 
-static int expected_flip_status(size_t bit)
-{
-    size_t byte = bit / 8;
-    if (byte < 8 || byte >= 12)
-        return SIREN_ERR_FORMAT;
-    return bit == 64 ? SIREN_ERR_FORMAT : SIREN_ERR_VERSION;
-}
-
 static void test_every_bit_flip(void)
 {
     unsigned char file[sizeof golden_checkpoint];
@@ -358,7 +280,7 @@ static void test_random_bit_flips_of_a_trained_checkpoint(void)
     size_t len;
     unsigned char *buf = save_to_buffer(net, opt, &len);
     for (int i = 0; i < 300; i++) {
-        size_t bit = next_rand() % (8 * len);
+        size_t bit = next_rand(&rand_state) % (8 * len);
         buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
         CHECK_STATUS(load_exact_copy(buf, len), expected_flip_status(bit));
         buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
@@ -372,9 +294,9 @@ static void test_garbage(void)
 {
     unsigned char buf[400];
     for (int trial = 0; trial < 2000; trial++) {
-        size_t len = next_rand() % sizeof buf;
+        size_t len = next_rand(&rand_state) % sizeof buf;
         for (size_t i = 0; i < len; i++)
-            buf[i] = (unsigned char)next_rand();
+            buf[i] = (unsigned char)next_rand(&rand_state);
         if (trial % 2 && len >= 84)
             memcpy(buf, golden_checkpoint, 16 + 36 * (size_t)(trial % 4 == 1));
         CHECK_STATUS(load_exact_copy(buf, len), SIREN_ERR_FORMAT);
@@ -444,7 +366,7 @@ static void test_magics_are_distinct(void)
 static void test_optimiser_of_another_architecture(void)
 {
     char dir[64], path[128];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "ckpt");
     join(path, sizeof path, dir, "run.ckpt");
     siren_net *net = make_net(&(net_shape){2, 6, 2, 3, 30.0f, 12.5f, 0}, 11);
     siren_net *wider = make_net(&(net_shape){2, 7, 2, 3, 30.0f, 12.5f, 0}, 11);
@@ -533,7 +455,7 @@ static void test_save_buffer_size_query(void)
 static void test_file_errors(void)
 {
     char dir[64], path[160];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "ckpt");
     siren_net *net;
     siren_adam *opt;
     tiny_pair(&net, &opt);

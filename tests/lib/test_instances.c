@@ -3,6 +3,7 @@
    own, bit for bit, in evaluation and in its parameter gradients; and the
    gradients agree with finite differences of the double reference. */
 #include "check.h"
+#include "internal.h" /* siren__small_batch_allow */
 #include "reference.h"
 
 #define ALL_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
@@ -180,11 +181,18 @@ static void test_instances_reject_bad_calls(void)
     free_fixture(&f);
 }
 
+/* Every test on both paths: calls of so few points take the small-batch
+   path (src/small_batch.c); the second round sends them to the
+   large-batch path, the one of larger calls. */
 int main(void)
 {
-    RUN(test_eval_matches_separate_networks);
-    RUN(test_gradients_match_separate_networks);
-    RUN(test_gradients_against_finite_differences);
-    RUN(test_instances_reject_bad_calls);
+    for (int large = 0; large < 2; large++) {
+        siren__small_batch_allow(!large);
+        RUN(test_eval_matches_separate_networks);
+        RUN(test_gradients_match_separate_networks);
+        RUN(test_gradients_against_finite_differences);
+        RUN(test_instances_reject_bad_calls);
+    }
+    siren__small_batch_allow(true);
     return check_summary();
 }

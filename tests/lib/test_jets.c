@@ -1,7 +1,10 @@
 /* test_jets.c - siren_eval's value, gradient, Laplacian and Hessian
    diagonal against the independent double-precision reference (full
-   Hessians, tests/lib/reference.h) and against central finite differences. */
+   Hessians, tests/lib/reference.h) and against central finite
+   differences, on the large-batch path and on the small-batch path
+   (src/small_batch.c) with each matrix-product kernel set this CPU has. */
 #include "check.h"
+#include "gemm_kernels.h" /* siren__gemm_use_path, siren__small_batch_allow */
 #include "nets.h"
 #include "reference.h"
 
@@ -27,11 +30,10 @@ static void check_quantity(const char *name, const float *got, const double *wan
     CHECK(rel <= tol);
 }
 
-/* Evaluates the case in one workspace with `what`, compares every
-   quantity asked for with the reference. */
-static void compare_with_reference(const net_shape *c, unsigned what, double tol)
+/* Evaluates the case at n points in one workspace with `what`, compares
+   every quantity asked for with the reference. */
+static void compare_at_points(const net_shape *c, unsigned what, double tol, size_t n)
 {
-    const size_t n = 37;
     siren_net *net = make_net(c, 1234 + c->width);
     siren_workspace *ws = NULL;
     CHECK_STATUS(siren_workspace_create(net, n, what, &ws), SIREN_OK);
@@ -69,6 +71,12 @@ static void compare_with_reference(const net_shape *c, unsigned what, double tol
     siren_net_free(net);
 }
 
+/* 37 points: the large-batch path. */
+static void compare_with_reference(const net_shape *c, unsigned what, double tol)
+{
+    compare_at_points(c, what, tol, 37);
+}
+
 static const net_shape cases[] = {
     {1, 16, 2, 1, 30.0f, 30.0f, 1},
     {2, 32, 3, 1, 30.0f, 30.0f, 1},
@@ -96,6 +104,37 @@ static void test_smaller_jets_match_reference(void)
     for (size_t i = 0; i < CASE_COUNT; i++)
         for (size_t w = 0; w < sizeof whats / sizeof whats[0]; w++)
             compare_with_reference(&cases[i], whats[w], 2e-5);
+}
+
+/* Calls of a few points take the small-batch path (src/small_batch.c):
+   every quantity, every jet kind, with each kernel set this CPU has, for
+   1, 2, 3 and the most points it takes, and one more (the large path
+   again). */
+static void check_small_batches(void)
+{
+    static const unsigned whats[] = {ALL_QUANTITIES, SIREN_VALUE, SIREN_VALUE | SIREN_GRADIENT,
+                                     SIREN_LAPLACIAN, SIREN_HESSIAN_DIAG,
+                                     SIREN_VALUE | SIREN_GRADIENT | SIREN_EVAL_ONLY};
+    size_t most = siren__small_batch_points();
+    const size_t counts[] = {1, 2, 3, most, most + 1};
+    for (size_t i = 0; i < CASE_COUNT; i++)
+        for (size_t w = 0; w < sizeof whats / sizeof whats[0]; w++)
+            for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+                compare_at_points(&cases[i], whats[w], 2e-5, counts[k]);
+}
+
+static void test_small_batches_match_reference(void)
+{
+    static const siren_gemm_path paths[] = {SIREN__GEMM_PORTABLE, SIREN__GEMM_AVX2,
+                                            SIREN__GEMM_AVX512};
+    int ran = 0;
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (siren__gemm_use_path(paths[i])) {
+            check_small_batches();
+            ran++;
+        }
+    siren__gemm_use_path(SIREN__GEMM_AUTO);
+    CHECK(ran >= 1);
 }
 
 /* The reference itself against central differences in double: its
@@ -205,32 +244,144 @@ static void test_weighted_laplacian(void)
     free(x);
 }
 
-/* siren_forward computes exactly what siren_eval computes. */
+/* siren_forward computes exactly what siren_eval computes: for 50 points
+   (the large-batch path) and for 1, 5 and 16 (the small-batch path), for
+   two outputs and for one, every jet kind. One exception, which
+   include/siren.h states: a one-output network's gradient on the large
+   path goes by reverse mode in siren_forward, and by jets in siren_eval
+   of a CBLAS build (this file runs in one, tests/blas_build.sh), to float
+   rounding; tests/test_threads.c checks it bit for bit in the default
+   build. */
 static void test_forward_equals_eval(void)
 {
-    net_shape c = {2, 32, 3, 2, 30.0f, 30.0f, 1};
-    siren_net *net = make_net(&c, 3);
-    const size_t n = 50;
-    float *x = random_points(n, 2, 8);
-    float v1[100], v2[100], g1[200], g2[200], l1[100], l2[100];
+    static const size_t counts[] = {50, 1, 5, 16};
+    static const unsigned whats[] = {SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN, SIREN_VALUE,
+                                     SIREN_VALUE | SIREN_GRADIENT, ALL_QUANTITIES};
+    for (uint32_t out = 1; out <= 2; out++) {
+        net_shape c = {2, 32, 3, out, 30.0f, 30.0f, 1};
+        siren_net *net = make_net(&c, 3);
+        float *x = random_points(50, 2, 8);
+        float v[2][100], g[2][200], l[2][100], h[2][200];
+        siren_workspace *ws = NULL;
+        CHECK_STATUS(siren_workspace_create(net, 50, ALL_QUANTITIES, &ws), SIREN_OK);
+        for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+            for (size_t w = 0; w < sizeof whats / sizeof whats[0]; w++) {
+                size_t n = counts[k], values = n * out;
+                memset(v, 0, sizeof v), memset(g, 0, sizeof g);
+                memset(l, 0, sizeof l), memset(h, 0, sizeof h);
+                siren_jet jet[2];
+                for (int i = 0; i < 2; i++)
+                    jet[i] = (siren_jet){v[i], (whats[w] & SIREN_GRADIENT) ? g[i] : NULL,
+                                         (whats[w] & SIREN_LAPLACIAN) ? l[i] : NULL,
+                                         (whats[w] & SIREN_HESSIAN_DIAG) ? h[i] : NULL};
+                CHECK_STATUS(siren_eval(net, ws, n, x, &jet[0]), SIREN_OK);
+                CHECK_STATUS(siren_forward(net, ws, n, x, &jet[1]), SIREN_OK);
+                CHECK(memcmp(v[0], v[1], values * sizeof(float)) == 0);
+                if (out == 1 && whats[w] == (SIREN_VALUE | SIREN_GRADIENT) &&
+                    n > siren__small_batch_points()) {
+                    for (size_t i = 0; i < 2 * values; i++)
+                        CHECK_NEAR(g[0][i], g[1][i], 1e-5 * (1.0 + fabs(g[1][i])));
+                } else {
+                    CHECK(memcmp(g[0], g[1], 2 * values * sizeof(float)) == 0);
+                }
+                CHECK(memcmp(l[0], l[1], values * sizeof(float)) == 0);
+                CHECK(memcmp(h[0], h[1], 2 * values * sizeof(float)) == 0);
+            }
+        siren_workspace_free(ws);
+        siren_net_free(net);
+        free(x);
+    }
+}
+
+/* The small-batch and large-batch paths agree to float rounding (their
+   products sum in different orders, src/small_product.c): every jet kind,
+   a 256-wide network, 1 to 16 points. */
+static void test_small_batch_agrees_with_large(void)
+{
+    net_shape c = {2, 256, 3, 2, 30.0f, 30.0f, 1};
+    siren_net *net = make_net(&c, 4);
+    float *x = random_points(16, 2, 9);
     siren_workspace *ws = NULL;
-    CHECK_STATUS(siren_workspace_create(net, n, SIREN_LAPLACIAN | SIREN_GRADIENT | SIREN_VALUE, &ws),
-                 SIREN_OK);
-    siren_jet a = {v1, g1, l1, NULL}, b = {v2, g2, l2, NULL};
-    CHECK_STATUS(siren_eval(net, ws, n, x, &a), SIREN_OK);
-    CHECK_STATUS(siren_forward(net, ws, n, x, &b), SIREN_OK);
-    CHECK(memcmp(v1, v2, sizeof v1) == 0);
-    CHECK(memcmp(g1, g2, sizeof g1) == 0);
-    CHECK(memcmp(l1, l2, sizeof l1) == 0);
-    /* values only: the forward pass fuses the bias and the sine into the
-       tape (jet_forward.c), with the same bits */
-    siren_jet va = {v1, NULL, NULL, NULL}, vb = {v2, NULL, NULL, NULL};
-    memset(v2, 0, sizeof v2);
-    CHECK_STATUS(siren_eval(net, ws, n, x, &va), SIREN_OK);
-    CHECK_STATUS(siren_forward(net, ws, n, x, &vb), SIREN_OK);
-    CHECK(memcmp(v1, v2, sizeof v1) == 0);
+    CHECK_STATUS(siren_workspace_create(net, 16, ALL_QUANTITIES, &ws), SIREN_OK);
+    for (size_t n = 1; n <= 16; n += 5) {
+        float q[2][4][64];
+        for (int large = 0; large < 2; large++) {
+            siren__small_batch_allow(!large);
+            siren_jet all = {q[large][0], q[large][1], q[large][2], q[large][3]};
+            CHECK_STATUS(siren_eval(net, ws, n, x, &all), SIREN_OK);
+        }
+        siren__small_batch_allow(true);
+        size_t sizes[4] = {2 * n, 4 * n, 2 * n, 4 * n};
+        for (int k = 0; k < 4; k++) {
+            double diff = 0, scale = 0;
+            for (size_t i = 0; i < sizes[k]; i++) {
+                diff = fmax(diff, fabs((double)q[0][k][i] - q[1][k][i]));
+                scale = fmax(scale, fabs((double)q[1][k][i]));
+            }
+            if (!(diff <= 1e-5 * scale))
+                printf("  n %zu quantity %d: max difference %.3g of %.3g\n", n, k, diff, scale);
+            CHECK(diff <= 1e-5 * scale && scale > 0);
+        }
+    }
     siren_workspace_free(ws);
     siren_net_free(net);
+    free(x);
+}
+
+/* Which calls take the small-batch path, on the reference network: every
+   jet kind up to the most points it takes, none beyond, none when the
+   tests switch it off (the other tests here would pass if it never
+   applied: both paths give the reference's numbers). */
+static void test_small_batch_applies_where_documented(void)
+{
+    net_shape c = {2, 256, 3, 1, 30.0f, 30.0f, 1};
+    siren_net *net = make_net(&c, 5);
+    size_t most = siren__small_batch_points();
+    CHECK(most == 24); /* include/siren.h, siren_eval */
+    static const siren_jet_kind kinds[] = {JET_VALUE, JET_GRADIENT, JET_LAPLACIAN,
+                                           JET_HESSIAN};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        CHECK(!siren__small_batch_applies(net, kinds[k], 0));
+        CHECK(siren__small_batch_applies(net, kinds[k], 1));
+        CHECK(siren__small_batch_applies(net, kinds[k], most));
+        CHECK(!siren__small_batch_applies(net, kinds[k], most + 1));
+        siren__small_batch_allow(false);
+        CHECK(!siren__small_batch_applies(net, kinds[k], 1));
+        siren__small_batch_allow(true);
+    }
+    siren_net_free(net);
+}
+
+/* Parameters written through siren_net_params between two calls are the
+   ones the next call uses, on either path: nothing derived from them is
+   kept between calls. */
+static void test_parameters_changed_between_calls(void)
+{
+    net_shape c = {2, 64, 2, 1, 30.0f, 30.0f, 1};
+    siren_net *net = make_net(&c, 6), *other = make_net(&c, 7);
+    float *x = random_points(40, 2, 10);
+    siren_workspace *ws = NULL;
+    CHECK_STATUS(siren_workspace_create(net, 40, SIREN_VALUE | SIREN_GRADIENT, &ws), SIREN_OK);
+    static const size_t counts[] = {1, 16, 40};
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        size_t n = counts[k], count = siren_net_param_count(net);
+        float before[3 * 40], after[3 * 40], want[3 * 40];
+        siren_jet a = {before, before + n, NULL, NULL}, b = {after, after + n, NULL, NULL};
+        siren_jet w = {want, want + n, NULL, NULL};
+        CHECK_STATUS(siren_eval(net, ws, n, x, &a), SIREN_OK);
+        float *saved = malloc(count * sizeof *saved);
+        memcpy(saved, siren_net_params(net), count * sizeof *saved);
+        memcpy(siren_net_params(net), siren_net_params(other), count * sizeof *saved);
+        CHECK_STATUS(siren_eval(net, ws, n, x, &b), SIREN_OK);
+        CHECK_STATUS(siren_eval(other, ws, n, x, &w), SIREN_OK);
+        CHECK(memcmp(after, want, 3 * n * sizeof(float)) == 0);
+        CHECK(memcmp(after, before, 3 * n * sizeof(float)) != 0);
+        memcpy(siren_net_params(net), saved, count * sizeof *saved);
+        free(saved);
+    }
+    siren_workspace_free(ws);
+    siren_net_free(net);
+    siren_net_free(other);
     free(x);
 }
 
@@ -298,7 +449,11 @@ int main(void)
     RUN(test_reference_against_finite_differences);
     RUN(test_library_against_finite_differences);
     RUN(test_weighted_laplacian);
+    RUN(test_small_batches_match_reference);
     RUN(test_forward_equals_eval);
+    RUN(test_small_batch_agrees_with_large);
+    RUN(test_small_batch_applies_where_documented);
+    RUN(test_parameters_changed_between_calls);
     RUN(test_forward_equals_eval_across_tiles);
     RUN(test_points_are_independent);
     return check_summary();

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "internal.h"
 #include "nets.h"
+#include "saved_files.h"
 #include "untrusted_files.h"
 
 #include <dirent.h>
@@ -19,40 +20,7 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* CRC-32 one bit at a time, straight from the definition (reflected
-   polynomial 0xEDB88320), to check the library's table-driven one. */
-static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int bit = 0; bit < 8; bit++)
-            crc = (crc & 1u) ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
-    }
-    return ~crc;
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/* Makes a crafted file pass the checksum, so that the field under test is
-   what the loader refuses. */
-static void fix_crc(unsigned char *file, size_t len)
-{
-    put_le32(file + len - 4, crc32_bitwise(file, len - 4));
-}
-
-static uint32_t rand_state = 12345;
-static uint32_t next_rand(void)
-{
-    rand_state ^= rand_state << 13;
-    rand_state ^= rand_state >> 17;
-    rand_state ^= rand_state << 5;
-    return rand_state;
-}
+static uint32_t rand_state = 12345; /* next_rand's */
 
 static siren_net *small_net(void)
 {
@@ -113,49 +81,6 @@ static int load_exact_copy(const unsigned char *buf, size_t len)
     return status;
 }
 
-static void make_temp_dir(char *dir)
-{
-    strcpy(dir, "/tmp/siren-test-model-XXXXXX");
-    CHECK(mkdtemp(dir) != NULL);
-}
-
-static void join(char *out, size_t cap, const char *dir, const char *name)
-{
-    CHECK(snprintf(out, cap, "%s/%s", dir, name) < (int)cap);
-}
-
-/* Names in dir that contain s (left-over temporary files: ".tmp-"). */
-static int count_names_containing(const char *dir, const char *s)
-{
-    int count = 0;
-    DIR *d = opendir(dir);
-    CHECK(d != NULL);
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        count += strstr(e->d_name, s) != NULL;
-    closedir(d);
-    return count;
-}
-
-/* Removes dir and what the tests put in it (files and empty directories). */
-static void remove_temp_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char path[512];
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        join(path, sizeof path, dir, e->d_name);
-        if (unlink(path) != 0)
-            rmdir(path);
-    }
-    closedir(d);
-    CHECK(rmdir(dir) == 0);
-}
-
 static void write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -181,7 +106,7 @@ static void test_crc32_against_bitwise(void)
 {
     unsigned char data[1000];
     for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (unsigned char)next_rand();
+        data[i] = (unsigned char)next_rand(&rand_state);
     for (size_t n = 0; n <= sizeof data; n += 37)
         CHECK(siren__crc32(0, data, n) == crc32_bitwise(data, n));
     /* Continuing from a previous result equals one pass over all bytes. */
@@ -225,7 +150,7 @@ static void test_round_trip_buffer(void)
 static void test_round_trip_file(void)
 {
     char dir[64], path[128];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "model");
     join(path, sizeof path, dir, "model.siren");
     siren_net *net = small_net();
     CHECK_STATUS(siren_net_save(net, path), SIREN_OK);
@@ -266,7 +191,7 @@ static mode_t mode_of(const char *path)
 static void test_overwrite_and_permissions(void)
 {
     char dir[64], path[128];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "model");
     join(path, sizeof path, dir, "model.siren");
     siren_net *first = small_net();
     siren_net *second = make_net(&(net_shape){2, 8, 1, 1, 30.0f, 30.0f, 1}, 7);
@@ -318,7 +243,7 @@ static int exists_in(const char *dir, const char *name)
 static void test_stale_temporary_files_removed(void)
 {
     char dir[64], path[128], live[96], own[96];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "model");
     join(path, sizeof path, dir, "model.siren");
     const char *stale[] = {"model.siren.tmp-999999-AbCd01", "model.siren.tmp-1-zzzzzz"};
     const char *kept[] = {"model.siren.tmp-999999-AbCd0", "model.siren.tmp-999999-AbCd012",
@@ -380,7 +305,7 @@ static void test_stale_temporary_files_removed(void)
 static void test_save_errors_keep_errno(void)
 {
     char dir[64], path[160];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "model");
     siren_net *net = small_net();
     join(path, sizeof path, dir, "missing/model.siren");
     errno = 0;
@@ -473,16 +398,6 @@ static void test_every_truncation(void)
     }
 }
 
-/* Bytes 8..11 hold the version: a flip that makes it larger than 1 is a
-   newer file (VERSION), one that clears it is corrupt (FORMAT). */
-static int expected_flip_status(size_t bit)
-{
-    size_t byte = bit / 8;
-    if (byte < 8 || byte >= 12)
-        return SIREN_ERR_FORMAT;
-    return bit == 64 ? SIREN_ERR_FORMAT : SIREN_ERR_VERSION;
-}
-
 static void check_bit_flip(unsigned char *buf, size_t len, size_t bit)
 {
     buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
@@ -511,7 +426,7 @@ static void test_random_bit_flips_of_a_larger_file(void)
     size_t len;
     unsigned char *buf = save_to_buffer(net, &len);
     for (int i = 0; i < 300; i++)
-        check_bit_flip(buf, len, next_rand() % (8 * len));
+        check_bit_flip(buf, len, next_rand(&rand_state) % (8 * len));
     free(buf);
     siren_net_free(net);
 }
@@ -520,9 +435,9 @@ static void test_garbage(void)
 {
     unsigned char buf[300];
     for (int trial = 0; trial < 2000; trial++) {
-        size_t len = next_rand() % sizeof buf;
+        size_t len = next_rand(&rand_state) % sizeof buf;
         for (size_t i = 0; i < len; i++)
-            buf[i] = (unsigned char)next_rand();
+            buf[i] = (unsigned char)next_rand(&rand_state);
         /* Half the trials start like a real file, so that the fields after
            the preamble get exercised too. */
         if (trial % 2 && len >= 16) {
@@ -666,7 +581,7 @@ static void test_save_buffer_size_query(void)
 static void test_save_to_missing_directory(void)
 {
     char dir[64], path[160];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "model");
     join(path, sizeof path, dir, "missing/model.siren");
     siren_net *net = tiny_net();
     CHECK_STATUS(siren_net_save(net, path), SIREN_ERR_IO);
@@ -680,7 +595,7 @@ static void test_save_to_missing_directory(void)
 static void test_failed_rename_leaves_no_temp_file(void)
 {
     char dir[64], path[128];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "model");
     join(path, sizeof path, dir, "taken");
     CHECK(mkdir(path, 0755) == 0);
     siren_net *net = tiny_net();
@@ -694,7 +609,7 @@ static void test_failed_rename_leaves_no_temp_file(void)
 static void test_load_errors(void)
 {
     char dir[64], path[128];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "model");
     siren_net *out = UNTOUCHED;
     join(path, sizeof path, dir, "missing.siren");
     CHECK_STATUS(siren_net_load(path, &out), SIREN_ERR_IO);
@@ -779,7 +694,7 @@ static void test_load_from_a_pipe(void)
     /* the same header in a regular file is refused by the file's size,
        unread: nothing allocated */
     char dir[64], path[128];
-    make_temp_dir(dir);
+    make_temp_dir(dir, "model");
     join(path, sizeof path, dir, "huge.siren");
     write_file(path, huge, sizeof huge);
     heap = (watched_heap){SIZE_MAX, 0};

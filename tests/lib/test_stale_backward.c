@@ -10,6 +10,7 @@
    zeroing the gradients, evaluating, and changing a parameter and
    changing it back are not changes: backward proceeds. */
 #include "check.h"
+#include "internal.h" /* siren__small_batch_allow */
 #include "nets.h"
 
 #include <stdint.h>
@@ -322,16 +323,23 @@ static void test_what_does_not_invalidate(void)
     siren_net_free(net);
 }
 
+/* Every test on both paths: calls of so few points take the small-batch
+   path (src/small_batch.c); the second round sends them to the
+   large-batch path, the one of larger calls. */
 int main(void)
 {
     make_points();
-    RUN(test_adam_step_between);
-    RUN(test_init_between);
-    RUN(test_laplacian_weights_between);
-    RUN(test_scaled_parameters);
-    RUN(test_one_layer_or_the_first_parameter);
-    RUN(test_new_net_at_the_old_address);
-    RUN(test_instance_parameters_changed);
-    RUN(test_what_does_not_invalidate);
+    for (int large = 0; large < 2; large++) {
+        siren__small_batch_allow(!large);
+        RUN(test_adam_step_between);
+        RUN(test_init_between);
+        RUN(test_laplacian_weights_between);
+        RUN(test_scaled_parameters);
+        RUN(test_one_layer_or_the_first_parameter);
+        RUN(test_new_net_at_the_old_address);
+        RUN(test_instance_parameters_changed);
+        RUN(test_what_does_not_invalidate);
+    }
+    siren__small_batch_allow(true);
     return check_summary();
 }

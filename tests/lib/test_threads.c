@@ -8,6 +8,7 @@
 #include "nets.h"
 #include "reference.h"
 #include "threads_shim.h"
+#include "internal.h" /* siren__set_segment_floats */
 
 #define ALL_QUANTITIES (SIREN_VALUE | SIREN_GRADIENT | SIREN_LAPLACIAN | SIREN_HESSIAN_DIAG)
 
@@ -120,6 +121,59 @@ static void test_reverse_gradient_bit_identical(void)
     free(x);
     free(adj);
     siren_net_free(net);
+}
+
+/* Calls of a few points take the small-batch path (src/small_batch.c) on
+   the calling thread: the same bits for any thread count, too. */
+static void test_small_batches_bit_identical(void)
+{
+    siren_net *pair = default_net(64, 2), *scalar = default_net(64, 1);
+    float *x = random_floats(16 * 2, 7), *adj = random_floats(16 * 2 * 6, 8);
+    size_t counts[2] = {2, 3}, sizes[3] = {1, 7, 16};
+    for (size_t i = 0; i < 3; i++) {
+        check_thread_counts(run_with_threads, pair, sizes[i], x, adj, counts, 2);
+        check_thread_counts(reverse_gradient_with_threads, scalar, sizes[i], x, adj, counts, 2);
+    }
+    free(x);
+    free(adj);
+    siren_net_free(pair);
+    siren_net_free(scalar);
+}
+
+/* Segments of 64 points (src/jet_layout.c, siren__segment_points), 300
+   points in two instances: forward and backward give the same bits for
+   any thread count, jets and reverse mode, and siren_eval (in its tiles)
+   gives siren_forward's outputs bit for bit. */
+static void test_segments_bit_identical(void)
+{
+    siren__set_segment_floats(1);
+    siren_net *pair = default_net(64, 2), *scalar = default_net(64, 1);
+    float *x = random_floats(300 * 2, 9), *adj = random_floats(300 * 2 * 6, 10);
+    size_t counts[2] = {2, 3};
+    check_thread_counts(run_with_threads, pair, 300, x, adj, counts, 2);
+    check_thread_counts(reverse_gradient_with_threads, scalar, 300, x, adj, counts, 2);
+    size_t count = siren_net_param_count(pair), n = 150;
+    float *params = malloc(2 * count * sizeof *params), out[2][2][300 * 2 * 2];
+    memcpy(params, siren_net_params(pair), count * sizeof *params);
+    for (size_t k = 0; k < count; k++)
+        params[count + k] = params[k] * 0.9f;
+    siren_workspace *ws = NULL;
+    CHECK_STATUS(siren_workspace_create(pair, 300, ALL_QUANTITIES, &ws), SIREN_OK);
+    for (int taped = 0; taped < 2; taped++) {
+        siren_jet jet = {out[taped][0], out[taped][1], NULL, NULL};
+        CHECK_STATUS(taped ? siren_forward_instances(pair, ws, 2, params, n, x, &jet)
+                           : siren_eval_instances(pair, ws, 2, params, n, x, &jet),
+                     SIREN_OK);
+    }
+    CHECK(memcmp(out[0][0], out[1][0], 2 * n * 2 * sizeof(float)) == 0);
+    CHECK(memcmp(out[0][1], out[1][1], 2 * n * 2 * 2 * sizeof(float)) == 0);
+    siren_workspace_free(ws);
+    siren__set_segment_floats(0);
+    free(params);
+    free(x);
+    free(adj);
+    siren_net_free(pair);
+    siren_net_free(scalar);
 }
 
 /* The four outputs of siren_eval (or siren_forward) of the first n points
@@ -454,6 +508,8 @@ int main(void)
     RUN(test_bit_identical_for_any_thread_count);
     RUN(test_reverse_gradient_bit_identical);
     RUN(test_slabs_bit_identical);
+    RUN(test_small_batches_bit_identical);
+    RUN(test_segments_bit_identical);
     RUN(test_eval_in_tiles_equals_forward);
     RUN(test_eval_reverse_gradient_equals_forward);
     RUN(test_set_threads_rejects_bad_counts);
