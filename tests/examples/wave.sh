@@ -35,7 +35,6 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
 . "$root/tests/report.sh"
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 if [ ! -x "$bin" ]; then
     fail wave_built "$bin is missing (make examples)"
@@ -172,20 +171,6 @@ for part in "--front-fraction 0" "--source-spread 0" "--output-scale 1" "--ramp-
     fi
 done
 
-# expect_error NAME ARGS...: exit status 1, one stderr line "wave: ...".
-expect_error() {
-    name=$1
-    shift
-    timeout 30 "$bin" "$@" > bad.out 2> bad.err
-    rc=$?
-    lines=$(wc -l < bad.err)
-    case "$(head -n 1 bad.err)" in wave:*) prefixed=1 ;; *) prefixed=0 ;; esac
-    if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && [ "$prefixed" -eq 1 ]; then
-        ok "wave_rejects_$name"
-    else
-        fail "wave_rejects_$name" "exit $rc, $lines stderr lines:" "$(head -n 5 bad.err)"
-    fi
-}
 : > a_file
 expect_error times_not_increasing --times 0.2,0.1
 expect_error time_beyond_t_max --times 0,0.5
