@@ -20,7 +20,8 @@
    (the weights 1/10 and 1/100 are --value-weight and --velocity-weight).
    The other points' times are uniform in [0, T(step)], the reference's
    growing-time curriculum: T grows linearly from 0 to --t-max over the
-   first --ramp-steps steps (the reference: to 0.4 over all of them).
+   first --ramp-steps steps, or --ramp-fraction of them (the reference: to
+   0.4 over all of them).
    With --pretrain-steps N (the reference's --pretrain: 2000 steps) every
    point of the first N steps lies at t = 0, so they fit the initial
    condition alone, and the curriculum starts after them.
@@ -33,9 +34,9 @@
    equation is linear (wave/scaling.h); the near-pulse t = 0 points are
    normal around the pulse, not uniform in a disc 11 of its standard
    deviations wide; half the points at t > 0 lie near the expanding front
-   |x| = c t (wave/sampling.h); the curriculum reaches t_max after
-   --ramp-steps; the learning rate decays to --lr-end; the network is
-   128 wide and sees 4000 points a step.
+   |x| = c t (wave/sampling.h); the curriculum reaches t_max after a
+   quarter of the steps; the learning rate decays from 2e-4 to 2e-5; the
+   network is 128 wide and sees 4000 points a step, for 16000 steps.
 
    Result: the relative L2 error sqrt(sum (u - u_fd)^2 / sum u_fd^2) over
    the frames at --times, on the finite-difference grid's nodes in
