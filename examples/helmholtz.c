@@ -32,6 +32,7 @@
    evaluates and writes the outputs, the same bits as one process
    (fit/distributed.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "fit/chunk_jets.h"
 #include "fit/colormap.h"
 #include "fit/distributed.h"
 #include "fit/fitting.h"
@@ -114,8 +115,7 @@ typedef struct trainer {
     siren_workspace *ws;
     size_t points, chunk;
     float *xy, *source;            /* [points][2]; [points]: g at each point */
-    float *value, *grad, *hess;    /* jets of a chunk: [c][2], [c][2][2], [c][2][2] */
-    float *adj_value, *adj_grad, *adj_hess;
+    fit_chunk_jets jets;           /* a chunk's value, gradient, Hessian diagonal */
     fit_fold fold;                 /* the step over slabs of `chunk` points */
 } trainer;
 
@@ -125,12 +125,7 @@ static void trainer_free(trainer *t)
     siren_workspace_free(t->ws);
     free(t->xy);
     free(t->source);
-    free(t->value);
-    free(t->grad);
-    free(t->hess);
-    free(t->adj_value);
-    free(t->adj_grad);
-    free(t->adj_hess);
+    fit_chunk_jets_free(&t->jets);
 }
 
 static int trainer_init(trainer *t, const options *o, const fit_model *m)
@@ -143,17 +138,11 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     unsigned what = SIREN_VALUE | SIREN_GRADIENT | SIREN_HESSIAN_DIAG;
     if (fit_training_workspace(m->net, t->chunk, what, o->fit.threads, &t->ws))
         return 1;
-    size_t c = t->chunk;
+    if (fit_chunk_jets_init(&t->jets, t->chunk, 2, 2, what))
+        return 1;
     t->xy = malloc(t->points * 2 * sizeof *t->xy);
     t->source = malloc(t->points * sizeof *t->source);
-    t->value = malloc(c * 2 * sizeof *t->value);
-    t->grad = malloc(c * 4 * sizeof *t->grad);
-    t->hess = malloc(c * 4 * sizeof *t->hess);
-    t->adj_value = malloc(c * 2 * sizeof *t->adj_value);
-    t->adj_grad = malloc(c * 4 * sizeof *t->adj_grad);
-    t->adj_hess = malloc(c * 4 * sizeof *t->adj_hess);
-    if (!t->xy || !t->source || !t->value || !t->grad || !t->hess || !t->adj_value ||
-        !t->adj_grad || !t->adj_hess)
+    if (!t->xy || !t->source)
         return fit_error("out of memory for the training buffers");
     return 0;
 }
@@ -202,7 +191,9 @@ static void point_loss(trainer *t, size_t i, const float *xy, float f, step_stat
 {
     pml_coefficients c;
     pml_coefficients_at(&t->pml, xy[0], xy[1], &c);
-    const float *v = t->value + 2 * i, *g = t->grad + 4 * i, *h = t->hess + 4 * i;
+    const siren_jet *out = &t->jets.out;
+    const float *v = out->value + 2 * i, *g = out->gradient + 4 * i;
+    const float *h = out->hessian_diag + 4 * i;
     /* gradient and Hessian diagonal: [point][output][input], output 0 = Re */
     field_jet j = {{v[0], v[1]}, {g[0], g[2]}, {g[1], g[3]}, {h[0], h[2]}, {h[1], h[3]}};
     hcomplex r = pml_operator(&c, &j);
@@ -217,7 +208,8 @@ static void point_loss(trainer *t, size_t i, const float *xy, float f, step_stat
     }
     field_jet adj;
     pml_operator_adjoint(&c, weight * sign_of(r.re), weight * sign_of(r.im), &adj);
-    float *av = t->adj_value + 2 * i, *ag = t->adj_grad + 4 * i, *ah = t->adj_hess + 4 * i;
+    const siren_jet *a = &t->jets.adjoint;
+    float *av = a->value + 2 * i, *ag = a->gradient + 4 * i, *ah = a->hessian_diag + 4 * i;
     av[0] = (float)adj.u.re;
     av[1] = (float)adj.u.im;
     ag[0] = (float)adj.ux.re;
@@ -232,14 +224,12 @@ static void point_loss(trainer *t, size_t i, const float *xy, float f, step_stat
 
 static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_stats *s)
 {
-    siren_jet out = {t->value, t->grad, NULL, t->hess};
-    int status = siren_forward(m->net, t->ws, n, t->xy + 2 * first, &out);
+    int status = siren_forward(m->net, t->ws, n, t->xy + 2 * first, &t->jets.out);
     if (status != SIREN_OK)
         return fit_library_error("training step", status);
     for (size_t i = 0; i < n; i++)
         point_loss(t, i, t->xy + 2 * (first + i), t->source[first + i], s);
-    siren_jet adj = {t->adj_value, t->adj_grad, NULL, t->adj_hess};
-    status = siren_backward(m->net, t->ws, &adj);
+    status = siren_backward(m->net, t->ws, &t->jets.adjoint);
     return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
