@@ -47,6 +47,7 @@
    evaluates and writes the outputs, the same bits as one process
    (fit/distributed.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "fit/chunk_jets.h"
 #include "fit/colormap.h"
 #include "fit/distributed.h"
 #include "fit/fitting.h"
@@ -259,8 +260,7 @@ typedef struct trainer {
     siren_workspace *ws;
     size_t points, chunk;
     float *txy, *initial;              /* [points][3]; u0 at t = 0 points, NaN elsewhere */
-    float *value, *grad, *lap;         /* a chunk's jets */
-    float *adj_value, *adj_grad, *adj_lap;
+    fit_chunk_jets jets;               /* a chunk's value, gradient, Laplacian */
     bool residual_on;                  /* the step's: some point is at t > 0 */
     fit_fold fold;                     /* the step over slabs of `chunk` points */
 } trainer;
@@ -271,12 +271,7 @@ static void trainer_free(trainer *t)
     siren_workspace_free(t->ws);
     free(t->txy);
     free(t->initial);
-    free(t->value);
-    free(t->grad);
-    free(t->lap);
-    free(t->adj_value);
-    free(t->adj_grad);
-    free(t->adj_lap);
+    fit_chunk_jets_free(&t->jets);
 }
 
 static int trainer_init(trainer *t, const options *o, const fit_model *m)
@@ -292,17 +287,11 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     int status = siren_workspace_set_laplacian_weights(t->ws, weights, 3);
     if (status != SIREN_OK)
         return fit_library_error("cannot create the training workspace", status);
-    size_t c = t->chunk;
+    if (fit_chunk_jets_init(&t->jets, t->chunk, 3, 1, what))
+        return 1;
     t->txy = malloc(t->points * 3 * sizeof *t->txy);
     t->initial = malloc(t->points * sizeof *t->initial);
-    t->value = malloc(c * sizeof *t->value);
-    t->grad = malloc(c * 3 * sizeof *t->grad);
-    t->lap = malloc(c * sizeof *t->lap);
-    t->adj_value = malloc(c * sizeof *t->adj_value);
-    t->adj_grad = malloc(c * 3 * sizeof *t->adj_grad);
-    t->adj_lap = malloc(c * sizeof *t->adj_lap);
-    if (!t->txy || !t->initial || !t->value || !t->grad || !t->lap || !t->adj_value ||
-        !t->adj_grad || !t->adj_lap)
+    if (!t->txy || !t->initial)
         return fit_error("out of memory for the training buffers");
     return 0;
 }
@@ -356,8 +345,8 @@ typedef struct step_stats {
 
 static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_stats *s)
 {
-    siren_jet out = {t->value, t->grad, t->lap, NULL};
-    int status = siren_forward(m->net, t->ws, n, t->txy + 3 * first, &out);
+    const siren_jet *out = &t->jets.out, *adj = &t->jets.adjoint;
+    int status = siren_forward(m->net, t->ws, n, t->txy + 3 * first, out);
     if (status != SIREN_OK)
         return fit_library_error("training step", status);
     const options *o = t->o;
@@ -365,9 +354,9 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
     double k = o->output_scale;  /* u = k * the network's output, so are its derivatives */
     for (size_t i = 0; i < n; i++) {
         float u0 = t->initial[first + i];
-        double adj_u = 0, adj_ut = 0, adj_lap = 0, residual = k * t->lap[i];
+        double adj_u = 0, adj_ut = 0, adj_lap = 0, residual = k * out->laplacian[i];
         if (u0 == u0) {
-            double du = k * t->value[i] - u0, ut = k * t->grad[3 * i];
+            double du = k * out->value[i] - u0, ut = k * out->gradient[3 * i];
             s->loss += wu * fabs(du) + wut * fabs(ut);
             adj_u = wu * sign_of(du);
             adj_ut = wut * sign_of(ut);
@@ -377,13 +366,12 @@ static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_st
             s->residual_sum += fabs(residual);
             adj_lap = sign_of(residual);
         }
-        t->adj_value[i] = (float)(k * adj_u);
-        t->adj_grad[3 * i] = (float)(k * adj_ut);
-        t->adj_grad[3 * i + 1] = t->adj_grad[3 * i + 2] = 0;
-        t->adj_lap[i] = (float)(k * adj_lap);
+        adj->value[i] = (float)(k * adj_u);
+        adj->gradient[3 * i] = (float)(k * adj_ut);
+        adj->gradient[3 * i + 1] = adj->gradient[3 * i + 2] = 0;
+        adj->laplacian[i] = (float)(k * adj_lap);
     }
-    siren_jet adj = {t->adj_value, t->adj_grad, t->adj_lap, NULL};
-    status = siren_backward(m->net, t->ws, &adj);
+    status = siren_backward(m->net, t->ws, adj);
     return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
