@@ -11,19 +11,32 @@
    (siren_workspace_set_laplacian_weights), so a step needs the value,
    the gradient (for u_t) and that weighted Laplacian, 5 channels. The
    loss is the reference's (loss_functions.wave_pml), over P points per
-   step of which the last 2S lie at t = 0 (S in the disc of radius 0.25
-   around the pulse, S uniform):
+   step of which the last 2S lie at t = 0 (S near the pulse, S uniform):
 
        (P / 10)  sum_{t = 0} |u - u0|      the initial value
        (P / 100) sum_{t = 0} |u_t|         at rest
                  sum_all     |u_tt - c^2 (u_xx + u_yy)|
 
+   (the weights 1/10 and 1/100 are --value-weight and --velocity-weight).
    The other points' times are uniform in [0, T(step)], the reference's
    growing-time curriculum: T grows linearly from 0 to --t-max over the
-   first --ramp-steps steps (the reference: to 0.4 over all of them).
+   first --ramp-steps steps, or --ramp-fraction of them (the reference: to
+   0.4 over all of them).
    With --pretrain-steps N (the reference's --pretrain: 2000 steps) every
    point of the first N steps lies at t = 0, so they fit the initial
    condition alone, and the curriculum starts after them.
+
+   The defaults are a recipe that solves the reference's problem on a CPU
+   (docs/RESULTS.md); --paper restores the reference's settings. The
+   recipe keeps the problem and the loss per point and changes, each by an
+   option: the network learns the solution for a pulse of height 1 and u
+   is --output-scale (= --amplitude) times its output, exact since the
+   equation is linear (wave/scaling.h); the near-pulse t = 0 points are
+   normal around the pulse, not uniform in a disc 11 of its standard
+   deviations wide; half the points at t > 0 lie near the expanding front
+   |x| = c t (wave/sampling.h); the curriculum reaches t_max after a
+   quarter of the steps; the learning rate decays from 2e-4 to 2e-5; the
+   network is 128 wide and sees 4000 points a step, for 16000 steps.
 
    Result: the relative L2 error sqrt(sum (u - u_fd)^2 / sum u_fd^2) over
    the frames at --times, on the finite-difference grid's nodes in
@@ -34,6 +47,7 @@
    evaluates and writes the outputs, the same bits as one process
    (fit/distributed.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "fit/chunk_jets.h"
 #include "fit/colormap.h"
 #include "fit/distributed.h"
 #include "fit/fitting.h"
@@ -43,6 +57,9 @@
 #include "io/files.h"
 #include "pde/wave_fd.h"
 #include "siren.h"
+#include "wave/montage.h"
+#include "wave/sampling.h"
+#include "wave/scaling.h"
 
 #include <errno.h>
 #include <math.h>
@@ -51,7 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_FRAMES = 64 };
+enum { MAX_FRAMES = 64, RECIPE_STEPS = 16000 };
 
 /* ------------------------------------------------------------- options */
 
@@ -61,8 +78,10 @@ typedef struct options {
     long steps, points, source_points, width, depth, chunk, threads, grid;
     long ramp_steps, pretrain_steps;
     double lr, clip, first_omega, hidden_omega, c, t_max, amplitude, variance;
-    double fd_points, courant, source_radius;
+    double fd_points, courant, source_radius, source_spread, front_fraction, front_width;
+    double ramp_fraction, value_weight, velocity_weight, output_scale;
     uint64_t seed;
+    bool paper;                /* --paper: the reference's value for every option not given */
     double times[MAX_FRAMES];  /* from times_text */
     size_t frame_count;
     fit_resume_options ckpt;
@@ -75,15 +94,29 @@ static const char DESCRIPTION[] =
     "Solves the wave equation u_tt = c^2 (u_xx + u_yy) for t in [0, --t-max] on\n"
     "[-1, 1]^2 from a Gaussian pulse at rest at the origin (amplitude --amplitude,\n"
     "variance --variance), by fitting a SIREN (t, x, y) -> u to the residual of the\n"
-    "equation and the initial conditions: the SIREN paper's wave experiment with\n"
-    "its loss, curriculum and settings (which take the reference 100000 steps of\n"
-    "115600 points and a network 512 wide on a GPU; on a CPU use fewer, see\n"
-    "docs/RESULTS.md).\n"
+    "equation and the initial conditions: the SIREN paper's wave experiment and\n"
+    "its loss. The defaults are a recipe that reaches a relative error of 0.07\n"
+    "(every frame below 0.15) in 13 minutes on one core (docs/RESULTS.md);\n"
+    "--paper gives the reference's settings instead (100000 steps of 115600\n"
+    "points, a network 512 wide: GPU hours). The recipe, each part an option:\n"
+    "- the network learns the solution from a pulse of height 1, and u is\n"
+    "  --output-scale (unset: --amplitude) times its output. The equation is\n"
+    "  linear, so this is exact; the 0.02 high pulse is no longer lost against\n"
+    "  the residual's terms;\n"
+    "- the t = 0 points near the pulse are normal around it (--source-spread),\n"
+    "  not uniform in a disc 11 of its standard deviations wide;\n"
+    "- half the points at t > 0 lie near the expanding front |x| = c t\n"
+    "  (--front-fraction, --front-width), where the solution lives;\n"
+    "- the time span grows to --t-max over the first quarter of the steps\n"
+    "  (--ramp-fraction; the reference: all of them);\n"
+    "- the learning rate decays from --lr 2e-4 to --lr-end 2e-5;\n"
+    "- 4000 points a step (--points), a network 128 wide (--width), 16000 steps.\n"
     "\n"
     "Writes, for each time t of --times, PREFIX_tT.png (the network) and\n"
     "PREFIX_tT_fd.png (the finite-difference reference, same colour scale: blue\n"
-    "negative, red positive; row 0 is y = +1, column 0 is x = -1), .ppm files with\n"
-    "--format pnm, and the model PREFIX.siren.\n"
+    "negative, red positive; row 0 is y = +1, column 0 is x = -1), PREFIX_montage.png\n"
+    "(all of them: the network's row above the reference's), .ppm files with\n"
+    "--format pnm, and the model PREFIX.siren (u itself: --output-scale included).\n"
     "\n"
     "Result: the relative L2 error against the finite-difference solution over\n"
     "all those frames. The reference solution: fourth-order differences in space\n"
@@ -122,11 +155,66 @@ static int parse_times(options *o)
     return 0;
 }
 
+/* --paper: the reference's value of every option where this program's
+   default (the recipe) differs, unless given. */
+static void paper_settings(options *o, const arg_spec *spec)
+{
+    const struct {
+        const char *name;
+        long *count;
+        double *number;
+        double value;
+    } paper[] = {
+        {"steps", &o->steps, NULL, 100000},
+        {"points", &o->points, NULL, 340 * 340},
+        {"width", &o->width, NULL, 512},
+        {"lr", NULL, &o->lr, 2e-5},
+        {"lr-end", NULL, &o->decay.lr_end, 0},
+        {"ramp-fraction", NULL, &o->ramp_fraction, 1},
+        {"output-scale", NULL, &o->output_scale, 1},
+        {"source-spread", NULL, &o->source_spread, 0},
+        {"front-fraction", NULL, &o->front_fraction, 0},
+        {"chunk", &o->chunk, NULL, 16384},  /* the slabs of the programs before the recipe */
+    };
+    for (size_t i = 0; i < sizeof paper / sizeof *paper; i++) {
+        if (args_given(spec, paper[i].name))
+            continue;
+        if (paper[i].count)
+            *paper[i].count = (long)paper[i].value;
+        else
+            *paper[i].number = paper[i].value;
+    }
+}
+
+/* The defaults that depend on other options, and the sampling's checks.
+   Widths scale with the pulse's standard deviation: 0.05 (2.2 of them)
+   for the reference's pulse. */
+static int resolve_sampling(options *o, const arg_spec *spec)
+{
+    double scale = sqrt(o->variance / 5e-4);
+    if (isnan(o->output_scale))
+        o->output_scale = o->amplitude;
+    if (isnan(o->source_spread))
+        o->source_spread = args_given(spec, "source-radius") ? 0 : 0.05 * scale;
+    if (isnan(o->front_width))
+        o->front_width = 0.05 * scale;
+    if (o->source_spread > 0 && args_given(spec, "source-radius"))
+        return fit_error("--source-radius (the disc) and --source-spread (normal) exclude "
+                         "each other");
+    if (o->front_width == 0 && o->front_fraction > 0)
+        return fit_error("--front-width must be positive with --front-fraction");
+    return 0;
+}
+
 /* What args_parse cannot check, and the default --times. 0, or 1 after a
    message. */
 static int check_options(options *o, const arg_spec *spec)
 {
     if (fit_format_check(o->format_name, &o->format))
+        return 1;
+    if (o->paper)
+        paper_settings(o, spec);
+    if (resolve_sampling(o, spec))
         return 1;
     if (2 * o->source_points >= o->points)
         return fit_error("--points (%ld) must exceed twice --source-points (%ld)",
@@ -147,13 +235,16 @@ static void default_options(options *o)
 {
     siren_config cfg;
     siren_config_default(&cfg);
-    *o = (options){.steps = 100000, .points = 340 * 340, .source_points = 1000, .lr = 2e-5,
-                   .clip = 0, .width = 512, .depth = 3, .first_omega = cfg.first_omega,
-                   .hidden_omega = cfg.hidden_omega, .c = 1, .t_max = 0.4, .ramp_steps = 0,
-                   .pretrain_steps = 0,
+    /* The recipe (docs/RESULTS.md); paper_settings lists the reference's. */
+    *o = (options){.steps = RECIPE_STEPS, .points = 4000, .source_points = 1000, .lr = 2e-4,
+                   .decay = {.lr_end = 2e-5}, .clip = 0, .width = 128, .depth = 3,
+                   .first_omega = cfg.first_omega, .hidden_omega = cfg.hidden_omega, .c = 1,
+                   .t_max = 0.4, .ramp_steps = 0, .ramp_fraction = 0.25, .pretrain_steps = 0,
                    .amplitude = 0.02, .variance = 5e-4, .times_text = "", .grid = 256,
-                   .fd_points = 6, .courant = 0.1, .seed = 0, .chunk = 16384, .threads = 0,
-                   .out = "out/wave"};
+                   .fd_points = 6, .courant = 0.1, .value_weight = 0.1,
+                   .velocity_weight = 0.01, .output_scale = NAN, .source_spread = NAN,
+                   .front_fraction = 0.5, .front_width = NAN, .seed = 0, .chunk = 1000,
+                   .threads = 0, .out = "out/wave"};
     fit_format_default(&o->format_name, &o->format);
 }
 
@@ -169,8 +260,7 @@ typedef struct trainer {
     siren_workspace *ws;
     size_t points, chunk;
     float *txy, *initial;              /* [points][3]; u0 at t = 0 points, NaN elsewhere */
-    float *value, *grad, *lap;         /* a chunk's jets */
-    float *adj_value, *adj_grad, *adj_lap;
+    fit_chunk_jets jets;               /* a chunk's value, gradient, Laplacian */
     bool residual_on;                  /* the step's: some point is at t > 0 */
     fit_fold fold;                     /* the step over slabs of `chunk` points */
 } trainer;
@@ -181,12 +271,7 @@ static void trainer_free(trainer *t)
     siren_workspace_free(t->ws);
     free(t->txy);
     free(t->initial);
-    free(t->value);
-    free(t->grad);
-    free(t->lap);
-    free(t->adj_value);
-    free(t->adj_grad);
-    free(t->adj_lap);
+    fit_chunk_jets_free(&t->jets);
 }
 
 static int trainer_init(trainer *t, const options *o, const fit_model *m)
@@ -202,69 +287,49 @@ static int trainer_init(trainer *t, const options *o, const fit_model *m)
     int status = siren_workspace_set_laplacian_weights(t->ws, weights, 3);
     if (status != SIREN_OK)
         return fit_library_error("cannot create the training workspace", status);
-    size_t c = t->chunk;
+    if (fit_chunk_jets_init(&t->jets, t->chunk, 3, 1, what))
+        return 1;
     t->txy = malloc(t->points * 3 * sizeof *t->txy);
     t->initial = malloc(t->points * sizeof *t->initial);
-    t->value = malloc(c * sizeof *t->value);
-    t->grad = malloc(c * 3 * sizeof *t->grad);
-    t->lap = malloc(c * sizeof *t->lap);
-    t->adj_value = malloc(c * sizeof *t->adj_value);
-    t->adj_grad = malloc(c * 3 * sizeof *t->adj_grad);
-    t->adj_lap = malloc(c * sizeof *t->adj_lap);
-    if (!t->txy || !t->initial || !t->value || !t->grad || !t->lap || !t->adj_value ||
-        !t->adj_grad || !t->adj_lap)
+    if (!t->txy || !t->initial)
         return fit_error("out of memory for the training buffers");
     return 0;
 }
 
 /* The end of the time span at `step` (0-based): 0 while pretraining,
    then the reference's 0.4 * counter / full_count, counter counting the
-   steps after pretraining, full_count = --ramp-steps or the steps after
-   pretraining. (A run resumed with another --steps keeps its curriculum
-   only when --ramp-steps is given.) */
+   steps after pretraining, full_count = --ramp-steps or --ramp-fraction
+   of the steps after pretraining (the reference: all of them; fewer than
+   one: the whole span from the start). (A run resumed with another
+   --steps keeps its curriculum only when --ramp-steps is given.) */
 static double time_span(const options *o, uint64_t step)
 {
     uint64_t pretrain = (uint64_t)o->pretrain_steps;
     if (step < pretrain)
         return 0;
-    double full = (double)(o->ramp_steps > 0 ? o->ramp_steps : o->steps - o->pretrain_steps);
+    double full = o->ramp_steps > 0 ? (double)o->ramp_steps
+                                    : o->ramp_fraction * (double)(o->steps - o->pretrain_steps);
     if (!(full >= 1))
         return o->t_max;
     double f = (double)(step - pretrain) / full;
     return o->t_max * (f < 1 ? f : 1);
 }
 
-/* The reference's points (dataio.WaveSource): P - 2S at uniform times in
-   [0, T] and positions in [-1, 1]^2, then S at t = 0 uniform in space,
-   then S at t = 0 in a disc around the pulse. The reference's radius is
-   5e2 * variance = 0.25, about 11 standard deviations; other variances
-   keep that ratio (radius = 0.25 sqrt(variance / 5e-4)) unless
-   --source-radius says otherwise. */
+/* The points of `step` (wave/sampling.h). The reference's disc around
+   the pulse has radius 5e2 * variance = 0.25, about 11 standard
+   deviations; other variances keep that ratio (radius = 0.25 sqrt(variance
+   / 5e-4)) unless --source-radius says otherwise. */
 static double draw_points(trainer *t, uint64_t step)
 {
     const options *o = t->o;
     rng r = rng_seeded(o->seed, step);
-    size_t s = (size_t)o->source_points, timed = t->points - 2 * s;
     double span = time_span(o, step);
-    double radius = o->source_radius > 0 ? o->source_radius : 0.25 * sqrt(o->variance / 5e-4);
-    wave_pulse pulse = pulse_of(o);
-    for (size_t i = 0; i < t->points; i++) {
-        double tt = i < timed ? rng_range(&r, 0, span) : 0, x, y;
-        if (i < t->points - s) {
-            x = rng_range(&r, -1, 1);
-            y = rng_range(&r, -1, 1);
-        } else {
-            double rho = radius * sqrt(rng_uniform(&r)), th = 6.283185307179586 * rng_uniform(&r);
-            x = rho * cos(th);
-            y = rho * sin(th);
-        }
-        float *p = t->txy + 3 * i;
-        p[0] = (float)tt;
-        p[1] = (float)x;
-        p[2] = (float)y;
-        /* The reference constrains exactly the points with t == 0. */
-        t->initial[i] = p[0] == 0 ? (float)wave_pulse_value(&pulse, p[1], p[2]) : NAN;
-    }
+    double radius = o->source_spread > 0   ? 0
+                    : o->source_radius > 0 ? o->source_radius
+                                           : 0.25 * sqrt(o->variance / 5e-4);
+    wave_sampling s = {t->points, (size_t)o->source_points, radius, o->source_spread,
+                       o->front_fraction, o->front_width, o->c, pulse_of(o)};
+    wave_sample(&s, &r, span, t->txy, t->initial);
     return span;
 }
 
@@ -280,32 +345,33 @@ typedef struct step_stats {
 
 static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_stats *s)
 {
-    siren_jet out = {t->value, t->grad, t->lap, NULL};
-    int status = siren_forward(m->net, t->ws, n, t->txy + 3 * first, &out);
+    const siren_jet *out = &t->jets.out, *adj = &t->jets.adjoint;
+    int status = siren_forward(m->net, t->ws, n, t->txy + 3 * first, out);
     if (status != SIREN_OK)
         return fit_library_error("training step", status);
-    double P = (double)t->points;
+    const options *o = t->o;
+    double P = (double)t->points, wu = P * o->value_weight, wut = P * o->velocity_weight;
+    double k = o->output_scale;  /* u = k * the network's output, so are its derivatives */
     for (size_t i = 0; i < n; i++) {
         float u0 = t->initial[first + i];
-        double adj_u = 0, adj_ut = 0, adj_lap = 0;
+        double adj_u = 0, adj_ut = 0, adj_lap = 0, residual = k * out->laplacian[i];
         if (u0 == u0) {
-            double du = t->value[i] - u0, ut = t->grad[3 * i];
-            s->loss += P / 10 * fabs(du) + P / 100 * fabs(ut);
-            adj_u = P / 10 * sign_of(du);
-            adj_ut = P / 100 * sign_of(ut);
+            double du = k * out->value[i] - u0, ut = k * out->gradient[3 * i];
+            s->loss += wu * fabs(du) + wut * fabs(ut);
+            adj_u = wu * sign_of(du);
+            adj_ut = wut * sign_of(ut);
         }
         if (s->residual_on) {
-            s->loss += fabs(t->lap[i]);
-            s->residual_sum += fabs(t->lap[i]);
-            adj_lap = sign_of(t->lap[i]);
+            s->loss += fabs(residual);
+            s->residual_sum += fabs(residual);
+            adj_lap = sign_of(residual);
         }
-        t->adj_value[i] = (float)adj_u;
-        t->adj_grad[3 * i] = (float)adj_ut;
-        t->adj_grad[3 * i + 1] = t->adj_grad[3 * i + 2] = 0;
-        t->adj_lap[i] = (float)adj_lap;
+        adj->value[i] = (float)(k * adj_u);
+        adj->gradient[3 * i] = (float)(k * adj_ut);
+        adj->gradient[3 * i + 1] = adj->gradient[3 * i + 2] = 0;
+        adj->laplacian[i] = (float)(k * adj_lap);
     }
-    siren_jet adj = {t->adj_value, t->adj_grad, t->adj_lap, NULL};
-    status = siren_backward(m->net, t->ws, &adj);
+    status = siren_backward(m->net, t->ws, adj);
     return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
@@ -467,7 +533,7 @@ static int evaluate(const options *o, const fit_model *m, wave_frames *f)
 /* ------------------------------------------------------------- outputs */
 
 typedef struct outputs {
-    char *net[MAX_FRAMES], *fd[MAX_FRAMES], *model;
+    char *net[MAX_FRAMES], *fd[MAX_FRAMES], *montage, *model;
 } outputs;
 
 static void outputs_free(outputs *p)
@@ -476,6 +542,7 @@ static void outputs_free(outputs *p)
         free(p->net[k]);
         free(p->fd[k]);
     }
+    free(p->montage);
     free(p->model);
 }
 
@@ -494,10 +561,13 @@ static int plan_outputs(const options *o, outputs *p)
             files_check_writable(p->fd[k], err, sizeof err))
             return fit_error("%s", err);
     }
+    snprintf(suffix, sizeof suffix, "_montage%s", image_extension(o->format, 3));
+    p->montage = files_join(o->out, suffix);
     p->model = o->save ? files_join(o->save, "") : files_join(o->out, ".siren");
-    if (!p->model)
+    if (!p->montage || !p->model)
         return fit_error("out of memory");
-    if (files_check_writable(p->model, err, sizeof err) ||
+    if (files_check_writable(p->montage, err, sizeof err) ||
+        files_check_writable(p->model, err, sizeof err) ||
         (o->ckpt.checkpoint && files_check_writable(o->ckpt.checkpoint, err, sizeof err)))
         return fit_error("%s", err);
     return 0;
@@ -507,12 +577,14 @@ static int write_frames(const outputs *p, const wave_frames *f)
 {
     size_t n = f->side * f->side;
     char err[512];
+    double scales[MAX_FRAMES];
     for (size_t k = 0; k < f->count; k++) {
         /* Each frame's pair on the reference's scale (the pulse spreads
            and weakens as it travels). */
         double scale = colormap_abs_quantile(f->fd + k * n, NULL, n, 1.0);
         if (scale < 0)
             return fit_error("out of memory");
+        scales[k] = scale > 0 ? scale : 1;
         if (colormap_write_signed(p->net[k], f->side, f->side, f->net + k * n, scale, err,
                                   sizeof err))
             return fit_error("%s: %s", p->net[k], err);
@@ -520,6 +592,9 @@ static int write_frames(const outputs *p, const wave_frames *f)
                                   sizeof err))
             return fit_error("%s: %s", p->fd[k], err);
     }
+    if (wave_montage_write(p->montage, f->side, f->count, f->net, f->fd, scales, err,
+                           sizeof err))
+        return fit_error("%s: %s", p->montage, err);
     return 0;
 }
 
@@ -535,8 +610,8 @@ static int finish(const options *o, const fit_model *m, const outputs *p, const 
     if (status == 0)
         status = write_frames(p, &f);
     if (status == 0) {
-        printf("wrote %zu frames (%s ... %s) and %s\n", f.count, p->net[0], p->fd[f.count - 1],
-               p->model);
+        printf("wrote %zu frames (%s ... %s), %s and %s\n", f.count, p->net[0],
+               p->fd[f.count - 1], p->montage, p->model);
         printf("result: rel_error=%.4f steps=%llu seconds=%.1f t_max=%g points=%ld\n",
                f.rel_error, (unsigned long long)stats->last_step, stats->seconds, o->t_max,
                o->points);
@@ -561,6 +636,10 @@ static int run(const options *o, const arg_spec *spec)
                 siren_net_param_count(m.net), o->points);
         status = train(o, &m, &stats);
     }
+    /* The model file holds u = k n (the checkpoint, written by training,
+       holds n). */
+    if (status == 0 && wave_scale_output(m.net, o->output_scale) != SIREN_OK)
+        status = fit_error("--output-scale needs a linear last layer");
     if (status == 0 && fit_dist_root())
         status = finish(o, &m, &paths, &stats);
     outputs_free(&paths);
@@ -583,16 +662,45 @@ static int wave_main(int argc, char **argv)
         FIT_NETWORK_OPTIONS(&o),
         ARG_DOUBLE_POSITIVE("c", &o.c, "C", "wave speed"),
         ARG_DOUBLE_POSITIVE("t-max", &o.t_max, "T", "the end of the time span"),
+        ARG_DOUBLE("ramp-fraction", &o.ramp_fraction, 0, 1, "F",
+                   "the time span grows to --t-max over this fraction\n"
+                   "of the steps after pretraining (--paper: 1); 0: the\n"
+                   "whole span from the start"),
         ARG_LONG("ramp-steps", &o.ramp_steps, 0, 1000000000, "N",
-                 "steps over which the time span grows to --t-max;\n0: --steps (the reference)"),
+                 "over N steps instead; 0: --ramp-fraction (keeps a\n"
+                 "resumed run with another --steps exact)"),
         ARG_LONG("pretrain-steps", &o.pretrain_steps, 0, 1000000000, "N",
                  "first N steps with every point at t = 0 (the initial\n"
                  "condition alone; the reference's --pretrain: 2000)"),
         ARG_DOUBLE_POSITIVE("amplitude", &o.amplitude, "A", "the pulse's height"),
         ARG_DOUBLE_POSITIVE("variance", &o.variance, "V", "the pulse's variance per axis"),
         ARG_DOUBLE("source-radius", &o.source_radius, 0, 10, "R",
-                   "radius of the disc of t = 0 points around the pulse;\n"
-                   "0: the reference's 0.25 sqrt(variance / 5e-4)"),
+                   "the near-pulse t = 0 points are uniform in the disc\n"
+                   "of radius R (the reference's; with --source-spread 0\n"
+                   "or --paper); 0: 0.25 sqrt(variance / 5e-4)"),
+        ARG_DOUBLE("source-spread", &o.source_spread, 0, 10, "D",
+                   "the near-pulse t = 0 points are normal around it, D\n"
+                   "per axis; unset: 0.05 sqrt(variance / 5e-4), 2.2\n"
+                   "standard deviations; 0: the disc (--paper)"),
+        ARG_DOUBLE("front-fraction", &o.front_fraction, 0, 1, "F",
+                   "of the points at t > 0, F lie near the front\n"
+                   "|x| = c t (--paper: 0)"),
+        ARG_DOUBLE("front-width", &o.front_width, 0, 10, "W",
+                   "standard deviation of the front points across it;\n"
+                   "unset: 0.05 sqrt(variance / 5e-4)"),
+        ARG_DOUBLE("value-weight", &o.value_weight, 0, 1e30, "X",
+                   "weight of |u - u0| at t = 0, times --points"),
+        ARG_DOUBLE("velocity-weight", &o.velocity_weight, 0, 1e30, "X",
+                   "weight of |u_t| at t = 0, times --points"),
+        ARG_DOUBLE_POSITIVE("output-scale", &o.output_scale, "X",
+                            "u is X times the network's output (exact: the\n"
+                            "equation is linear); unset: --amplitude, so the\n"
+                            "network learns a pulse of height 1; --paper: 1"),
+        ARG_FLAG("paper", &o.paper,
+                 "the reference's settings for every option not given:\n"
+                 "--steps 100000 --points 115600 --width 512 --lr 2e-5\n"
+                 "--lr-end 0 --ramp-fraction 1 --output-scale 1\n"
+                 "--source-spread 0 --front-fraction 0 --chunk 16384"),
         ARG_STRING("times", &o.times_text, "LIST", "times of the frames, comma-separated"),
         ARG_LONG("grid", &o.grid, 8, 4096, "N", "about N x N points per frame"),
         ARG_DOUBLE_POSITIVE("fd-points", &o.fd_points, "N",
@@ -600,7 +708,9 @@ static int wave_main(int argc, char **argv)
         ARG_DOUBLE("courant", &o.courant, 0.001, 0.5, "X",
                    "finite-difference time step, times h / c"),
         FIT_SEED_OPTION(&o, "seed of the initialisation and of the sampling"),
-        FIT_CHUNK_OPTION(&o, 100000000, "points per library call (memory)"),
+        FIT_CHUNK_OPTION(&o, 100000000,
+                         "points per library call (memory), the slabs that\n"
+                         "mpirun's processes share: 4 at the defaults"),
         FIT_THREADS_OPTION(&o),
         FIT_OUT_OPTION(&o),
         FIT_FORMAT_OPTION(&o),
