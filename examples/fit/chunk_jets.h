@@ -1,5 +1,5 @@
-/* chunk_jets.h - the buffers a physics-informed trainer (helmholtz, wave)
-   needs for one slab of `chunk` points: the jets siren_forward writes
+/* chunk_jets.h - the buffers a trainer whose loss reads derivatives
+   (fit_sdf, helmholtz, wave) needs for one slab of `chunk` points: the jets siren_forward writes
    (value, gradient, and the Laplacian or the Hessian diagonal) and their
    adjoints for siren_backward, in siren_jet's layouts (include/siren.h:
    value [point][output], gradient [point][output][input], Laplacian

@@ -5,6 +5,7 @@
    mpirun, each of which draws every point), and Adam. */
 #include "train.h"
 
+#include "fit/chunk_jets.h"
 #include "fit/distributed.h"
 #include "fit/fold.h"
 #include "fit/messages.h"
@@ -21,8 +22,7 @@ typedef struct trainer {
     size_t n, chunk;               /* surface points per step; points per call */
     uint64_t seed;
     float *xyz, *normals;          /* [2n][3]: the surface points, then the uniform ones */
-    float *value, *grad;           /* [chunk], [chunk][3] */
-    float *adj_value, *adj_grad;
+    fit_chunk_jets jets;           /* a call's value and gradient, their adjoints */
     fit_fold fold;                 /* the step over its slabs (train_step) */
 } trainer;
 
@@ -32,10 +32,7 @@ static void trainer_free(trainer *t)
     siren_workspace_free(t->ws);
     free(t->xyz);
     free(t->normals);
-    free(t->value);
-    free(t->grad);
-    free(t->adj_value);
-    free(t->adj_grad);
+    fit_chunk_jets_free(&t->jets);
 }
 
 static int trainer_init(trainer *t, const train_config *cfg, const dataset *d,
@@ -46,16 +43,13 @@ static int trainer_init(trainer *t, const train_config *cfg, const dataset *d,
     t->n = (size_t)cfg->batch;
     t->seed = cfg->seed;
     t->chunk = (size_t)cfg->chunk < t->n ? (size_t)cfg->chunk : t->n;
-    if (fit_training_workspace(m->net, t->chunk, SIREN_VALUE | SIREN_GRADIENT,
-                               cfg->threads, &t->ws))
+    unsigned what = SIREN_VALUE | SIREN_GRADIENT;
+    if (fit_training_workspace(m->net, t->chunk, what, cfg->threads, &t->ws) ||
+        fit_chunk_jets_init(&t->jets, t->chunk, 3, 1, what))
         return 1;
     t->xyz = malloc(2 * t->n * 3 * sizeof *t->xyz);
     t->normals = malloc(t->n * 3 * sizeof *t->normals);
-    t->value = malloc(t->chunk * sizeof *t->value);
-    t->grad = malloc(t->chunk * 3 * sizeof *t->grad);
-    t->adj_value = malloc(t->chunk * sizeof *t->adj_value);
-    t->adj_grad = malloc(t->chunk * 3 * sizeof *t->adj_grad);
-    if (!t->xyz || !t->normals || !t->value || !t->grad || !t->adj_value || !t->adj_grad)
+    if (!t->xyz || !t->normals)
         return fit_error("out of memory for the training buffers");
     return 0;
 }
@@ -79,19 +73,18 @@ static void draw_points(trainer *t, uint64_t step)
 /* Forward, loss and backward of points [first, first + n) of the step. */
 static int train_chunk(trainer *t, fit_model *m, size_t first, size_t n, step_stats *s)
 {
-    siren_jet out = {.value = t->value, .gradient = t->grad};
-    int status = siren_forward(m->net, t->ws, n, t->xyz + 3 * first, &out);
+    const siren_jet *out = &t->jets.out, *adj = &t->jets.adjoint;
+    int status = siren_forward(m->net, t->ws, n, t->xyz + 3 * first, out);
     if (status != SIREN_OK)
         return fit_library_error("training step", status);
     double M = 2.0 * (double)t->n;
     for (size_t i = 0; i < n; i++) {
         size_t p = first + i;
         const float *normal = p < t->n ? t->normals + 3 * p : NULL;
-        sdf_point_loss(t->grad + 3 * i, normal, t->value[i], M, s, t->adj_value + i,
-                       t->adj_grad + 3 * i);
+        sdf_point_loss(out->gradient + 3 * i, normal, out->value[i], M, s, adj->value + i,
+                       adj->gradient + 3 * i);
     }
-    siren_jet adj = {.value = t->adj_value, .gradient = t->adj_grad};
-    status = siren_backward(m->net, t->ws, &adj);
+    status = siren_backward(m->net, t->ws, adj);
     return status == SIREN_OK ? 0 : fit_library_error("training step", status);
 }
 
